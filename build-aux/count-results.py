@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Prints "N passed, N failed[, N skipped]" from meson's testlog.json.
+
+A TAP test counts each of its "ok"/"not ok" lines; any other test counts as
+one. A test that crashed or timed out counts as failed even if its TAP lines
+said ok, so the line never reads better than what really happened.
+"""
+import json
+import re
+import sys
+
+TAP = re.compile(r"^(not ok|ok)\b(.*)$")
+
+
+def main(path):
+    passed = failed = skipped = 0
+    with open(path, encoding="utf-8") as log:
+        for line in log:
+            if not line.strip():
+                continue
+            test = json.loads(line)
+            result = test.get("result")
+            p = f = s = 0
+            for out in (test.get("stdout") or "").splitlines():
+                m = TAP.match(out)
+                if not m:
+                    continue
+                directive = m.group(2).upper()
+                if "# SKIP" in directive:
+                    s += 1
+                elif m.group(1) == "ok":
+                    p += 1
+                else:
+                    f += 1
+            if p + f + s == 0:
+                if result in ("OK", "EXPECTEDFAIL"):
+                    p = 1
+                elif result == "SKIP":
+                    s = 1
+                else:
+                    f = 1
+            elif result not in ("OK", "EXPECTEDFAIL", "SKIP") and f == 0:
+                f = 1
+            passed, failed, skipped = passed + p, failed + f, skipped + s
+    line = f"{passed} passed, {failed} failed"
+    if skipped:
+        line += f", {skipped} skipped"
+    print(line)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

@@ -1,0 +1,25 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Builds Latchkey (installing what is missing) and runs every test headless:
+# its own X server (Xvfb) and session bus, a throw-away HOME, loopback only.
+# Ends with the line "N passed, N failed".
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=${LK_BUILD_DIR:-$top/_build}
+"$top/build-aux/setup.sh"
+
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/latchkey-test.XXXXXX")
+trap 'rm -rf "$scratch"' EXIT INT TERM
+mkdir -p "$scratch/home" && mkdir -m 700 "$scratch/run"
+
+status=0
+env -u DBUS_SESSION_BUS_ADDRESS -u DISPLAY -u WAYLAND_DISPLAY \
+  HOME="$scratch/home" XDG_RUNTIME_DIR="$scratch/run" \
+  XDG_CONFIG_HOME="$scratch/home/.config" XDG_DATA_HOME="$scratch/home/.local/share" \
+  XDG_CACHE_HOME="$scratch/home/.cache" MESA_SHADER_CACHE_DISABLE=true \
+  xvfb-run -a -s '-screen 0 1280x1024x24 -nolisten tcp' \
+  dbus-run-session -- \
+  meson test -C "$build" --print-errorlogs --num-processes 2 "$@" || status=$?
+
+python3 "$top/build-aux/count-results.py" "$build/meson-logs/testlog.json"
+exit $status

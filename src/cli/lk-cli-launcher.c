@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/*
+ * latchkey-cli: the command mail clients run on every connection.
+ *
+ * `latchkey-cli token EMAIL` must cost little more than a process start and
+ * one keyring lookup, and linking libsoup, GnuTLS and libsecret alone costs
+ * several milliseconds of start-up. So this small program links only GLib,
+ * answers `token` itself when the keyring holds a fresh access token, and
+ * otherwise hands the whole command line to latchkey-cli-full, which links
+ * liblatchkey-core and does everything else (refresh, sign-in, the other
+ * commands).
+ */
+#define G_LOG_DOMAIN "latchkey-cli"
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lk-cli-fast-token.h"
+
+static char *
+find_full_binary (void)
+{
+  g_autofree char *self = g_file_read_link ("/proc/self/exe", NULL);
+
+  /* In the build tree both programs sit side by side; installed, the full
+   * one lives in the package's libexec directory. */
+  if (self != NULL)
+    {
+      g_autofree char *dir = g_path_get_dirname (self);
+      g_autofree char *sibling = g_build_filename (dir, "latchkey-cli-full", NULL);
+
+      if (g_file_test (sibling, G_FILE_TEST_IS_EXECUTABLE))
+        return g_steal_pointer (&sibling);
+    }
+  return g_build_filename (PKGLIBEXECDIR, "latchkey-cli-full", NULL);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_autofree char *full = NULL;
+  int status;
+
+  if (lk_cli_fast_token (argc, argv, &status))
+    return status;
+
+  full = find_full_binary ();
+  execv (full, argv);
+  fprintf (stderr, "latchkey-cli: cannot run %s: %s; reinstall Latchkey\n",
+           full, g_strerror (errno));
+  return 1;
+}

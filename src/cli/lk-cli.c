@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "latchkey-cli"
+
+#include "config.h"
+
+#include <gio/gio.h>
+#include <glib/gi18n.h>
+#include <stdio.h>
+
+#include "lk-cli.h"
+#include "lk-error.h"
+
+/**
+ * lk_cli_exit_status_for_error:
+ *
+ * Maps an error to the documented exit status.
+ */
+int
+lk_cli_exit_status_for_error (const GError *error)
+{
+  if (error == NULL)
+    return LK_EXIT_OK;
+  if (error->domain == LK_ERROR)
+    {
+      switch ((LkErrorCode) error->code)
+        {
+        case LK_ERROR_INVALID_GRANT:
+        case LK_ERROR_NEEDS_SIGN_IN:
+          return LK_EXIT_NEEDS_SIGN_IN;
+        case LK_ERROR_KEYRING:
+          return LK_EXIT_KEYRING;
+        case LK_ERROR_NETWORK:
+        case LK_ERROR_TIMED_OUT:
+          return LK_EXIT_UNREACHABLE;
+        case LK_ERROR_AUTH_REJECTED:
+          return LK_EXIT_AUTH_REJECTED;
+        case LK_ERROR_INVALID_INPUT:
+        case LK_ERROR_FAILED:
+        case LK_ERROR_INVALID_PROFILE:
+        case LK_ERROR_INSECURE_ENDPOINT:
+        case LK_ERROR_STATE_MISMATCH:
+        case LK_ERROR_ISSUER_MISMATCH:
+        case LK_ERROR_AUTHORIZATION_DENIED:
+        case LK_ERROR_OAUTH:
+        case LK_ERROR_BAD_RESPONSE:
+        case LK_ERROR_HTTP:
+        case LK_ERROR_NOT_FOUND:
+        case LK_ERROR_EXISTS:
+        case LK_ERROR_PROTOCOL:
+        case LK_ERROR_STARTTLS_UNAVAILABLE:
+        case LK_ERROR_MECHANISM_UNAVAILABLE:
+        case LK_ERROR_EXPIRED:
+        default:
+          return LK_EXIT_FAILURE;
+        }
+    }
+  if (error->domain == G_RESOLVER_ERROR)
+    return LK_EXIT_UNREACHABLE;
+  if (error->domain == G_IO_ERROR)
+    switch (error->code)
+      {
+      case G_IO_ERROR_CONNECTION_REFUSED:
+      case G_IO_ERROR_HOST_UNREACHABLE:
+      case G_IO_ERROR_NETWORK_UNREACHABLE:
+      case G_IO_ERROR_TIMED_OUT:
+      case G_IO_ERROR_HOST_NOT_FOUND:
+      case G_IO_ERROR_CONNECTION_CLOSED:
+        return LK_EXIT_UNREACHABLE;
+      default:
+        break;
+      }
+  return LK_EXIT_FAILURE;
+}
+
+/**
+ * lk_cli_fail:
+ *
+ * Prints @error for a person and returns its exit status.
+ */
+int
+lk_cli_fail (const GError *error)
+{
+  g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+  return lk_cli_exit_status_for_error (error);
+}
+
+int
+lk_cli_usage_error (GOptionContext *context,
+                    const char     *format,
+                    ...)
+{
+  g_autofree char *message = NULL;
+  g_autofree char *help = NULL;
+  va_list args;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_printerr ("%s: %s\n", g_get_prgname (), message);
+  if (context != NULL)
+    {
+      help = g_option_context_get_help (context, TRUE, NULL);
+      g_printerr ("\n%s", help);
+    }
+  return LK_EXIT_USAGE;
+}
+
+GOptionContext *
+lk_cli_option_context_new (const LkCliCommand *command,
+                           const GOptionEntry *entries)
+{
+  g_autofree char *parameter = g_strdup_printf ("%s %s", command->name,
+                                                command->parameters ? command->parameters : "");
+  GOptionContext *context = g_option_context_new (parameter);
+
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_set_summary (context, _(command->summary));
+  if (entries != NULL)
+    g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  return context;
+}
+
+/**
+ * lk_cli_parse:
+ * @out_status: set to the exit status when this returns FALSE
+ *
+ * Parses the options of a subcommand; on a usage error prints it with the
+ * subcommand's help on standard error.
+ */
+gboolean
+lk_cli_parse (GOptionContext   *context,
+              int              *argc,
+              char           ***argv,
+              int              *out_status)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      *out_status = lk_cli_usage_error (context, "%s", error->message);
+      return FALSE;
+    }
+  return TRUE;
+}

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "latchkey-core"
+
+#include "config.h"
+
+#include <gio/gio.h>
+#include <string.h>
+
+#include "lk-error.h"
+
+typedef LkErrorDetails LkErrorPrivate;
+
+static void
+lk_error_private_init (LkErrorPrivate *priv)
+{
+  memset (priv, 0, sizeof *priv);
+}
+
+static void
+lk_error_private_copy (const LkErrorPrivate *src,
+                       LkErrorPrivate       *dest)
+{
+  dest->oauth_error = g_strdup (src->oauth_error);
+  dest->oauth_error_description = g_strdup (src->oauth_error_description);
+  dest->aadsts = src->aadsts;
+  dest->http_status = src->http_status;
+  dest->server_reply = g_strdup (src->server_reply);
+  dest->challenge = g_strdup (src->challenge);
+}
+
+static void
+lk_error_private_clear (LkErrorPrivate *priv)
+{
+  g_clear_pointer (&priv->oauth_error, g_free);
+  g_clear_pointer (&priv->oauth_error_description, g_free);
+  g_clear_pointer (&priv->server_reply, g_free);
+  g_clear_pointer (&priv->challenge, g_free);
+}
+
+/* An extended error domain (GLib 2.68) so that the facts a diagnosis needs
+ * travel with the GError through g_prefix_error() and GTask. */
+G_DEFINE_EXTENDED_ERROR (LkError, lk_error)
+
+const LkErrorDetails *
+lk_error_get_details (const GError *error)
+{
+  if (error == NULL || error->domain != LK_ERROR)
+    return NULL;
+  return lk_error_get_private (error);
+}
+
+LkErrorDetails *
+lk_error_get_details_mut (GError *error)
+{
+  if (error == NULL || error->domain != LK_ERROR)
+    return NULL;
+  return lk_error_get_private (error);
+}
+
+/**
+ * lk_error_parse_aadsts:
+ * @text: (nullable): an error description such as "AADSTS50011: The redirect…"
+ *
+ * Returns: the first AADSTS number in @text, or 0.
+ */
+guint
+lk_error_parse_aadsts (const char *text)
+{
+  const char *p;
+
+  if (text == NULL)
+    return 0;
+  for (p = strstr (text, "AADSTS"); p != NULL; p = strstr (p + 1, "AADSTS"))
+    {
+      const char *digits = p + strlen ("AADSTS");
+      guint64 value = 0;
+      guint n = 0;
+
+      while (g_ascii_isdigit (digits[n]) && n < 9)
+        {
+          value = value * 10 + (guint64) (digits[n] - '0');
+          n++;
+        }
+      if (n > 0)
+        return (guint) value;
+    }
+  return 0;
+}
+
+void
+lk_error_set_oauth (GError     *error,
+                    const char *oauth_error,
+                    const char *description,
+                    guint       http_status)
+{
+  LkErrorDetails *details = lk_error_get_details_mut (error);
+
+  g_return_if_fail (details != NULL);
+
+  g_free (details->oauth_error);
+  details->oauth_error = g_strdup (oauth_error);
+  g_free (details->oauth_error_description);
+  details->oauth_error_description = g_strdup (description);
+  details->aadsts = lk_error_parse_aadsts (description);
+  details->http_status = http_status;
+}
+
+void
+lk_error_set_server_reply (GError     *error,
+                           const char *reply,
+                           const char *challenge)
+{
+  LkErrorDetails *details = lk_error_get_details_mut (error);
+
+  g_return_if_fail (details != NULL);
+
+  g_free (details->server_reply);
+  details->server_reply = g_strdup (reply);
+  g_free (details->challenge);
+  details->challenge = g_strdup (challenge);
+}
+
+gboolean
+lk_error_is_cancelled (const GError *error)
+{
+  return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}

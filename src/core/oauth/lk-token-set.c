@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "latchkey-core"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "lk-error.h"
+#include "lk-token-set.h"
+
+G_DEFINE_BOXED_TYPE (LkTokenSet, lk_token_set, lk_token_set_copy, lk_token_set_free)
+
+/**
+ * lk_secret_wipe:
+ * @secret: (nullable) (transfer full): a string holding a secret
+ *
+ * Overwrites and frees @secret, so that a token does not linger in freed heap
+ * memory (core dumps, swap).
+ */
+void
+lk_secret_wipe (char *secret)
+{
+  if (secret == NULL)
+    return;
+  explicit_bzero (secret, strlen (secret));
+  g_free (secret);
+}
+
+LkTokenSet *
+lk_token_set_new (void)
+{
+  return g_new0 (LkTokenSet, 1);
+}
+
+LkTokenSet *
+lk_token_set_copy (const LkTokenSet *self)
+{
+  LkTokenSet *copy = lk_token_set_new ();
+
+  copy->access_token = g_strdup (self->access_token);
+  copy->refresh_token = g_strdup (self->refresh_token);
+  copy->expires_at = self->expires_at;
+  copy->scope = g_strdup (self->scope);
+  copy->client_secret = g_strdup (self->client_secret);
+  copy->id_username = g_strdup (self->id_username);
+  copy->id_email = g_strdup (self->id_email);
+  copy->id_name = g_strdup (self->id_name);
+  copy->id_tenant = g_strdup (self->id_tenant);
+  return copy;
+}
+
+void
+lk_token_set_free (LkTokenSet *self)
+{
+  if (self == NULL)
+    return;
+  lk_secret_wipe (self->access_token);
+  lk_secret_wipe (self->refresh_token);
+  lk_secret_wipe (self->client_secret);
+  g_free (self->scope);
+  g_free (self->id_username);
+  g_free (self->id_email);
+  g_free (self->id_name);
+  g_free (self->id_tenant);
+  g_free (self);
+}
+
+/**
+ * lk_token_set_is_fresh:
+ * @margin_seconds: how long the access token must still be valid
+ */
+gboolean
+lk_token_set_is_fresh (const LkTokenSet *self,
+                       gint64            now,
+                       gint64            margin_seconds)
+{
+  return self->access_token != NULL && *self->access_token != '\0' &&
+         self->expires_at > 0 && self->expires_at - now > margin_seconds;
+}
+
+static void
+add_member (JsonBuilder *builder,
+            const char  *name,
+            const char  *value)
+{
+  if (value == NULL)
+    return;
+  json_builder_set_member_name (builder, name);
+  json_builder_add_string_value (builder, value);
+}
+
+/**
+ * lk_token_set_serialize:
+ *
+ * Returns: (transfer full): the keyring payload, a compact JSON object. Free
+ *   it with lk_secret_wipe().
+ */
+char *
+lk_token_set_serialize (const LkTokenSet *self)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "v");
+  json_builder_add_int_value (builder, LK_TOKEN_SET_VERSION);
+  add_member (builder, "access_token", self->access_token);
+  json_builder_set_member_name (builder, "expires_at");
+  json_builder_add_int_value (builder, self->expires_at);
+  add_member (builder, "refresh_token", self->refresh_token);
+  add_member (builder, "scope", self->scope);
+  add_member (builder, "client_secret", self->client_secret);
+  add_member (builder, "id_username", self->id_username);
+  add_member (builder, "id_email", self->id_email);
+  add_member (builder, "id_name", self->id_name);
+  add_member (builder, "id_tenant", self->id_tenant);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  return json_generator_to_data (generator, NULL);
+}
+
+static char *
+dup_member (JsonObject *obj,
+            const char *name)
+{
+  JsonNode *node = json_object_get_member (obj, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return g_strdup (json_node_get_string (node));
+}
+
+/**
+ * lk_token_set_deserialize:
+ *
+ * Reads a keyring payload. The error never quotes @data.
+ */
+LkTokenSet *
+lk_token_set_deserialize (const char  *data,
+                          GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(LkTokenSet) self = NULL;
+  JsonObject *obj;
+  JsonNode *root;
+
+  if (data == NULL || !json_parser_load_from_data (parser, data, -1, NULL) ||
+      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error_literal (error, LK_ERROR, LK_ERROR_KEYRING,
+                           _("The keyring item of this account is damaged; sign in again "
+                             "with “latchkey-cli login”"));
+      return NULL;
+    }
+  obj = json_node_get_object (root);
+  if (json_object_get_int_member_with_default (obj, "v", 0) != LK_TOKEN_SET_VERSION)
+    {
+      g_set_error_literal (error, LK_ERROR, LK_ERROR_KEYRING,
+                           _("The keyring item of this account was written by a newer "
+                             "Latchkey; update Latchkey or sign in again"));
+      return NULL;
+    }
+  self = lk_token_set_new ();
+  self->access_token = dup_member (obj, "access_token");
+  self->refresh_token = dup_member (obj, "refresh_token");
+  self->expires_at = json_object_get_int_member_with_default (obj, "expires_at", 0);
+  self->scope = dup_member (obj, "scope");
+  self->client_secret = dup_member (obj, "client_secret");
+  self->id_username = dup_member (obj, "id_username");
+  self->id_email = dup_member (obj, "id_email");
+  self->id_name = dup_member (obj, "id_name");
+  self->id_tenant = dup_member (obj, "id_tenant");
+  return g_steal_pointer (&self);
+}

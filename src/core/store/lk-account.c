@@ -1,0 +1,293 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "latchkey-core"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "lk-error.h"
+#include "store/lk-account.h"
+
+G_DEFINE_BOXED_TYPE (LkAccount, lk_account, lk_account_ref, lk_account_unref)
+
+static const char * const flow_names[] = { "browser", "device", "app-only" };
+static const char * const state_names[] = { "untested", "working", "failing", "needs-sign-in" };
+
+/* Build-time client ids (meson -D…_client_id), the last place looked. */
+static const struct {
+  const char *provider_id;
+  const char *client_id;
+} builtin_client_ids[] = {
+  { "microsoft365", LK_CLIENT_ID_MICROSOFT365 },
+  { "outlook", LK_CLIENT_ID_OUTLOOK },
+  { "google", LK_CLIENT_ID_GOOGLE },
+  { "yahoo", LK_CLIENT_ID_YAHOO },
+  { "aol", LK_CLIENT_ID_AOL },
+  { "fastmail", LK_CLIENT_ID_FASTMAIL },
+  { "zoho", LK_CLIENT_ID_ZOHO },
+};
+
+/**
+ * lk_email_is_valid:
+ *
+ * A deliberately plain check: one "@", something on each side, a dot in the
+ * domain, no spaces or control characters. Servers decide the rest.
+ */
+gboolean
+lk_email_is_valid (const char *email)
+{
+  const char *at;
+
+  if (email == NULL || !g_utf8_validate (email, -1, NULL) || strlen (email) > 254)
+    return FALSE;
+  for (const char *p = email; *p != '\0'; p++)
+    if ((guchar) *p <= ' ' || *p == 0x7f)
+      return FALSE;
+  at = strrchr (email, '@');
+  if (at == NULL || at == email || at[1] == '\0' || strchr (email, '@') != at)
+    return FALSE;
+  if (strchr (at + 1, '.') == NULL || at[1] == '.' || email[strlen (email) - 1] == '.')
+    return FALSE;
+  return TRUE;
+}
+
+LkAccount *
+lk_account_new (const char *email,
+                LkProvider *provider)
+{
+  LkAccount *self;
+
+  g_return_val_if_fail (email != NULL, NULL);
+  g_return_val_if_fail (provider != NULL, NULL);
+
+  self = g_new0 (LkAccount, 1);
+  g_atomic_ref_count_init (&self->ref_count);
+  self->email = g_strdup (email);
+  self->provider = lk_provider_ref (provider);
+  self->protocols = lk_provider_get_protocols (provider);
+  self->created = g_get_real_time () / G_USEC_PER_SEC;
+  return self;
+}
+
+LkAccount *
+lk_account_ref (LkAccount *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
+void
+lk_account_unref (LkAccount *self)
+{
+  g_return_if_fail (self != NULL);
+  if (!g_atomic_ref_count_dec (&self->ref_count))
+    return;
+  g_free (self->email);
+  g_free (self->login);
+  g_clear_pointer (&self->provider, lk_provider_unref);
+  g_free (self->tenant);
+  g_free (self->client_id);
+  g_free (self->display_name);
+  g_free (self);
+}
+
+const char *
+lk_flow_to_string (LkFlow flow)
+{
+  g_return_val_if_fail (flow <= LK_FLOW_APP_ONLY, NULL);
+  return flow_names[flow];
+}
+
+const char *
+lk_account_state_to_string (LkAccountState state)
+{
+  g_return_val_if_fail (state <= LK_ACCOUNT_STATE_NEEDS_SIGN_IN, NULL);
+  return state_names[state];
+}
+
+static gboolean
+lookup_name (const char * const *names,
+             guint               n_names,
+             const char         *value,
+             guint              *out)
+{
+  for (guint i = 0; i < n_names; i++)
+    if (g_strcmp0 (names[i], value) == 0)
+      {
+        *out = i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+static char *
+dup_string (JsonObject *obj,
+            const char *name)
+{
+  JsonNode *node = json_object_get_member (obj, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return g_strdup (json_node_get_string (node));
+}
+
+LkAccount *
+lk_account_new_from_data (const char  *data,
+                          gssize       length,
+                          const char  *origin,
+                          GError     **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(LkProvider) provider = NULL;
+  g_autoptr(LkAccount) self = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *email = NULL;
+  g_autofree char *provider_data = NULL;
+  g_autofree char *provider_origin = NULL;
+  g_autofree char *flow = NULL;
+  g_autofree char *state = NULL;
+  g_autofree char *protocols = NULL;
+  JsonObject *obj;
+  JsonNode *root;
+  JsonNode *node;
+  guint value;
+
+  if (!json_parser_load_from_data (parser, data, length, &local_error) ||
+      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
+                   _("%s: this account file is damaged (%s); remove it and add the "
+                     "account again"),
+                   origin, local_error ? local_error->message : _("not a JSON object"));
+      return NULL;
+    }
+  obj = json_node_get_object (root);
+  email = dup_string (obj, "email");
+  node = json_object_get_member (obj, "provider");
+  if (email == NULL || node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
+                   _("%s: this account file has no e-mail address or provider; remove it "
+                     "and add the account again"), origin);
+      return NULL;
+    }
+  json_generator_set_root (generator, node);
+  provider_data = json_generator_to_data (generator, NULL);
+  provider_origin = g_strdup_printf ("%s (provider)", origin);
+  provider = lk_provider_new_from_data (provider_data, -1, provider_origin, error);
+  if (provider == NULL)
+    return NULL;
+
+  self = lk_account_new (email, provider);
+  self->login = dup_string (obj, "login");
+  self->tenant = dup_string (obj, "tenant");
+  self->client_id = dup_string (obj, "client_id");
+  self->display_name = dup_string (obj, "display_name");
+  self->created = json_object_get_int_member_with_default (obj, "created", 0);
+  self->last_tested = json_object_get_int_member_with_default (obj, "last_tested", 0);
+  flow = dup_string (obj, "flow");
+  if (flow != NULL && lookup_name (flow_names, G_N_ELEMENTS (flow_names), flow, &value))
+    self->flow = value;
+  state = dup_string (obj, "state");
+  if (state != NULL && lookup_name (state_names, G_N_ELEMENTS (state_names), state, &value))
+    self->state = value;
+  protocols = dup_string (obj, "protocols");
+  if (protocols != NULL && !lk_protocol_flags_parse (protocols, &self->protocols, NULL))
+    self->protocols = lk_provider_get_protocols (provider);
+  return g_steal_pointer (&self);
+}
+
+static void
+set_string (JsonBuilder *builder,
+            const char  *name,
+            const char  *value)
+{
+  if (value == NULL)
+    return;
+  json_builder_set_member_name (builder, name);
+  json_builder_add_string_value (builder, value);
+}
+
+char *
+lk_account_to_data (LkAccount *self,
+                    gsize     *length)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *provider_data = lk_provider_to_data (self->provider, NULL);
+  g_autofree char *protocols = lk_protocol_flags_to_string (self->protocols);
+
+  json_builder_begin_object (builder);
+  set_string (builder, "email", self->email);
+  set_string (builder, "login", self->login);
+  set_string (builder, "tenant", self->tenant);
+  set_string (builder, "client_id", self->client_id);
+  set_string (builder, "flow", lk_flow_to_string (self->flow));
+  set_string (builder, "protocols", protocols);
+  set_string (builder, "state", lk_account_state_to_string (self->state));
+  set_string (builder, "display_name", self->display_name);
+  json_builder_set_member_name (builder, "created");
+  json_builder_add_int_value (builder, self->created);
+  json_builder_set_member_name (builder, "last_tested");
+  json_builder_add_int_value (builder, self->last_tested);
+  json_builder_set_member_name (builder, "provider");
+  if (json_parser_load_from_data (parser, provider_data, -1, NULL))
+    json_builder_add_value (builder, json_node_copy (json_parser_get_root (parser)));
+  else
+    json_builder_add_null_value (builder);
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  json_generator_set_pretty (generator, TRUE);
+  return json_generator_to_data (generator, length);
+}
+
+const char *
+lk_account_get_tenant (LkAccount *self)
+{
+  if (self->tenant != NULL && *self->tenant != '\0')
+    return self->tenant;
+  return self->provider->tenant;
+}
+
+/**
+ * lk_account_get_client_id:
+ *
+ * Returns: (nullable): the client id from, in order, the account, its
+ *   profile, and the build options; NULL when none is known.
+ */
+const char *
+lk_account_get_client_id (LkAccount *self)
+{
+  if (self->client_id != NULL && *self->client_id != '\0')
+    return self->client_id;
+  if (self->provider->client_id != NULL && *self->provider->client_id != '\0')
+    return self->provider->client_id;
+  for (guint i = 0; i < G_N_ELEMENTS (builtin_client_ids); i++)
+    if (g_strcmp0 (builtin_client_ids[i].provider_id, self->provider->id) == 0 &&
+        *builtin_client_ids[i].client_id != '\0')
+      return builtin_client_ids[i].client_id;
+  return NULL;
+}
+
+/* Who signs in: for a shared mailbox, the person, not the mailbox. */
+const char *
+lk_account_get_login_hint (LkAccount *self)
+{
+  return self->login != NULL ? self->login : self->email;
+}
+
+/* SASL user= is always the mailbox; the token carries who signed in. */
+const char *
+lk_account_get_sasl_user (LkAccount *self)
+{
+  return self->email;
+}

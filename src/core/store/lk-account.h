@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib-object.h>
+
+#include "lk-protocol.h"
+#include "providers/lk-provider.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  LK_FLOW_BROWSER,    /* authorization code + PKCE through the system browser */
+  LK_FLOW_DEVICE,     /* device code grant */
+  LK_FLOW_APP_ONLY,   /* client credentials (service principal) */
+} LkFlow;
+
+typedef enum
+{
+  LK_ACCOUNT_STATE_UNTESTED,
+  LK_ACCOUNT_STATE_WORKING,
+  LK_ACCOUNT_STATE_FAILING,
+  LK_ACCOUNT_STATE_NEEDS_SIGN_IN,
+} LkAccountState;
+
+/**
+ * LkAccount:
+ *
+ * The non-secret half of an account (DESIGN.md "The account"), one small JSON
+ * file on disk. The secret half is an LkTokenSet in the keyring. Fields are
+ * public; an account is shared by reference and changed only by its owner
+ * before it is saved.
+ */
+typedef struct
+{
+  /*< private >*/
+  gatomicrefcount ref_count;
+
+  /*< public >*/
+  char            *email;        /* the mailbox; names the account; SASL user= */
+  char            *login;        /* nullable: who signs in, when not the mailbox */
+  LkProvider      *provider;     /* snapshot of the profile used */
+  char            *tenant;       /* nullable: overrides the profile's */
+  char            *client_id;    /* nullable: overrides the profile's */
+  LkFlow           flow;
+  LkProtocolFlags  protocols;
+  LkAccountState   state;
+  char            *display_name; /* nullable: from the id_token */
+  gint64           created;      /* Unix time */
+  gint64           last_tested;  /* Unix time, 0 never */
+} LkAccount;
+
+#define LK_TYPE_ACCOUNT (lk_account_get_type ())
+
+GType        lk_account_get_type        (void) G_GNUC_CONST;
+LkAccount   *lk_account_new             (const char     *email,
+                                         LkProvider     *provider) G_GNUC_WARN_UNUSED_RESULT;
+LkAccount   *lk_account_ref             (LkAccount      *self);
+void         lk_account_unref           (LkAccount      *self);
+LkAccount   *lk_account_new_from_data   (const char     *data,
+                                         gssize          length,
+                                         const char     *origin,
+                                         GError        **error) G_GNUC_WARN_UNUSED_RESULT;
+char        *lk_account_to_data         (LkAccount      *self,
+                                         gsize          *length) G_GNUC_WARN_UNUSED_RESULT;
+const char  *lk_account_get_tenant      (LkAccount      *self);
+const char  *lk_account_get_client_id   (LkAccount      *self);
+const char  *lk_account_get_login_hint  (LkAccount      *self);
+const char  *lk_account_get_sasl_user   (LkAccount      *self);
+gboolean     lk_email_is_valid          (const char     *email);
+const char  *lk_flow_to_string          (LkFlow          flow);
+const char  *lk_account_state_to_string (LkAccountState  state);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LkAccount, lk_account_unref)
+
+G_END_DECLS

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "lk-application.h"
+
+G_BEGIN_DECLS
+
+#define LK_TYPE_WINDOW (lk_window_get_type ())
+
+G_DECLARE_FINAL_TYPE (LkWindow, lk_window, LK, WINDOW, AdwApplicationWindow)
+
+LkWindow *lk_window_new (LkApplication *application) G_GNUC_WARN_UNUSED_RESULT;
+
+G_END_DECLS

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "latchkey-test"
+
+#include "config.h"
+
+#include <glib/gstdio.h>
+
+#include "lk-test-utils.h"
+
+static char *
+build_path_va (const char *root_env,
+               const char *first,
+               va_list     args)
+{
+  g_autoptr(GPtrArray) parts = g_ptr_array_new ();
+  const char *root = g_getenv (root_env);
+
+  g_assert_nonnull (root);
+  g_ptr_array_add (parts, (gpointer) root);
+  for (const char *p = first; p != NULL; p = va_arg (args, const char *))
+    g_ptr_array_add (parts, (gpointer) p);
+  g_ptr_array_add (parts, NULL);
+  return g_build_filenamev ((char **) parts->pdata);
+}
+
+/* A path below the source tree ($LK_SOURCE_ROOT). */
+char *
+lk_test_source_path (const char *first,
+                     ...)
+{
+  va_list args;
+  char *path;
+
+  va_start (args, first);
+  path = build_path_va ("LK_SOURCE_ROOT", first, args);
+  va_end (args);
+  return path;
+}
+
+/* A path below the build tree ($LK_BUILD_ROOT). */
+char *
+lk_test_build_path (const char *first,
+                    ...)
+{
+  va_list args;
+  char *path;
+
+  va_start (args, first);
+  path = build_path_va ("LK_BUILD_ROOT", first, args);
+  va_end (args);
+  return path;
+}
+
+/* A fresh directory the test owns; removed by the session wrapper or left
+ * in TMPDIR for a post-mortem. */
+char *
+lk_test_make_scratch (void)
+{
+  g_autoptr(GError) error = NULL;
+  char *dir = g_dir_make_tmp ("lk-test-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  return dir;
+}
+
+void
+lk_test_write_file (const char *path,
+                    const char *contents)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_path_get_dirname (path);
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_file_set_contents (path, contents, -1, &error);
+  g_assert_no_error (error);
+}
+
+/**
+ * lk_test_wait_for:
+ *
+ * Iterates the default main context until @condition holds or @timeout_ms
+ * passes. Returns whether it held.
+ */
+gboolean
+lk_test_wait_for (gboolean (*condition) (gpointer user_data),
+                  gpointer   user_data,
+                  guint      timeout_ms)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+
+  while (!condition (user_data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        return FALSE;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (1000);
+    }
+  return TRUE;
+}

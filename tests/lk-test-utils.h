@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+char     *lk_test_source_path   (const char *first, ...) G_GNUC_NULL_TERMINATED;
+char     *lk_test_build_path    (const char *first, ...) G_GNUC_NULL_TERMINATED;
+char     *lk_test_make_scratch  (void);
+void      lk_test_write_file    (const char *path,
+                                 const char *contents);
+gboolean  lk_test_wait_for      (gboolean  (*condition) (gpointer user_data),
+                                 gpointer    user_data,
+                                 guint       timeout_ms);
+
+G_END_DECLS
