@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <stdio.h>
 
 #include "lk-ui-init.h"
 #include "lk-window.h"
@@ -42,6 +43,28 @@ lk_window_add_account_action (GtkWidget  *widget,
                                adw_toast_new (_("Use “latchkey-cli add” to add an account for now")));
 }
 
+/* bench/gui-startup measures exec → first frame: with LATCHKEY_REPORT_FIRST_FRAME
+ * set, the first "after-paint" of the frame clock prints a line that the
+ * benchmark timestamps. */
+static void
+lk_window_after_paint_cb (GdkFrameClock *clock,
+                          LkWindow      *self)
+{
+  g_signal_handlers_disconnect_by_func (clock, lk_window_after_paint_cb, self);
+  g_print ("latchkey: first frame\n");
+  fflush (stdout);
+}
+
+static void
+lk_window_realize (GtkWidget *widget)
+{
+  GTK_WIDGET_CLASS (lk_window_parent_class)->realize (widget);
+
+  if (g_getenv ("LATCHKEY_REPORT_FIRST_FRAME") != NULL)
+    g_signal_connect (gtk_widget_get_frame_clock (widget), "after-paint",
+                      G_CALLBACK (lk_window_after_paint_cb), widget);
+}
+
 static void
 lk_window_dispose (GObject *object)
 {
@@ -63,6 +86,7 @@ lk_window_class_init (LkWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = lk_window_dispose;
+  widget_class->realize = lk_window_realize;
 
   lk_ui_ensure_resources ();
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/lk-window.ui");
