@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The Flatpak manifest, checked as far as is possible without the GNOME
+runtime (which cannot be downloaded here). Prints TAP."""
+import json
+import os
+import re
+import sys
+
+top = os.environ["LK_SOURCE_ROOT"]
+sys.path.insert(0, os.path.join(top, "tests"))
+from tap import Tap  # noqa: E402
+
+path = os.path.join(top, "flatpak", "io.github.latchkey.Latchkey.json")
+text = open(path, encoding="utf-8").read()
+t = Tap()
+manifest = {}
+
+with t.case("the manifest parses (json-glib allows /* */ comments, nothing else)"):
+    assert "//" not in re.sub(r"/\*.*?\*/", "", text, flags=re.S).replace("://", ""), \
+        "use /* */ comments: flatpak-builder rejects //"
+    manifest = json.loads(re.sub(r"/\*.*?\*/", "", text, flags=re.S))
+
+with t.case("application id, command and a current GNOME runtime"):
+    assert manifest["id"] == "io.github.latchkey.Latchkey"
+    assert manifest["command"] == "latchkey"
+    assert manifest["runtime"] == "org.gnome.Platform" and manifest["sdk"] == "org.gnome.Sdk"
+    assert int(manifest["runtime-version"]) >= 47, manifest["runtime-version"]
+
+with t.case("finish-args are the ones needed and no wider"):
+    args = set(manifest["finish-args"])
+    need = {"--share=network", "--share=ipc", "--socket=wayland", "--socket=fallback-x11",
+            "--device=dri", "--talk-name=org.freedesktop.secrets"}
+    assert need <= args, need - args
+    wide = [a for a in args if a.startswith("--filesystem") or a in
+            ("--socket=x11", "--device=all", "--talk-name=org.freedesktop.Flatpak",
+             "--socket=session-bus", "--socket=system-bus")]
+    assert not wide, wide
+    assert args == need, args - need
+
+with t.case("every finish-arg that widens the sandbox says why"):
+    for arg in ("--share=network", "--talk-name=org.freedesktop.secrets"):
+        before = text[:text.index(f'"{arg}"')]
+        assert before.rstrip().endswith("*/"), f"{arg} has no comment saying why"
+
+with t.case("the module builds this tree with meson"):
+    module = manifest["modules"][-1]
+    assert module["name"] == "latchkey" and module["buildsystem"] == "meson"
+    sources = module["sources"]
+    assert sources == [{"type": "dir", "path": ".."}], sources
+    assert os.path.exists(os.path.join(top, "flatpak", "..", "meson.build"))
+
+t.done()
