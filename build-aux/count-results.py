@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Prints "N passed, N failed[, N skipped]" from meson's testlog.json.
+"""Prints "N passed, N failed[, N skipped]" from meson's testlog.json files.
 
 A TAP test counts each of its "ok"/"not ok" lines; any other test counts as
 one. A test that crashed or timed out counts as failed even if its TAP lines
@@ -13,7 +13,18 @@ import sys
 TAP = re.compile(r"^(not ok|ok)\b(.*)$")
 
 
-def main(path):
+def main(paths):
+    passed = failed = skipped = 0
+    for path in paths:
+        p, f, s = count(path)
+        passed, failed, skipped = passed + p, failed + f, skipped + s
+    line = f"{passed} passed, {failed} failed"
+    if skipped:
+        line += f", {skipped} skipped"
+    print(line)
+
+
+def count(path):
     passed = failed = skipped = 0
     with open(path, encoding="utf-8") as log:
         for line in log:
@@ -43,11 +54,8 @@ def main(path):
             elif result not in ("OK", "EXPECTEDFAIL", "SKIP") and f == 0:
                 f = 1
             passed, failed, skipped = passed + p, failed + f, skipped + s
-    line = f"{passed} passed, {failed} failed"
-    if skipped:
-        line += f", {skipped} skipped"
-    print(line)
+    return passed, failed, skipped
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1:])

@@ -31,7 +31,5 @@ fi
 
 if [ ! -f "$build/build.ninja" ]; then
   meson setup "$build" "$top" ${LK_MESON_ARGS:-} >&2
-elif [ -n "${LK_MESON_ARGS:-}" ]; then
-  meson configure "$build" ${LK_MESON_ARGS} >&2
 fi
 ninja -C "$build" >&2
