@@ -1,0 +1,65 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# bash completion for latchkey-cli
+
+_latchkey_cli_accounts ()
+{
+  latchkey-cli list 2>/dev/null | awk '{ print $1 }'
+}
+
+_latchkey_cli ()
+{
+  local cur prev words cword
+  _init_completion || return
+
+  local commands="providers add login token list remove test export"
+  if [[ $cword -eq 1 ]]; then
+    COMPREPLY=( $(compgen -W "$commands --help --version" -- "$cur") )
+    return
+  fi
+
+  local command=${words[1]}
+  case $prev in
+    --provider)
+      COMPREPLY=( $(compgen -W "$(latchkey-cli providers 2>/dev/null | awk '{ print $1 }')" -- "$cur") )
+      return ;;
+    --format)
+      COMPREPLY=( $(compgen -W "raw xoauth2 oauthbearer json" -- "$cur") )
+      return ;;
+    --protocol)
+      COMPREPLY=( $(compgen -W "imap pop smtp" -- "$cur") )
+      return ;;
+    --protocols)
+      COMPREPLY=( $(compgen -W "imap,pop,smtp imap,smtp imap pop smtp" -- "$cur") )
+      return ;;
+    --client)
+      COMPREPLY=( $(compgen -W "$(latchkey-cli export --list-clients 2>/dev/null | awk '{ print $1 }')" -- "$cur") )
+      return ;;
+    --output|-o|--profile)
+      _filedir
+      return ;;
+    --tenant|--client-id|--login)
+      return ;;
+  esac
+
+  local options
+  case $command in
+    providers) options="--json" ;;
+    add) options="--provider --profile --tenant --client-id --login --protocols --no-browser --device --app-only" ;;
+    login) options="--no-browser --device" ;;
+    token) options="--format --force-refresh" ;;
+    list) options="--json" ;;
+    remove) options="" ;;
+    test) options="--protocol --send-test --json --transcript" ;;
+    export) options="--client --output --force --list-clients" ;;
+  esac
+
+  if [[ $cur == -* ]]; then
+    COMPREPLY=( $(compgen -W "$options --help" -- "$cur") )
+  else
+    case $command in
+      login|token|remove|test|export)
+        COMPREPLY=( $(compgen -W "$(_latchkey_cli_accounts)" -- "$cur") ) ;;
+    esac
+  fi
+}
+complete -F _latchkey_cli latchkey-cli
