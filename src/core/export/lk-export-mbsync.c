@@ -6,7 +6,8 @@
 
 #include "lk-export-private.h"
 
-/* mbsync splits arguments at blanks outside double quotes, and a backslash
+/* SSLType, not TLSType: isync 1.4 (Debian 12) knows only the older name,
+ * which later versions still accept. mbsync splits arguments at blanks outside double quotes, and a backslash
  * escapes the next character anywhere. PassCmd runs through "sh -c". Its
  * SASL mechanisms come from Cyrus SASL plugins: Debian's only OAuth one,
  * libsasl2-modules-kdexoauth2, speaks XOAUTH2 alone. */
@@ -54,14 +55,14 @@ generate (LkAccount             *account,
   switch (imap->security)
     {
     case LK_SECURITY_TLS:
-      g_string_append (out, "TLSType IMAPS\n");
+      g_string_append (out, "SSLType IMAPS\n");
       break;
     case LK_SECURITY_STARTTLS:
-      g_string_append (out, "TLSType STARTTLS\n");
+      g_string_append (out, "SSLType STARTTLS\n");
       break;
     case LK_SECURITY_NONE:
     default:
-      g_string_append (out, "TLSType None\n");
+      g_string_append (out, "SSLType None\n");
       break;
     }
   if (account->provider->ca_file != NULL)

@@ -2,14 +2,16 @@
 #define G_LOG_DOMAIN "latchkey-export"
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n-lib.h>
 
 #include "lk-export-private.h"
 
 /* msmtp takes the rest of the line as the argument and only strips one pair
  * of enclosing double quotes: there is no escaping inside, so quoting always
- * is safe. passwordeval runs through the shell; "from" expands %U and the
- * like, where %% is a plain %. */
+ * is safe. passwordeval runs through the shell. "from" expands %U, %H, %C
+ * and %M with no way to write a plain %, so an address with % gets no
+ * "from" line and a note instead. */
 
 static const char * const mechanisms[] = { "OAUTHBEARER", "XOAUTH2", NULL };
 static const char * const formats[] = { "xoauth2", "oauthbearer", NULL };
@@ -23,7 +25,11 @@ generate (LkAccount             *account,
   const char *mechanism;
   g_autofree char *name = lk_export_slug (account);
   g_autofree char *command = lk_export_shell_command (context);
-  g_autofree char *from = lk_export_double_percent (account->email);
+  gboolean has_percent = strchr (account->email, '%') != NULL;
+  const char *notes[] = {
+    has_percent ? _("No “from” line: msmtp would expand the % in this address; give the sender with msmtp -f instead.") : NULL,
+    NULL
+  };
   g_autofree char *lower = NULL;
   GString *out;
 
@@ -38,7 +44,7 @@ generate (LkAccount             *account,
     }
   lower = g_ascii_strdown (mechanism, -1);
 
-  out = lk_export_header (&lk_exporter_msmtp, account, context, "# ", NULL);
+  out = lk_export_header (&lk_exporter_msmtp, account, context, "# ", notes);
   g_string_append_printf (out, "\naccount %s\n", name);
   g_string_append_printf (out, "host %s\nport %u\n", smtp->host, smtp->port);
   switch (smtp->security)
@@ -58,7 +64,8 @@ generate (LkAccount             *account,
     g_string_append_printf (out, "tls_trust_file \"%s\"\n", account->provider->ca_file);
   g_string_append_printf (out, "auth %s\n", lower);
   g_string_append_printf (out, "user \"%s\"\n", lk_account_get_sasl_user (account));
-  g_string_append_printf (out, "from \"%s\"\n", from);
+  if (!has_percent)
+    g_string_append_printf (out, "from \"%s\"\n", account->email);
   g_string_append_printf (out, "passwordeval \"%s\"\n", command);
 
   return lk_export_single (lk_exporter_msmtp.path, out);
