@@ -258,8 +258,9 @@ for email, login in CASES:
 
 
 # ---- fetchmail 6.5: double-quoted strings with backslash escapes.
-def fetchmail_get(text, key):
-    m = re.search(r"^\s+" + key + r' "((?:\\.|[^"\\])*)"', text, re.M)
+def fetchmail_get(text, key, commented=False):
+    lead = r"^#\s*" if commented else r"^\s+"
+    m = re.search(lead + key + r' "((?:\\.|[^"\\])*)"', text, re.M)
     assert m, key
     return re.sub(r"\\(.)", r"\1", m.group(1))
 
@@ -271,7 +272,9 @@ for email, login in CASES:
         header_ok(text, "# ", "fetchmail")
         assert "6.5" in text
         assert fetchmail_get(text, "user") == email
-        pre = fetchmail_get(text, "preconnect")
+        # Off by default: enabled, it would leave a token in a file.
+        assert not re.search(r"^\s+preconnect", text, re.M)
+        pre = fetchmail_get(text, "preconnect", commented=True)
         token_file = fetchmail_get(text, "passwordfile")
         assert shlex.split(pre)[-1] == token_file
         assert "auth xoauth2" in text and "ssl sslcertck" in text

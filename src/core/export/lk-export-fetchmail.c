@@ -9,9 +9,11 @@
 /* fetchmail 6.5 and later sign in with "auth oauthbearer" (falling back to
  * XOAUTH2) or "auth xoauth2", reading the token from a passwordfile on each
  * poll; fetchmail 6.4 (Debian 12) has no OAuth at all. It cannot run a
- * command for the password, so a preconnect command refreshes a token file
- * in the private runtime folder before each poll. Strings are in double
- * quotes with backslash escapes. */
+ * command for the password: a preconnect command could refresh a token file
+ * in the private runtime folder before each poll, but that leaves a token in
+ * a file, which Latchkey never does on its own. So the line is written
+ * commented out, with the header saying what enabling it means. Strings are
+ * in double quotes with backslash escapes. */
 
 static const char * const mechanisms[] = { "OAUTHBEARER", "XOAUTH2", NULL };
 static const char * const formats[] = { "xoauth2", "oauthbearer", NULL };
@@ -45,7 +47,7 @@ generate (LkAccount             *account,
   g_autofree char *file = quoted (token_file);
   const char *notes[] = {
     _("For fetchmail 6.5 or later: fetchmail 6.4 has no OAuth2 and calls “auth” a syntax error."),
-    _("fetchmail cannot ask for a token itself: before each poll it asks Latchkey and keeps the token in a file readable by you alone in your runtime folder, which is cleared when you log out."),
+    _("fetchmail cannot ask for a token itself. The “preconnect” line below is commented out: enabled, it fetches a token before each poll into a file readable by you alone in your runtime folder (cleared when you log out). Latchkey never writes tokens to files on its own, so enabling it is your choice."),
     NULL
   };
   GString *out;
@@ -72,7 +74,7 @@ generate (LkAccount             *account,
   g_string_append_printf (out, "  auth %s\n", lower);
   g_string_append_printf (out, "  user %s\n", user);
   g_string_append_printf (out, "  passwordfile %s\n", file);
-  g_string_append_printf (out, "  preconnect %s\n", preconnect);
+  g_string_append_printf (out, "# preconnect %s\n", preconnect);
   switch (server->security)
     {
     case LK_SECURITY_TLS:
