@@ -444,10 +444,12 @@ diagnose_aadsts (const Ctx *ctx)
                     "your mailbox over IMAP, POP or SMTP. Organisations often block users from "
                     "consenting themselves; then an administrator must consent once for everyone."));
         if (!admin)
-          lk_diagnosis_add_step (d, _("Sign in again in Latchkey and accept the permissions "
-                                      "Microsoft asks for."));
-        lk_diagnosis_add_step (d, _("If Microsoft says you cannot consent yourself, ask your "
-                                    "administrator to grant consent:"));
+          {
+            lk_diagnosis_add_step (d, _("Sign in again in Latchkey and accept the permissions "
+                                        "Microsoft asks for."));
+            lk_diagnosis_add_step (d, _("If Microsoft says you cannot consent yourself, ask your "
+                                        "administrator to grant consent:"));
+          }
         add_consent_fix (ctx, d);
         return d;
       }
@@ -1342,9 +1344,9 @@ diagnose_network (const Ctx *ctx)
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) ||
            g_error_matches (error, LK_ERROR, LK_ERROR_TIMED_OUT))
     {
-      explanation = g_strdup_printf (_("%s did not answer in time. A firewall may silently drop "
-                                       "the connection (networks often block mail ports), or the "
-                                       "server is down."), host);
+      explanation = g_strdup_printf (_("%s did not answer in time. Likely a firewall silently "
+                                       "drops the connection (networks often block mail ports), "
+                                       "or the server is down."), host);
       d = diag (ctx, "connection-timed-out", LK_FIXER_PROVIDER, LK_CONFIDENCE_LIKELY,
                 _("The server did not answer"), explanation);
       lk_diagnosis_add_step (d, _("Try again later or from another network; ask the network's "
