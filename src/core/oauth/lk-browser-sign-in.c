@@ -193,6 +193,7 @@ wait_cb (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   LkBrowserSignIn *self = g_task_get_source_object (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
   GError *error = NULL;
   char *code;
 
@@ -204,7 +205,7 @@ wait_cb (GObject      *source,
     }
   lk_oauth_client_exchange_code_async (self->client, code, self->pkce->verifier,
                                        lk_loopback_receiver_get_redirect_uri (self->receiver),
-                                       g_task_get_cancellable (task), exchange_cb,
+                                       cancellable, exchange_cb,
                                        g_steal_pointer (&task));
   lk_secret_wipe (code);
 }
