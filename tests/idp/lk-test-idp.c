@@ -363,11 +363,13 @@ typedef struct
   char              *body;
   Fault              fault;
   guint              source_id;
+  gboolean           disconnected;
 } Request;
 
 static void
 request_free (Request *req)
 {
+  g_signal_handlers_disconnect_by_data (req->msg, req);
   g_clear_object (&req->msg);
   g_free (req->tenant);
   g_free (req->action);
@@ -2536,11 +2538,24 @@ delayed_cb (gpointer user_data)
   LkTestIdp *self = req->self;
 
   self->delayed = g_list_remove (self->delayed, req);
-  req->fault.kind = LK_TEST_IDP_FAULT_NONE;
-  dispatch (req);
-  soup_server_message_unpause (req->msg);
+  /* A client that gave up waiting has nothing to unpause. */
+  if (!req->disconnected)
+    {
+      req->fault.kind = LK_TEST_IDP_FAULT_NONE;
+      dispatch (req);
+      soup_server_message_unpause (req->msg);
+    }
   request_free (req);
   return G_SOURCE_REMOVE;
+}
+
+static void
+disconnected_cb (SoupServerMessage *msg,
+                 gpointer           user_data)
+{
+  Request *req = user_data;
+
+  req->disconnected = TRUE;
 }
 
 static void
@@ -2600,6 +2615,7 @@ server_cb (SoupServer        *server,
   if (req->fault.kind == LK_TEST_IDP_FAULT_SLOW)
     {
       soup_server_message_pause (msg);
+      g_signal_connect (msg, "disconnected", G_CALLBACK (disconnected_cb), req);
       req->source_id = g_timeout_add (req->fault.param, delayed_cb, req);
       self->delayed = g_list_prepend (self->delayed, req);
       return;
