@@ -73,6 +73,7 @@ main (int   argc,
   int device_interval = 5;
   int lifetime = 0;
   gboolean consent_form = FALSE;
+  gboolean auto_submit = FALSE;
   gboolean issue_iss = FALSE;
   gboolean single_use = FALSE;
   const GOptionEntry entries[] = {
@@ -86,6 +87,8 @@ main (int   argc,
       "expires_in of access tokens (default: random 60-90 min)", "S" },
     { "consent-form", 0, 0, G_OPTION_ARG_NONE, &consent_form,
       "Show a consent page with an Accept button instead of redirecting at once", NULL },
+    { "consent-auto-submit", 0, 0, G_OPTION_ARG_NONE, &auto_submit,
+      "The consent and device pages press Accept by themselves (for headless browsers)", NULL },
     { "device-interval", 0, 0, G_OPTION_ARG_INT, &device_interval,
       "Device code polling interval (default 5)", "S" },
     { "issue-iss", 0, 0, G_OPTION_ARG_NONE, &issue_iss, "Add RFC 9207 iss to authorization responses", NULL },
@@ -130,6 +133,7 @@ main (int   argc,
   lk_test_idp_set_token_size (idp, token_size);
   lk_test_idp_set_access_token_lifetime (idp, lifetime);
   lk_test_idp_set_auto_approve (idp, !consent_form);
+  lk_test_idp_set_consent_auto_submit (idp, auto_submit);
   lk_test_idp_set_device_interval (idp, device_interval);
   lk_test_idp_set_issue_iss (idp, issue_iss);
   lk_test_idp_set_single_use_refresh_tokens (idp, single_use);

@@ -328,6 +328,7 @@ struct _LkTestIdp
   char       *user;
   char       *app_mailbox;
   gboolean    auto_approve;
+  gboolean    auto_submit;
   gboolean    issue_iss;
   guint       device_interval;
   gboolean    single_use_rt;
@@ -1271,6 +1272,15 @@ redirect_with_code (Request    *req,
   respond_redirect (req, url);
 }
 
+/* Lets a headless browser that cannot click press Accept by itself. */
+static const char *
+auto_submit_script (LkTestIdp *self)
+{
+  return self->auto_submit
+    ? "\n<script>window.addEventListener('load', function () { document.getElementById('accept').click (); });</script>"
+    : "";
+}
+
 static void
 respond_consent_form (Request    *req,
                       Consent    *consent,
@@ -1289,7 +1299,7 @@ respond_consent_form (Request    *req,
                                            "<input type=\"hidden\" name=\"tx\" value=\"%s\">\n"
                                            "<button type=\"submit\" id=\"accept\" name=\"action\" value=\"accept\">Accept</button>\n"
                                            "<button type=\"submit\" id=\"cancel\" name=\"action\" value=\"cancel\">Cancel</button>\n"
-                                           "</form>", u, c, s, id);
+                                           "</form>%s", u, c, s, id, auto_submit_script (req->self));
 
   g_hash_table_insert (req->self->consents, g_strdup (id), consent);
   respond_html (req, 200, consent->admin ? "Permissions requested (admin)" : "Permissions requested", body);
@@ -2011,7 +2021,7 @@ handle_devicelogin (Request *req)
                               "<input type=\"hidden\" name=\"otc\" value=\"%s\">\n"
                               "<button type=\"submit\" id=\"accept\" name=\"action\" value=\"accept\">Continue</button>\n"
                               "<button type=\"submit\" id=\"cancel\" name=\"action\" value=\"cancel\">Cancel</button>\n"
-                              "</form>", user, client, code);
+                              "</form>%s", user, client, code, auto_submit_script (req->self));
       respond_html (req, 200, "Sign in", body);
       return;
     }
@@ -2301,6 +2311,8 @@ handle_control (Request *req)
     {
       if (json_object_has_member (body, "auto_approve"))
         lk_test_idp_set_auto_approve (self, json_object_get_boolean_member (body, "auto_approve"));
+      if (json_object_has_member (body, "consent_auto_submit"))
+        lk_test_idp_set_consent_auto_submit (self, json_object_get_boolean_member (body, "consent_auto_submit"));
       if (json_object_has_member (body, "issue_iss"))
         lk_test_idp_set_issue_iss (self, json_object_get_boolean_member (body, "issue_iss"));
       if (json_object_has_member (body, "single_use_refresh_tokens"))
@@ -2916,6 +2928,18 @@ lk_test_idp_set_auto_approve (LkTestIdp *self,
 {
   g_return_if_fail (LK_IS_TEST_IDP (self));
   self->auto_approve = auto_approve;
+}
+
+/* With the consent form (and the device code confirmation page), adds a
+ * script that presses Accept on load, so that `chromium --headless
+ * --virtual-time-budget=… --dump-dom URL` goes all the way to the redirect.
+ * GET /devicelogin?otc=USER_CODE opens the confirmation page directly. */
+void
+lk_test_idp_set_consent_auto_submit (LkTestIdp *self,
+                                     gboolean   auto_submit)
+{
+  g_return_if_fail (LK_IS_TEST_IDP (self));
+  self->auto_submit = auto_submit;
 }
 
 /* Adds RFC 9207 `iss` = BASE/{tenant as in the path}/v2.0 to /authorize

@@ -20,6 +20,8 @@
  *   POST /_consent                  (the consent form's answer)
  *   /_control/...                   (only after lk_test_idp_set_control_enabled)
  *
+ * README.md beside this file lists every check, error and control action.
+ *
  * The server runs on the thread-default main context current when
  * lk_test_idp_start() is called; iterate that context for it to answer.
  */
@@ -100,6 +102,8 @@ void        lk_test_idp_set_app_mailbox          (LkTestIdp   *self,
                                                   const char  *email);
 void        lk_test_idp_set_auto_approve         (LkTestIdp   *self,
                                                   gboolean     auto_approve);
+void        lk_test_idp_set_consent_auto_submit  (LkTestIdp   *self,
+                                                  gboolean     auto_submit);
 void        lk_test_idp_set_issue_iss            (LkTestIdp   *self,
                                                   gboolean     issue_iss);
 void        lk_test_idp_set_device_interval      (LkTestIdp   *self,

@@ -686,9 +686,25 @@ test_devicelogin_page (Fixture       *fx,
   g_assert_nonnull (strstr (confirm->body, LK_TEST_IDP_DEFAULT_USER));
   g_assert_cmpuint (wrong->status, ==, 400);
   g_assert_cmpuint (done->status, ==, 200);
+  g_assert_nonnull (strstr (done->body, "You have signed in"));
   g_usleep (1000 * 1000);
   token = poll_device (fx, LK_TEST_IDP_CLIENT_ID, member (d, "device_code"));
   g_assert_cmpuint (token->status, ==, 200);
+}
+
+static void
+test_devicelogin_otc_link (Fixture       *fx,
+                           gconstpointer  data)
+{
+  g_autoptr(Response) d = start_device (fx, LK_TEST_IDP_CLIENT_ID);
+  g_autofree char *path = g_strconcat ("/devicelogin?otc=", member (d, "user_code"), NULL);
+  g_autoptr(Response) confirm = NULL;
+
+  lk_test_idp_set_consent_auto_submit (fx->idp, TRUE);
+  confirm = get (fx, path);
+  g_assert_cmpuint (confirm->status, ==, 200);
+  g_assert_nonnull (strstr (confirm->body, "id=\"accept\""));
+  g_assert_nonnull (strstr (confirm->body, "getElementById('accept').click"));
 }
 
 static void
@@ -810,6 +826,20 @@ test_consent_form (Fixture       *fx,
   tx = g_match_info_fetch (match, 1);
   cancelled = post_form (fx, "/_consent", "tx", tx, "action", "cancel", NULL);
   assert_redirect_error (cancelled, "access_denied", 65004);
+
+  /* A used or unknown form is refused. */
+  {
+    g_autoptr(Response) replay = post_form (fx, "/_consent", "tx", tx, "action", "accept", NULL);
+    g_assert_cmpuint (replay->status, ==, 400);
+    g_assert_null (replay->location);
+  }
+  /* For headless browsers, the page can press Accept by itself. */
+  g_assert_null (strstr (page2->body, "<script"));
+  lk_test_idp_set_consent_auto_submit (fx->idp, TRUE);
+  {
+    g_autoptr(Response) page3 = get (fx, path);
+    g_assert_nonnull (strstr (page3->body, "getElementById('accept').click"));
+  }
 }
 
 static void
@@ -1036,6 +1066,48 @@ test_fault_slow (Fixture       *fx,
   g_assert_cmpint (quick->elapsed_ms, <, 400);
 }
 
+static gboolean
+cancel_cb (gpointer user_data)
+{
+  g_cancellable_cancel (user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+flag_cb (gpointer user_data)
+{
+  *(gboolean *) user_data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* A client that gives up on a slow answer leaves the server working. */
+static void
+test_fault_slow_abandoned (Fixture       *fx,
+                           gconstpointer  data)
+{
+  g_autofree char *url = g_strconcat (fx->base, "/common/oauth2/v2.0/token", NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+  g_autoptr(GBytes) body = g_bytes_new_static ("grant_type=refresh_token", strlen ("grant_type=refresh_token"));
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(Response) after = NULL;
+  Wait wait = { 0 };
+  gboolean waited = FALSE;
+
+  lk_test_idp_set_fault (fx->idp, LK_TEST_IDP_ENDPOINT_TOKEN, LK_TEST_IDP_FAULT_SLOW, 300, NULL, 1);
+  soup_message_set_request_body_from_bytes (msg, "application/x-www-form-urlencoded", body);
+  soup_session_send_and_read_async (fx->session, msg, G_PRIORITY_DEFAULT, cancellable, sent_cb, &wait);
+  g_timeout_add (50, cancel_cb, cancellable);
+  while (!wait.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_error (wait.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&wait.error);
+  g_timeout_add (400, flag_cb, &waited);
+  while (!waited)
+    g_main_context_iteration (NULL, TRUE);
+  after = refresh (fx, LK_TEST_REFRESH_PREFIX "unknown");
+  assert_error (after, 400, "invalid_grant", 9002313);
+}
+
 static void
 test_control (Fixture       *fx,
               gconstpointer  data)
@@ -1189,6 +1261,7 @@ main (int   argc,
   ADD ("/idp/device-slow-down", test_device_slow_down);
   ADD ("/idp/device-declined", test_device_declined_and_bad);
   ADD ("/idp/devicelogin-page", test_devicelogin_page);
+  ADD ("/idp/devicelogin-otc-link", test_devicelogin_otc_link);
   ADD ("/idp/client-credentials", test_client_credentials);
   ADD ("/idp/public-client-secret", test_public_client_secret);
   ADD ("/idp/consent-form", test_consent_form);
@@ -1197,6 +1270,7 @@ main (int   argc,
   ADD ("/idp/admin-consent", test_admin_consent);
   ADD ("/idp/faults", test_faults);
   ADD ("/idp/fault-slow", test_fault_slow);
+  ADD ("/idp/fault-slow-abandoned", test_fault_slow_abandoned);
   ADD ("/idp/control", test_control);
   ADD ("/idp/token-size", test_token_size);
   ADD ("/idp/signature", test_signature);
