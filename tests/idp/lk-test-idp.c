@@ -331,6 +331,7 @@ struct _LkTestIdp
   gboolean    auto_submit;
   gboolean    issue_iss;
   guint       device_interval;
+  gint64      device_lifetime;
   gboolean    single_use_rt;
   gboolean    control;
 
@@ -1462,14 +1463,15 @@ handle_consent (Request *req)
 {
   const char *tx = param (req, "tx");
   const char *action = param (req, "action");
-  Consent *consent = tx ? g_hash_table_lookup (req->self->consents, tx) : NULL;
+  g_autofree char *key = NULL;
+  Consent *consent = NULL;
 
-  if (consent == NULL || action == NULL)
+  if (tx == NULL || action == NULL ||
+      !g_hash_table_steal_extended (req->self->consents, tx, (gpointer *) &key, (gpointer *) &consent))
     {
       respond_html (req, 400, "Sign in", "<p>This sign-in request is no longer valid. Start again.</p>");
       return;
     }
-  g_hash_table_steal (req->self->consents, tx);
   if (g_str_equal (action, "accept") && consent->admin)
     admin_consent_granted (req, consent);
   else if (g_str_equal (action, "accept"))
@@ -1938,7 +1940,7 @@ handle_devicecode (Request *req)
   device->device_code = random_secret (LK_TEST_DEVICE_PREFIX, 48);
   device->user_code = new_user_code ();
   device->interval = self->device_interval;
-  device->expires = g_get_monotonic_time () + DEVICE_LIFETIME * G_USEC_PER_SEC;
+  device->expires = g_get_monotonic_time () + self->device_lifetime * G_USEC_PER_SEC;
   device->next_poll = g_get_monotonic_time () + device->interval * G_USEC_PER_SEC;
   device->state = DEVICE_PENDING;
   g_hash_table_insert (self->devices, device->device_code, device);
@@ -1954,7 +1956,7 @@ handle_devicecode (Request *req)
   json_object_set_string_member (object, "user_code", device->user_code);
   json_object_set_string_member (object, "device_code", device->device_code);
   json_object_set_string_member (object, "verification_uri", verification_uri);
-  json_object_set_int_member (object, "expires_in", DEVICE_LIFETIME);
+  json_object_set_int_member (object, "expires_in", self->device_lifetime);
   json_object_set_int_member (object, "interval", device->interval);
   json_object_set_string_member (object, "message", message);
   respond_json_node (req, 200, root);
@@ -2323,6 +2325,8 @@ handle_control (Request *req)
         lk_test_idp_set_access_token_lifetime (self, control_int (body, "access_token_lifetime", 0));
       if (json_object_has_member (body, "code_lifetime"))
         lk_test_idp_set_code_lifetime (self, control_int (body, "code_lifetime", 600));
+      if (json_object_has_member (body, "device_code_lifetime"))
+        lk_test_idp_set_device_code_lifetime (self, control_int (body, "device_code_lifetime", DEVICE_LIFETIME));
       if (json_object_has_member (body, "device_interval"))
         lk_test_idp_set_device_interval (self, control_int (body, "device_interval", 5));
       if (control_string (req, body, "user", FALSE))
@@ -2705,6 +2709,7 @@ lk_test_idp_init (LkTestIdp *self)
   self->user = g_strdup (LK_TEST_IDP_DEFAULT_USER);
   self->auto_approve = TRUE;
   self->device_interval = 5;
+  self->device_lifetime = DEVICE_LIFETIME;
   self->clients = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) idp_client_free);
   self->tenants = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -2959,6 +2964,16 @@ lk_test_idp_set_device_interval (LkTestIdp *self,
 {
   g_return_if_fail (LK_IS_TEST_IDP (self));
   self->device_interval = seconds;
+}
+
+/* How long a device code can be approved and polled (default 900 s, as
+ * Microsoft's 15 minutes); short to see expired_token. */
+void
+lk_test_idp_set_device_code_lifetime (LkTestIdp *self,
+                                      gint64     seconds)
+{
+  g_return_if_fail (LK_IS_TEST_IDP (self));
+  self->device_lifetime = seconds;
 }
 
 /* Stricter than Microsoft: a refresh token works only once, so a client

@@ -108,6 +108,8 @@ void        lk_test_idp_set_issue_iss            (LkTestIdp   *self,
                                                   gboolean     issue_iss);
 void        lk_test_idp_set_device_interval      (LkTestIdp   *self,
                                                   guint        seconds);
+void        lk_test_idp_set_device_code_lifetime (LkTestIdp   *self,
+                                                  gint64       seconds);
 void        lk_test_idp_set_single_use_refresh_tokens (LkTestIdp *self,
                                                   gboolean     single_use);
 void        lk_test_idp_set_control_enabled      (LkTestIdp   *self,

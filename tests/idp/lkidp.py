@@ -144,7 +144,7 @@ class TestIdp:
 
     def config(self, **settings):
         """auto_approve, issue_iss, single_use_refresh_tokens, token_size,
-        access_token_lifetime, code_lifetime, device_interval, user, app_mailbox, issuer."""
+        access_token_lifetime, code_lifetime, device_interval, device_code_lifetime, user, app_mailbox, issuer."""
         return self.control("config", settings)
 
     def add_client(self, client_id, secret=None, public_flows=False, roles=(), redirect_uris=()):
