@@ -91,9 +91,9 @@ static const AadstsInfo aadsts_table[] = {
     "Invalid verification code due to User typing in wrong user code for device code flow." },
   { 70019, "expired_token", "expired_token", 400,
     "Verification code expired." },
-  /* [U] Microsoft documents the error, not its number. */
-  { 70020, "authorization_declined", "authorization_declined", 400,
-    "The end user denied the authorization request." },
+  /* Seen in practice for an expired device code. */
+  { 70020, "expired_token", "expired_token", 400,
+    "The provided value for the input parameter 'device_code' is not valid. This device code has expired." },
   { 70043, "invalid_grant", "invalid_grant", 400,
     "The refresh token has expired or is invalid due to sign-in frequency checks by conditional access." },
   { 90002, "invalid_request", "invalid_request", 400,
@@ -1736,7 +1736,7 @@ token_device_code (Request *req)
     }
   if (now > device->expires)
     {
-      respond_error_json (req, NULL, 70019, NULL);
+      respond_error_json (req, NULL, 70020, NULL);
       return;
     }
   if (device->state == DEVICE_REDEEMED)
@@ -1761,7 +1761,9 @@ token_device_code (Request *req)
       respond_error_json (req, NULL, 70016, NULL);
       return;
     case DEVICE_DECLINED:
-      respond_error_json (req, NULL, 70020, NULL);
+      /* [U] Microsoft documents the error, not its number. */
+      respond_error_json (req, "authorization_declined", 65004,
+                          "The end user denied the authorization request.");
       return;
     case DEVICE_APPROVED:
     case DEVICE_REDEEMED:

@@ -660,7 +660,7 @@ test_device_declined_and_bad (Fixture       *fx,
   g_assert_true (lk_test_idp_decline_device (fx->idp, member (d, "user_code")));
   g_usleep (1000 * 1000);
   declined = poll_device (fx, LK_TEST_IDP_CLIENT_ID, member (d, "device_code"));
-  assert_error (declined, 400, "authorization_declined", 70020);
+  assert_error (declined, 400, "authorization_declined", 65004);
   bad = poll_device (fx, LK_TEST_IDP_CLIENT_ID, LK_TEST_DEVICE_PREFIX "bogus");
   assert_error (bad, 400, "bad_verification_code", 70018);
 
@@ -686,7 +686,7 @@ test_device_expired (Fixture       *fx,
   g_usleep (1100 * 1000);
   g_assert_false (lk_test_idp_approve_device (fx->idp, member (d, "user_code"), NULL));
   p = poll_device (fx, LK_TEST_IDP_CLIENT_ID, member (d, "device_code"));
-  assert_error (p, 400, "expired_token", 70019);
+  assert_error (p, 400, "expired_token", 70020);
 }
 
 static void
