@@ -306,8 +306,6 @@ fetch_data_free (FetchData *data)
   g_free (data);
 }
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (FetchData, fetch_data_free)
-
 static gboolean
 uri_is_acceptable (GUri *uri)
 {
@@ -408,8 +406,8 @@ fetch_async (SoupSession         *session,
              gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (session, cancellable, callback, user_data);
-  g_autoptr(FetchData) data = g_new0 (FetchData, 1);
   g_autoptr(GUri) uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
+  FetchData *data;
 
   g_task_set_source_tag (task, fetch_async);
   if (uri == NULL || !uri_is_acceptable (uri))
@@ -418,11 +416,11 @@ fetch_async (SoupSession         *session,
                                _("“%s” is not an https:// address."), url);
       return;
     }
+  data = g_new0 (FetchData, 1);
+  g_task_set_task_data (task, data, (GDestroyNotify) fetch_data_free);
   data->message = soup_message_new_from_uri (SOUP_METHOD_GET, uri);
   soup_message_headers_replace (soup_message_get_request_headers (data->message),
                                 "Accept", "application/xml, application/json, text/xml, */*");
-  g_task_set_task_data (task, g_steal_pointer (&data), (GDestroyNotify) fetch_data_free);
-  data = g_task_get_task_data (task);
   soup_session_send_async (session, data->message, G_PRIORITY_DEFAULT, cancellable,
                            fetch_send_cb, g_object_ref (task));
 }
@@ -630,6 +628,8 @@ step_end (RunData            *data,
     }
   step->outcome = outcome;
   step->error = error;
+  g_debug ("discovery of %s: step %s ended (%d) %s", data->domain, lk_discovery_step_to_string (id),
+           outcome, error != NULL ? error->message : "");
 }
 
 /* The caller's cancel, not a step's timeout. */
