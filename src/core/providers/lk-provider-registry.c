@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <stdlib.h>
 
 #include "lk-core.h"
 #include "lk-error.h"
@@ -96,6 +97,10 @@ load_builtin (LkProviderRegistry *self)
 {
   g_auto(GStrv) names = g_resources_enumerate_children (BUILTIN_PATH, 0, NULL);
 
+  /* Resource order is a hash table's: sort, for a stable list. */
+  if (names != NULL)
+    qsort (names, g_strv_length (names), sizeof (char *),
+           (int (*) (const void *, const void *)) compare_names);
   for (guint i = 0; names != NULL && names[i] != NULL; i++)
     {
       g_autofree char *path = g_build_path ("/", BUILTIN_PATH, names[i], NULL);
