@@ -205,7 +205,7 @@ lk_account_store_list (LkAccountStore  *self,
         g_ptr_array_add (accounts, account);
       else
         {
-          g_warning ("Skipping an account file: %s", file_error->message);
+          g_debug ("Skipping an account file: %s", file_error->message);
           g_ptr_array_add (errors, file_error);
         }
     }

@@ -48,6 +48,7 @@ typedef struct
   LkRefreshLock  *lock;
   LkTokenSet     *current;      /* read under the lock */
   LkTokenSet     *merged;       /* to store */
+  GError         *refused;      /* the refresher's invalid_grant */
   guint           store_attempts;
 } Refresh;
 
@@ -62,6 +63,7 @@ refresh_free (Refresh *refresh)
   g_clear_pointer (&refresh->lock, lk_refresh_lock_free);
   g_clear_pointer (&refresh->current, lk_token_set_free);
   g_clear_pointer (&refresh->merged, lk_token_set_free);
+  g_clear_error (&refresh->refused);
   g_free (refresh);
 }
 
@@ -142,6 +144,20 @@ needs_sign_in_error (const char *email)
                       _("%s needs to sign in again: the provider no longer accepts its "
                         "saved sign-in. Run “latchkey-cli login %s”."),
                       email, email);
+}
+
+/* The same, carrying the provider's OAuth error for the diagnosis. */
+static GError *
+refused_error (const char   *email,
+               const GError *refused)
+{
+  GError *error = needs_sign_in_error (email);
+  const LkErrorDetails *details = refused != NULL ? lk_error_get_details (refused) : NULL;
+
+  if (details != NULL && details->oauth_error != NULL)
+    lk_error_set_oauth (error, details->oauth_error, details->oauth_error_description,
+                        details->http_status);
+  return error;
 }
 
 /* Records "needs sign-in" in the account file, re-read so that changes made
@@ -277,7 +293,7 @@ refused_stored_cb (GObject      *source,
     g_warning ("Cannot drop the refused refresh token of %s: %s",
                refresh->account->email, error->message);
 
-  sign_in_error = needs_sign_in_error (refresh->account->email);
+  sign_in_error = refused_error (refresh->account->email, refresh->refused);
   refresh_complete (refresh, NULL, sign_in_error);
 }
 
@@ -296,18 +312,13 @@ refreshed_cb (GObject      *source,
       if (g_error_matches (error, LK_ERROR, LK_ERROR_INVALID_GRANT))
         {
           g_autoptr(LkTokenSet) without = lk_token_set_copy (refresh->current);
-          GError *sign_in_error;
 
           mark_needs_sign_in (refresh->self, refresh->account);
+          refresh->refused = g_steal_pointer (&error);
           if (without->refresh_token == NULL)
             {
-              const LkErrorDetails *details = lk_error_get_details (error);
-
-              sign_in_error = needs_sign_in_error (refresh->account->email);
-              if (details != NULL && details->oauth_error != NULL)
-                lk_error_set_oauth (sign_in_error, details->oauth_error,
-                                    details->oauth_error_description, details->http_status);
-              refresh_complete (refresh, NULL, sign_in_error);
+              refresh_complete (refresh, NULL,
+                                refused_error (refresh->account->email, refresh->refused));
               return;
             }
           /* Drop the refused refresh token so that the processes waiting
