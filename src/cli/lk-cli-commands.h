@@ -12,11 +12,13 @@ int lk_cli_providers (int argc, char **argv);
 int lk_cli_token     (int argc, char **argv);
 int lk_cli_list      (int argc, char **argv);
 int lk_cli_remove    (int argc, char **argv);
+int lk_cli_export    (int argc, char **argv);
 
 #define LK_CLI_COMMANDS \
   { "providers", NULL, N_("List the provider profiles Latchkey knows"), lk_cli_providers }, \
   { "token", "EMAIL", N_("Print a fresh access token for a mail client"), lk_cli_token }, \
   { "list", NULL, N_("List the accounts"), lk_cli_list }, \
-  { "remove", "EMAIL", N_("Remove an account: its keyring item and its file"), lk_cli_remove },
+  { "remove", "EMAIL", N_("Remove an account: its keyring item and its file"), lk_cli_remove }, \
+  { "export", "EMAIL", N_("Write configuration for a mail client"), lk_cli_export },
 
 G_END_DECLS
