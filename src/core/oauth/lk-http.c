@@ -527,8 +527,8 @@ lk_http_send_finish (LkHttp        *self,
 
 /**
  * lk_http_encode_form:
- * @fields: name, value, name, value, …, NULL; a NULL value leaves its field
- *   out only when it is the last pair, so use "" rather than NULL inside
+ * @fields: name, value, name, value, …, NULL (a NULL name ends the list);
+ *   a NULL value leaves its field out
  *
  * Returns: the application/x-www-form-urlencoded body, wiped when freed.
  */
@@ -540,11 +540,12 @@ lk_http_encode_form (const char * const *fields)
 
   for (guint i = 0; fields[i] != NULL; i += 2)
     {
-      g_autofree char *name = g_uri_escape_string (fields[i], NULL, FALSE);
+      g_autofree char *name = NULL;
       char *value;
 
       if (fields[i + 1] == NULL)
-        break;
+        continue;
+      name = g_uri_escape_string (fields[i], NULL, FALSE);
       value = g_uri_escape_string (fields[i + 1], NULL, FALSE);
       if (s->len > 0)
         g_string_append_c (s, '&');
