@@ -209,3 +209,58 @@ def secret_tool_lookup(email):
     r = run(["secret-tool", "lookup", "xdg:schema", "io.github.latchkey.Token",
              "account", email, "version", "1"])
     return r.stdout if r.returncode == 0 else None
+
+
+class Dovecot:
+    """A private Dovecot (IMAP, POP3, submission) with smtp-sink as its relay,
+    validating the test IdP's JWTs (tests/peers/dovecot.sh)."""
+
+    def __init__(self):
+        import configparser
+        self.dir = os.path.join(SCRATCH, "dovecot")
+        script = os.path.join(SOURCE, "tests", "peers", "dovecot.sh")
+        env = dict(os.environ, LK_DOVECOT_AUDIENCE="https://outlook.office.com")
+        # The daemons keep inherited pipes open: give them a log file instead.
+        with open(os.path.join(SCRATCH, "dovecot-start.log"), "w") as log:
+            subprocess.run([script, "start", self.dir], check=True, timeout=60, env=env,
+                           stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+        ini = configparser.ConfigParser()
+        ini.read(os.path.join(self.dir, "peers.ini"))
+        self.conf = dict(ini["dovecot"])
+        self.ca_file = self.conf["ca_file"]
+        self.key_file = self.conf["key_file"]
+        self.issuer = self.conf["issuer"]
+        self.sink_dir = self.conf["sink_dir"]
+
+    def port(self, name):
+        return int(self.conf[name])
+
+    def servers(self, host="localhost"):
+        return {"imap": {"host": host, "port": self.port("imaps"), "security": "tls"},
+                "pop": {"host": host, "port": self.port("pop3s"), "security": "tls"},
+                "smtp": {"host": host, "port": self.port("submission"), "security": "starttls"}}
+
+    def idp_args(self):
+        """Arguments for lk-test-idp so that Dovecot accepts its tokens."""
+        return ["--jwt-key", self.key_file, "--issuer", self.issuer]
+
+    def delivered(self):
+        """Messages the relay received, as bytes."""
+        out = []
+        for name in sorted(os.listdir(self.sink_dir)):
+            with open(os.path.join(self.sink_dir, name), "rb") as f:
+                out.append(f.read())
+        return out
+
+    def seed(self, user, subject="Hello from the tests"):
+        """Puts a message into user's INBOX (doveadm save)."""
+        conf = os.path.join(self.dir, "dovecot.conf")
+        run(["doveadm", "-c", conf, "save", "-u", user],
+            input=f"From: seed@example.com\nTo: {user}\nSubject: {subject}\n\nbody\n",
+            check=True)
+
+    def close(self):
+        script = os.path.join(SOURCE, "tests", "peers", "dovecot.sh")
+        with open(os.path.join(SCRATCH, "dovecot-stop.log"), "w") as log:
+            subprocess.run([script, "stop", self.dir], timeout=60, stdout=log, stderr=log,
+                           stdin=subprocess.DEVNULL)

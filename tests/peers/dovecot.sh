@@ -62,7 +62,9 @@ mkdir -p mail sink run state
 chown nobody:nogroup mail sink 2>/dev/null || chmod 777 mail sink
 
 issuer=https://issuer.test
-audience=latchkey-test
+# The aud claim Dovecot insists on; the integration tests use what the test
+# identity provider puts in Outlook tokens.
+audience=${LK_DOVECOT_AUDIENCE:-latchkey-test}
 cat > oauth2.conf.ext <<CONF
 introspection_mode = local
 local_validation_key_dict = fs:posix:prefix=$dir/keys/

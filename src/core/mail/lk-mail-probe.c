@@ -68,11 +68,11 @@ typedef struct
   gboolean  send_test;
 } RunData;
 
+/* lk_secret_wipe() frees too; this is its GDestroyNotify shape. */
 static void
 wipe_and_free (gpointer data)
 {
   lk_secret_wipe (data);
-  g_free (data);
 }
 
 static void
@@ -466,8 +466,7 @@ lk_mail_probe_read_line (LkMailProbe  *self,
   if (strcmp (clean, line) != 0)
     {
       /* The server echoed a secret: never hand it to the protocol code. */
-      lk_secret_wipe (line);
-      g_free (g_steal_pointer (&line));
+      lk_secret_wipe (g_steal_pointer (&line));
       line = g_strdup (clean);
     }
   g_free (priv->result->last_reply);
