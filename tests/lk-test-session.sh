@@ -6,6 +6,8 @@
 set -eu
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/lk-session.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT INT TERM
+# Dovecot's mail processes run as nobody and must be able to enter it.
+chmod 711 "$scratch"
 mkdir -p "$scratch/home/.config" "$scratch/home/.local/share" "$scratch/home/.cache"
 mkdir -m 700 "$scratch/run"
 # Exported before the bus starts: D-Bus-activated services inherit the bus's

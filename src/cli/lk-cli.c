@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <stdio.h>
 
+#include "diagnose/lk-diagnose.h"
 #include "lk-cli.h"
 #include "lk-error.h"
 
@@ -81,6 +82,35 @@ int
 lk_cli_fail (const GError *error)
 {
   g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+  return lk_cli_exit_status_for_error (error);
+}
+
+/**
+ * lk_cli_fail_explained:
+ * @account: (nullable): the LkAccount concerned
+ * @phase: an LkDiagnosePhase
+ *
+ * Prints @error and, under it, the diagnosis: what it means, who can fix it
+ * and how. Returns the exit status.
+ */
+int
+lk_cli_fail_explained (const GError *error,
+                       gpointer      account,
+                       int           phase)
+{
+  LkDiagnoseInput input = { 0 };
+  g_autoptr(LkDiagnosis) diagnosis = NULL;
+
+  input.error = error;
+  input.account = account;
+  input.phase = phase;
+  diagnosis = lk_diagnose (&input);
+  g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+  if (diagnosis != NULL && g_strcmp0 (diagnosis->id, "unrecognised") != 0)
+    {
+      g_autofree char *text = lk_diagnosis_to_text (diagnosis);
+      g_printerr ("\n%s", text);
+    }
   return lk_cli_exit_status_for_error (error);
 }
 

@@ -31,6 +31,9 @@ typedef struct
 
 int          lk_cli_exit_status_for_error (const GError   *error);
 int          lk_cli_fail                  (const GError   *error);
+int          lk_cli_fail_explained        (const GError   *error,
+                                           gpointer        account,
+                                           int             phase);
 int          lk_cli_usage_error           (GOptionContext *context,
                                            const char     *format,
                                            ...) G_GNUC_PRINTF (2, 3);

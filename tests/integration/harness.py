@@ -133,3 +133,134 @@ def scan_for_secrets(roots, extra=(), skip=()):
                     if n.encode() in data:
                         hits.append((path, n[:12] + "…"))
     return hits
+
+
+class Idp:
+    """The test identity provider (tests/idp/lk-test-idp) as a process."""
+
+    def __init__(self, *args):
+        self.process = Process([IDP, *args], log=os.path.join(SCRATCH, "idp.log"))
+        line = self.process.readline()
+        if not line.startswith("READY "):
+            raise AssertionError(f"lk-test-idp did not start: {line!r}")
+        self.base = line.split()[1]
+
+    def control(self, what, body=None):
+        import urllib.request
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.base + "/_control/" + what, data=data,
+                                     method="POST" if data is not None else "GET")
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.loads(r.read() or b"null")
+
+    def stats(self):
+        return self.control("stats")
+
+    def count(self, what):
+        return self.stats()["counts"].get(what, 0)
+
+    def close(self):
+        self.process.close()
+
+
+def write_profile(idp, servers=None, domains=("example.com",), ca_file=None, name="testidp",
+                  sasl=("XOAUTH2",), extra=None):
+    """A provider profile that signs in at the test IdP, as Microsoft 365 does."""
+    base = idp.base
+    profile = {
+        "id": name, "name": "Test IdP", "kind": "microsoft",
+        "authorization_endpoint": base + "/{tenant}/oauth2/v2.0/authorize",
+        "token_endpoint": base + "/{tenant}/oauth2/v2.0/token",
+        "device_authorization_endpoint": base + "/{tenant}/oauth2/v2.0/devicecode",
+        "issuer": base + "/{tenant}/v2.0", "tenant": "organizations",
+        "client_id": "lk-test-client", "redirect_host": "localhost",
+        "scopes": {"imap": ["https://outlook.office.com/IMAP.AccessAsUser.All"],
+                   "pop": ["https://outlook.office.com/POP.AccessAsUser.All"],
+                   "smtp": ["https://outlook.office.com/SMTP.Send"],
+                   "extra": ["offline_access"]},
+        "app_only_scope": "https://outlook.office365.com/.default",
+        "servers": servers or {"imap": {"host": "localhost", "port": 993, "security": "tls"},
+                               "smtp": {"host": "localhost", "port": 587,
+                                        "security": "starttls"}},
+        "sasl": list(sasl), "domains": list(domains), "ca_file": ca_file,
+    }
+    profile.update(extra or {})
+    folder = os.path.join(os.environ["XDG_CONFIG_HOME"], "latchkey", "providers")
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, name + ".json")
+    with open(path, "w") as f:
+        json.dump(profile, f)
+    return path
+
+
+def add_with_browser(email, *extra, timeout=60):
+    """`latchkey-cli add --no-browser`, with headless Chromium following the
+    printed link to the loopback receiver, as a person would."""
+    p = subprocess.Popen([CLI, "add", email, "--no-browser", *extra], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    url = p.stdout.readline().strip()
+    assert url.startswith("http"), (url, p.stderr.read() if p.poll() is not None else "")
+    browse(url)
+    out, err = p.communicate(timeout=timeout)
+    return subprocess.CompletedProcess(p.args, p.returncode, url + "\n" + out, err)
+
+
+def secret_tool_lookup(email):
+    r = run(["secret-tool", "lookup", "xdg:schema", "io.github.latchkey.Token",
+             "account", email, "version", "1"])
+    return r.stdout if r.returncode == 0 else None
+
+
+class Dovecot:
+    """A private Dovecot (IMAP, POP3, submission) with smtp-sink as its relay,
+    validating the test IdP's JWTs (tests/peers/dovecot.sh)."""
+
+    def __init__(self):
+        import configparser
+        self.dir = os.path.join(SCRATCH, "dovecot")
+        script = os.path.join(SOURCE, "tests", "peers", "dovecot.sh")
+        env = dict(os.environ, LK_DOVECOT_AUDIENCE="https://outlook.office.com")
+        # The daemons keep inherited pipes open: give them a log file instead.
+        with open(os.path.join(SCRATCH, "dovecot-start.log"), "w") as log:
+            subprocess.run([script, "start", self.dir], check=True, timeout=60, env=env,
+                           stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+        ini = configparser.ConfigParser()
+        ini.read(os.path.join(self.dir, "peers.ini"))
+        self.conf = dict(ini["dovecot"])
+        self.ca_file = self.conf["ca_file"]
+        self.key_file = self.conf["key_file"]
+        self.issuer = self.conf["issuer"]
+        self.sink_dir = self.conf["sink_dir"]
+
+    def port(self, name):
+        return int(self.conf[name])
+
+    def servers(self, host="localhost"):
+        return {"imap": {"host": host, "port": self.port("imaps"), "security": "tls"},
+                "pop": {"host": host, "port": self.port("pop3s"), "security": "tls"},
+                "smtp": {"host": host, "port": self.port("submission"), "security": "starttls"}}
+
+    def idp_args(self):
+        """Arguments for lk-test-idp so that Dovecot accepts its tokens."""
+        return ["--jwt-key", self.key_file, "--issuer", self.issuer]
+
+    def delivered(self):
+        """Messages the relay received, as bytes."""
+        out = []
+        for name in sorted(os.listdir(self.sink_dir)):
+            with open(os.path.join(self.sink_dir, name), "rb") as f:
+                out.append(f.read())
+        return out
+
+    def seed(self, user, subject="Hello from the tests"):
+        """Puts a message into user's INBOX (doveadm save)."""
+        conf = os.path.join(self.dir, "dovecot.conf")
+        run(["doveadm", "-c", conf, "save", "-u", user],
+            input=f"From: seed@example.com\nTo: {user}\nSubject: {subject}\n\nbody\n",
+            check=True)
+
+    def close(self):
+        script = os.path.join(SOURCE, "tests", "peers", "dovecot.sh")
+        with open(os.path.join(SCRATCH, "dovecot-stop.log"), "w") as log:
+            subprocess.run([script, "stop", self.dir], timeout=60, stdout=log, stderr=log,
+                           stdin=subprocess.DEVNULL)
