@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "latchkey-core"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "lk-error.h"
+#include "lk-jwt.h"
+#include "lk-token-response.h"
+
+/* error_description is not secret, but Microsoft's runs to several lines
+ * (trace id, correlation id, timestamp): people need the first. */
+#define LK_DESCRIPTION_MAX 400
+
+char *
+lk_json_dup_string (JsonObject *obj,
+                    const char *name)
+{
+  JsonNode *node = json_object_get_member (obj, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return g_strdup (json_node_get_string (node));
+}
+
+/**
+ * lk_json_get_seconds:
+ *
+ * Reads a count of seconds given as a JSON number or as a decimal string
+ * (some servers quote expires_in). Returns: whether a usable value was there.
+ */
+gboolean
+lk_json_get_seconds (JsonObject *obj,
+                     const char *name,
+                     gint64     *out_seconds)
+{
+  JsonNode *node = json_object_get_member (obj, name);
+  gint64 value;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
+    return FALSE;
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_INT64:
+      value = json_node_get_int (node);
+      break;
+    case G_TYPE_DOUBLE:
+      {
+        double d = json_node_get_double (node);
+
+        if (!(d >= 0 && d < (double) G_MAXINT32))
+          return FALSE;
+        value = (gint64) d;
+      }
+      break;
+    case G_TYPE_STRING:
+      {
+        g_autofree char *text = g_strstrip (g_strdup (json_node_get_string (node)));
+        guint64 parsed;
+
+        if (!g_ascii_string_to_unsigned (text, 10, 0, G_MAXINT32, &parsed, NULL))
+          return FALSE;
+        value = (gint64) parsed;
+      }
+      break;
+    default:
+      return FALSE;
+    }
+  if (value < 0 || value > G_MAXINT32)
+    return FALSE;
+  *out_seconds = value;
+  return TRUE;
+}
+
+static char *
+first_line (const char *text)
+{
+  g_autofree char *line = NULL;
+  const char *end;
+
+  if (text == NULL)
+    return NULL;
+  end = strpbrk (text, "\r\n");
+  line = end != NULL ? g_strndup (text, (gsize) (end - text)) : g_strdup (text);
+  g_strstrip (line);
+  if (!g_utf8_validate (line, -1, NULL))
+    return g_utf8_make_valid (line, -1);
+  if (g_utf8_strlen (line, -1) > LK_DESCRIPTION_MAX)
+    {
+      char *cut = g_utf8_offset_to_pointer (line, LK_DESCRIPTION_MAX);
+
+      *cut = '\0';
+    }
+  return g_steal_pointer (&line);
+}
+
+static guint
+first_error_code (JsonObject *obj)
+{
+  JsonNode *node = json_object_get_member (obj, "error_codes");
+  JsonArray *array;
+  JsonNode *item;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return 0;
+  array = json_node_get_array (node);
+  if (json_array_get_length (array) == 0)
+    return 0;
+  item = json_array_get_element (array, 0);
+  if (!JSON_NODE_HOLDS_VALUE (item) || json_node_get_value_type (item) != G_TYPE_INT64)
+    return 0;
+  return (guint) CLAMP (json_node_get_int (item), 0, G_MAXUINT32);
+}
+
+static void
+set_oauth_error (GError    **error,
+                 guint       status,
+                 JsonObject *obj,
+                 const char *oauth_error)
+{
+  g_autofree char *description = lk_json_dup_string (obj, "error_description");
+  g_autofree char *line = first_line (description);
+  g_autofree char *safe_error = first_line (oauth_error);
+  LkErrorCode code;
+  GError *e;
+
+  code = g_strcmp0 (oauth_error, "invalid_grant") == 0 ? LK_ERROR_INVALID_GRANT : LK_ERROR_OAUTH;
+  if (code == LK_ERROR_INVALID_GRANT)
+    e = g_error_new (LK_ERROR, code,
+                     /* Translators: %s is the server's explanation, %s the OAuth error code */
+                     _("The sign-in server no longer accepts this sign-in: %s (%s). Sign in again."),
+                     line != NULL && *line != '\0' ? line : _("no details given"), safe_error);
+  else
+    e = g_error_new (LK_ERROR, code,
+                     /* Translators: %s is the server's explanation, %s the OAuth error code */
+                     _("The sign-in server refused the request: %s (%s)"),
+                     line != NULL && *line != '\0' ? line : _("no details given"), safe_error);
+  lk_error_set_oauth (e, safe_error, line, status);
+  if (lk_error_get_details (e)->aadsts == 0)
+    lk_error_get_details_mut (e)->aadsts = first_error_code (obj);
+  g_propagate_error (error, e);
+}
+
+/**
+ * lk_oauth_response_parse:
+ * @status: the HTTP status
+ * @body: (nullable): the response body
+ *
+ * The common part of every answer from a token or device authorization
+ * endpoint: a JSON object on success, an OAuth error otherwise.
+ *
+ * Returns: (transfer full) (nullable): the object of a successful answer
+ */
+JsonObject *
+lk_oauth_response_parse (guint    status,
+                         GBytes  *body,
+                         GError **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  const char *data = NULL;
+  gsize length = 0;
+  JsonNode *root = NULL;
+  JsonObject *obj = NULL;
+  gboolean success = status >= 200 && status < 300;
+
+  if (body != NULL)
+    data = g_bytes_get_data (body, &length);
+  if (data != NULL && length > 0 && length < G_MAXSSIZE &&
+      g_utf8_validate (data, (gssize) length, NULL) &&
+      json_parser_load_from_data (parser, data, (gssize) length, NULL))
+    root = json_parser_get_root (parser);
+  if (root != NULL && JSON_NODE_HOLDS_OBJECT (root))
+    obj = json_node_get_object (root);
+
+  if (obj != NULL)
+    {
+      g_autofree char *oauth_error = lk_json_dup_string (obj, "error");
+
+      if (oauth_error != NULL && *oauth_error != '\0')
+        {
+          set_oauth_error (error, status, obj, oauth_error);
+          return NULL;
+        }
+    }
+
+  if (!success)
+    {
+      GError *e = g_error_new (LK_ERROR, LK_ERROR_HTTP,
+                               /* Translators: %u is an HTTP status such as 500 */
+                               _("The sign-in server answered with HTTP status %u. Try again later."),
+                               status);
+
+      lk_error_set_oauth (e, NULL, NULL, status);
+      g_propagate_error (error, e);
+      return NULL;
+    }
+
+  if (obj == NULL)
+    {
+      g_set_error_literal (error, LK_ERROR, LK_ERROR_BAD_RESPONSE,
+                           _("The sign-in server sent an answer that is not a JSON object."));
+      return NULL;
+    }
+  return json_object_ref (obj);
+}
+
+static void
+take_id_token_claims (LkTokenSet *tokens,
+                      const char *id_token)
+{
+  g_autoptr(JsonObject) claims = lk_jwt_decode_payload (id_token);
+
+  if (claims == NULL)
+    return;
+  tokens->id_username = lk_json_dup_string (claims, "preferred_username");
+  tokens->id_email = lk_json_dup_string (claims, "email");
+  tokens->id_name = lk_json_dup_string (claims, "name");
+  tokens->id_tenant = lk_json_dup_string (claims, "tid");
+}
+
+/**
+ * lk_token_response_parse:
+ * @status: the HTTP status
+ * @body: (nullable): the response body
+ * @now: the current Unix time, for expires_at
+ *
+ * A pure function (no I/O, no clock) so that tests and a fuzzer can call it.
+ * The refresh token is left NULL when the answer has none; a refresh merges.
+ *
+ * Returns: (transfer full) (nullable): the tokens, or NULL with @error set
+ */
+LkTokenSet *
+lk_token_response_parse (guint    status,
+                         GBytes  *body,
+                         gint64   now,
+                         GError **error)
+{
+  g_autoptr(JsonObject) obj = NULL;
+  g_autoptr(LkTokenSet) tokens = NULL;
+  g_autofree char *token_type = NULL;
+  gint64 expires_in = 0;
+  char *id_token;
+
+  obj = lk_oauth_response_parse (status, body, error);
+  if (obj == NULL)
+    return NULL;
+
+  tokens = lk_token_set_new ();
+  tokens->access_token = lk_json_dup_string (obj, "access_token");
+  if (tokens->access_token == NULL || *tokens->access_token == '\0')
+    {
+      g_set_error_literal (error, LK_ERROR, LK_ERROR_BAD_RESPONSE,
+                           _("The sign-in server answered without an access token."));
+      return NULL;
+    }
+  token_type = lk_json_dup_string (obj, "token_type");
+  if (token_type != NULL && g_ascii_strcasecmp (token_type, "bearer") != 0)
+    {
+      g_autofree char *safe = first_line (token_type);
+
+      g_set_error (error, LK_ERROR, LK_ERROR_BAD_RESPONSE,
+                   /* Translators: %s is a token type such as "pop" */
+                   _("The sign-in server issued a “%s” token; mail servers need a bearer token."),
+                   safe);
+      return NULL;
+    }
+  if (json_object_has_member (obj, "expires_in"))
+    {
+      if (!lk_json_get_seconds (obj, "expires_in", &expires_in))
+        {
+          g_set_error_literal (error, LK_ERROR, LK_ERROR_BAD_RESPONSE,
+                               _("The sign-in server gave a token lifetime that is not a number."));
+          return NULL;
+        }
+      tokens->expires_at = now + expires_in;
+    }
+  tokens->refresh_token = lk_json_dup_string (obj, "refresh_token");
+  if (tokens->refresh_token != NULL && *tokens->refresh_token == '\0')
+    g_clear_pointer (&tokens->refresh_token, g_free);
+  tokens->scope = lk_json_dup_string (obj, "scope");
+  id_token = lk_json_dup_string (obj, "id_token");
+  take_id_token_claims (tokens, id_token);
+  g_free (id_token);
+  return g_steal_pointer (&tokens);
+}
