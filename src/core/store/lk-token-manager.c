@@ -1,0 +1,688 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "latchkey-core"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "lk-error.h"
+#include "store/lk-refresh-lock.h"
+#include "store/lk-token-manager.h"
+#include "store/lk-token-store.h"
+
+/**
+ * LkTokenManager:
+ *
+ * Hands out access tokens. The common case is one keyring read. When the
+ * stored token has less than %LK_TOKEN_MIN_LIFETIME_SECONDS left, the
+ * manager takes the account's refresh lock (shared by every process), reads
+ * the keyring again — another process may have refreshed while we waited —
+ * and only then asks the #LkTokenRefresher. The rotated token set is in the
+ * keyring before any caller sees the new access token.
+ *
+ * Within one process, callers that need a refresh of the same account at
+ * the same time share one refresh: the first starts it, the others wait for
+ * its outcome, so one process holds at most one lock wait per account.
+ */
+struct _LkTokenManager
+{
+  GObject           parent_instance;
+  LkAccountStore   *store;      /* nullable: no state is saved without it */
+  LkTokenRefresher *refresher;  /* nullable until the OAuth engine is plugged in */
+  guint             lock_timeout_ms;
+  GHashTable       *refreshes;  /* key → Refresh, in flight */
+};
+
+G_DEFINE_FINAL_TYPE (LkTokenManager, lk_token_manager, G_TYPE_OBJECT)
+
+/* One refresh in flight, shared by its waiters. */
+typedef struct
+{
+  LkTokenManager *self;         /* owned */
+  char           *key;
+  LkAccount      *account;
+  gboolean        forced;
+  char           *seen_access_token;  /* what the first caller found stale */
+  GPtrArray      *waiters;      /* GTask */
+  LkRefreshLock  *lock;
+  LkTokenSet     *current;      /* read under the lock */
+  LkTokenSet     *merged;       /* to store */
+  GError         *refused;      /* the refresher's invalid_grant */
+  guint           store_attempts;
+} Refresh;
+
+static void
+refresh_free (Refresh *refresh)
+{
+  g_clear_object (&refresh->self);
+  g_free (refresh->key);
+  g_clear_pointer (&refresh->account, lk_account_unref);
+  lk_secret_wipe (refresh->seen_access_token);
+  g_ptr_array_unref (refresh->waiters);
+  g_clear_pointer (&refresh->lock, lk_refresh_lock_free);
+  g_clear_pointer (&refresh->current, lk_token_set_free);
+  g_clear_pointer (&refresh->merged, lk_token_set_free);
+  g_clear_error (&refresh->refused);
+  g_free (refresh);
+}
+
+static void
+lk_token_manager_finalize (GObject *object)
+{
+  LkTokenManager *self = LK_TOKEN_MANAGER (object);
+
+  g_clear_object (&self->store);
+  g_clear_object (&self->refresher);
+  g_hash_table_unref (self->refreshes);
+  G_OBJECT_CLASS (lk_token_manager_parent_class)->finalize (object);
+}
+
+static void
+lk_token_manager_class_init (LkTokenManagerClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = lk_token_manager_finalize;
+}
+
+static void
+lk_token_manager_init (LkTokenManager *self)
+{
+  self->lock_timeout_ms = LK_TOKEN_LOCK_TIMEOUT_MS;
+  /* Refreshes hold a reference to the manager while in flight, so the
+   * table is empty by finalize and owns nothing. */
+  self->refreshes = g_hash_table_new (g_str_hash, g_str_equal);
+}
+
+/**
+ * lk_token_manager_new:
+ * @store: (nullable): where "needs sign-in" is recorded and account files
+ *   are written
+ * @refresher: (nullable): how tokens are refreshed; see
+ *   lk_token_manager_set_refresher()
+ */
+LkTokenManager *
+lk_token_manager_new (LkAccountStore   *store,
+                      LkTokenRefresher *refresher)
+{
+  LkTokenManager *self = g_object_new (LK_TYPE_TOKEN_MANAGER, NULL);
+
+  g_return_val_if_fail (store == NULL || LK_IS_ACCOUNT_STORE (store), NULL);
+
+  g_set_object (&self->store, store);
+  lk_token_manager_set_refresher (self, refresher);
+  return self;
+}
+
+void
+lk_token_manager_set_refresher (LkTokenManager   *self,
+                                LkTokenRefresher *refresher)
+{
+  g_return_if_fail (LK_IS_TOKEN_MANAGER (self));
+  g_return_if_fail (refresher == NULL || LK_IS_TOKEN_REFRESHER (refresher));
+
+  g_set_object (&self->refresher, refresher);
+}
+
+/**
+ * lk_token_manager_set_lock_timeout:
+ *
+ * How long a caller waits for another process's refresh of the same account
+ * before failing with %LK_ERROR_TIMED_OUT.
+ */
+void
+lk_token_manager_set_lock_timeout (LkTokenManager *self,
+                                   guint           timeout_ms)
+{
+  g_return_if_fail (LK_IS_TOKEN_MANAGER (self));
+  self->lock_timeout_ms = timeout_ms;
+}
+
+static GError *
+needs_sign_in_error (const char *email)
+{
+  return g_error_new (LK_ERROR, LK_ERROR_NEEDS_SIGN_IN,
+                      _("%s needs to sign in again: the provider no longer accepts its "
+                        "saved sign-in. Run “latchkey-cli login %s”."),
+                      email, email);
+}
+
+/* The same, carrying the provider's OAuth error for the diagnosis. */
+static GError *
+refused_error (const char   *email,
+               const GError *refused)
+{
+  GError *error = needs_sign_in_error (email);
+  const LkErrorDetails *details = refused != NULL ? lk_error_get_details (refused) : NULL;
+
+  if (details != NULL && details->oauth_error != NULL)
+    lk_error_set_oauth (error, details->oauth_error, details->oauth_error_description,
+                        details->http_status);
+  return error;
+}
+
+/* Records "needs sign-in" in the account file, re-read so that changes made
+ * meanwhile by another process are kept. Failing to record it is not worth
+ * failing the caller over: the error it gets says the same. */
+static void
+mark_needs_sign_in (LkTokenManager *self,
+                    LkAccount      *account)
+{
+  g_autoptr(LkAccount) on_disk = NULL;
+  g_autoptr(GError) error = NULL;
+
+  account->state = LK_ACCOUNT_STATE_NEEDS_SIGN_IN;
+  if (self->store == NULL)
+    return;
+  on_disk = lk_account_store_load (self->store, account->email, &error);
+  if (on_disk == NULL)
+    {
+      if (!g_error_matches (error, LK_ERROR, LK_ERROR_NOT_FOUND))
+        g_warning ("Cannot record that %s needs sign-in: %s", account->email, error->message);
+      return;
+    }
+  if (on_disk->state == LK_ACCOUNT_STATE_NEEDS_SIGN_IN)
+    return;
+  on_disk->state = LK_ACCOUNT_STATE_NEEDS_SIGN_IN;
+  if (!lk_account_store_save (self->store, on_disk, &error))
+    g_warning ("Cannot record that %s needs sign-in: %s", account->email, error->message);
+}
+
+static LkTokenSet *
+merge_tokens (const LkTokenSet *current,
+              const LkTokenSet *answer)
+{
+  LkTokenSet *merged = lk_token_set_copy (answer);
+
+  /* A refresh answer without a refresh token means: keep using the old
+   * one (RFC 6749 §6). The client secret is never in an answer. */
+  if (merged->refresh_token == NULL)
+    merged->refresh_token = g_strdup (current->refresh_token);
+  if (merged->client_secret == NULL)
+    merged->client_secret = g_strdup (current->client_secret);
+  if (merged->scope == NULL)
+    merged->scope = g_strdup (current->scope);
+  if (merged->id_username == NULL)
+    merged->id_username = g_strdup (current->id_username);
+  if (merged->id_email == NULL)
+    merged->id_email = g_strdup (current->id_email);
+  if (merged->id_name == NULL)
+    merged->id_name = g_strdup (current->id_name);
+  if (merged->id_tenant == NULL)
+    merged->id_tenant = g_strdup (current->id_tenant);
+  return merged;
+}
+
+/* Ends a shared refresh: drops the lock, then answers every waiter. */
+static void
+refresh_complete (Refresh          *refresh,
+                  const LkTokenSet *tokens,
+                  GError           *error)
+{
+  g_autoptr(GError) owned_error = error;
+
+  g_clear_pointer (&refresh->lock, lk_refresh_lock_free);
+  g_hash_table_remove (refresh->self->refreshes, refresh->key);
+
+  for (guint i = 0; i < refresh->waiters->len; i++)
+    {
+      GTask *task = g_ptr_array_index (refresh->waiters, i);
+
+      if (owned_error != NULL)
+        g_task_return_error (task, g_error_copy (owned_error));
+      else
+        g_task_return_pointer (task, lk_token_set_copy (tokens),
+                               (GDestroyNotify) lk_token_set_free);
+    }
+  refresh_free (refresh);
+}
+
+static void refresh_store (Refresh *refresh);
+
+static void
+refresh_stored_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Refresh *refresh = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (lk_token_store_store_finish (result, &error))
+    {
+      LkTokenSet *merged = g_steal_pointer (&refresh->merged);
+
+      refresh_complete (refresh, merged, NULL);
+      lk_token_set_free (merged);
+      return;
+    }
+
+  /* The provider may already have retired the old refresh token, so the
+   * new one must not be lost lightly: try once more (a keyring that was
+   * busy or being unlocked), then fail without handing out the access
+   * token. See the report in the commit that added this. */
+  if (refresh->store_attempts < 2 && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_debug ("Storing the refreshed tokens of %s failed, trying again: %s",
+               refresh->account->email, error->message);
+      refresh_store (refresh);
+      return;
+    }
+  g_prefix_error (&error, _("The token of %s was refreshed but could not be saved, so it "
+                            "is not used; if the next attempt says so, sign in again. "),
+                  refresh->account->email);
+  refresh_complete (refresh, NULL, g_steal_pointer (&error));
+}
+
+static void
+refresh_store (Refresh *refresh)
+{
+  refresh->store_attempts++;
+  lk_token_store_store_async (refresh->account->email, refresh->merged, NULL,
+                              refresh_stored_cb, refresh);
+}
+
+static void
+refused_stored_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Refresh *refresh = user_data;
+  g_autoptr(GError) error = NULL;
+  GError *sign_in_error = NULL;
+
+  if (!lk_token_store_store_finish (result, &error))
+    g_warning ("Cannot drop the refused refresh token of %s: %s",
+               refresh->account->email, error->message);
+
+  sign_in_error = refused_error (refresh->account->email, refresh->refused);
+  refresh_complete (refresh, NULL, sign_in_error);
+}
+
+static void
+refreshed_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Refresh *refresh = user_data;
+  g_autoptr(LkTokenSet) answer = NULL;
+  g_autoptr(GError) error = NULL;
+
+  answer = lk_token_refresher_refresh_finish (LK_TOKEN_REFRESHER (source), result, &error);
+  if (answer == NULL)
+    {
+      if (g_error_matches (error, LK_ERROR, LK_ERROR_INVALID_GRANT))
+        {
+          g_autoptr(LkTokenSet) without = lk_token_set_copy (refresh->current);
+
+          mark_needs_sign_in (refresh->self, refresh->account);
+          refresh->refused = g_steal_pointer (&error);
+          if (without->refresh_token == NULL)
+            {
+              refresh_complete (refresh, NULL,
+                                refused_error (refresh->account->email, refresh->refused));
+              return;
+            }
+          /* Drop the refused refresh token so that the processes waiting
+           * for the lock see "needs sign-in" without asking the provider
+           * again. */
+          g_clear_pointer (&without->refresh_token, lk_secret_wipe);
+          lk_token_store_store_async (refresh->account->email, without, NULL,
+                                      refused_stored_cb, refresh);
+          return;
+        }
+      refresh_complete (refresh, NULL, g_steal_pointer (&error));
+      return;
+    }
+  if (answer->access_token == NULL || *answer->access_token == '\0')
+    {
+      refresh_complete (refresh, NULL,
+                        g_error_new (LK_ERROR, LK_ERROR_BAD_RESPONSE,
+                                     _("The provider's answer for %s held no access token. "
+                                       "Try again later."),
+                                     refresh->account->email));
+      return;
+    }
+
+  refresh->merged = merge_tokens (refresh->current, answer);
+  refresh_store (refresh);
+}
+
+static void
+relookup_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  Refresh *refresh = user_data;
+  g_autoptr(GError) error = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  refresh->current = lk_token_store_lookup_finish (result, &error);
+  if (refresh->current == NULL)
+    {
+      if (g_error_matches (error, LK_ERROR, LK_ERROR_NOT_FOUND))
+        refresh_complete (refresh, NULL, needs_sign_in_error (refresh->account->email));
+      else
+        refresh_complete (refresh, NULL, g_steal_pointer (&error));
+      return;
+    }
+
+  /* Refreshed by someone else while we waited for the lock? A forced
+   * refresh accepts that too when the token differs from the one the
+   * caller found wanting. */
+  if (lk_token_set_is_fresh (refresh->current, now, LK_TOKEN_MIN_LIFETIME_SECONDS) &&
+      (!refresh->forced ||
+       g_strcmp0 (refresh->current->access_token, refresh->seen_access_token) != 0))
+    {
+      refresh_complete (refresh, refresh->current, NULL);
+      return;
+    }
+
+  if (refresh->current->refresh_token == NULL &&
+      !(refresh->account->flow == LK_FLOW_APP_ONLY && refresh->current->client_secret != NULL))
+    {
+      mark_needs_sign_in (refresh->self, refresh->account);
+      refresh_complete (refresh, NULL, needs_sign_in_error (refresh->account->email));
+      return;
+    }
+
+  if (refresh->self->refresher == NULL)
+    {
+      refresh_complete (refresh, NULL,
+                        g_error_new (LK_ERROR, LK_ERROR_FAILED,
+                                     _("The token of %s has expired and this program "
+                                       "cannot refresh it."),
+                                     refresh->account->email));
+      return;
+    }
+
+  lk_token_refresher_refresh_async (refresh->self->refresher, refresh->account,
+                                    refresh->current, NULL, refreshed_cb, refresh);
+}
+
+static void
+locked_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  Refresh *refresh = user_data;
+  g_autoptr(GError) error = NULL;
+
+  refresh->lock = lk_refresh_lock_acquire_finish (result, &error);
+  if (refresh->lock == NULL)
+    {
+      refresh_complete (refresh, NULL, g_steal_pointer (&error));
+      return;
+    }
+  lk_token_store_lookup_async (refresh->account->email, NULL, relookup_cb, refresh);
+}
+
+/* Adds @task to the refresh of its account in flight, or starts one. The
+ * shared refresh runs without the callers' cancellables: one caller giving
+ * up must not fail the others. A cancelled caller still gets
+ * G_IO_ERROR_CANCELLED from _finish, when the refresh ends. */
+static void
+join_refresh (LkTokenManager   *self,
+              GTask            *task,
+              LkAccount        *account,
+              gboolean          forced,
+              const LkTokenSet *seen)
+{
+  g_autofree char *key = g_strdup_printf ("%s\n%s", forced ? "forced" : "due", account->email);
+  Refresh *refresh = g_hash_table_lookup (self->refreshes, key);
+
+  if (refresh != NULL)
+    {
+      g_ptr_array_add (refresh->waiters, task);
+      return;
+    }
+
+  refresh = g_new0 (Refresh, 1);
+  refresh->self = g_object_ref (self);
+  refresh->key = g_steal_pointer (&key);
+  refresh->account = lk_account_ref (account);
+  refresh->forced = forced;
+  refresh->seen_access_token = seen != NULL ? g_strdup (seen->access_token) : NULL;
+  refresh->waiters = g_ptr_array_new_with_free_func (g_object_unref);
+  g_ptr_array_add (refresh->waiters, task);
+  g_hash_table_insert (self->refreshes, refresh->key, refresh);
+
+  lk_refresh_lock_acquire_async (account->email, self->lock_timeout_ms, NULL,
+                                 locked_cb, refresh);
+}
+
+typedef struct
+{
+  LkAccount *account;
+  gboolean   force_refresh;
+} GetTokenData;
+
+static void
+get_token_data_free (GetTokenData *data)
+{
+  lk_account_unref (data->account);
+  g_free (data);
+}
+
+static void
+get_token_lookup_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LkTokenManager *self = g_task_get_source_object (task);
+  GetTokenData *data = g_task_get_task_data (task);
+  g_autoptr(LkTokenSet) tokens = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  tokens = lk_token_store_lookup_finish (result, &error);
+  if (tokens == NULL)
+    {
+      if (g_error_matches (error, LK_ERROR, LK_ERROR_NOT_FOUND))
+        g_task_return_error (task, needs_sign_in_error (data->account->email));
+      else
+        g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (!data->force_refresh && lk_token_set_is_fresh (tokens, now, LK_TOKEN_MIN_LIFETIME_SECONDS))
+    {
+      g_task_return_pointer (task, g_steal_pointer (&tokens), (GDestroyNotify) lk_token_set_free);
+      return;
+    }
+
+  join_refresh (self, g_steal_pointer (&task), data->account, data->force_refresh, tokens);
+}
+
+/**
+ * lk_token_manager_get_token_async:
+ * @account: the account
+ * @force_refresh: refresh even if the stored access token looks valid
+ *   (a server refused it); another process's refresh made meanwhile counts
+ *
+ * Gets a token set whose access token has more than
+ * %LK_TOKEN_MIN_LIFETIME_SECONDS left, refreshing it if needed. Fails with
+ * %LK_ERROR_NEEDS_SIGN_IN (naming `latchkey-cli login`), %LK_ERROR_KEYRING,
+ * %LK_ERROR_TIMED_OUT (another process holds the lock too long), or the
+ * refresher's error (network, OAuth).
+ */
+void
+lk_token_manager_get_token_async (LkTokenManager      *self,
+                                  LkAccount           *account,
+                                  gboolean             force_refresh,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  GetTokenData *data;
+
+  g_return_if_fail (LK_IS_TOKEN_MANAGER (self));
+  g_return_if_fail (account != NULL && account->email != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, lk_token_manager_get_token_async);
+  data = g_new0 (GetTokenData, 1);
+  data->account = lk_account_ref (account);
+  data->force_refresh = force_refresh;
+  g_task_set_task_data (task, data, (GDestroyNotify) get_token_data_free);
+
+  lk_token_store_lookup_async (account->email, cancellable, get_token_lookup_cb,
+                               g_steal_pointer (&task));
+}
+
+/**
+ * lk_token_manager_get_token_finish:
+ *
+ * Returns: (transfer full): the token set; free with lk_token_set_free(),
+ *   which wipes it.
+ */
+LkTokenSet *
+lk_token_manager_get_token_finish (LkTokenManager  *self,
+                                   GAsyncResult    *result,
+                                   GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == lk_token_manager_get_token_async, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* store_initial */
+
+static void
+store_initial_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LkTokenManager *self = g_task_get_source_object (task);
+  LkAccount *account = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!lk_token_store_store_finish (result, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (self->store != NULL && !lk_account_store_save (self->store, account, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * lk_token_manager_store_initial_async:
+ * @account: the account just signed in; its state becomes "untested" if it
+ *   was "needs sign-in"
+ * @tokens: what the sign-in returned
+ * @replace: whether an existing account of that address may be replaced;
+ *   if not, fails with %LK_ERROR_EXISTS before writing anything
+ *
+ * Saves a sign-in: the tokens in the keyring first, then the account file.
+ * If the keyring cannot be written, nothing is saved.
+ */
+void
+lk_token_manager_store_initial_async (LkTokenManager      *self,
+                                      LkAccount           *account,
+                                      const LkTokenSet    *tokens,
+                                      gboolean             replace,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (LK_IS_TOKEN_MANAGER (self));
+  g_return_if_fail (account != NULL && account->email != NULL);
+  g_return_if_fail (tokens != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, lk_token_manager_store_initial_async);
+  g_task_set_task_data (task, lk_account_ref (account), (GDestroyNotify) lk_account_unref);
+
+  if (!replace && self->store != NULL && lk_account_store_exists (self->store, account->email))
+    {
+      g_task_return_new_error (task, LK_ERROR, LK_ERROR_EXISTS,
+                               _("There is already an account %s. Sign it in again with "
+                                 "“latchkey-cli login %s”, or remove it first."),
+                               account->email, account->email);
+      return;
+    }
+  if (account->state == LK_ACCOUNT_STATE_NEEDS_SIGN_IN)
+    account->state = LK_ACCOUNT_STATE_UNTESTED;
+
+  lk_token_store_store_async (account->email, tokens, cancellable, store_initial_cb,
+                              g_steal_pointer (&task));
+}
+
+gboolean
+lk_token_manager_store_initial_finish (LkTokenManager  *self,
+                                       GAsyncResult    *result,
+                                       GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == lk_token_manager_store_initial_async, FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* remove */
+
+static void
+remove_cleared_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LkTokenManager *self = g_task_get_source_object (task);
+  const char *email = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  /* The file goes only once the secret is gone, so that a failure leaves
+   * an account that can be removed again rather than an orphaned secret. */
+  if (!lk_token_store_clear_finish (result, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (self->store != NULL && !lk_account_store_remove (self->store, email, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * lk_token_manager_remove_async:
+ *
+ * Removes an account: its keyring item, then its file. Succeeds when either
+ * was already gone.
+ */
+void
+lk_token_manager_remove_async (LkTokenManager      *self,
+                               const char          *email,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (LK_IS_TOKEN_MANAGER (self));
+  g_return_if_fail (email != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, lk_token_manager_remove_async);
+  g_task_set_task_data (task, g_strdup (email), g_free);
+  lk_token_store_clear_async (email, cancellable, remove_cleared_cb, g_steal_pointer (&task));
+}
+
+gboolean
+lk_token_manager_remove_finish (LkTokenManager  *self,
+                                GAsyncResult    *result,
+                                GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == lk_token_manager_remove_async, FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}

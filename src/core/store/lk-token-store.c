@@ -1,0 +1,412 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "latchkey-core"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "lk-error.h"
+#include "store/lk-token-store.h"
+
+/**
+ * SECTION:lk-token-store
+ *
+ * The secret half of an account: one Secret Service item per account whose
+ * secret is lk_token_set_serialize(), written by one call so that a crash
+ * never leaves half a state. Every failure to reach or unlock the keyring
+ * becomes %LK_ERROR_KEYRING with a message saying what to do; there is no
+ * fallback to a file. Messages never hold the payload.
+ */
+
+#define VERSION_STRING G_STRINGIFY (LK_TOKEN_SET_VERSION)
+
+const SecretSchema *
+lk_token_store_get_schema (void)
+{
+  /* No SECRET_SCHEMA_DONT_MATCH_NAME: libsecret adds xdg:schema, which the
+   * fast path in latchkey-cli searches for. */
+  static const SecretSchema schema = {
+    LK_TOKEN_SCHEMA_NAME, SECRET_SCHEMA_NONE,
+    {
+      { "account", SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { "version", SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { NULL, 0 },
+    },
+    0, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+  };
+  return &schema;
+}
+
+static GHashTable *
+build_attributes (const char *account)
+{
+  return secret_attributes_build (lk_token_store_get_schema (),
+                                  "account", account,
+                                  "version", VERSION_STRING,
+                                  NULL);
+}
+
+static gboolean
+is_locked_error (const GError *error)
+{
+  g_autofree char *remote = NULL;
+
+  if (g_error_matches (error, SECRET_ERROR, SECRET_ERROR_IS_LOCKED))
+    return TRUE;
+  remote = g_dbus_error_get_remote_error (error);
+  return remote != NULL && strcmp (remote, "org.freedesktop.Secret.Error.IsLocked") == 0;
+}
+
+/* Turns what libsecret or GDBus said into LK_ERROR_KEYRING, keeping their
+ * text as context (it names buses and objects, never secrets). A
+ * cancellation by the caller passes through unchanged. */
+static GError *
+keyring_error (GError     *error,
+               const char *account)
+{
+  g_autoptr(GError) cause = error;
+  const char *advice;
+
+  if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return g_steal_pointer (&cause);
+
+  if (is_locked_error (cause))
+    advice = _("Your keyring is locked. Unlock your keyring (for example by logging in to "
+               "the desktop again, or in Passwords and Keys), then try again.");
+  else if (g_error_matches (cause, SECRET_ERROR, SECRET_ERROR_NO_SUCH_OBJECT))
+    advice = _("Your keyring has no default collection and none could be created. Start "
+               "your desktop's keyring (gnome-keyring, or KeePassXC with Secret Service "
+               "integration) and make sure it can ask for a password, then try again.");
+  else
+    advice = _("No keyring could be reached. Start your desktop's keyring (gnome-keyring, "
+               "or KeePassXC with Secret Service integration) and try again.");
+
+  return g_error_new (LK_ERROR, LK_ERROR_KEYRING,
+                      _("Cannot use the keyring for %s. %s (%s)"),
+                      account, advice, cause->message);
+}
+
+static GError *
+locked_error (const char *account)
+{
+  return g_error_new (LK_ERROR, LK_ERROR_KEYRING,
+                      _("The keyring holding the tokens of %s stays locked. Unlock your "
+                        "keyring, then try again."),
+                      account);
+}
+
+static GError *
+not_found_error (const char *account)
+{
+  return g_error_new (LK_ERROR, LK_ERROR_NOT_FOUND,
+                      _("The keyring holds no tokens for %s. Sign in with "
+                        "“latchkey-cli login %s”."),
+                      account, account);
+}
+
+/* lookup: secret_password_lookup() answers NULL both when there is no item
+ * and when the item's collection stayed locked (prompt dismissed). A second
+ * search without unlocking tells the two apart, on the slow path only. */
+
+typedef struct
+{
+  char *account;
+} LookupData;
+
+static void
+lookup_data_free (LookupData *data)
+{
+  g_free (data->account);
+  g_free (data);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LookupData, lookup_data_free)
+
+static void
+lookup_searched_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LookupData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+  GList *found;
+
+  found = secret_password_search_finish (result, &error);
+  if (error != NULL)
+    g_task_return_error (task, keyring_error (error, data->account));
+  else if (found != NULL)
+    g_task_return_error (task, locked_error (data->account));
+  else
+    g_task_return_error (task, not_found_error (data->account));
+  g_list_free_full (found, g_object_unref);
+}
+
+static void
+lookup_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LookupData *data = g_task_get_task_data (task);
+  g_autoptr(GHashTable) attributes = NULL;
+  g_autoptr(LkTokenSet) tokens = NULL;
+  GError *error = NULL;
+  char *secret;
+
+  secret = secret_password_lookup_finish (result, &error);
+  if (error != NULL)
+    {
+      g_task_return_error (task, keyring_error (error, data->account));
+      return;
+    }
+  if (secret == NULL)
+    {
+      attributes = build_attributes (data->account);
+      secret_password_searchv (lk_token_store_get_schema (), attributes, SECRET_SEARCH_ALL,
+                               g_task_get_cancellable (task), lookup_searched_cb,
+                               g_object_ref (task));
+      return;
+    }
+
+  tokens = lk_token_set_deserialize (secret, &error);
+  secret_password_free (secret);
+  if (tokens == NULL)
+    {
+      g_prefix_error (&error, _("The keyring item of %s cannot be read: "), data->account);
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_pointer (task, g_steal_pointer (&tokens), (GDestroyNotify) lk_token_set_free);
+}
+
+/**
+ * lk_token_store_lookup_async:
+ * @account: the account's address
+ *
+ * Reads the account's token set. Fails with %LK_ERROR_NOT_FOUND when there is
+ * none, %LK_ERROR_KEYRING when the keyring cannot be reached or stays locked.
+ */
+void
+lk_token_store_lookup_async (const char          *account,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GHashTable) attributes = NULL;
+  LookupData *data;
+
+  g_return_if_fail (account != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, lk_token_store_lookup_async);
+  data = g_new0 (LookupData, 1);
+  data->account = g_strdup (account);
+  g_task_set_task_data (task, data, (GDestroyNotify) lookup_data_free);
+
+  attributes = build_attributes (account);
+  secret_password_lookupv (lk_token_store_get_schema (), attributes, cancellable,
+                           lookup_cb, g_steal_pointer (&task));
+}
+
+LkTokenSet *
+lk_token_store_lookup_finish (GAsyncResult  *result,
+                              GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == lk_token_store_lookup_async, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* The _sync variants spin a private main context, as libsecret's own do. */
+typedef struct
+{
+  GMainContext *context;
+  GAsyncResult *result;
+} SyncData;
+
+static void
+sync_cb (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  SyncData *sync = user_data;
+
+  sync->result = g_object_ref (result);
+  g_main_context_wakeup (sync->context);
+}
+
+static void
+sync_wait (SyncData *sync)
+{
+  while (sync->result == NULL)
+    g_main_context_iteration (sync->context, TRUE);
+}
+
+LkTokenSet *
+lk_token_store_lookup_sync (const char    *account,
+                            GCancellable  *cancellable,
+                            GError       **error)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  SyncData sync = { context, NULL };
+  LkTokenSet *tokens;
+
+  g_main_context_push_thread_default (context);
+  lk_token_store_lookup_async (account, cancellable, sync_cb, &sync);
+  sync_wait (&sync);
+  tokens = lk_token_store_lookup_finish (sync.result, error);
+  g_main_context_pop_thread_default (context);
+  g_object_unref (sync.result);
+  return tokens;
+}
+
+/* store */
+
+static void
+store_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!secret_password_store_finish (result, &error))
+    g_task_return_error (task, keyring_error (error, g_task_get_task_data (task)));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * lk_token_store_store_async:
+ *
+ * Writes @tokens as the account's one keyring item, replacing the earlier
+ * one in the same call.
+ */
+void
+lk_token_store_store_async (const char          *account,
+                            const LkTokenSet    *tokens,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GHashTable) attributes = NULL;
+  g_autofree char *label = NULL;
+  char *payload;
+
+  g_return_if_fail (account != NULL);
+  g_return_if_fail (tokens != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, lk_token_store_store_async);
+  g_task_set_task_data (task, g_strdup (account), g_free);
+
+  attributes = build_attributes (account);
+  /* Translators: the label of the keyring item, seen in Passwords and Keys. */
+  label = g_strdup_printf (_("Latchkey: %s"), account);
+  payload = lk_token_set_serialize (tokens);
+  secret_password_storev (lk_token_store_get_schema (), attributes, SECRET_COLLECTION_DEFAULT,
+                          label, payload, cancellable, store_cb, g_steal_pointer (&task));
+  lk_secret_wipe (payload);
+}
+
+gboolean
+lk_token_store_store_finish (GAsyncResult  *result,
+                             GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == lk_token_store_store_async, FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+gboolean
+lk_token_store_store_sync (const char        *account,
+                           const LkTokenSet  *tokens,
+                           GCancellable      *cancellable,
+                           GError           **error)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  SyncData sync = { context, NULL };
+  gboolean ok;
+
+  g_main_context_push_thread_default (context);
+  lk_token_store_store_async (account, tokens, cancellable, sync_cb, &sync);
+  sync_wait (&sync);
+  ok = lk_token_store_store_finish (sync.result, error);
+  g_main_context_pop_thread_default (context);
+  g_object_unref (sync.result);
+  return ok;
+}
+
+/* clear */
+
+static void
+clear_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  /* FALSE without an error only means there was nothing to remove. */
+  secret_password_clear_finish (result, &error);
+  if (error != NULL)
+    g_task_return_error (task, keyring_error (error, g_task_get_task_data (task)));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * lk_token_store_clear_async:
+ *
+ * Removes the account's keyring item. Succeeds when there was none.
+ */
+void
+lk_token_store_clear_async (const char          *account,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GHashTable) attributes = NULL;
+
+  g_return_if_fail (account != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, lk_token_store_clear_async);
+  g_task_set_task_data (task, g_strdup (account), g_free);
+
+  attributes = build_attributes (account);
+  secret_password_clearv (lk_token_store_get_schema (), attributes, cancellable,
+                          clear_cb, g_steal_pointer (&task));
+}
+
+gboolean
+lk_token_store_clear_finish (GAsyncResult  *result,
+                             GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == lk_token_store_clear_async, FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+gboolean
+lk_token_store_clear_sync (const char    *account,
+                           GCancellable  *cancellable,
+                           GError       **error)
+{
+  g_autoptr(GMainContext) context = g_main_context_new ();
+  SyncData sync = { context, NULL };
+  gboolean ok;
+
+  g_main_context_push_thread_default (context);
+  lk_token_store_clear_async (account, cancellable, sync_cb, &sync);
+  sync_wait (&sync);
+  ok = lk_token_store_clear_finish (sync.result, error);
+  g_main_context_pop_thread_default (context);
+  g_object_unref (sync.result);
+  return ok;
+}
