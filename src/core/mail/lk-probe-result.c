@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "latchkey-mail"
+
+#include "config.h"
+
+#include "lk-error.h"
+#include "lk-probe-result.h"
+
+G_DEFINE_BOXED_TYPE (LkProbeResult, lk_probe_result, lk_probe_result_ref, lk_probe_result_unref)
+
+LkProbeResult *
+lk_probe_result_new (LkProtocol  protocol,
+                     const char *host,
+                     guint16     port,
+                     LkSecurity  security)
+{
+  LkProbeResult *self = g_new0 (LkProbeResult, 1);
+
+  g_atomic_ref_count_init (&self->ref_count);
+  self->protocol = protocol;
+  self->host = g_strdup (host);
+  self->port = port;
+  self->security = security;
+  self->stage = LK_PROBE_STAGE_CONNECT;
+  for (guint i = 0; i < LK_PROBE_N_STAGES; i++)
+    self->stage_ms[i] = -1;
+  self->transcript = g_ptr_array_new_with_free_func (g_free);
+  return self;
+}
+
+LkProbeResult *
+lk_probe_result_ref (LkProbeResult *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
+void
+lk_probe_result_unref (LkProbeResult *self)
+{
+  g_return_if_fail (self != NULL);
+  if (!g_atomic_ref_count_dec (&self->ref_count))
+    return;
+  g_free (self->host);
+  g_free (self->mechanism);
+  g_free (self->tls_version);
+  g_free (self->tls_cipher);
+  g_free (self->cert_subject);
+  g_free (self->cert_issuer);
+  g_clear_pointer (&self->cert_not_before, g_date_time_unref);
+  g_clear_pointer (&self->cert_not_after, g_date_time_unref);
+  g_free (self->cert_sha256);
+  g_free (self->last_reply);
+  g_free (self->challenge);
+  g_clear_error (&self->error);
+  g_ptr_array_unref (self->transcript);
+  g_free (self);
+}
+
+const char *
+lk_probe_stage_to_string (LkProbeStage stage)
+{
+  static const char * const names[] = {
+    "connect", "tls", "greeting", "capabilities", "auth", "command", "logout",
+  };
+
+  g_return_val_if_fail (stage < G_N_ELEMENTS (names), NULL);
+  return names[stage];
+}
+
+char *
+lk_probe_result_dup_transcript (const LkProbeResult *self)
+{
+  GString *text = g_string_new (NULL);
+
+  for (guint i = 0; i < self->transcript->len; i++)
+    g_string_append_printf (text, "%s\n", (const char *) g_ptr_array_index (self->transcript, i));
+  return g_string_free (text, FALSE);
+}
+
+static void
+add_string (JsonBuilder *builder,
+            const char  *name,
+            const char  *value)
+{
+  json_builder_set_member_name (builder, name);
+  if (value != NULL)
+    json_builder_add_string_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+static void
+add_date (JsonBuilder *builder,
+          const char  *name,
+          GDateTime   *value)
+{
+  g_autofree char *text = value != NULL ? g_date_time_format_iso8601 (value) : NULL;
+
+  add_string (builder, name, text);
+}
+
+/**
+ * lk_probe_result_to_json:
+ * @with_transcript: include the (redacted) transcript
+ *
+ * The object `latchkey-cli test --json` prints for one protocol: protocol,
+ * host, port, security, ok, stage, mechanism, ms ({total, per stage}), tls
+ * (or null), error (or null: {domain, code, message, server_reply,
+ * challenge}) and transcript (or null).
+ */
+JsonNode *
+lk_probe_result_to_json (const LkProbeResult *self,
+                         gboolean             with_transcript)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  add_string (builder, "protocol", lk_protocol_to_string (self->protocol));
+  add_string (builder, "host", self->host);
+  json_builder_set_member_name (builder, "port");
+  json_builder_add_int_value (builder, self->port);
+  add_string (builder, "security", lk_security_to_string (self->security));
+  json_builder_set_member_name (builder, "ok");
+  json_builder_add_boolean_value (builder, self->ok);
+  add_string (builder, "stage", lk_probe_stage_to_string (self->stage));
+  add_string (builder, "mechanism", self->mechanism);
+
+  json_builder_set_member_name (builder, "ms");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "total");
+  json_builder_add_int_value (builder, self->total_ms);
+  for (guint i = 0; i < LK_PROBE_N_STAGES; i++)
+    if (self->stage_ms[i] >= 0)
+      {
+        json_builder_set_member_name (builder, lk_probe_stage_to_string (i));
+        json_builder_add_int_value (builder, self->stage_ms[i]);
+      }
+  json_builder_end_object (builder);
+
+  json_builder_set_member_name (builder, "tls");
+  if (self->tls_version != NULL || self->cert_subject != NULL)
+    {
+      json_builder_begin_object (builder);
+      add_string (builder, "version", self->tls_version);
+      add_string (builder, "cipher", self->tls_cipher);
+      add_string (builder, "subject", self->cert_subject);
+      add_string (builder, "issuer", self->cert_issuer);
+      add_date (builder, "not_before", self->cert_not_before);
+      add_date (builder, "not_after", self->cert_not_after);
+      add_string (builder, "sha256", self->cert_sha256);
+      json_builder_end_object (builder);
+    }
+  else
+    json_builder_add_null_value (builder);
+
+  add_string (builder, "last_reply", self->last_reply);
+
+  json_builder_set_member_name (builder, "error");
+  if (self->error != NULL)
+    {
+      const LkErrorDetails *details = lk_error_get_details (self->error);
+
+      json_builder_begin_object (builder);
+      add_string (builder, "domain", g_quark_to_string (self->error->domain));
+      json_builder_set_member_name (builder, "code");
+      json_builder_add_int_value (builder, self->error->code);
+      add_string (builder, "message", self->error->message);
+      add_string (builder, "server_reply", details != NULL ? details->server_reply : NULL);
+      add_string (builder, "challenge", details != NULL ? details->challenge : self->challenge);
+      json_builder_end_object (builder);
+    }
+  else
+    json_builder_add_null_value (builder);
+
+  json_builder_set_member_name (builder, "transcript");
+  if (with_transcript)
+    {
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < self->transcript->len; i++)
+        json_builder_add_string_value (builder, g_ptr_array_index (self->transcript, i));
+      json_builder_end_array (builder);
+    }
+  else
+    json_builder_add_null_value (builder);
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
