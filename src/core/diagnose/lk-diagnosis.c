@@ -1,0 +1,215 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "latchkey-core"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "diagnose/lk-diagnosis.h"
+
+G_DEFINE_BOXED_TYPE (LkDiagnosis, lk_diagnosis, lk_diagnosis_ref, lk_diagnosis_unref)
+
+static const struct {
+  const char *id;
+  const char *label;
+} fixers[] = {
+  [LK_FIXER_USER] = { "user", N_("You") },
+  [LK_FIXER_MAILBOX_ADMIN] = { "mailbox-admin", N_("The mailbox's administrator") },
+  [LK_FIXER_TENANT_ADMIN] = { "tenant-admin", N_("Your organisation's administrator") },
+  [LK_FIXER_APP_OWNER] = { "app-owner", N_("Whoever registered the app (client id)") },
+  [LK_FIXER_PROVIDER] = { "provider", N_("The mail provider or the network's operator") },
+  [LK_FIXER_LATCHKEY] = { "latchkey", N_("Latchkey's developers (this is a bug)") },
+  [LK_FIXER_UNKNOWN] = { "unknown", N_("Not known yet") },
+};
+
+static const char * const confidences[] = { "certain", "likely", "unknown" };
+
+const char *
+lk_fixer_to_string (LkFixer fixer)
+{
+  g_return_val_if_fail (fixer < G_N_ELEMENTS (fixers), NULL);
+  return fixers[fixer].id;
+}
+
+/* Returns: the translated name of who can fix it, for people. */
+const char *
+lk_fixer_get_label (LkFixer fixer)
+{
+  g_return_val_if_fail (fixer < G_N_ELEMENTS (fixers), NULL);
+  return _(fixers[fixer].label);
+}
+
+const char *
+lk_confidence_to_string (LkConfidence confidence)
+{
+  g_return_val_if_fail (confidence < G_N_ELEMENTS (confidences), NULL);
+  return confidences[confidence];
+}
+
+/**
+ * lk_diagnosis_new:
+ * @id: the stable id
+ * @title: translated one-line title
+ * @explanation: translated explanation
+ *
+ * Used by lk_diagnose(); the steps, commands, portal path, URL and raw reply
+ * are filled in afterwards, before the diagnosis is handed out.
+ */
+LkDiagnosis *
+lk_diagnosis_new (const char   *id,
+                  LkFixer       fixer,
+                  LkConfidence  confidence,
+                  const char   *title,
+                  const char   *explanation)
+{
+  LkDiagnosis *self = g_new0 (LkDiagnosis, 1);
+
+  g_atomic_ref_count_init (&self->ref_count);
+  self->id = g_strdup (id);
+  self->fixer = fixer;
+  self->confidence = confidence;
+  self->title = g_strdup (title);
+  self->explanation = g_strdup (explanation);
+  self->steps = g_new0 (char *, 1);
+  self->commands = g_new0 (char *, 1);
+  return self;
+}
+
+LkDiagnosis *
+lk_diagnosis_ref (LkDiagnosis *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_atomic_ref_count_inc (&self->ref_count);
+  return self;
+}
+
+void
+lk_diagnosis_unref (LkDiagnosis *self)
+{
+  g_return_if_fail (self != NULL);
+  if (!g_atomic_ref_count_dec (&self->ref_count))
+    return;
+  g_free (self->id);
+  g_free (self->title);
+  g_free (self->explanation);
+  g_strfreev (self->steps);
+  g_strfreev (self->commands);
+  g_free (self->portal_path);
+  g_free (self->url);
+  g_free (self->raw);
+  g_free (self);
+}
+
+static void
+strv_append (char     ***strv,
+             const char *value)
+{
+  guint n = g_strv_length (*strv);
+
+  *strv = g_renew (char *, *strv, n + 2);
+  (*strv)[n] = g_strdup (value);
+  (*strv)[n + 1] = NULL;
+}
+
+void
+lk_diagnosis_add_step (LkDiagnosis *self,
+                       const char  *step)
+{
+  g_return_if_fail (self != NULL && step != NULL);
+  strv_append (&self->steps, step);
+}
+
+void
+lk_diagnosis_add_command (LkDiagnosis *self,
+                          const char  *command)
+{
+  g_return_if_fail (self != NULL && command != NULL);
+  strv_append (&self->commands, command);
+}
+
+static void
+add_strv_member (JsonBuilder *builder,
+                 const char  *name,
+                 char       **strv)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_begin_array (builder);
+  for (guint i = 0; strv[i] != NULL; i++)
+    json_builder_add_string_value (builder, strv[i]);
+  json_builder_end_array (builder);
+}
+
+static void
+add_string_member (JsonBuilder *builder,
+                   const char  *name,
+                   const char  *value)
+{
+  json_builder_set_member_name (builder, name);
+  if (value != NULL)
+    json_builder_add_string_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+/**
+ * lk_diagnosis_to_json:
+ *
+ * Returns: (transfer full): an object with every field; `fixer` and
+ *   `confidence` are the stable ids, `fixer_label` the translated name.
+ */
+JsonNode *
+lk_diagnosis_to_json (LkDiagnosis *self)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  json_builder_begin_object (builder);
+  add_string_member (builder, "id", self->id);
+  add_string_member (builder, "title", self->title);
+  add_string_member (builder, "explanation", self->explanation);
+  add_string_member (builder, "fixer", lk_fixer_to_string (self->fixer));
+  add_string_member (builder, "fixer_label", lk_fixer_get_label (self->fixer));
+  add_string_member (builder, "confidence", lk_confidence_to_string (self->confidence));
+  add_strv_member (builder, "steps", self->steps);
+  add_strv_member (builder, "commands", self->commands);
+  add_string_member (builder, "portal_path", self->portal_path);
+  add_string_member (builder, "url", self->url);
+  add_string_member (builder, "raw", self->raw);
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+/**
+ * lk_diagnosis_to_text:
+ *
+ * Returns: (transfer full): the diagnosis as a few indented lines for a
+ *   terminal, as the CLI prints it under a failed line.
+ */
+char *
+lk_diagnosis_to_text (LkDiagnosis *self)
+{
+  g_autoptr(GString) s = g_string_new (NULL);
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  g_string_append_printf (s, "%s\n", self->title);
+  g_string_append_printf (s, "  %s\n", self->explanation);
+  /* Translators: followed by who can fix the problem, e.g. "You" */
+  g_string_append_printf (s, "  %s %s\n", _("Who can fix it:"), lk_fixer_get_label (self->fixer));
+  for (guint i = 0; self->steps[i] != NULL; i++)
+    g_string_append_printf (s, "  %u. %s\n", i + 1, self->steps[i]);
+  if (self->portal_path != NULL)
+    g_string_append_printf (s, "  %s %s\n", _("Where:"), self->portal_path);
+  if (self->url != NULL)
+    g_string_append_printf (s, "  %s %s\n", _("Link:"), self->url);
+  if (self->commands[0] != NULL)
+    {
+      g_string_append_printf (s, "  %s\n", _("Commands (Exchange Online PowerShell):"));
+      for (guint i = 0; self->commands[i] != NULL; i++)
+        g_string_append_printf (s, "    %s\n", self->commands[i]);
+    }
+  if (self->raw != NULL)
+    g_string_append_printf (s, "  %s %s\n", _("The server said:"), self->raw);
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
