@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "latchkey-export"
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+
+#include "lk-export-private.h"
+
+/* fetchmail 6.5 and later sign in with "auth oauthbearer" (falling back to
+ * XOAUTH2) or "auth xoauth2", reading the token from a passwordfile on each
+ * poll; fetchmail 6.4 (Debian 12) has no OAuth at all. It cannot run a
+ * command for the password, so a preconnect command refreshes a token file
+ * in the private runtime folder before each poll. Strings are in double
+ * quotes with backslash escapes. */
+
+static const char * const mechanisms[] = { "OAUTHBEARER", "XOAUTH2", NULL };
+static const char * const formats[] = { "xoauth2", "oauthbearer", NULL };
+
+static char *
+quoted (const char *text)
+{
+  g_autofree char *inner = lk_export_backslash (text, "\\\"");
+  return g_strdup_printf ("\"%s\"", inner);
+}
+
+static GPtrArray *
+generate (LkAccount             *account,
+          const LkExportContext *context,
+          GError               **error)
+{
+  LkProtocolFlags protocols = lk_export_protocols (&lk_exporter_fetchmail, account);
+  LkProtocol protocol = (protocols & LK_PROTOCOL_FLAG_IMAP) ? LK_PROTOCOL_IMAP : LK_PROTOCOL_POP;
+  const LkServer *server;
+  const char *mechanism = lk_export_mechanism (account, context, mechanisms);
+  g_autofree char *name = lk_export_slug (account);
+  g_autofree char *command = lk_export_shell_command (context);
+  g_autofree char *token_file = g_build_filename (g_get_user_runtime_dir (), "latchkey",
+                                                  name, NULL);
+  g_autofree char *token_dir = g_path_get_dirname (token_file);
+  g_autofree char *q_dir = lk_export_shell_quote (token_dir);
+  g_autofree char *q_file = lk_export_shell_quote (token_file);
+  g_autofree char *preconnect = NULL;
+  g_autofree char *lower = NULL;
+  g_autofree char *user = quoted (lk_account_get_sasl_user (account));
+  g_autofree char *file = quoted (token_file);
+  const char *notes[] = {
+    _("For fetchmail 6.5 or later: fetchmail 6.4 has no OAuth2 and calls “auth” a syntax error."),
+    _("fetchmail cannot ask for a token itself: before each poll it asks Latchkey and keeps the token in a file readable by you alone in your runtime folder, which is cleared when you log out."),
+    NULL
+  };
+  GString *out;
+
+  if (!lk_export_require (protocols, LK_PROTOCOL_FLAG_IMAP | LK_PROTOCOL_FLAG_POP,
+                          &lk_exporter_fetchmail, error))
+    return NULL;
+  if (mechanism == NULL)
+    {
+      lk_export_fail_mechanism (&lk_exporter_fetchmail, account, error);
+      return NULL;
+    }
+  server = lk_export_server (account, protocol);
+  lower = g_ascii_strdown (mechanism, -1);
+  {
+    g_autofree char *shell = g_strdup_printf ("umask 077 && mkdir -p %s && %s > %s",
+                                              q_dir, command, q_file);
+    preconnect = quoted (shell);
+  }
+
+  out = lk_export_header (&lk_exporter_fetchmail, account, context, "# ", notes);
+  g_string_append_printf (out, "\npoll %s protocol %s port %u\n", server->host,
+                          protocol == LK_PROTOCOL_IMAP ? "imap" : "pop3", server->port);
+  g_string_append_printf (out, "  auth %s\n", lower);
+  g_string_append_printf (out, "  user %s\n", user);
+  g_string_append_printf (out, "  passwordfile %s\n", file);
+  g_string_append_printf (out, "  preconnect %s\n", preconnect);
+  switch (server->security)
+    {
+    case LK_SECURITY_TLS:
+      g_string_append (out, "  ssl sslcertck\n");
+      break;
+    case LK_SECURITY_STARTTLS:
+      g_string_append (out, "  sslproto \"TLS1.2+\" sslcertck\n");
+      break;
+    case LK_SECURITY_NONE:
+    default:
+      g_string_append (out, "  sslproto \"\"\n");
+      break;
+    }
+  if (account->provider->ca_file != NULL && server->security != LK_SECURITY_NONE)
+    {
+      g_autofree char *ca = quoted (account->provider->ca_file);
+      g_string_append_printf (out, "  sslcertfile %s\n", ca);
+    }
+  g_string_append (out, "  keep\n");
+
+  return lk_export_single (lk_exporter_fetchmail.path, out);
+}
+
+const LkExporter lk_exporter_fetchmail = {
+  .id = "fetchmail",
+  .name = N_("fetchmail"),
+  .next_step = N_("Needs fetchmail 6.5 or later. Add the entry to ~/.fetchmailrc (mode 0600), then run “fetchmail”."),
+  .path = "~/.fetchmailrc",
+  .is_block = TRUE,
+  .include_hint = N_("Append this entry to ~/.fetchmailrc; fetchmail refuses the file unless only you can read it."),
+  .protocols = LK_PROTOCOL_FLAG_IMAP | LK_PROTOCOL_FLAG_POP,
+  .uses_token_command = TRUE,
+  .formats = formats,
+  .generate = generate,
+};

@@ -1,0 +1,551 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "latchkey-export"
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <gio/gio.h>
+
+#include "lk-error.h"
+#include "lk-export-private.h"
+
+static const LkExporter * const exporters[] = {
+  &lk_exporter_msmtp,
+  &lk_exporter_mbsync,
+  &lk_exporter_neomutt,
+  &lk_exporter_aerc,
+  &lk_exporter_fetchmail,
+  &lk_exporter_getmail,
+  &lk_exporter_offlineimap,
+  &lk_exporter_thunderbird,
+  &lk_exporter_autoconfig,
+  &lk_exporter_evolution,
+  &lk_exporter_summary,
+  NULL,
+};
+
+/**
+ * lk_exporter_get_all:
+ *
+ * Returns: (transfer none): every exporter, NULL-terminated, in the order
+ *   --list-clients shows them
+ */
+const LkExporter * const *
+lk_exporter_get_all (void)
+{
+  return exporters;
+}
+
+const LkExporter *
+lk_exporter_lookup (const char *id)
+{
+  g_return_val_if_fail (id != NULL, NULL);
+
+  for (guint i = 0; exporters[i] != NULL; i++)
+    if (g_ascii_strcasecmp (exporters[i]->id, id) == 0)
+      return exporters[i];
+
+  return NULL;
+}
+
+void
+lk_export_file_free (LkExportFile *file)
+{
+  if (file == NULL)
+    return;
+  g_free (file->path);
+  g_free (file->contents);
+  g_free (file);
+}
+
+static gboolean
+has_control (const char *text)
+{
+  for (const char *p = text; *p != '\0'; p++)
+    if ((guchar) *p < 0x20 || *p == 0x7f)
+      return TRUE;
+  return FALSE;
+}
+
+/* Nothing here can quote a line break for every client; refuse early. */
+static gboolean
+check_input (const LkExporter      *self,
+             LkAccount             *account,
+             const LkExportContext *context,
+             GError               **error)
+{
+  if (account->email == NULL || *account->email == '\0' ||
+      has_control (account->email) || !g_utf8_validate (account->email, -1, NULL))
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
+                   _("The account’s address is empty or holds a control character; add the account again with its plain address."));
+      return FALSE;
+    }
+
+  if (account->provider == NULL)
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
+                   _("The account %s has no provider profile; add the account again."),
+                   account->email);
+      return FALSE;
+    }
+
+  if (self->uses_token_command)
+    {
+      if (context->token_argv == NULL || context->token_argv[0] == NULL)
+        {
+          g_set_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
+                       _("No token command to put into the %s configuration."),
+                       self->id);
+          return FALSE;
+        }
+      for (guint i = 0; context->token_argv[i] != NULL; i++)
+        if (has_control (context->token_argv[i]) ||
+            !g_utf8_validate (context->token_argv[i], -1, NULL))
+          {
+            g_set_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
+                         _("The token command holds a control character; install latchkey-cli in a folder with a plain name."));
+            return FALSE;
+          }
+    }
+
+  if (context->format != NULL &&
+      (self->formats == NULL || !g_strv_contains ((const char * const *) self->formats, context->format)))
+    {
+      g_autofree char *known = self->formats != NULL
+        ? g_strjoinv (", ", (char **) self->formats) : g_strdup (_("none"));
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
+                   _("%s has no format “%s”; use one of: %s."),
+                   self->id, context->format, known);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/**
+ * lk_exporter_generate:
+ *
+ * Returns: (transfer full) (element-type LkExportFile): the files, or NULL
+ *   with @error set when the client cannot use this account
+ */
+GPtrArray *
+lk_exporter_generate (const LkExporter      *self,
+                      LkAccount             *account,
+                      const LkExportContext *context,
+                      GError               **error)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (account != NULL, NULL);
+  g_return_val_if_fail (context != NULL, NULL);
+
+  if (!check_input (self, account, context, error))
+    return NULL;
+
+  return self->generate (account, context, error);
+}
+
+/**
+ * lk_exporter_generate_text:
+ *
+ * The files as one text, for standard output: a single file as is, several
+ * each after a line naming its path.
+ */
+char *
+lk_exporter_generate_text (const LkExporter      *self,
+                           LkAccount             *account,
+                           const LkExportContext *context,
+                           GError               **error)
+{
+  g_autoptr(GPtrArray) files = lk_exporter_generate (self, account, context, error);
+  GString *out;
+
+  if (files == NULL)
+    return NULL;
+  if (files->len == 1)
+    return g_strdup (((LkExportFile *) files->pdata[0])->contents);
+
+  out = g_string_new (NULL);
+  for (guint i = 0; i < files->len; i++)
+    {
+      LkExportFile *file = files->pdata[i];
+      g_string_append_printf (out, "%s#### %s\n%s", i > 0 ? "\n" : "",
+                              file->path, file->contents);
+    }
+  return g_string_free (out, FALSE);
+}
+
+char *
+lk_export_expand_path (const char *path)
+{
+  g_return_val_if_fail (path != NULL, NULL);
+
+  if (path[0] == '~' && (path[1] == '/' || path[1] == '\0'))
+    return g_build_filename (g_get_home_dir (), path + 1, NULL);
+  return g_strdup (path);
+}
+
+/**
+ * lk_export_token_command_for:
+ *
+ * The token command for @email: @cli_path itself, or through `flatpak run`
+ * when Latchkey runs inside a Flatpak (where @cli_path means nothing to a
+ * client outside the sandbox).
+ */
+char **
+lk_export_token_command_for (gboolean    in_flatpak,
+                             const char *flatpak_app_id,
+                             const char *cli_path,
+                             const char *email)
+{
+  GStrvBuilder *builder = g_strv_builder_new ();
+  char **argv;
+
+  if (in_flatpak)
+    {
+      g_autofree char *command = g_strdup ("--command=latchkey-cli");
+      g_strv_builder_add_many (builder, "flatpak", "run", command,
+                               flatpak_app_id != NULL ? flatpak_app_id : APP_ID,
+                               NULL);
+    }
+  else
+    g_strv_builder_add (builder, cli_path);
+  g_strv_builder_add_many (builder, "token", email, NULL);
+
+  argv = g_strv_builder_end (builder);
+  g_strv_builder_unref (builder);
+  return argv;
+}
+
+/**
+ * lk_export_detect_token_command:
+ * @cli_path: the absolute path of the installed latchkey-cli
+ *
+ * Decides between the plain and the Flatpak form by /.flatpak-info, whose
+ * [Application] name is the app id.
+ */
+char **
+lk_export_detect_token_command (const char *cli_path,
+                                const char *email)
+{
+  g_autoptr(GKeyFile) info = g_key_file_new ();
+  g_autofree char *app_id = NULL;
+
+  g_return_val_if_fail (cli_path != NULL, NULL);
+  g_return_val_if_fail (email != NULL, NULL);
+
+  if (!g_key_file_load_from_file (info, "/.flatpak-info", G_KEY_FILE_NONE, NULL))
+    return lk_export_token_command_for (FALSE, NULL, cli_path, email);
+
+  app_id = g_key_file_get_string (info, "Application", "name", NULL);
+  return lk_export_token_command_for (TRUE, app_id, cli_path, email);
+}
+
+/**
+ * lk_export_write:
+ *
+ * Writes @contents to @path atomically with mode 0600, creating missing
+ * parent folders with mode 0700. An existing file is kept unless @force.
+ */
+gboolean
+lk_export_write (const char  *path,
+                 const char  *contents,
+                 gboolean     force,
+                 GError     **error)
+{
+  g_autofree char *dir = NULL;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (contents != NULL, FALSE);
+
+  if (!force && g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_EXISTS,
+                   _("%s already exists; use --force to replace it, or --output to write elsewhere."),
+                   path);
+      return FALSE;
+    }
+
+  dir = g_path_get_dirname (path);
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      int saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("Could not create the folder %s: %s"), dir, g_strerror (saved));
+      return FALSE;
+    }
+
+  if (!g_file_set_contents_full (path, contents, -1,
+                                 G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
+    {
+      g_prefix_error (error, _("Could not write the configuration: "));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* ---- helpers for the exporters ---- */
+
+static gboolean
+shell_safe (const char *word)
+{
+  if (*word == '\0')
+    return FALSE;
+  for (const char *p = word; *p != '\0'; p++)
+    if (!g_ascii_isalnum (*p) && strchr ("@%+=:,./_-", *p) == NULL)
+      return FALSE;
+  return TRUE;
+}
+
+/* POSIX sh: single quotes keep everything but ' itself, written '\''. */
+char *
+lk_export_shell_quote (const char *word)
+{
+  GString *out;
+
+  if (shell_safe (word))
+    return g_strdup (word);
+
+  out = g_string_new ("'");
+  for (const char *p = word; *p != '\0'; p++)
+    {
+      if (*p == '\'')
+        g_string_append (out, "'\\''");
+      else
+        g_string_append_c (out, *p);
+    }
+  g_string_append_c (out, '\'');
+  return g_string_free (out, FALSE);
+}
+
+char *
+lk_export_shell_command (const LkExportContext *context)
+{
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; context->token_argv[i] != NULL; i++)
+    {
+      g_autofree char *word = lk_export_shell_quote (context->token_argv[i]);
+      if (i > 0)
+        g_string_append_c (out, ' ');
+      g_string_append (out, word);
+    }
+  return g_string_free (out, FALSE);
+}
+
+char *
+lk_export_backslash (const char *text,
+                     const char *specials)
+{
+  GString *out = g_string_new (NULL);
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (strchr (specials, *p) != NULL)
+        g_string_append_c (out, '\\');
+      g_string_append_c (out, *p);
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* A Python 3 string literal; UTF-8 beyond ASCII stays as it is. */
+char *
+lk_export_python_string (const char *text)
+{
+  GString *out = g_string_new ("'");
+
+  for (const char *p = text; *p != '\0'; p++)
+    {
+      if (*p == '\\' || *p == '\'')
+        g_string_append_c (out, '\\');
+      if ((guchar) *p < 0x20 || *p == 0x7f)
+        g_string_append_printf (out, "\\x%02x", (guchar) *p);
+      else
+        g_string_append_c (out, *p);
+    }
+  g_string_append_c (out, '\'');
+  return g_string_free (out, FALSE);
+}
+
+char *
+lk_export_python_list (const LkExportContext *context,
+                       gboolean               tuple)
+{
+  GString *out = g_string_new (tuple ? "(" : "[");
+  guint i;
+
+  for (i = 0; context->token_argv[i] != NULL; i++)
+    {
+      g_autofree char *item = lk_export_python_string (context->token_argv[i]);
+      g_string_append_printf (out, "%s%s", i > 0 ? ", " : "", item);
+    }
+  if (tuple && i == 1)
+    g_string_append_c (out, ',');
+  g_string_append (out, tuple ? ")" : "]");
+  return g_string_free (out, FALSE);
+}
+
+/* The user part of a URL: everything but unreserved characters escaped. */
+char *
+lk_export_uri_user (const char *user)
+{
+  return g_uri_escape_string (user, NULL, FALSE);
+}
+
+char *
+lk_export_double_percent (const char *text)
+{
+  g_auto(GStrv) parts = g_strsplit (text, "%", -1);
+  return g_strjoinv ("%%", parts);
+}
+
+GString *
+lk_export_header (const LkExporter      *exporter,
+                  LkAccount             *account,
+                  const LkExportContext *context,
+                  const char            *prefix,
+                  const char * const    *notes)
+{
+  g_autoptr(GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GDateTime) now = context->now != NULL
+    ? g_date_time_ref (context->now) : g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) utc = g_date_time_to_utc (now);
+  g_autofree char *when = g_date_time_format (utc, "%Y-%m-%d %H:%M UTC");
+  g_autofree char *address = lk_export_shell_quote (account->email);
+  GString *out = g_string_new (NULL);
+
+  /* Translators: "msmtp configuration for a@example.com (Microsoft 365), made by Latchkey 1.0 on 2025-01-01 10:00 UTC." */
+  g_ptr_array_add (lines, g_strdup_printf (_("%s configuration for %s (%s), made by Latchkey %s on %s."),
+                                           _(exporter->name), account->email,
+                                           account->provider->name,
+                                           context->version != NULL ? context->version : PACKAGE_VERSION,
+                                           when));
+  if (exporter->uses_token_command)
+    {
+      g_autofree char *command = lk_export_shell_command (context);
+      g_ptr_array_add (lines, g_strdup_printf (_("It holds no password or token: %s runs “%s” for a fresh token each time."),
+                                               _(exporter->name), command));
+    }
+  else
+    g_ptr_array_add (lines, g_strdup_printf (_("%s signs in by itself; this only fills in the servers and the OAuth2 sign-in."),
+                                             _(exporter->name)));
+  g_ptr_array_add (lines, g_strdup_printf (_("Regenerate with: latchkey-cli export %s --client %s"),
+                                           address, exporter->id));
+  if (exporter->include_hint != NULL)
+    g_ptr_array_add (lines, g_strdup (_(exporter->include_hint)));
+  for (guint i = 0; notes != NULL && notes[i] != NULL; i++)
+    g_ptr_array_add (lines, g_strdup (notes[i]));
+
+  for (guint i = 0; i < lines->len; i++)
+    g_string_append_printf (out, "%s%s\n", prefix, (const char *) lines->pdata[i]);
+  return out;
+}
+
+LkProtocolFlags
+lk_export_protocols (const LkExporter *exporter,
+                     LkAccount        *account)
+{
+  LkProtocolFlags available = lk_provider_get_protocols (account->provider);
+  LkProtocolFlags wanted = account->protocols != 0 ? account->protocols : available;
+
+  return wanted & available & exporter->protocols;
+}
+
+const LkServer *
+lk_export_server (LkAccount  *account,
+                  LkProtocol  protocol)
+{
+  return lk_provider_get_server (account->provider, protocol);
+}
+
+/* The provider's first mechanism the client can do, or the one --format
+ * names when the provider offers it. Returns NULL when none fits. */
+const char *
+lk_export_mechanism (LkAccount             *account,
+                     const LkExportContext *context,
+                     const char * const    *supported)
+{
+  char **offered = account->provider->sasl;
+
+  for (guint i = 0; offered != NULL && offered[i] != NULL; i++)
+    {
+      for (guint j = 0; supported[j] != NULL; j++)
+        {
+          if (g_ascii_strcasecmp (offered[i], supported[j]) != 0)
+            continue;
+          if (context->format != NULL &&
+              g_strv_contains (supported, context->format) &&
+              g_ascii_strcasecmp (context->format, supported[j]) != 0)
+            continue;
+          return supported[j];
+        }
+    }
+  return NULL;
+}
+
+gboolean
+lk_export_require (LkProtocolFlags   have,
+                   LkProtocolFlags   need,
+                   const LkExporter *exporter,
+                   GError          **error)
+{
+  g_autofree char *names = NULL;
+
+  if ((have & need) != 0)
+    return TRUE;
+
+  names = lk_protocol_flags_to_string (need);
+  g_set_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
+               _("%s needs %s, which this account does not use; add it to the account or choose another client."),
+               _(exporter->name), names);
+  return FALSE;
+}
+
+gboolean
+lk_export_fail_mechanism (const LkExporter *exporter,
+                          LkAccount        *account,
+                          GError          **error)
+{
+  g_autofree char *offered = g_strjoinv (", ", account->provider->sasl);
+
+  g_set_error (error, LK_ERROR, LK_ERROR_MECHANISM_UNAVAILABLE,
+               _("%s cannot use any sign-in mechanism %s offers (%s); choose another client."),
+               _(exporter->name), account->provider->name, offered);
+  return FALSE;
+}
+
+GPtrArray *
+lk_export_single (const char *path,
+                  GString    *contents)
+{
+  GPtrArray *files = g_ptr_array_new_with_free_func ((GDestroyNotify) lk_export_file_free);
+  LkExportFile *file = g_new0 (LkExportFile, 1);
+
+  file->path = g_strdup (path);
+  file->contents = g_string_free (contents, FALSE);
+  g_ptr_array_add (files, file);
+  return files;
+}
+
+/* A short, stable, syntax-safe name for the account in client configs. */
+char *
+lk_export_slug (LkAccount *account)
+{
+  GString *out = g_string_new (NULL);
+  g_autofree char *hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, account->email, -1);
+
+  for (const char *p = account->email; *p != '\0' && out->len < 24; p++)
+    {
+      if (*p == '@')
+        break;
+      if (g_ascii_isalnum (*p))
+        g_string_append_c (out, g_ascii_tolower (*p));
+    }
+  if (out->len == 0)
+    g_string_append (out, "account");
+  g_string_append_printf (out, "-%.6s", hash);
+  return g_string_free (out, FALSE);
+}
