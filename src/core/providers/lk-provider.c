@@ -51,6 +51,7 @@ lk_provider_free (LkProvider *self)
   g_free (self->notes);
   g_free (self->client_id_help);
   g_free (self->origin);
+  g_strfreev (self->authorization_params);
   g_free (self);
 }
 
@@ -136,6 +137,40 @@ get_strv (JsonObject   *obj,
   return TRUE;
 }
 
+/* "authorization_params": { "name": "value", … } → name, value, … */
+static gboolean
+get_params (JsonObject   *obj,
+            const char   *member,
+            char       ***out,
+            const char   *origin,
+            GError      **error)
+{
+  JsonNode *node = json_object_get_member (obj, member);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_autoptr(GList) names = NULL;
+  JsonObject *params;
+
+  if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
+    {
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        return fail_field (error, origin, member, _("must be an object of text strings"));
+      params = json_node_get_object (node);
+      names = json_object_get_members (params);
+      for (GList *l = names; l != NULL; l = l->next)
+        {
+          JsonNode *value = json_object_get_member (params, l->data);
+          g_autofree char *field = g_strdup_printf ("%s.%s", member, (const char *) l->data);
+
+          if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_STRING)
+            return fail_field (error, origin, field, _("must be a text string"));
+          g_strv_builder_add (builder, l->data);
+          g_strv_builder_add (builder, json_node_get_string (value));
+        }
+    }
+  *out = g_strv_builder_end (builder);
+  return TRUE;
+}
+
 static gboolean
 get_server (JsonObject  *servers,
             LkProtocol   protocol,
@@ -209,7 +244,8 @@ parse_object (LkProvider  *self,
       !get_string (root, "ca_file", "ca_file", FALSE, &self->ca_file, origin, error) ||
       !get_string (root, "notes", "notes", FALSE, &self->notes, origin, error) ||
       !get_string (root, "client_id_help", "client_id_help", FALSE,
-                   &self->client_id_help, origin, error))
+                   &self->client_id_help, origin, error) ||
+      !get_params (root, "authorization_params", &self->authorization_params, origin, error))
     return FALSE;
 
   if (self->kind == NULL)
@@ -489,6 +525,18 @@ lk_provider_to_data (LkProvider *self,
     add_string (builder, "notes", self->notes);
   if (self->client_id_help != NULL)
     add_string (builder, "client_id_help", self->client_id_help);
+  if (self->authorization_params[0] != NULL)
+    {
+      json_builder_set_member_name (builder, "authorization_params");
+      json_builder_begin_object (builder);
+      for (guint i = 0; self->authorization_params[i] != NULL &&
+                        self->authorization_params[i + 1] != NULL; i += 2)
+        {
+          json_builder_set_member_name (builder, self->authorization_params[i]);
+          json_builder_add_string_value (builder, self->authorization_params[i + 1]);
+        }
+      json_builder_end_object (builder);
+    }
   json_builder_set_member_name (builder, "device_flow");
   json_builder_add_boolean_value (builder, self->device_flow);
   json_builder_end_object (builder);
@@ -623,4 +671,25 @@ lk_provider_get_protocols (LkProvider *self)
     if (self->servers[i].host != NULL)
       flags |= 1 << i;
   return flags;
+}
+
+/**
+ * lk_provider_get_client_secret:
+ *
+ * Google requires a client secret even from desktop clients, where it is
+ * not confidential; like client ids, it comes from the profile, then from
+ * a build option (meson -Dgoogle_client_secret=…).
+ *
+ * Returns: (nullable): the client secret to send, or NULL for none
+ */
+const char *
+lk_provider_get_client_secret (LkProvider *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (self->client_secret != NULL && *self->client_secret != '\0')
+    return self->client_secret;
+  if (g_strcmp0 (self->id, "google") == 0 && *LK_CLIENT_SECRET_GOOGLE != '\0')
+    return LK_CLIENT_SECRET_GOOGLE;
+  return NULL;
 }

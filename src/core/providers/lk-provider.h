@@ -63,6 +63,9 @@ typedef struct
   char      *client_id_help;           /* nullable: URL explaining how to get a client id */
   gboolean   device_flow;              /* whether the device code grant may be offered */
   char      *origin;                   /* where it was loaded from, for messages */
+  char     **authorization_params;     /* extra query parameters of the authorization
+                                        * request, as name, value, name, value …
+                                        * (e.g. Google's access_type=offline); never NULL */
 } LkProvider;
 
 #define LK_TYPE_PROVIDER (lk_provider_get_type ())
@@ -91,6 +94,7 @@ const LkServer *lk_provider_get_server    (LkProvider        *self,
 LkProtocolFlags lk_provider_get_protocols (LkProvider        *self);
 gboolean    lk_provider_validate          (LkProvider        *self,
                                            GError           **error);
+const char *lk_provider_get_client_secret (LkProvider        *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LkProvider, lk_provider_unref)
 

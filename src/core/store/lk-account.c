@@ -27,6 +27,11 @@ static const struct {
   { "aol", LK_CLIENT_ID_AOL },
   { "fastmail", LK_CLIENT_ID_FASTMAIL },
   { "zoho", LK_CLIENT_ID_ZOHO },
+  /* One Zoho client serves every region once multi-DC is switched on. */
+  { "zoho-eu", LK_CLIENT_ID_ZOHO },
+  { "zoho-in", LK_CLIENT_ID_ZOHO },
+  { "zoho-au", LK_CLIENT_ID_ZOHO },
+  { "zoho-jp", LK_CLIENT_ID_ZOHO },
 };
 
 /**
