@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "export/lk-exporter.h"
 #include "lk-export-page.h"
 #include "lk-ui-init.h"
 #include "lk-ui-util.h"
@@ -43,7 +44,6 @@ struct _LkExportPage
   AdwPreferencesGroup *clients_group;
 
   GPtrArray           *clients;   /* Client */
-  GCancellable        *cancellable;
 };
 
 G_DEFINE_FINAL_TYPE (LkExportPage, lk_export_page, GTK_TYPE_WIDGET)
@@ -198,48 +198,12 @@ lk_export_page_copy_action (GtkWidget  *widget,
     lk_ui_copy_text (widget, client->text, _("Configuration copied"));
 }
 
-typedef struct
-{
-  LkExportPage *self;
-  char         *shown;
-} SaveData;
-
-static void
-save_data_free (SaveData *data)
-{
-  g_object_unref (data->self);
-  g_free (data->shown);
-  g_free (data);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SaveData, save_data_free)
-
-static void
-saved_cb (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  g_autoptr(SaveData) data = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *message = NULL;
-
-  if (!g_file_replace_contents_finish (G_FILE (source), result, NULL, &error))
-    {
-      message = lk_ui_error_message (error);
-      if (message != NULL)
-        lk_ui_toast (GTK_WIDGET (data->self), message);
-      return;
-    }
-  /* Translators: %s is where the file went, such as "~/.msmtprc". */
-  message = g_strdup_printf (_("Saved to %s"), data->shown);
-  lk_ui_toast (GTK_WIDGET (data->self), message);
-}
-
 /**
  * lk_export_page_save_to:
  *
  * Writes the client's configuration to @file, as Save… does once the person
- * has chosen where (the file chooser asked before overwriting).
+ * has chosen where (the file chooser asked before replacing a file). The
+ * file is a few hundred bytes; core writes it atomically, mode 0600.
  */
 void
 lk_export_page_save_to (LkExportPage *self,
@@ -248,20 +212,26 @@ lk_export_page_save_to (LkExportPage *self,
 {
   Client *client = find_client (self, id);
   g_autofree char *path = g_file_get_path (file);
-  g_autoptr(GFile) parent = g_file_get_parent (file);
-  g_autoptr(GBytes) bytes = NULL;
-  SaveData *data;
+  g_autofree char *shown = NULL;
+  g_autofree char *message = NULL;
+  g_autoptr(GError) error = NULL;
 
   g_return_if_fail (client != NULL);
 
-  if (parent != NULL)
-    g_file_make_directory_with_parents (parent, NULL, NULL);
-  data = g_new0 (SaveData, 1);
-  data->self = g_object_ref (self);
-  data->shown = path != NULL ? display_path (path) : g_file_get_parse_name (file);
-  bytes = g_bytes_new (client->text, strlen (client->text));
-  g_file_replace_contents_bytes_async (file, bytes, NULL, TRUE, G_FILE_CREATE_PRIVATE,
-                                       self->cancellable, saved_cb, data);
+  if (path == NULL)
+    {
+      lk_ui_toast (GTK_WIDGET (self), _("Choose a folder on this computer."));
+      return;
+    }
+  if (!lk_export_write (path, client->text, TRUE, &error))
+    {
+      lk_ui_toast (GTK_WIDGET (self), error->message);
+      return;
+    }
+  shown = display_path (path);
+  /* Translators: %s is where the file went, such as "~/.msmtprc". */
+  message = g_strdup_printf (_("Saved to %s"), shown);
+  lk_ui_toast (GTK_WIDGET (self), message);
 }
 
 G_GNUC_BEGIN_IGNORE_DEPRECATIONS
@@ -323,8 +293,6 @@ lk_export_page_dispose (GObject *object)
 {
   LkExportPage *self = LK_EXPORT_PAGE (object);
 
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), LK_TYPE_EXPORT_PAGE);
   g_clear_pointer (&self->clients, g_ptr_array_unref);
 
@@ -354,5 +322,4 @@ lk_export_page_init (LkExportPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->clients = g_ptr_array_new_with_free_func ((GDestroyNotify) client_free);
-  self->cancellable = g_cancellable_new ();
 }

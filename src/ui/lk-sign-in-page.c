@@ -168,6 +168,35 @@ lk_sign_in_page_show_error (LkSignInPage *self,
   set_state (self, "error");
 }
 
+/**
+ * lk_sign_in_page_show_diagnosis:
+ * @steps: (nullable): what to do, in order
+ * @commands: (nullable): commands an administrator can copy
+ *
+ * Shows what went wrong as core's diagnosis says it, and "Try Again".
+ */
+void
+lk_sign_in_page_show_diagnosis (LkSignInPage       *self,
+                                const char         *title,
+                                const char         *explanation,
+                                const char * const *steps,
+                                const char * const *commands)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  g_return_if_fail (LK_IS_SIGN_IN_PAGE (self));
+
+  adw_status_page_set_title (self->error_page, title);
+  adw_status_page_set_description (self->error_page, explanation);
+  for (guint i = 0; steps != NULL && steps[i] != NULL; i++)
+    g_string_append_printf (text, "%s%u. %s", i > 0 ? "\n" : "", i + 1, steps[i]);
+  for (guint i = 0; commands != NULL && commands[i] != NULL; i++)
+    g_string_append_printf (text, "\n\n%s", commands[i]);
+  gtk_label_set_text (self->error_steps_label, text->str);
+  gtk_widget_set_visible (GTK_WIDGET (self->error_steps_label), text->len > 0);
+  set_state (self, "error");
+}
+
 static void
 lk_sign_in_page_start_action (GtkWidget  *widget,
                               const char *action_name,

@@ -23,5 +23,10 @@ void        lk_sign_in_page_show_device       (LkSignInPage *self,
                                                const char   *verification_uri);
 void        lk_sign_in_page_show_error        (LkSignInPage *self,
                                                const GError *error);
+void        lk_sign_in_page_show_diagnosis    (LkSignInPage       *self,
+                                               const char         *title,
+                                               const char         *explanation,
+                                               const char * const *steps,
+                                               const char * const *commands);
 
 G_END_DECLS
