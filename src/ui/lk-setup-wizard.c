@@ -662,6 +662,40 @@ lk_setup_wizard_cancel_action (GtkWidget  *widget,
   gtk_window_close (GTK_WINDOW (widget));
 }
 
+static void
+got_token_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(LkSetupWizard) self = user_data;
+  g_autoptr(GError) error = NULL;
+  LkTokenSet *tokens;
+
+  tokens = lk_token_manager_get_token_finish (LK_TOKEN_MANAGER (source), result, &error);
+  if (tokens == NULL)
+    {
+      LkDiagnoseInput input = { 0 };
+      g_autoptr(LkDiagnosis) diagnosis = NULL;
+
+      if (lk_error_is_cancelled (error))
+        return;
+      /* No usable key: the test cannot run, signing in again can help. */
+      input.error = error;
+      input.phase = LK_DIAGNOSE_PHASE_REFRESH;
+      input.account = self->account;
+      diagnosis = lk_diagnose (&input);
+      lk_sign_in_page_show_diagnosis (self->sign_in_page, diagnosis->title,
+                                      diagnosis->explanation,
+                                      (const char * const *) diagnosis->steps,
+                                      (const char * const *) diagnosis->commands);
+      show_step (self, "sign-in");
+      return;
+    }
+  g_clear_pointer (&self->token_set, lk_token_set_free);
+  self->token_set = tokens;
+  lk_setup_wizard_run_tests (self);
+}
+
 /**
  * lk_setup_wizard_start_at:
  * @account: an account already in the list
@@ -684,6 +718,17 @@ lk_setup_wizard_start_at (LkSetupWizard *self,
       fill_export_page (self);
       gtk_window_set_title (GTK_WINDOW (self), _("Export"));
       adw_window_title_set_title (self->title_widget, _("Export"));
+    }
+  else if (g_str_equal (step, "test"))
+    {
+      gtk_window_set_title (GTK_WINDOW (self), _("Test"));
+      adw_window_title_set_title (self->title_widget, _("Test"));
+      lk_test_page_set_protocols (self->test_page, account->protocols);
+      for (LkProtocol p = 0; p < LK_N_PROTOCOLS; p++)
+        if ((account->protocols & (1 << p)) != 0)
+          lk_test_page_set_running (self->test_page, p);
+      lk_token_manager_get_token_async (self->tokens, account, FALSE, restart_step (self),
+                                        got_token_cb, g_object_ref (self));
     }
   else
     {
