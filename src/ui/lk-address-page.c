@@ -538,6 +538,7 @@ lk_address_page_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), LK_TYPE_ADDRESS_PAGE);
+  lk_ui_unparent_children (GTK_WIDGET (object));
   g_clear_object (&self->registry);
   g_clear_pointer (&self->providers, g_ptr_array_unref);
   g_clear_pointer (&self->provider, lk_provider_unref);

@@ -294,6 +294,7 @@ lk_export_page_dispose (GObject *object)
   LkExportPage *self = LK_EXPORT_PAGE (object);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), LK_TYPE_EXPORT_PAGE);
+  lk_ui_unparent_children (GTK_WIDGET (object));
   g_clear_pointer (&self->clients, g_ptr_array_unref);
 
   G_OBJECT_CLASS (lk_export_page_parent_class)->dispose (object);

@@ -272,6 +272,20 @@ browser_sign_in_cb (GObject      *source,
 }
 
 static void
+browser_shown_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  /* The sign-in still waits: the link can be copied into any browser. */
+  if (!gtk_show_uri_full_finish (GTK_WINDOW (source), result, &error) &&
+      !lk_error_is_cancelled (error))
+    lk_ui_toast (GTK_WIDGET (source), _("No browser opened. Use “Copy Link” and open the link "
+                                        "in a browser."));
+}
+
+static void
 start_browser_sign_in (LkSetupWizard *self)
 {
   g_autoptr(GError) error = NULL;
@@ -289,9 +303,11 @@ start_browser_sign_in (LkSetupWizard *self)
   lk_browser_sign_in_run_async (self->browser_sign_in, restart_step (self), browser_sign_in_cb,
                                 g_object_ref (self));
 
-  /* Through the OpenURI portal in a Flatpak. */
+  /* Through the OpenURI portal in a Flatpak. GtkUriLauncher replaces this
+   * in GTK 4.10, above our floor. */
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  gtk_show_uri (GTK_WINDOW (self), url, GDK_CURRENT_TIME);
+  gtk_show_uri_full (GTK_WINDOW (self), url, GDK_CURRENT_TIME, self->step_cancellable,
+                     browser_shown_cb, NULL);
   G_GNUC_END_IGNORE_DEPRECATIONS
 }
 

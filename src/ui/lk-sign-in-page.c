@@ -244,6 +244,7 @@ lk_sign_in_page_dispose (GObject *object)
   LkSignInPage *self = LK_SIGN_IN_PAGE (object);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), LK_TYPE_SIGN_IN_PAGE);
+  lk_ui_unparent_children (GTK_WIDGET (object));
   g_clear_pointer (&self->uri, g_free);
 
   G_OBJECT_CLASS (lk_sign_in_page_parent_class)->dispose (object);

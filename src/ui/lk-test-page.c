@@ -319,7 +319,10 @@ lk_test_page_set_failed (LkTestPage          *self,
 
   set_verdict (self, protocol, LK_TEST_VERDICT_FAILED, failure->title);
   r = &self->rows[protocol];
-  r->details = build_details (failure);
+  /* Our own list row, so that adw_expander_row_remove() finds it again. */
+  r->details = gtk_list_box_row_new ();
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (r->details), FALSE);
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (r->details), build_details (failure));
   adw_expander_row_add_row (r->row, r->details);
   adw_expander_row_set_enable_expansion (r->row, TRUE);
 }
@@ -379,6 +382,7 @@ static void
 lk_test_page_dispose (GObject *object)
 {
   gtk_widget_dispose_template (GTK_WIDGET (object), LK_TYPE_TEST_PAGE);
+  lk_ui_unparent_children (GTK_WIDGET (object));
   G_OBJECT_CLASS (lk_test_page_parent_class)->dispose (object);
 }
 

@@ -54,3 +54,18 @@ lk_ui_error_message (const GError *error)
     return NULL;
   return g_strdup (error->message);
 }
+
+/**
+ * lk_ui_unparent_children:
+ *
+ * For dispose of a GtkWidget subclass whose template root has no id:
+ * gtk_widget_dispose_template() only unparents named children.
+ */
+void
+lk_ui_unparent_children (GtkWidget *widget)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (widget)) != NULL)
+    gtk_widget_unparent (child);
+}
