@@ -278,6 +278,9 @@ build_details (const LkTestFailure *failure)
       GtkWidget *copy = gtk_button_new_from_icon_name ("edit-copy-symbolic");
 
       gtk_widget_set_hexpand (label, TRUE);
+      gtk_widget_set_margin_top (label, 6);
+      gtk_widget_set_margin_bottom (label, 6);
+      gtk_widget_set_margin_start (label, 9);
       gtk_widget_set_valign (copy, GTK_ALIGN_START);
       gtk_widget_add_css_class (copy, "flat");
       gtk_widget_set_tooltip_text (copy, _("Copy Command"));

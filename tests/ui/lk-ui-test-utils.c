@@ -106,3 +106,43 @@ lk_ui_test_read_clipboard (GtkWidget *widget)
     g_main_context_iteration (NULL, TRUE);
   return text;
 }
+
+/**
+ * lk_ui_test_screenshot:
+ *
+ * Saves what @window shows as $LK_BUILD_ROOT/screenshots/@name.png, a test
+ * artefact to look at (and for the AppStream metainfo).
+ */
+void
+lk_ui_test_screenshot (GtkWidget  *window,
+                       const char *name)
+{
+  const char *root = g_getenv ("LK_BUILD_ROOT");
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GtkSnapshot) snapshot = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *file = NULL;
+  graphene_rect_t bounds;
+  int width, height;
+
+  if (root == NULL)
+    return;
+  lk_ui_test_wait (400);
+  width = gtk_widget_get_width (window);
+  height = gtk_widget_get_height (window);
+  paintable = gtk_widget_paintable_new (window);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, snapshot, width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  if (node == NULL)
+    return;
+  graphene_rect_init (&bounds, 0, 0, width, height);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node,
+                                         &bounds);
+  dir = g_build_filename (root, "screenshots", NULL);
+  g_mkdir_with_parents (dir, 0755);
+  file = g_strdup_printf ("%s/%s.png", dir, name);
+  gdk_texture_save_to_png (texture, file);
+}

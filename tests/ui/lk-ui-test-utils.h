@@ -11,6 +11,8 @@ GtkWidget *lk_ui_test_find            (GtkWidget  *root,
                                        GType       type,
                                        const char *text);
 GtkWidget *lk_ui_test_show            (GtkWidget  *page);
+void       lk_ui_test_screenshot      (GtkWidget  *window,
+                                       const char *name);
 char      *lk_ui_test_read_clipboard  (GtkWidget  *widget);
 
 G_END_DECLS

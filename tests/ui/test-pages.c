@@ -74,6 +74,7 @@ test_address_validation (void)
                                      "Outlook.com (personal Microsoft account)"));
   g_assert_cmpstr (lk_address_page_get_found_how (page), ==,
                    "Recognised from the address’s domain");
+  lk_ui_test_screenshot (GTK_WIDGET (wizard), "1-address");
 
   gtk_window_destroy (GTK_WINDOW (wizard));
   lk_ui_test_iterate (10);
@@ -153,6 +154,7 @@ test_sign_in_states (void)
 
   g_assert_cmpstr (lk_sign_in_page_get_state (LK_SIGN_IN_PAGE (page)), ==, "intro");
   g_assert_nonnull (lk_ui_test_find (page, ADW_TYPE_STATUS_PAGE, "Sign In with Microsoft 365"));
+  lk_ui_test_screenshot (window, "2-sign-in");
   gtk_widget_activate_action (page, "sign-in.start", NULL);
   g_assert_cmpint (started, ==, FALSE);
 
@@ -160,6 +162,7 @@ test_sign_in_states (void)
                                 "https://login.example/authorize?client_id=x");
   lk_ui_test_iterate (20);
   g_assert_cmpstr (lk_sign_in_page_get_state (LK_SIGN_IN_PAGE (page)), ==, "waiting");
+  lk_ui_test_screenshot (window, "2-sign-in-waiting");
   spinner = lk_ui_test_find (page, GTK_TYPE_SPINNER, NULL);
   g_assert_true (gtk_spinner_get_spinning (GTK_SPINNER (spinner)));
   gtk_widget_activate_action (page, "sign-in.copy-link", NULL);
@@ -178,6 +181,7 @@ test_sign_in_states (void)
   g_assert_nonnull (code);
   g_assert_true (gtk_widget_get_mapped (code));
   g_assert_true (gtk_label_get_selectable (GTK_LABEL (code)));
+  lk_ui_test_screenshot (window, "2-sign-in-device");
 
   error = g_error_new_literal (LK_ERROR, LK_ERROR_AUTHORIZATION_DENIED,
                                "You declined the sign-in; press Try Again to start over.");
@@ -197,6 +201,7 @@ test_sign_in_states (void)
   g_assert_true (gtk_widget_get_mapped (lk_ui_test_find (page, ADW_TYPE_STATUS_PAGE,
                                                          "Your administrator must consent")));
   g_assert_nonnull (lk_ui_test_find (page, GTK_TYPE_LABEL, "1. Send the link to IT."));
+  lk_ui_test_screenshot (window, "2-sign-in-error");
 
   cancelled = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "Operation was cancelled");
   lk_sign_in_page_show_error (LK_SIGN_IN_PAGE (page), cancelled);
@@ -265,6 +270,7 @@ test_test_rows (void)
   g_assert_true (gtk_widget_get_mapped (transcript));
   command = lk_ui_test_find (GTK_WIDGET (smtp), GTK_TYPE_LABEL, commands[0]);
   g_assert_true (gtk_widget_get_mapped (command));
+  lk_ui_test_screenshot (window, "3-test-failed");
   g_signal_emit_by_name (gtk_widget_get_next_sibling (command), "clicked");
   copied = lk_ui_test_read_clipboard (page);
   g_assert_cmpstr (copied, ==, commands[0]);
@@ -306,6 +312,7 @@ test_export_preview (void)
   g_assert_true (gtk_widget_get_mapped (lk_ui_test_find (row, GTK_TYPE_LABEL,
                                                          "Add the block to ~/.msmtprc.")));
 
+  lk_ui_test_screenshot (window, "4-export");
   gtk_widget_activate_action (page, "export.copy", "s", "msmtp");
   copied = lk_ui_test_read_clipboard (page);
   g_assert_cmpstr (copied, ==, text);
@@ -347,6 +354,7 @@ test_wizard_export (void)
 
   gtk_widget_activate_action (GTK_WIDGET (wizard), "wizard.next", NULL);
   g_assert_cmpstr (lk_setup_wizard_get_step (wizard), ==, "done");
+  lk_ui_test_screenshot (GTK_WIDGET (wizard), "5-done");
   gtk_window_destroy (GTK_WINDOW (wizard));
   lk_ui_test_iterate (10);
 }

@@ -5,6 +5,7 @@
 
 #include "lk-account-row.h"
 #include "lk-application.h"
+#include "lk-ui-test-utils.h"
 #include "lk-window.h"
 #include "oauth/lk-token-set.h"
 #include "providers/lk-provider-registry.h"
@@ -153,6 +154,8 @@ test_account_list (void)
       else
         g_assert_cmpstr (lk_account_row_get_status (LK_ACCOUNT_ROW (row)), ==, "Needs sign-in");
     }
+
+  lk_ui_test_screenshot (GTK_WIDGET (window), "0-accounts");
 
   /* Remove: a confirmation first; Cancel keeps everything. */
   gtk_widget_activate_action (GTK_WIDGET (window), "win.remove-account", "s", "erin@outlook.com");
