@@ -198,6 +198,9 @@ show_accounts (LkWindow  *self,
   self->accounts = g_ptr_array_ref (accounts);
   for (guint i = 0; i < accounts->len; i++)
     gtk_list_box_append (self->list_box, lk_account_row_new (g_ptr_array_index (accounts, i)));
+  /* No fade at start-up: the first list simply appears. */
+  gtk_stack_set_transition_type (self->stack, self->loaded ? GTK_STACK_TRANSITION_TYPE_CROSSFADE
+                                                            : GTK_STACK_TRANSITION_TYPE_NONE);
   gtk_stack_set_visible_child_name (self->stack, accounts->len > 0 ? "accounts" : "empty");
 }
 
@@ -235,8 +238,8 @@ listed_cb (GObject      *source,
         adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
       return;
     }
-  self->loaded = TRUE;
   show_accounts (self, accounts);
+  self->loaded = TRUE;
 }
 
 /**
