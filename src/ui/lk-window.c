@@ -6,7 +6,11 @@
 #include <glib/gi18n.h>
 #include <stdio.h>
 
+#include "lk-account-row.h"
+#include "lk-error.h"
+#include "lk-setup-wizard.h"
 #include "lk-ui-init.h"
+#include "lk-ui-util.h"
 #include "lk-window.h"
 
 struct _LkWindow
@@ -18,9 +22,17 @@ struct _LkWindow
   GtkStack             *stack;
   AdwStatusPage        *empty_page;
   GtkButton            *add_account_button;
+  GtkListBox           *list_box;
 
   GSettings            *settings;
   GCancellable         *cancellable;
+  LkAccountStore       *store;
+  LkTokenManager       *tokens;
+  LkProviderRegistry   *registry;     /* loaded when first needed */
+  GFileMonitor         *monitor;
+  GPtrArray            *accounts;     /* LkAccount, as listed */
+  guint                 reload_id;
+  gboolean              loaded;
 };
 
 G_DEFINE_FINAL_TYPE (LkWindow, lk_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -31,6 +43,51 @@ lk_window_new (LkApplication *application)
   return g_object_new (LK_TYPE_WINDOW, "application", application, NULL);
 }
 
+static LkProviderRegistry *
+ensure_registry (LkWindow *self)
+{
+  /* A few small files; only the wizard needs them, so not before the first
+   * frame (bench/gui-startup). */
+  if (self->registry == NULL)
+    {
+      self->registry = lk_provider_registry_new ();
+      lk_provider_registry_load (self->registry);
+    }
+  return self->registry;
+}
+
+static void
+wizard_account_added_cb (LkWindow *self)
+{
+  lk_window_reload (self);
+}
+
+static LkSetupWizard *
+open_wizard (LkWindow *self)
+{
+  LkSetupWizard *wizard;
+
+  wizard = lk_setup_wizard_new (GTK_WINDOW (self), ensure_registry (self), self->store,
+                                self->tokens);
+  g_signal_connect_object (wizard, "account-added", G_CALLBACK (wizard_account_added_cb), self,
+                           G_CONNECT_SWAPPED);
+  return wizard;
+}
+
+static LkAccount *
+find_account (LkWindow   *self,
+              const char *email)
+{
+  for (guint i = 0; self->accounts != NULL && i < self->accounts->len; i++)
+    {
+      LkAccount *account = g_ptr_array_index (self->accounts, i);
+
+      if (g_strcmp0 (account->email, email) == 0)
+        return account;
+    }
+  return NULL;
+}
+
 static void
 lk_window_add_account_action (GtkWidget  *widget,
                               const char *action_name,
@@ -38,9 +95,230 @@ lk_window_add_account_action (GtkWidget  *widget,
 {
   LkWindow *self = LK_WINDOW (widget);
 
-  /* The wizard issue replaces this with the setup assistant. */
-  adw_toast_overlay_add_toast (self->toast_overlay,
-                               adw_toast_new (_("Use “latchkey-cli add” to add an account for now")));
+  gtk_window_present (GTK_WINDOW (open_wizard (self)));
+}
+
+/* Test, Export and Sign In Again open the wizard on that step. */
+static void
+lk_window_account_step_action (GtkWidget  *widget,
+                               const char *action_name,
+                               GVariant   *parameter)
+{
+  LkWindow *self = LK_WINDOW (widget);
+  LkAccount *account = find_account (self, g_variant_get_string (parameter, NULL));
+  LkSetupWizard *wizard;
+  const char *step;
+
+  if (account == NULL)
+    return;
+  if (g_str_equal (action_name, "win.test-account"))
+    step = "test";
+  else if (g_str_equal (action_name, "win.export-account"))
+    step = "export";
+  else
+    step = "sign-in";
+  wizard = open_wizard (self);
+  lk_setup_wizard_start_at (wizard, account, step);
+  gtk_window_present (GTK_WINDOW (wizard));
+}
+
+static void
+removed_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(LkWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!lk_token_manager_remove_finish (LK_TOKEN_MANAGER (source), result, &error))
+    {
+      if (!lk_error_is_cancelled (error))
+        adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
+      return;
+    }
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (_("Account removed")));
+  lk_window_reload (self);
+}
+
+static void
+remove_response_cb (AdwMessageDialog *dialog,
+                    const char       *response,
+                    LkWindow         *self)
+{
+  const char *email = g_object_get_data (G_OBJECT (dialog), "email");
+
+  if (g_strcmp0 (response, "remove") != 0)
+    return;
+  /* The keyring item first, then the file (core). */
+  lk_token_manager_remove_async (self->tokens, email, self->cancellable, removed_cb,
+                                 g_object_ref (self));
+}
+
+static void
+lk_window_remove_account_action (GtkWidget  *widget,
+                                 const char *action_name,
+                                 GVariant   *parameter)
+{
+  LkWindow *self = LK_WINDOW (widget);
+  const char *email = g_variant_get_string (parameter, NULL);
+  g_autofree char *heading = NULL;
+  GtkWidget *dialog;
+
+  /* Translators: %s is an e-mail address. */
+  heading = g_strdup_printf (_("Remove %s?"), email);
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), heading,
+                                   _("Its key is deleted from your keyring and its settings "
+                                     "from this computer. Mail programs set up for it stop "
+                                     "working until you add it again."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "remove", _("_Remove"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "remove",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "email", g_strdup (email), g_free);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (remove_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* Loading ---------------------------------------------------------------- */
+
+static void
+show_accounts (LkWindow  *self,
+               GPtrArray *accounts)
+{
+  GtkWidget *child;
+
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->list_box))) != NULL)
+    gtk_list_box_remove (self->list_box, child);
+
+  g_clear_pointer (&self->accounts, g_ptr_array_unref);
+  self->accounts = g_ptr_array_ref (accounts);
+  for (guint i = 0; i < accounts->len; i++)
+    gtk_list_box_append (self->list_box, lk_account_row_new (g_ptr_array_index (accounts, i)));
+  /* No fade at start-up: the first list simply appears. */
+  gtk_stack_set_transition_type (self->stack, self->loaded ? GTK_STACK_TRANSITION_TYPE_CROSSFADE
+                                                            : GTK_STACK_TRANSITION_TYPE_NONE);
+  gtk_stack_set_visible_child_name (self->stack, accounts->len > 0 ? "accounts" : "empty");
+}
+
+static void
+list_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  LkAccountStore *store = task_data;
+  g_autoptr(GPtrArray) problems = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *accounts;
+
+  accounts = lk_account_store_list (store, &problems, &error);
+  if (accounts == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, accounts, (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+listed_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  LkWindow *self = LK_WINDOW (source);
+  g_autoptr(GPtrArray) accounts = NULL;
+  g_autoptr(GError) error = NULL;
+
+  accounts = g_task_propagate_pointer (G_TASK (result), &error);
+  if (accounts == NULL)
+    {
+      if (!lk_error_is_cancelled (error))
+        adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
+      return;
+    }
+  show_accounts (self, accounts);
+  self->loaded = TRUE;
+}
+
+/**
+ * lk_window_reload:
+ *
+ * Reads the account list again, off the main thread.
+ */
+void
+lk_window_reload (LkWindow *self)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (LK_IS_WINDOW (self));
+
+  task = g_task_new (self, self->cancellable, listed_cb, NULL);
+  g_task_set_source_tag (task, lk_window_reload);
+  g_task_set_task_data (task, g_object_ref (self->store), g_object_unref);
+  g_task_run_in_thread (task, list_thread);
+}
+
+/* Whether the first list of accounts is shown. */
+gboolean
+lk_window_get_loaded (LkWindow *self)
+{
+  g_return_val_if_fail (LK_IS_WINDOW (self), FALSE);
+  return self->loaded;
+}
+
+static gboolean
+reload_timeout_cb (gpointer user_data)
+{
+  LkWindow *self = user_data;
+
+  self->reload_id = 0;
+  lk_window_reload (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* latchkey-cli adds and removes accounts too; a burst of changes is one
+ * reload. */
+static void
+store_changed_cb (GFileMonitor      *monitor,
+                  GFile             *file,
+                  GFile             *other,
+                  GFileMonitorEvent  event,
+                  LkWindow          *self)
+{
+  if (self->reload_id == 0)
+    self->reload_id = g_timeout_add (200, reload_timeout_cb, self);
+}
+
+static void
+watch_store (LkWindow *self)
+{
+  g_autoptr(GFile) directory = NULL;
+
+  g_clear_object (&self->monitor);
+  directory = g_file_new_for_path (lk_account_store_get_directory (self->store));
+  self->monitor = g_file_monitor_directory (directory, G_FILE_MONITOR_NONE, NULL, NULL);
+  if (self->monitor != NULL)
+    g_signal_connect (self->monitor, "changed", G_CALLBACK (store_changed_cb), self);
+}
+
+/**
+ * lk_window_set_account_store:
+ *
+ * Lists the accounts of @store rather than the user's (tests use their own).
+ */
+void
+lk_window_set_account_store (LkWindow       *self,
+                             LkAccountStore *store)
+{
+  g_return_if_fail (LK_IS_WINDOW (self));
+
+  g_set_object (&self->store, store);
+  g_clear_object (&self->tokens);
+  self->tokens = lk_token_manager_new (store, NULL);
+  watch_store (self);
+  lk_window_reload (self);
 }
 
 /* bench/gui-startup measures exec → first frame: with LATCHKEY_REPORT_FIRST_FRAME
@@ -55,10 +333,24 @@ lk_window_after_paint_cb (GdkFrameClock *clock,
   fflush (stdout);
 }
 
+/* The list is read after the first frame, so that start-up shows a window
+ * at once whatever the number of accounts. */
+static gboolean
+first_load_cb (gpointer user_data)
+{
+  LkWindow *self = user_data;
+
+  lk_window_reload (self);
+  watch_store (self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 lk_window_realize (GtkWidget *widget)
 {
   GTK_WIDGET_CLASS (lk_window_parent_class)->realize (widget);
+
+  g_idle_add_full (G_PRIORITY_LOW, first_load_cb, g_object_ref (widget), g_object_unref);
 
   if (g_getenv ("LATCHKEY_REPORT_FIRST_FRAME") != NULL)
     g_signal_connect (gtk_widget_get_frame_clock (widget), "after-paint",
@@ -74,6 +366,12 @@ lk_window_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->settings);
+  g_clear_handle_id (&self->reload_id, g_source_remove);
+  g_clear_object (&self->monitor);
+  g_clear_object (&self->tokens);
+  g_clear_object (&self->store);
+  g_clear_object (&self->registry);
+  g_clear_pointer (&self->accounts, g_ptr_array_unref);
   gtk_widget_dispose_template (GTK_WIDGET (self), LK_TYPE_WINDOW);
 
   G_OBJECT_CLASS (lk_window_parent_class)->dispose (object);
@@ -94,9 +392,18 @@ lk_window_class_init (LkWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LkWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, LkWindow, empty_page);
   gtk_widget_class_bind_template_child (widget_class, LkWindow, add_account_button);
+  gtk_widget_class_bind_template_child (widget_class, LkWindow, list_box);
 
   gtk_widget_class_install_action (widget_class, "win.add-account", NULL,
                                    lk_window_add_account_action);
+  gtk_widget_class_install_action (widget_class, "win.test-account", "s",
+                                   lk_window_account_step_action);
+  gtk_widget_class_install_action (widget_class, "win.export-account", "s",
+                                   lk_window_account_step_action);
+  gtk_widget_class_install_action (widget_class, "win.sign-in-again", "s",
+                                   lk_window_account_step_action);
+  gtk_widget_class_install_action (widget_class, "win.remove-account", "s",
+                                   lk_window_remove_account_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK,
                                        "win.add-account", NULL);
 }
@@ -107,6 +414,8 @@ lk_window_init (LkWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->cancellable = g_cancellable_new ();
+  self->store = lk_account_store_new (NULL);
+  self->tokens = lk_token_manager_new (self->store, NULL);
   self->settings = g_settings_new (APP_ID);
   g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "window-height", self, "default-height",

@@ -4,6 +4,7 @@
 #include <adwaita.h>
 
 #include "lk-application.h"
+#include "store/lk-account-store.h"
 
 G_BEGIN_DECLS
 
@@ -11,6 +12,10 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (LkWindow, lk_window, LK, WINDOW, AdwApplicationWindow)
 
-LkWindow *lk_window_new (LkApplication *application) G_GNUC_WARN_UNUSED_RESULT;
+LkWindow *lk_window_new               (LkApplication  *application) G_GNUC_WARN_UNUSED_RESULT;
+void      lk_window_reload            (LkWindow       *self);
+gboolean  lk_window_get_loaded        (LkWindow       *self);
+void      lk_window_set_account_store (LkWindow       *self,
+                                       LkAccountStore *store);
 
 G_END_DECLS

@@ -3,8 +3,14 @@
 
 #include <adwaita.h>
 
+#include "lk-account-row.h"
 #include "lk-application.h"
+#include "lk-ui-test-utils.h"
 #include "lk-window.h"
+#include "oauth/lk-token-set.h"
+#include "providers/lk-provider-registry.h"
+#include "store/lk-account-store.h"
+#include "store/lk-token-store.h"
 
 /* One application for the whole run, as in the real program. */
 static LkApplication *app;
@@ -73,6 +79,116 @@ test_empty_state (void)
   iterate (10);
 }
 
+static void
+wait_ms (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+}
+
+static AdwMessageDialog *
+find_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) toplevel = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (toplevel) && gtk_widget_get_visible (GTK_WIDGET (toplevel)))
+        return ADW_MESSAGE_DIALOG (toplevel);
+    }
+  return NULL;
+}
+
+/* Accounts show with their status; Remove asks first, then takes away the
+ * keyring item and the file, and the empty state comes back. */
+static void
+test_account_list (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("lk-accounts-XXXXXX", NULL);
+  g_autoptr(LkAccountStore) store = lk_account_store_new (dir);
+  g_autoptr(LkProviderRegistry) registry = lk_provider_registry_new ();
+  g_autoptr(LkAccount) working = NULL;
+  g_autoptr(LkAccount) expired = NULL;
+  g_autoptr(LkTokenSet) tokens = lk_token_set_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LkTokenSet) left = NULL;
+  g_autofree char *path = NULL;
+  AdwMessageDialog *dialog;
+  GtkWidget *row;
+  LkWindow *window;
+
+  lk_provider_registry_load (registry);
+  working = lk_account_new ("erin@outlook.com",
+                            lk_provider_registry_lookup (registry, "outlook"));
+  working->state = LK_ACCOUNT_STATE_WORKING;
+  expired = lk_account_new ("frank@outlook.com",
+                            lk_provider_registry_lookup (registry, "outlook"));
+  expired->state = LK_ACCOUNT_STATE_NEEDS_SIGN_IN;
+  g_assert_true (lk_account_store_save (store, working, &error));
+  g_assert_true (lk_account_store_save (store, expired, &error));
+  tokens->access_token = g_strdup ("lk-test-access-window");
+  tokens->refresh_token = g_strdup ("lk-test-refresh-window");
+  g_assert_true (lk_token_store_store_sync ("erin@outlook.com", tokens, NULL, &error));
+  g_assert_no_error (error);
+
+  window = lk_window_new (app);
+  lk_window_set_account_store (window, store);
+  gtk_window_present (GTK_WINDOW (window));
+  while (!lk_window_get_loaded (window))
+    g_main_context_iteration (NULL, TRUE);
+  iterate (20);
+
+  row = find_widget (GTK_WIDGET (window), LK_TYPE_ACCOUNT_ROW, NULL);
+  g_assert_nonnull (row);
+  g_assert_true (gtk_widget_get_mapped (row));
+  for (; row != NULL; row = gtk_widget_get_next_sibling (row))
+    {
+      LkAccount *account = lk_account_row_get_account (LK_ACCOUNT_ROW (row));
+
+      if (g_str_equal (account->email, "erin@outlook.com"))
+        g_assert_cmpstr (lk_account_row_get_status (LK_ACCOUNT_ROW (row)), ==, "Working");
+      else
+        g_assert_cmpstr (lk_account_row_get_status (LK_ACCOUNT_ROW (row)), ==, "Needs sign-in");
+    }
+
+  lk_ui_test_screenshot (GTK_WIDGET (window), "0-accounts");
+
+  /* Remove: a confirmation first; Cancel keeps everything. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.remove-account", "s", "erin@outlook.com");
+  iterate (20);
+  dialog = find_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Remove erin@outlook.com?");
+  adw_message_dialog_response (dialog, "cancel");
+  iterate (20);
+  path = lk_account_store_get_path (store, "erin@outlook.com");
+  g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.remove-account", "s", "erin@outlook.com");
+  iterate (20);
+  dialog = find_dialog ();
+  adw_message_dialog_response (dialog, "remove");
+  while (g_file_test (path, G_FILE_TEST_EXISTS))
+    g_main_context_iteration (NULL, TRUE);
+  wait_ms (500);
+  left = lk_token_store_lookup_sync ("erin@outlook.com", NULL, &error);
+  g_assert_null (left);
+
+  /* One account left in the list. */
+  row = find_widget (GTK_WIDGET (window), LK_TYPE_ACCOUNT_ROW, NULL);
+  g_assert_nonnull (row);
+  g_assert_null (gtk_widget_get_next_sibling (row));
+  g_assert_cmpstr (lk_account_row_get_account (LK_ACCOUNT_ROW (row))->email, ==,
+                   "frank@outlook.com");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate (10);
+}
+
 /* Ctrl+Q, Ctrl+W and the shortcuts window are wired. */
 static void
 test_shortcuts (void)
@@ -128,6 +244,7 @@ main (int    argc,
   g_assert_true (g_application_register (G_APPLICATION (app), NULL, NULL));
 
   g_test_add_func ("/ui/window/empty-state", test_empty_state);
+  g_test_add_func ("/ui/window/accounts", test_account_list);
   g_test_add_func ("/ui/window/shortcuts", test_shortcuts);
   return g_test_run ();
 }

@@ -1,0 +1,602 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "latchkey"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "lk-address-page.h"
+#include "lk-ui-init.h"
+#include "lk-ui-util.h"
+
+/**
+ * LkAddressPage:
+ *
+ * The wizard's first step: the e-mail address, the provider found for it
+ * (and how), and what a person may change: another provider, tenant, client
+ * id, an organisation profile, a sign-in user for a shared mailbox, the
+ * protocols. "can-continue" says whether Next may be pressed; "problem" says
+ * why not, in words shown under the address.
+ */
+struct _LkAddressPage
+{
+  GtkWidget           parent_instance;
+
+  /* Template children */
+  AdwEntryRow        *email_row;
+  GtkLabel           *problem_label;
+  AdwActionRow       *provider_row;
+  GtkButton          *change_button;
+  AdwComboRow        *provider_combo;
+  AdwExpanderRow     *advanced_row;
+  AdwEntryRow        *tenant_row;
+  AdwEntryRow        *client_id_row;
+  AdwEntryRow        *login_row;
+  AdwActionRow       *imap_row;
+  AdwActionRow       *pop_row;
+  AdwActionRow       *smtp_row;
+  GtkCheckButton     *imap_check;
+  GtkCheckButton     *pop_check;
+  GtkCheckButton     *smtp_check;
+
+  LkProviderRegistry *registry;
+  GPtrArray          *providers;      /* LkProvider, in the combo's order */
+  LkProvider         *provider;       /* nullable: none found or chosen yet */
+  char               *found_how;
+  char               *problem;
+  gboolean            chosen_by_hand;
+  gboolean            updating;
+  gboolean            can_continue;
+  GCancellable       *cancellable;
+};
+
+G_DEFINE_FINAL_TYPE (LkAddressPage, lk_address_page, GTK_TYPE_WIDGET)
+
+enum {
+  PROP_0,
+  PROP_CAN_CONTINUE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+GtkWidget *
+lk_address_page_new (void)
+{
+  return g_object_new (LK_TYPE_ADDRESS_PAGE, NULL);
+}
+
+static GtkCheckButton *
+check_for (LkAddressPage *self,
+           LkProtocol     protocol)
+{
+  switch (protocol)
+    {
+    case LK_PROTOCOL_IMAP: return self->imap_check;
+    case LK_PROTOCOL_POP: return self->pop_check;
+    case LK_PROTOCOL_SMTP: return self->smtp_check;
+    default: g_assert_not_reached ();
+    }
+}
+
+static LkProtocolFlags
+selected_protocols (LkAddressPage *self)
+{
+  LkProtocolFlags flags = 0;
+
+  for (LkProtocol p = 0; p < LK_N_PROTOCOLS; p++)
+    if (gtk_check_button_get_active (check_for (self, p)) &&
+        gtk_widget_get_sensitive (GTK_WIDGET (check_for (self, p))))
+      flags |= 1 << p;
+  return flags;
+}
+
+static const char *
+entry_text (AdwEntryRow *row)
+{
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (row));
+
+  return text != NULL && *text != '\0' ? text : NULL;
+}
+
+static char *
+stripped_email (LkAddressPage *self)
+{
+  return g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->email_row))));
+}
+
+/* Shows @provider as the one in use and offers its protocols. */
+static void
+set_provider (LkAddressPage *self,
+              LkProvider    *provider,
+              const char    *found_how)
+{
+  LkProtocolFlags offered;
+
+  if (provider != self->provider)
+    {
+      g_clear_pointer (&self->provider, lk_provider_unref);
+      if (provider != NULL)
+        self->provider = lk_provider_ref (provider);
+
+      offered = provider != NULL ? lk_provider_get_protocols (provider) : LK_PROTOCOL_FLAG_ALL;
+      self->updating = TRUE;
+      for (LkProtocol p = 0; p < LK_N_PROTOCOLS; p++)
+        {
+          gboolean has = (offered & (1 << p)) != 0;
+
+          gtk_widget_set_sensitive (GTK_WIDGET (check_for (self, p)), has);
+          gtk_check_button_set_active (check_for (self, p), has);
+        }
+      self->updating = FALSE;
+
+      gtk_widget_set_visible (GTK_WIDGET (self->tenant_row),
+                              provider != NULL && provider->authorization_endpoint != NULL &&
+                              strstr (provider->authorization_endpoint, "{tenant}") != NULL);
+    }
+
+  g_free (self->found_how);
+  self->found_how = g_strdup (found_how);
+
+  if (provider != NULL)
+    {
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->provider_row), provider->name);
+      adw_action_row_set_subtitle (self->provider_row, found_how);
+    }
+  else
+    {
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->provider_row),
+                                     _("Not known yet"));
+      adw_action_row_set_subtitle (self->provider_row, found_how);
+    }
+}
+
+/* Whether the account would have a client id: its own, the profile's, or one
+ * the distributor built in. */
+static gboolean
+has_client_id (LkAddressPage *self)
+{
+  g_autoptr(LkAccount) probe = NULL;
+
+  if (self->provider == NULL)
+    return FALSE;
+  if (entry_text (self->client_id_row) != NULL)
+    return TRUE;
+  probe = lk_account_new ("probe@example.org", self->provider);
+  return lk_account_get_client_id (probe) != NULL;
+}
+
+static void
+set_problem (LkAddressPage *self,
+             char          *problem)
+{
+  g_free (self->problem);
+  self->problem = problem;
+  gtk_label_set_text (self->problem_label, problem != NULL ? problem : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->problem_label), problem != NULL);
+}
+
+static void
+lk_address_page_update (LkAddressPage *self)
+{
+  g_autofree char *email = NULL;
+  const char *login;
+  gboolean valid;
+  gboolean can_continue = FALSE;
+
+  if (self->updating)
+    return;
+
+  email = stripped_email (self);
+  valid = lk_email_is_valid (email);
+  login = entry_text (self->login_row);
+
+  if (*email != '\0' && !valid)
+    set_problem (self, g_strdup (_("Type the whole address, such as name@example.org.")));
+  else if (!valid)
+    set_problem (self, NULL);
+  else if (self->provider == NULL)
+    set_problem (self, g_strdup (_("Latchkey does not know this domain. Choose your provider "
+                                   "with “Change…”.")));
+  else if (!has_client_id (self))
+    {
+      /* Translators: %s is a provider such as "Microsoft 365". */
+      set_problem (self, g_strdup_printf (_("%s needs a client ID that your organisation "
+                                            "registered. Enter it under Organisation Settings, "
+                                            "or import the profile your IT department gave "
+                                            "you."), self->provider->name));
+      adw_expander_row_set_expanded (self->advanced_row, TRUE);
+    }
+  else if (login != NULL && !lk_email_is_valid (login))
+    set_problem (self, g_strdup (_("The sign-in user is an address too, such as "
+                                   "name@example.org.")));
+  else if (selected_protocols (self) == 0)
+    set_problem (self, g_strdup (_("Choose at least one protocol.")));
+  else
+    {
+      set_problem (self, NULL);
+      can_continue = TRUE;
+    }
+
+  if (can_continue != self->can_continue)
+    {
+      self->can_continue = can_continue;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CAN_CONTINUE]);
+    }
+}
+
+/* The provider for the address, unless the person chose one by hand. */
+static void
+lk_address_page_email_changed_cb (LkAddressPage *self)
+{
+  g_autofree char *email = stripped_email (self);
+
+  if (!self->chosen_by_hand && self->registry != NULL)
+    {
+      const char *at = strrchr (email, '@');
+      LkProvider *found = NULL;
+
+      if (lk_email_is_valid (email))
+        found = lk_provider_registry_lookup_domain (self->registry, at + 1);
+
+      if (found != NULL)
+        set_provider (self, found, _("Recognised from the address’s domain"));
+      else if (lk_email_is_valid (email))
+        {
+          set_provider (self, NULL, _("Not recognised: choose your provider"));
+          gtk_widget_set_visible (GTK_WIDGET (self->provider_combo), TRUE);
+        }
+      else
+        set_provider (self, NULL, _("Type your address first"));
+    }
+  lk_address_page_update (self);
+}
+
+static void
+lk_address_page_email_activated_cb (LkAddressPage *self)
+{
+  if (self->can_continue)
+    gtk_widget_activate_action (GTK_WIDGET (self), "wizard.next", NULL);
+}
+
+static void
+lk_address_page_change_clicked_cb (LkAddressPage *self)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->provider_combo), TRUE);
+  gtk_widget_grab_focus (GTK_WIDGET (self->provider_combo));
+}
+
+static void
+lk_address_page_provider_selected_cb (LkAddressPage *self)
+{
+  guint selected = adw_combo_row_get_selected (self->provider_combo);
+
+  if (self->updating || self->providers == NULL || selected >= self->providers->len)
+    return;
+  self->chosen_by_hand = TRUE;
+  set_provider (self, g_ptr_array_index (self->providers, selected), _("Chosen by you"));
+  lk_address_page_update (self);
+}
+
+static void
+fill_combo (LkAddressPage *self)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new ();
+  g_autoptr(GtkStringList) list = NULL;
+
+  self->updating = TRUE;
+  for (guint i = 0; i < self->providers->len; i++)
+    g_ptr_array_add (names, ((LkProvider *) g_ptr_array_index (self->providers, i))->name);
+  g_ptr_array_add (names, NULL);
+  list = gtk_string_list_new ((const char * const *) names->pdata);
+  adw_combo_row_set_model (self->provider_combo, G_LIST_MODEL (list));
+  adw_combo_row_set_selected (self->provider_combo, GTK_INVALID_LIST_POSITION);
+  self->updating = FALSE;
+}
+
+/**
+ * lk_address_page_set_registry:
+ *
+ * Gives the page the profiles it looks addresses up in and offers to choose.
+ */
+void
+lk_address_page_set_registry (LkAddressPage      *self,
+                              LkProviderRegistry *registry)
+{
+  GPtrArray *providers;
+
+  g_return_if_fail (LK_IS_ADDRESS_PAGE (self));
+
+  g_set_object (&self->registry, registry);
+  g_clear_pointer (&self->providers, g_ptr_array_unref);
+  self->providers = g_ptr_array_new_with_free_func ((GDestroyNotify) lk_provider_unref);
+  providers = lk_provider_registry_get_providers (registry);
+  for (guint i = 0; i < providers->len; i++)
+    g_ptr_array_add (self->providers, lk_provider_ref (g_ptr_array_index (providers, i)));
+  fill_combo (self);
+  lk_address_page_email_changed_cb (self);
+}
+
+void
+lk_address_page_set_email (LkAddressPage *self,
+                           const char    *email)
+{
+  g_return_if_fail (LK_IS_ADDRESS_PAGE (self));
+  gtk_editable_set_text (GTK_EDITABLE (self->email_row), email != NULL ? email : "");
+}
+
+gboolean
+lk_address_page_get_can_continue (LkAddressPage *self)
+{
+  g_return_val_if_fail (LK_IS_ADDRESS_PAGE (self), FALSE);
+  return self->can_continue;
+}
+
+/* Why Next is insensitive, as shown; NULL when nothing is wrong. */
+const char *
+lk_address_page_get_problem (LkAddressPage *self)
+{
+  g_return_val_if_fail (LK_IS_ADDRESS_PAGE (self), NULL);
+  return self->problem;
+}
+
+LkProvider *
+lk_address_page_get_provider (LkAddressPage *self)
+{
+  g_return_val_if_fail (LK_IS_ADDRESS_PAGE (self), NULL);
+  return self->provider;
+}
+
+const char *
+lk_address_page_get_found_how (LkAddressPage *self)
+{
+  g_return_val_if_fail (LK_IS_ADDRESS_PAGE (self), NULL);
+  return self->found_how;
+}
+
+/**
+ * lk_address_page_select_provider:
+ *
+ * Chooses the profile @id as a person would with "Change…".
+ *
+ * Returns: %FALSE when there is no such profile
+ */
+gboolean
+lk_address_page_select_provider (LkAddressPage *self,
+                                 const char    *id)
+{
+  g_return_val_if_fail (LK_IS_ADDRESS_PAGE (self), FALSE);
+
+  for (guint i = 0; self->providers != NULL && i < self->providers->len; i++)
+    if (g_strcmp0 (((LkProvider *) g_ptr_array_index (self->providers, i))->id, id) == 0)
+      {
+        gtk_widget_set_visible (GTK_WIDGET (self->provider_combo), TRUE);
+        adw_combo_row_set_selected (self->provider_combo, i);
+        return TRUE;
+      }
+  return FALSE;
+}
+
+/**
+ * lk_address_page_import_profile:
+ *
+ * Takes an organisation profile (the provider format, tenant and client id
+ * filled in by IT), adds it to the choices and chooses it.
+ */
+gboolean
+lk_address_page_import_profile (LkAddressPage *self,
+                                const char    *data,
+                                gsize          length,
+                                const char    *origin,
+                                GError       **error)
+{
+  g_autoptr(LkProvider) provider = NULL;
+
+  g_return_val_if_fail (LK_IS_ADDRESS_PAGE (self), FALSE);
+
+  provider = lk_provider_new_from_data (data, length, origin, error);
+  if (provider == NULL || !lk_provider_validate (provider, error))
+    return FALSE;
+
+  if (self->providers == NULL)
+    self->providers = g_ptr_array_new_with_free_func ((GDestroyNotify) lk_provider_unref);
+  g_ptr_array_add (self->providers, lk_provider_ref (provider));
+  fill_combo (self);
+  self->chosen_by_hand = TRUE;
+  self->updating = TRUE;
+  gtk_widget_set_visible (GTK_WIDGET (self->provider_combo), TRUE);
+  adw_combo_row_set_selected (self->provider_combo, self->providers->len - 1);
+  self->updating = FALSE;
+  set_provider (self, provider, _("From your organisation’s profile"));
+  lk_address_page_update (self);
+  return TRUE;
+}
+
+/**
+ * lk_address_page_build_account:
+ *
+ * Returns: (transfer full) (nullable): the account as the page describes it,
+ *   not saved anywhere; %NULL while the page cannot continue
+ */
+LkAccount *
+lk_address_page_build_account (LkAddressPage *self)
+{
+  g_autofree char *email = NULL;
+  LkAccount *account;
+
+  g_return_val_if_fail (LK_IS_ADDRESS_PAGE (self), NULL);
+
+  if (!self->can_continue)
+    return NULL;
+
+  email = stripped_email (self);
+  account = lk_account_new (email, self->provider);
+  account->protocols = selected_protocols (self);
+  account->login = g_strdup (entry_text (self->login_row));
+  account->client_id = g_strdup (entry_text (self->client_id_row));
+  if (gtk_widget_get_visible (GTK_WIDGET (self->tenant_row)))
+    account->tenant = g_strdup (entry_text (self->tenant_row));
+  return account;
+}
+
+static void
+import_loaded_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(LkAddressPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data = NULL;
+  g_autofree char *origin = NULL;
+  gsize length = 0;
+
+  origin = g_file_get_parse_name (G_FILE (source));
+  if (!g_file_load_contents_finish (G_FILE (source), result, &data, &length, NULL, &error) ||
+      !lk_address_page_import_profile (self, data, length, origin, &error))
+    {
+      g_autofree char *message = lk_ui_error_message (error);
+
+      if (message != NULL)
+        lk_ui_toast (GTK_WIDGET (self), message);
+      return;
+    }
+  lk_ui_toast (GTK_WIDGET (self), _("Organisation profile imported"));
+}
+
+G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+static void
+import_response_cb (GtkNativeDialog *dialog,
+                    int              response,
+                    LkAddressPage   *self)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+
+      /* Organisation profiles are a few kilobytes; loading never blocks the page. */
+      g_file_load_contents_async (file, self->cancellable, import_loaded_cb,
+                                  g_object_ref (self));
+    }
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+}
+
+static void
+lk_address_page_import_action (GtkWidget  *widget,
+                               const char *action_name,
+                               GVariant   *parameter)
+{
+  LkAddressPage *self = LK_ADDRESS_PAGE (widget);
+  GtkWindow *parent = GTK_WINDOW (gtk_widget_get_root (widget));
+  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+  GtkFileChooserNative *chooser;
+
+  /* GtkFileChooserNative goes through the portal in a Flatpak; GtkFileDialog
+   * would need GTK 4.10, above our floor. */
+  chooser = gtk_file_chooser_native_new (_("Import Organisation Profile"), parent,
+                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Import"),
+                                         _("_Cancel"));
+  gtk_file_filter_set_name (filter, _("Provider profiles (JSON)"));
+  gtk_file_filter_add_mime_type (filter, "application/json");
+  gtk_file_filter_add_pattern (filter, "*.json");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect (chooser, "response", G_CALLBACK (import_response_cb), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+G_GNUC_END_IGNORE_DEPRECATIONS
+
+static void
+lk_address_page_get_property (GObject    *object,
+                              guint       prop_id,
+                              GValue     *value,
+                              GParamSpec *pspec)
+{
+  LkAddressPage *self = LK_ADDRESS_PAGE (object);
+
+  switch (prop_id)
+    {
+    case PROP_CAN_CONTINUE:
+      g_value_set_boolean (value, self->can_continue);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static gboolean
+lk_address_page_grab_focus (GtkWidget *widget)
+{
+  return gtk_widget_grab_focus (GTK_WIDGET (LK_ADDRESS_PAGE (widget)->email_row));
+}
+
+static void
+lk_address_page_dispose (GObject *object)
+{
+  LkAddressPage *self = LK_ADDRESS_PAGE (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  gtk_widget_dispose_template (GTK_WIDGET (self), LK_TYPE_ADDRESS_PAGE);
+  lk_ui_unparent_children (GTK_WIDGET (object));
+  g_clear_object (&self->registry);
+  g_clear_pointer (&self->providers, g_ptr_array_unref);
+  g_clear_pointer (&self->provider, lk_provider_unref);
+  g_clear_pointer (&self->found_how, g_free);
+  g_clear_pointer (&self->problem, g_free);
+
+  G_OBJECT_CLASS (lk_address_page_parent_class)->dispose (object);
+}
+
+static void
+lk_address_page_class_init (LkAddressPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = lk_address_page_dispose;
+  object_class->get_property = lk_address_page_get_property;
+  widget_class->grab_focus = lk_address_page_grab_focus;
+
+  properties[PROP_CAN_CONTINUE] =
+    g_param_spec_boolean ("can-continue", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  lk_ui_ensure_resources ();
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               RESOURCE_PREFIX "/lk-address-page.ui");
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_bind_template_child (widget_class, LkAddressPage, email_row);
+  gtk_widget_class_bind_template_child (widget_class, LkAddressPage, problem_label);
+  gtk_widget_class_bind_template_child (widget_class, LkAddressPage, provider_row);
+  gtk_widget_class_bind_template_child (widget_class, LkAddressPage, change_button);
+  gtk_widget_class_bind_template_child (widget_class, LkAddressPage, provider_combo);
+  gtk_widget_class_bind_template_child (widget_class, LkAddressPage, advanced_row);
+  gtk_widget_class_bind_template_child (widget_class, LkAddressPage, tenant_row);
+  gtk_widget_class_bind_template_child (widget_class, LkAddressPage, client_id_row);
+  gtk_widget_class_bind_template_child (widget_class, LkAddressPage, login_row);
+  gtk_widget_class_bind_template_child (widget_class, LkAddressPage, imap_row);
+  gtk_widget_class_bind_template_child (widget_class, LkAddressPage, pop_row);
+  gtk_widget_class_bind_template_child (widget_class, LkAddressPage, smtp_row);
+  gtk_widget_class_bind_template_child (widget_class, LkAddressPage, imap_check);
+  gtk_widget_class_bind_template_child (widget_class, LkAddressPage, pop_check);
+  gtk_widget_class_bind_template_child (widget_class, LkAddressPage, smtp_check);
+  gtk_widget_class_bind_template_callback (widget_class, lk_address_page_email_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, lk_address_page_email_activated_cb);
+  gtk_widget_class_bind_template_callback (widget_class, lk_address_page_change_clicked_cb);
+  gtk_widget_class_bind_template_callback (widget_class, lk_address_page_provider_selected_cb);
+  gtk_widget_class_bind_template_callback (widget_class, lk_address_page_update);
+
+  gtk_widget_class_install_action (widget_class, "address.import", NULL,
+                                   lk_address_page_import_action);
+}
+
+static void
+lk_address_page_init (LkAddressPage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
+  gtk_widget_set_visible (GTK_WIDGET (self->tenant_row), FALSE);
+  lk_address_page_update (self);
+}

@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "latchkey"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "export/lk-exporter.h"
+#include "lk-export-page.h"
+#include "lk-ui-init.h"
+#include "lk-ui-util.h"
+
+/**
+ * LkExportPage:
+ *
+ * The export step: one expandable row per mail client with a preview of its
+ * configuration, Save… (to the client's usual place by default), Copy, and
+ * what to do next.
+ */
+typedef struct
+{
+  char      *id;
+  char      *name;
+  char      *text;
+  char      *default_path;
+  GtkWidget *row;
+} Client;
+
+static void
+client_free (Client *client)
+{
+  g_free (client->id);
+  g_free (client->name);
+  g_free (client->text);
+  g_free (client->default_path);
+  g_free (client);
+}
+
+struct _LkExportPage
+{
+  GtkWidget            parent_instance;
+
+  /* Template children */
+  AdwPreferencesGroup *clients_group;
+
+  GPtrArray           *clients;   /* Client */
+};
+
+G_DEFINE_FINAL_TYPE (LkExportPage, lk_export_page, GTK_TYPE_WIDGET)
+
+GtkWidget *
+lk_export_page_new (void)
+{
+  return g_object_new (LK_TYPE_EXPORT_PAGE, NULL);
+}
+
+static Client *
+find_client (LkExportPage *self,
+             const char   *id)
+{
+  for (guint i = 0; i < self->clients->len; i++)
+    {
+      Client *client = g_ptr_array_index (self->clients, i);
+
+      if (g_str_equal (client->id, id))
+        return client;
+    }
+  return NULL;
+}
+
+void
+lk_export_page_clear (LkExportPage *self)
+{
+  g_return_if_fail (LK_IS_EXPORT_PAGE (self));
+
+  for (guint i = 0; i < self->clients->len; i++)
+    adw_preferences_group_remove (self->clients_group,
+                                  ((Client *) g_ptr_array_index (self->clients, i))->row);
+  g_ptr_array_set_size (self->clients, 0);
+}
+
+static char *
+display_path (const char *path)
+{
+  const char *home = g_get_home_dir ();
+
+  if (path != NULL && g_str_has_prefix (path, home) && path[strlen (home)] == '/')
+    return g_strconcat ("~", path + strlen (home), NULL);
+  return g_strdup (path);
+}
+
+/**
+ * lk_export_page_add_client:
+ * @id: the exporter's id ("msmtp")
+ * @name: what people call the client ("msmtp")
+ * @text: the configuration, holding no secret
+ * @default_path: (nullable): where the client looks for it
+ * @what_next: (nullable): one or two sentences on what to do with it
+ */
+void
+lk_export_page_add_client (LkExportPage *self,
+                           const char   *id,
+                           const char   *name,
+                           const char   *text,
+                           const char   *default_path,
+                           const char   *what_next)
+{
+  Client *client;
+  GtkWidget *box, *preview, *buttons, *save, *copy;
+  g_autofree char *shown_path = NULL;
+
+  g_return_if_fail (LK_IS_EXPORT_PAGE (self));
+  g_return_if_fail (id != NULL && name != NULL && text != NULL);
+
+  client = g_new0 (Client, 1);
+  client->id = g_strdup (id);
+  client->name = g_strdup (name);
+  client->text = g_strdup (text);
+  client->default_path = g_strdup (default_path);
+  g_ptr_array_add (self->clients, client);
+
+  client->row = adw_expander_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (client->row), name);
+  shown_path = display_path (default_path);
+  if (shown_path != NULL)
+    adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (client->row), shown_path);
+
+  box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 12);
+  gtk_widget_set_margin_top (box, 12);
+  gtk_widget_set_margin_bottom (box, 12);
+  gtk_widget_set_margin_start (box, 12);
+  gtk_widget_set_margin_end (box, 12);
+
+  if (what_next != NULL)
+    {
+      GtkWidget *next = gtk_label_new (what_next);
+
+      gtk_label_set_wrap (GTK_LABEL (next), TRUE);
+      gtk_label_set_xalign (GTK_LABEL (next), 0);
+      gtk_box_append (GTK_BOX (box), next);
+    }
+
+  preview = gtk_label_new (text);
+  gtk_label_set_selectable (GTK_LABEL (preview), TRUE);
+  gtk_label_set_wrap (GTK_LABEL (preview), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (preview), PANGO_WRAP_CHAR);
+  gtk_label_set_xalign (GTK_LABEL (preview), 0);
+  gtk_widget_add_css_class (preview, "monospace");
+  gtk_widget_set_name (preview, "preview");
+  gtk_accessible_update_property (GTK_ACCESSIBLE (preview), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Preview of the configuration"), -1);
+  gtk_box_append (GTK_BOX (box), preview);
+
+  buttons = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  gtk_widget_set_halign (buttons, GTK_ALIGN_END);
+  copy = gtk_button_new_with_mnemonic (_("_Copy"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (copy), "export.copy");
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (copy), "s", id);
+  save = gtk_button_new_with_mnemonic (_("_Save…"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (save), "export.save");
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (save), "s", id);
+  gtk_widget_add_css_class (save, "suggested-action");
+  gtk_box_append (GTK_BOX (buttons), copy);
+  gtk_box_append (GTK_BOX (buttons), save);
+  gtk_box_append (GTK_BOX (box), buttons);
+
+  adw_expander_row_add_row (ADW_EXPANDER_ROW (client->row), box);
+  adw_preferences_group_add (self->clients_group, client->row);
+}
+
+GtkWidget *
+lk_export_page_get_row (LkExportPage *self,
+                        const char   *id)
+{
+  Client *client = find_client (self, id);
+
+  return client != NULL ? client->row : NULL;
+}
+
+const char *
+lk_export_page_get_text (LkExportPage *self,
+                         const char   *id)
+{
+  Client *client = find_client (self, id);
+
+  return client != NULL ? client->text : NULL;
+}
+
+static void
+lk_export_page_copy_action (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *parameter)
+{
+  LkExportPage *self = LK_EXPORT_PAGE (widget);
+  Client *client = find_client (self, g_variant_get_string (parameter, NULL));
+
+  if (client != NULL)
+    lk_ui_copy_text (widget, client->text, _("Configuration copied"));
+}
+
+/**
+ * lk_export_page_save_to:
+ *
+ * Writes the client's configuration to @file, as Save… does once the person
+ * has chosen where (the file chooser asked before replacing a file). The
+ * file is a few hundred bytes; core writes it atomically, mode 0600.
+ */
+void
+lk_export_page_save_to (LkExportPage *self,
+                        const char   *id,
+                        GFile        *file)
+{
+  Client *client = find_client (self, id);
+  g_autofree char *path = g_file_get_path (file);
+  g_autofree char *shown = NULL;
+  g_autofree char *message = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (client != NULL);
+
+  if (path == NULL)
+    {
+      lk_ui_toast (GTK_WIDGET (self), _("Choose a folder on this computer."));
+      return;
+    }
+  if (!lk_export_write (path, client->text, TRUE, &error))
+    {
+      lk_ui_toast (GTK_WIDGET (self), error->message);
+      return;
+    }
+  shown = display_path (path);
+  /* Translators: %s is where the file went, such as "~/.msmtprc". */
+  message = g_strdup_printf (_("Saved to %s"), shown);
+  lk_ui_toast (GTK_WIDGET (self), message);
+}
+
+G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+static void
+save_response_cb (GtkNativeDialog *dialog,
+                  int              response,
+                  LkExportPage    *self)
+{
+  const char *id = g_object_get_data (G_OBJECT (dialog), "client-id");
+
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
+
+      lk_export_page_save_to (self, id, file);
+    }
+  gtk_native_dialog_destroy (dialog);
+  g_object_unref (dialog);
+}
+
+static void
+lk_export_page_save_action (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *parameter)
+{
+  LkExportPage *self = LK_EXPORT_PAGE (widget);
+  const char *id = g_variant_get_string (parameter, NULL);
+  Client *client = find_client (self, id);
+  GtkFileChooserNative *chooser;
+  g_autofree char *title = NULL;
+
+  if (client == NULL)
+    return;
+
+  /* Translators: %s is a mail client such as "msmtp". */
+  title = g_strdup_printf (_("Save %s Configuration"), client->name);
+  chooser = gtk_file_chooser_native_new (title, GTK_WINDOW (gtk_widget_get_root (widget)),
+                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  /* GTK's chooser and the portal both ask before replacing a file. */
+  if (client->default_path != NULL)
+    {
+      g_autoptr(GFile) file = g_file_new_for_path (client->default_path);
+      g_autoptr(GFile) folder = g_file_get_parent (file);
+      g_autofree char *basename = g_file_get_basename (file);
+
+      if (folder != NULL && g_file_query_exists (folder, NULL))
+        gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), folder, NULL);
+      gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), basename);
+    }
+  g_object_set_data_full (G_OBJECT (chooser), "client-id", g_strdup (id), g_free);
+  g_signal_connect (chooser, "response", G_CALLBACK (save_response_cb), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+G_GNUC_END_IGNORE_DEPRECATIONS
+
+static void
+lk_export_page_dispose (GObject *object)
+{
+  LkExportPage *self = LK_EXPORT_PAGE (object);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), LK_TYPE_EXPORT_PAGE);
+  lk_ui_unparent_children (GTK_WIDGET (object));
+  g_clear_pointer (&self->clients, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (lk_export_page_parent_class)->dispose (object);
+}
+
+static void
+lk_export_page_class_init (LkExportPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = lk_export_page_dispose;
+
+  lk_ui_ensure_resources ();
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               RESOURCE_PREFIX "/lk-export-page.ui");
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_bind_template_child (widget_class, LkExportPage, clients_group);
+
+  gtk_widget_class_install_action (widget_class, "export.copy", "s", lk_export_page_copy_action);
+  gtk_widget_class_install_action (widget_class, "export.save", "s", lk_export_page_save_action);
+}
+
+static void
+lk_export_page_init (LkExportPage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->clients = g_ptr_array_new_with_free_func ((GDestroyNotify) client_free);
+}

@@ -1,0 +1,427 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "latchkey"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "lk-test-page.h"
+#include "lk-ui-init.h"
+#include "lk-ui-util.h"
+
+/**
+ * LkTestPage:
+ *
+ * The test step: one row per protocol with a spinner, then a verdict. A
+ * failed row expands to the diagnosis, its fix with copyable commands, the
+ * redacted transcript and the TLS details. The page runs no probe itself;
+ * the wizard does, emits nothing here, and "test-again" asks it to rerun.
+ */
+typedef struct
+{
+  AdwExpanderRow *row;
+  GtkStack       *status;   /* "spinner" or "icon" */
+  GtkSpinner     *spinner;
+  GtkImage       *icon;
+  GtkWidget      *details;  /* nullable: the expanded content */
+  LkTestVerdict   verdict;
+} ProtocolRow;
+
+struct _LkTestPage
+{
+  GtkWidget            parent_instance;
+
+  /* Template children */
+  GtkLabel            *heading_label;
+  AdwPreferencesGroup *rows_group;
+  GtkButton           *again_button;
+  GtkButton           *continue_button;
+
+  ProtocolRow          rows[LK_N_PROTOCOLS];
+};
+
+G_DEFINE_FINAL_TYPE (LkTestPage, lk_test_page, GTK_TYPE_WIDGET)
+
+enum {
+  SIGNAL_TEST_AGAIN,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+GtkWidget *
+lk_test_page_new (void)
+{
+  return g_object_new (LK_TYPE_TEST_PAGE, NULL);
+}
+
+static const char *
+protocol_title (LkProtocol protocol)
+{
+  switch (protocol)
+    {
+    /* Translators: these name the row of each protocol on the test page. */
+    case LK_PROTOCOL_IMAP: return _("IMAP (reading mail)");
+    case LK_PROTOCOL_POP: return _("POP (downloading mail)");
+    case LK_PROTOCOL_SMTP: return _("SMTP (sending mail)");
+    default: g_assert_not_reached ();
+    }
+}
+
+/* The buttons follow the rows: nothing to do while a probe runs, "Continue
+ * Anyway" only when something failed (Next continues otherwise). */
+static void
+update_buttons (LkTestPage *self)
+{
+  gboolean busy = lk_test_page_get_busy (self);
+  gboolean all_ok = lk_test_page_get_all_ok (self);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "test.again", !busy);
+  gtk_widget_set_visible (GTK_WIDGET (self->continue_button), !busy && !all_ok);
+
+  if (busy)
+    gtk_label_set_text (self->heading_label, _("Testing Your Mail Servers"));
+  else if (all_ok)
+    gtk_label_set_text (self->heading_label, _("Everything Works"));
+  else
+    gtk_label_set_text (self->heading_label, _("Something Does Not Work Yet"));
+}
+
+static void
+clear_details (ProtocolRow *r)
+{
+  if (r->details != NULL)
+    {
+      adw_expander_row_remove (r->row, r->details);
+      r->details = NULL;
+    }
+  adw_expander_row_set_expanded (r->row, FALSE);
+  adw_expander_row_set_enable_expansion (r->row, FALSE);
+}
+
+static void
+set_verdict (LkTestPage    *self,
+             LkProtocol     protocol,
+             LkTestVerdict  verdict,
+             const char    *subtitle)
+{
+  ProtocolRow *r = &self->rows[protocol];
+
+  g_return_if_fail (r->row != NULL);
+
+  r->verdict = verdict;
+  clear_details (r);
+  adw_expander_row_set_subtitle (r->row, subtitle);
+  gtk_spinner_set_spinning (r->spinner, verdict == LK_TEST_VERDICT_RUNNING);
+  gtk_stack_set_visible_child_name (r->status,
+                                    verdict == LK_TEST_VERDICT_RUNNING ? "spinner" : "icon");
+  gtk_widget_remove_css_class (GTK_WIDGET (r->icon), "success");
+  gtk_widget_remove_css_class (GTK_WIDGET (r->icon), "error");
+  switch (verdict)
+    {
+    case LK_TEST_VERDICT_OK:
+      gtk_image_set_from_icon_name (r->icon, "emblem-ok-symbolic");
+      gtk_widget_add_css_class (GTK_WIDGET (r->icon), "success");
+      gtk_accessible_update_property (GTK_ACCESSIBLE (r->icon),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, _("Works"), -1);
+      break;
+    case LK_TEST_VERDICT_FAILED:
+      gtk_image_set_from_icon_name (r->icon, "dialog-error-symbolic");
+      gtk_widget_add_css_class (GTK_WIDGET (r->icon), "error");
+      gtk_accessible_update_property (GTK_ACCESSIBLE (r->icon),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, _("Failed"), -1);
+      break;
+    case LK_TEST_VERDICT_NONE:
+    case LK_TEST_VERDICT_RUNNING:
+    default:
+      gtk_image_set_from_icon_name (r->icon, "content-loading-symbolic");
+      gtk_accessible_update_property (GTK_ACCESSIBLE (r->icon),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, _("Not tested yet"), -1);
+      break;
+    }
+  update_buttons (self);
+}
+
+/**
+ * lk_test_page_set_protocols:
+ *
+ * One row per protocol in @protocols, none tested yet.
+ */
+void
+lk_test_page_set_protocols (LkTestPage      *self,
+                            LkProtocolFlags  protocols)
+{
+  g_return_if_fail (LK_IS_TEST_PAGE (self));
+
+  for (LkProtocol p = 0; p < LK_N_PROTOCOLS; p++)
+    {
+      ProtocolRow *r = &self->rows[p];
+
+      if (r->row != NULL)
+        {
+          adw_preferences_group_remove (self->rows_group, GTK_WIDGET (r->row));
+          memset (r, 0, sizeof *r);
+        }
+      if ((protocols & (1 << p)) == 0)
+        continue;
+
+      r->row = ADW_EXPANDER_ROW (adw_expander_row_new ());
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (r->row), protocol_title (p));
+      r->status = GTK_STACK (gtk_stack_new ());
+      r->spinner = GTK_SPINNER (gtk_spinner_new ());
+      gtk_accessible_update_property (GTK_ACCESSIBLE (r->spinner),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, _("Testing"), -1);
+      r->icon = GTK_IMAGE (gtk_image_new ());
+      gtk_stack_add_named (r->status, GTK_WIDGET (r->spinner), "spinner");
+      gtk_stack_add_named (r->status, GTK_WIDGET (r->icon), "icon");
+      gtk_widget_set_valign (GTK_WIDGET (r->status), GTK_ALIGN_CENTER);
+      adw_expander_row_add_prefix (r->row, GTK_WIDGET (r->status));
+      adw_preferences_group_add (self->rows_group, GTK_WIDGET (r->row));
+      set_verdict (self, p, LK_TEST_VERDICT_NONE, _("Not tested yet"));
+    }
+  update_buttons (self);
+}
+
+void
+lk_test_page_set_running (LkTestPage *self,
+                          LkProtocol  protocol)
+{
+  g_return_if_fail (LK_IS_TEST_PAGE (self));
+  set_verdict (self, protocol, LK_TEST_VERDICT_RUNNING, _("Testing…"));
+}
+
+/**
+ * lk_test_page_set_ok:
+ * @summary: (nullable): how it worked ("XOAUTH2 over TLS 1.3")
+ */
+void
+lk_test_page_set_ok (LkTestPage *self,
+                     LkProtocol  protocol,
+                     const char *summary)
+{
+  g_autofree char *subtitle = NULL;
+
+  g_return_if_fail (LK_IS_TEST_PAGE (self));
+
+  /* Translators: %s says how, such as "XOAUTH2 over TLS 1.3". */
+  subtitle = summary != NULL ? g_strdup_printf (_("Works: %s"), summary) : g_strdup (_("Works"));
+  set_verdict (self, protocol, LK_TEST_VERDICT_OK, subtitle);
+}
+
+static void
+copy_clicked_cb (GtkButton *button,
+                 GtkLabel  *label)
+{
+  lk_ui_copy_text (GTK_WIDGET (button), gtk_label_get_text (label), _("Command copied"));
+}
+
+static GtkWidget *
+heading (const char *text)
+{
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_widget_add_css_class (label, "heading");
+  return label;
+}
+
+static GtkWidget *
+text_label (const char *text,
+            gboolean    monospace)
+{
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (label), monospace ? PANGO_WRAP_CHAR : PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+  if (monospace)
+    gtk_widget_add_css_class (label, "monospace");
+  return label;
+}
+
+static GtkWidget *
+build_details (const LkTestFailure *failure)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+
+  gtk_widget_set_margin_top (box, 12);
+  gtk_widget_set_margin_bottom (box, 12);
+  gtk_widget_set_margin_start (box, 12);
+  gtk_widget_set_margin_end (box, 12);
+
+  if (failure->explanation != NULL)
+    gtk_box_append (GTK_BOX (box), text_label (failure->explanation, FALSE));
+  if (failure->who_fixes != NULL)
+    {
+      /* Translators: %s is who fixes it: "you", "your IT department"… */
+      g_autofree char *who = g_strdup_printf (_("Who fixes this: %s"), failure->who_fixes);
+      GtkWidget *label = text_label (who, FALSE);
+
+      gtk_widget_add_css_class (label, "dim-label");
+      gtk_box_append (GTK_BOX (box), label);
+    }
+  if (failure->steps != NULL && failure->steps[0] != NULL)
+    {
+      gtk_box_append (GTK_BOX (box), heading (_("How to Fix It")));
+      for (guint i = 0; failure->steps[i] != NULL; i++)
+        {
+          g_autofree char *step = g_strdup_printf ("%u. %s", i + 1, failure->steps[i]);
+
+          gtk_box_append (GTK_BOX (box), text_label (step, FALSE));
+        }
+    }
+  for (guint i = 0; failure->commands != NULL && failure->commands[i] != NULL; i++)
+    {
+      GtkWidget *line = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+      GtkWidget *label = text_label (failure->commands[i], TRUE);
+      GtkWidget *copy = gtk_button_new_from_icon_name ("edit-copy-symbolic");
+
+      gtk_widget_set_hexpand (label, TRUE);
+      gtk_widget_set_margin_top (label, 6);
+      gtk_widget_set_margin_bottom (label, 6);
+      gtk_widget_set_margin_start (label, 9);
+      gtk_widget_set_valign (copy, GTK_ALIGN_START);
+      gtk_widget_add_css_class (copy, "flat");
+      gtk_widget_set_tooltip_text (copy, _("Copy Command"));
+      gtk_accessible_update_property (GTK_ACCESSIBLE (copy), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      _("Copy command"), -1);
+      g_signal_connect (copy, "clicked", G_CALLBACK (copy_clicked_cb), label);
+      gtk_box_append (GTK_BOX (line), label);
+      gtk_box_append (GTK_BOX (line), copy);
+      gtk_widget_add_css_class (line, "card");
+      gtk_box_append (GTK_BOX (box), line);
+    }
+  if (failure->transcript != NULL)
+    {
+      gtk_box_append (GTK_BOX (box), heading (_("What the Server Said")));
+      gtk_box_append (GTK_BOX (box), text_label (failure->transcript, TRUE));
+    }
+  if (failure->tls_details != NULL)
+    {
+      gtk_box_append (GTK_BOX (box), heading (_("Connection Security")));
+      gtk_box_append (GTK_BOX (box), text_label (failure->tls_details, TRUE));
+    }
+  return box;
+}
+
+/**
+ * lk_test_page_set_failed:
+ *
+ * Marks @protocol failed; its row expands to @failure.
+ */
+void
+lk_test_page_set_failed (LkTestPage          *self,
+                         LkProtocol           protocol,
+                         const LkTestFailure *failure)
+{
+  ProtocolRow *r;
+
+  g_return_if_fail (LK_IS_TEST_PAGE (self));
+  g_return_if_fail (failure != NULL && failure->title != NULL);
+
+  set_verdict (self, protocol, LK_TEST_VERDICT_FAILED, failure->title);
+  r = &self->rows[protocol];
+  /* Our own list row, so that adw_expander_row_remove() finds it again. */
+  r->details = gtk_list_box_row_new ();
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (r->details), FALSE);
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (r->details), build_details (failure));
+  adw_expander_row_add_row (r->row, r->details);
+  adw_expander_row_set_enable_expansion (r->row, TRUE);
+}
+
+LkTestVerdict
+lk_test_page_get_verdict (LkTestPage *self,
+                          LkProtocol  protocol)
+{
+  g_return_val_if_fail (LK_IS_TEST_PAGE (self), LK_TEST_VERDICT_NONE);
+  return self->rows[protocol].verdict;
+}
+
+AdwExpanderRow *
+lk_test_page_get_row (LkTestPage *self,
+                      LkProtocol  protocol)
+{
+  g_return_val_if_fail (LK_IS_TEST_PAGE (self), NULL);
+  return self->rows[protocol].row;
+}
+
+gboolean
+lk_test_page_get_busy (LkTestPage *self)
+{
+  for (LkProtocol p = 0; p < LK_N_PROTOCOLS; p++)
+    if (self->rows[p].row != NULL && self->rows[p].verdict == LK_TEST_VERDICT_RUNNING)
+      return TRUE;
+  return FALSE;
+}
+
+/* Every row tested and working. */
+gboolean
+lk_test_page_get_all_ok (LkTestPage *self)
+{
+  for (LkProtocol p = 0; p < LK_N_PROTOCOLS; p++)
+    if (self->rows[p].row != NULL && self->rows[p].verdict != LK_TEST_VERDICT_OK)
+      return FALSE;
+  return TRUE;
+}
+
+static void
+lk_test_page_again_action (GtkWidget  *widget,
+                           const char *action_name,
+                           GVariant   *parameter)
+{
+  g_signal_emit (widget, signals[SIGNAL_TEST_AGAIN], 0);
+}
+
+static void
+lk_test_page_continue_action (GtkWidget  *widget,
+                              const char *action_name,
+                              GVariant   *parameter)
+{
+  gtk_widget_activate_action (widget, "wizard.skip-test", NULL);
+}
+
+static void
+lk_test_page_dispose (GObject *object)
+{
+  gtk_widget_dispose_template (GTK_WIDGET (object), LK_TYPE_TEST_PAGE);
+  lk_ui_unparent_children (GTK_WIDGET (object));
+  G_OBJECT_CLASS (lk_test_page_parent_class)->dispose (object);
+}
+
+static void
+lk_test_page_class_init (LkTestPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = lk_test_page_dispose;
+
+  /**
+   * LkTestPage::test-again:
+   *
+   * The person asked to run the tests again.
+   */
+  signals[SIGNAL_TEST_AGAIN] =
+    g_signal_new ("test-again", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 0);
+
+  lk_ui_ensure_resources ();
+  gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/lk-test-page.ui");
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_bind_template_child (widget_class, LkTestPage, heading_label);
+  gtk_widget_class_bind_template_child (widget_class, LkTestPage, rows_group);
+  gtk_widget_class_bind_template_child (widget_class, LkTestPage, again_button);
+  gtk_widget_class_bind_template_child (widget_class, LkTestPage, continue_button);
+
+  gtk_widget_class_install_action (widget_class, "test.again", NULL, lk_test_page_again_action);
+  gtk_widget_class_install_action (widget_class, "test.continue", NULL,
+                                   lk_test_page_continue_action);
+}
+
+static void
+lk_test_page_init (LkTestPage *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  update_buttons (self);
+}
