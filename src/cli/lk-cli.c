@@ -139,9 +139,12 @@ GOptionContext *
 lk_cli_option_context_new (const LkCliCommand *command,
                            const GOptionEntry *entries)
 {
-  g_autofree char *parameter = g_strdup_printf ("%s %s", command->name,
-                                                command->parameters ? command->parameters : "");
-  GOptionContext *context = g_option_context_new (parameter);
+  g_autofree char *prgname = g_strdup_printf ("latchkey-cli %s", command->name);
+  GOptionContext *context = g_option_context_new (command->parameters);
+
+  /* "Usage: latchkey-cli add [OPTION…] EMAIL", and messages that name the
+   * command they come from. */
+  g_set_prgname (prgname);
 
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   g_option_context_set_summary (context, _(command->summary));
