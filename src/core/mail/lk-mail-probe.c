@@ -68,11 +68,11 @@ typedef struct
   gboolean  send_test;
 } RunData;
 
+/* lk_secret_wipe() overwrites and frees. */
 static void
 wipe_and_free (gpointer data)
 {
   lk_secret_wipe (data);
-  g_free (data);
 }
 
 static void
@@ -466,8 +466,7 @@ lk_mail_probe_read_line (LkMailProbe  *self,
   if (strcmp (clean, line) != 0)
     {
       /* The server echoed a secret: never hand it to the protocol code. */
-      lk_secret_wipe (line);
-      g_free (g_steal_pointer (&line));
+      lk_secret_wipe (g_steal_pointer (&line));
       line = g_strdup (clean);
     }
   g_free (priv->result->last_reply);
@@ -826,8 +825,7 @@ run_stages (LkMailProbe  *self,
     return FALSE;
 
   begin_stage (self, LK_PROBE_STAGE_CAPABILITIES);
-  if (!klass->capabilities (self, priv->server.security == LK_SECURITY_TLS,
-                            &starttls, &mechanisms, error))
+  if (!klass->capabilities (self, FALSE, &starttls, &mechanisms, error))
     return FALSE;
 
   if (priv->server.security == LK_SECURITY_STARTTLS)
