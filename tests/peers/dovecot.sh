@@ -133,9 +133,9 @@ submission_relay_trusted = yes
 submission_relay_ssl = no
 CONF
 
-smtp-sink -u nobody -c -d "$dir/sink/%M." "127.0.0.1:$sink" 10 >sink.log 2>&1 &
+smtp-sink -u nobody -c -d "$dir/sink/%M." "127.0.0.1:$sink" 10 </dev/null >sink.log 2>&1 &
 echo $! > sink.pid
-dovecot -c "$dir/dovecot.conf"
+dovecot -c "$dir/dovecot.conf" </dev/null >>start.log 2>&1
 for _ in $(seq 200); do
   if [ -S run/anvil-auth-penalty ] && (exec 3<>"/dev/tcp/127.0.0.1/$imaps") 2>/dev/null \
      && (exec 3<>"/dev/tcp/127.0.0.1/$sink") 2>/dev/null; then

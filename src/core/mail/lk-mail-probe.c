@@ -68,7 +68,7 @@ typedef struct
   gboolean  send_test;
 } RunData;
 
-/* lk_secret_wipe() frees too; this is its GDestroyNotify shape. */
+/* lk_secret_wipe() overwrites and frees. */
 static void
 wipe_and_free (gpointer data)
 {
@@ -825,8 +825,7 @@ run_stages (LkMailProbe  *self,
     return FALSE;
 
   begin_stage (self, LK_PROBE_STAGE_CAPABILITIES);
-  if (!klass->capabilities (self, priv->server.security == LK_SECURITY_TLS,
-                            &starttls, &mechanisms, error))
+  if (!klass->capabilities (self, FALSE, &starttls, &mechanisms, error))
     return FALSE;
 
   if (priv->server.security == LK_SECURITY_STARTTLS)

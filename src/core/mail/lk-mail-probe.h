@@ -30,7 +30,7 @@ struct _LkMailProbeClass
   gboolean (*greeting)     (LkMailProbe      *self,
                             GError          **error);
   gboolean (*capabilities) (LkMailProbe      *self,
-                            gboolean          after_tls,
+                            gboolean          after_starttls,
                             gboolean         *out_starttls,
                             char           ***out_mechanisms,
                             GError          **error);

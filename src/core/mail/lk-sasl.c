@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "lk-sasl.h"
-#include "oauth/lk-token-set.h"
 
 const char *
 lk_sasl_mechanism_to_string (LkSaslMechanism mechanism)

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* SASL vectors from the specifications and the pure reply parsers. */
+#include "config.h"
+
+#include <string.h>
+
+#include "lk-error.h"
+#include "mail/lk-mail-reply.h"
+#include "mail/lk-sasl.h"
+
+static void
+test_sasl_xoauth2 (void)
+{
+  /* developers.google.com/gmail/imap/xoauth2-protocol */
+  g_autofree char *ir = lk_sasl_xoauth2_initial_response ("someuser@example.com",
+                                                          "ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg");
+
+  g_assert_cmpstr (ir, ==, "dXNlcj1zb21ldXNlckBleGFtcGxlLmNvbQFhdXRoPUJlYXJlciB5YTI5LnZGOWRmdDRxbVRjMk52"
+                           "YjNSbGNrQmhkSFJoZG1semRHRXVZMjl0Q2cBAQ==");
+}
+
+static void
+test_sasl_oauthbearer (void)
+{
+  /* RFC 7628 §4.1 */
+  g_autofree char *ir = lk_sasl_oauthbearer_initial_response ("user@example.com", "server.example.com",
+                                                              143, "vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==");
+  g_autofree char *escaped = lk_sasl_oauthbearer_initial_response ("a,b=c@example.com", NULL, 0, "T");
+
+  g_assert_cmpstr (ir, ==, "bixhPXVzZXJAZXhhbXBsZS5jb20sAWhvc3Q9c2VydmVyLmV4YW1wbGUuY29tAXBvcnQ9MTQzAWF1"
+                           "dGg9QmVhcmVyIHZGOWRmdDRxbVRjMk52YjNSbGNrQmhiSFJoZG1semRHRXVZMjl0Q2c9PQEB");
+  /* RFC 5801: "," and "=" in the authzid are escaped. */
+  g_assert_cmpstr (escaped, ==, "bixhPWE9MkNiPTNEY0BleGFtcGxlLmNvbSwBYXV0aD1CZWFyZXIgVAEB");
+}
+
+static void
+test_sasl_challenge (void)
+{
+  g_autofree char *gmail = lk_sasl_decode_challenge ("eyJzdGF0dXMiOiI0MDEiLCJzY2hlbWVzIjoiYmVhcmVyIG1hYyIs"
+                                                     "InNjb3BlIjoiaHR0cHM6Ly9tYWlsLmdvb2dsZS5jb20vIn0=");
+
+  g_assert_cmpstr (gmail, ==, "{\"status\":\"401\",\"schemes\":\"bearer mac\",\"scope\":\"https://mail.google.com/\"}");
+  g_assert_null (lk_sasl_decode_challenge (""));
+  g_assert_null (lk_sasl_decode_challenge ("not base64!"));
+  g_assert_null (lk_sasl_decode_challenge ("AAEC"));  /* binary */
+  g_assert_cmpstr (lk_sasl_failure_reply (LK_SASL_XOAUTH2), ==, "");
+  g_assert_cmpstr (lk_sasl_failure_reply (LK_SASL_OAUTHBEARER), ==, "AQ==");
+}
+
+static void
+test_sasl_choose (void)
+{
+  const char *exchange[] = { "PLAIN", "XOAUTH2", NULL };
+  const char *gmail[] = { "XOAUTH2", "PLAIN", "PLAIN-CLIENTTOKEN", "OAUTHBEARER", NULL };
+  const char *xoauth2_first[] = { "XOAUTH2", "OAUTHBEARER", NULL };
+  const char *plain[] = { "PLAIN", "LOGIN", NULL };
+  const char *bogus_first[] = { "PLAIN", "oauthbearer", NULL };
+
+  g_assert_cmpint (lk_sasl_choose (NULL, exchange), ==, LK_SASL_XOAUTH2);
+  g_assert_cmpint (lk_sasl_choose (NULL, gmail), ==, LK_SASL_OAUTHBEARER);
+  g_assert_cmpint (lk_sasl_choose (xoauth2_first, gmail), ==, LK_SASL_XOAUTH2);
+  g_assert_cmpint (lk_sasl_choose (NULL, plain), ==, LK_SASL_NONE);
+  g_assert_cmpint (lk_sasl_choose (bogus_first, gmail), ==, LK_SASL_OAUTHBEARER);
+  g_assert_cmpint (lk_sasl_choose (NULL, NULL), ==, LK_SASL_NONE);
+}
+
+static void
+test_imap_lines (void)
+{
+  g_auto(LkImapReply) greeting = { 0, };
+  g_auto(LkImapReply) tagged = { 0, };
+  g_auto(LkImapReply) cont = { 0, };
+  g_auto(LkImapReply) data = { 0, };
+  g_auto(LkImapReply) bad = { 0, };
+  g_auto(GStrv) caps = NULL;
+  g_auto(GStrv) mechs = NULL;
+  g_auto(GStrv) caps2 = NULL;
+
+  g_assert_true (lk_imap_reply_parse ("* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=XOAUTH2 auth=oauthbearer] ready.", &greeting));
+  g_assert_cmpint (greeting.kind, ==, LK_IMAP_LINE_UNTAGGED);
+  g_assert_cmpint (greeting.status, ==, LK_IMAP_STATUS_OK);
+  g_assert_cmpstr (greeting.text, ==, "ready.");
+  caps = lk_imap_reply_get_capabilities (&greeting);
+  g_assert_true (lk_capabilities_contain ((const char * const *) caps, "sasl-ir"));
+  mechs = lk_imap_capabilities_get_mechanisms ((const char * const *) caps);
+  g_assert_cmpuint (g_strv_length (mechs), ==, 2);
+  g_assert_cmpstr (mechs[1], ==, "OAUTHBEARER");
+
+  g_assert_true (lk_imap_reply_parse ("A01 NO [AUTHENTICATIONFAILED] Authentication failed.", &tagged));
+  g_assert_cmpint (tagged.kind, ==, LK_IMAP_LINE_TAGGED);
+  g_assert_cmpstr (tagged.tag, ==, "A01");
+  g_assert_cmpint (tagged.status, ==, LK_IMAP_STATUS_NO);
+  g_assert_cmpstr (tagged.code, ==, "AUTHENTICATIONFAILED");
+
+  g_assert_true (lk_imap_reply_parse ("+ eyJzdGF0dXMiOiI0MDEifQ==", &cont));
+  g_assert_cmpint (cont.kind, ==, LK_IMAP_LINE_CONTINUATION);
+  g_assert_cmpstr (cont.text, ==, "eyJzdGF0dXMiOiI0MDEifQ==");
+
+  g_assert_true (lk_imap_reply_parse ("* CAPABILITY IMAP4rev1 STARTTLS AUTH=XOAUTH2", &data));
+  caps2 = lk_imap_reply_get_capabilities (&data);
+  g_assert_true (lk_capabilities_contain ((const char * const *) caps2, "STARTTLS"));
+
+  g_assert_false (lk_imap_reply_parse ("A1 HELLO world", &bad));
+  g_assert_cmpint (bad.kind, ==, LK_IMAP_LINE_INVALID);
+  lk_imap_reply_clear (&bad);
+  g_assert_false (lk_imap_reply_parse ("", &bad));
+  lk_imap_reply_clear (&bad);
+  g_assert_false (lk_imap_reply_parse ("\x01\x02\xff garbage", &bad));
+}
+
+static void
+test_pop (void)
+{
+  const char *capa[] = { "TOP", "UIDL", "STLS", "SASL XOAUTH2 OAUTHBEARER", "USER", NULL };
+  g_auto(GStrv) mechs = NULL;
+  gboolean stls;
+  const char *text;
+
+  g_assert_cmpint (lk_pop_reply_parse ("+OK Dovecot ready.", &text), ==, LK_POP_REPLY_OK);
+  g_assert_cmpstr (text, ==, "Dovecot ready.");
+  g_assert_cmpint (lk_pop_reply_parse ("-ERR [AUTH] Authentication failed.", &text), ==, LK_POP_REPLY_ERR);
+  g_assert_cmpstr (text, ==, "[AUTH] Authentication failed.");
+  g_assert_cmpint (lk_pop_reply_parse ("+ ", &text), ==, LK_POP_REPLY_CONTINUATION);
+  g_assert_cmpstr (text, ==, "");
+  g_assert_cmpint (lk_pop_reply_parse ("+OKAY", NULL), ==, LK_POP_REPLY_INVALID);
+  g_assert_cmpint (lk_pop_reply_parse ("", NULL), ==, LK_POP_REPLY_INVALID);
+
+  lk_pop_capa_parse (capa, &stls, &mechs);
+  g_assert_true (stls);
+  g_assert_cmpuint (g_strv_length (mechs), ==, 2);
+  g_assert_cmpstr (mechs[0], ==, "XOAUTH2");
+}
+
+static void
+test_smtp (void)
+{
+  g_autoptr(LkSmtpReply) ehlo = lk_smtp_reply_new ();
+  g_autoptr(LkSmtpReply) exchange = lk_smtp_reply_new ();
+  g_autoptr(LkSmtpReply) mixed = lk_smtp_reply_new ();
+  g_autoptr(LkSmtpReply) junk = lk_smtp_reply_new ();
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) mechs = NULL;
+  g_autofree char *text = NULL;
+  gboolean starttls;
+
+  g_assert_false (lk_smtp_reply_feed (ehlo, "250-mail.test", &error));
+  g_assert_no_error (error);
+  g_assert_false (lk_smtp_reply_feed (ehlo, "250-STARTTLS", &error));
+  g_assert_false (lk_smtp_reply_feed (ehlo, "250-AUTH LOGIN XOAUTH2", &error));
+  g_assert_false (lk_smtp_reply_feed (ehlo, "250-AUTH=LOGIN XOAUTH2", &error));
+  g_assert_true (lk_smtp_reply_feed (ehlo, "250 SIZE 157286400", &error));
+  g_assert_no_error (error);
+  lk_smtp_ehlo_parse (ehlo, &starttls, &mechs);
+  g_assert_true (starttls);
+  g_assert_cmpuint (g_strv_length (mechs), ==, 2);
+  g_assert_cmpstr (mechs[1], ==, "XOAUTH2");
+
+  g_assert_true (lk_smtp_reply_feed (exchange, "535 5.7.139 Authentication unsuccessful, "
+                                     "SmtpClientAuthentication is disabled for the Tenant.", &error));
+  g_assert_cmpuint (exchange->code, ==, 535);
+  g_assert_cmpstr (exchange->enhanced, ==, "5.7.139");
+  text = lk_smtp_reply_to_string (exchange);
+  g_assert_true (g_str_has_prefix (text, "535 5.7.139 Authentication unsuccessful"));
+
+  g_assert_false (lk_smtp_reply_feed (mixed, "250-one", &error));
+  g_assert_false (lk_smtp_reply_feed (mixed, "354 two", &error));
+  g_assert_error (error, LK_ERROR, LK_ERROR_PROTOCOL);
+  g_clear_error (&error);
+  g_assert_false (lk_smtp_reply_feed (junk, "HTTP/1.1 400 Bad Request", &error));
+  g_assert_error (error, LK_ERROR, LK_ERROR_PROTOCOL);
+}
+
+/* What a fuzzer does, briefly: no input crashes a parser. */
+static void
+test_garbage (void)
+{
+  guint8 buffer[64];
+
+  for (guint round = 0; round < 2000; round++)
+    {
+      gsize len = g_test_rand_int_range (0, sizeof buffer - 1);
+      g_auto(LkImapReply) imap = { 0, };
+      g_autoptr(LkSmtpReply) smtp = lk_smtp_reply_new ();
+      const char *lines[] = { (const char *) buffer, NULL };
+      g_auto(GStrv) mechs = NULL;
+      g_autofree char *decoded = NULL;
+      gboolean flag;
+
+      for (gsize i = 0; i < len; i++)
+        buffer[i] = (guint8) g_test_rand_int_range (1, 256);
+      if (round % 3 == 0 && len > 4)
+        memcpy (buffer, round % 2 ? "* OK" : "250-", 4);
+      buffer[len] = '\0';
+      lk_imap_reply_parse ((const char *) buffer, &imap);
+      g_strfreev (lk_imap_reply_get_capabilities (&imap));
+      lk_pop_reply_parse ((const char *) buffer, NULL);
+      lk_pop_capa_parse (lines, &flag, &mechs);
+      if (lk_smtp_reply_feed (smtp, (const char *) buffer, NULL))
+        {
+          g_auto(GStrv) ehlo = NULL;
+          lk_smtp_ehlo_parse (smtp, &flag, &ehlo);
+        }
+      decoded = lk_sasl_decode_challenge ((const char *) buffer);
+    }
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/mail/sasl/xoauth2", test_sasl_xoauth2);
+  g_test_add_func ("/mail/sasl/oauthbearer", test_sasl_oauthbearer);
+  g_test_add_func ("/mail/sasl/challenge", test_sasl_challenge);
+  g_test_add_func ("/mail/sasl/choose", test_sasl_choose);
+  g_test_add_func ("/mail/reply/imap", test_imap_lines);
+  g_test_add_func ("/mail/reply/pop", test_pop);
+  g_test_add_func ("/mail/reply/smtp", test_smtp);
+  g_test_add_func ("/mail/reply/garbage", test_garbage);
+  return g_test_run ();
+}
