@@ -177,6 +177,10 @@ for email, login in CASES:
         assert mbsync_get(text, "AuthMechs") == ["XOAUTH2"]
         assert mbsync_get(text, "SSLType") == ["IMAPS"]
         assert mbsync_get(text, "CertificateFile") == ["/tmp/c a\".pem"]
+        # isync 1.4 does not create the store's folder; the header says how.
+        channel = mbsync_get(text, "Channel")[0]
+        assert mbsync_get(text, "Path") == [f"~/Mail/{channel}/"]
+        assert f"mkdir -p ~/Mail/{channel}/\n" in text, text
 
 with t.case("mbsync reads the file itself (closed loopback port, no config error)"):
     if not shutil.which("mbsync"):
