@@ -116,10 +116,17 @@ for email, login in CASES:
             assert got["auth"] == "XOAUTH2" and got["tls"] == "on"
 
 with t.case("msmtp: --format oauthbearer is refused where the provider lacks it, kept where it has it"):
-    err = export("msmtp", NORMAL, extra=["--format", "oauthbearer"])[1][".msmtprc"]
-    assert "auth xoauth2" in err  # Microsoft offers XOAUTH2 only
+    # Microsoft offers XOAUTH2 only: an error, not a file with another mechanism.
+    err = export("msmtp", NORMAL, extra=["--format", "oauthbearer"], expect_ok=False)
+    assert "does not offer OAUTHBEARER" in err and "XOAUTH2" in err, err
     _, files = export("msmtp", NORMAL, extra=["--format", "oauthbearer", "--provider", "generic"])
     assert "auth oauthbearer" in files[".msmtprc"]
+    # The generic profile lists OAUTHBEARER first; --format still picks XOAUTH2
+    # (it was ignored: the formats are lower case, the mechanisms upper case).
+    _, files = export("msmtp", NORMAL, extra=["--format", "xoauth2", "--provider", "generic"])
+    assert "auth xoauth2" in files[".msmtprc"], files[".msmtprc"]
+    _, files = export("neomutt", NORMAL, extra=["--format", "xoauth2", "--provider", "generic"])
+    assert 'set smtp_authenticators="xoauth2"' in files["neomuttrc"], files["neomuttrc"]
     _, files = export("msmtp", NORMAL, extra=["--provider", "generic"])
     assert "auth oauthbearer" in files[".msmtprc"]
     assert "nope" in export("msmtp", NORMAL, extra=["--format", "nope"], expect_ok=False)
@@ -170,6 +177,10 @@ for email, login in CASES:
         assert mbsync_get(text, "AuthMechs") == ["XOAUTH2"]
         assert mbsync_get(text, "SSLType") == ["IMAPS"]
         assert mbsync_get(text, "CertificateFile") == ["/tmp/c a\".pem"]
+        # isync 1.4 does not create the store's folder; the header says how.
+        channel = mbsync_get(text, "Channel")[0]
+        assert mbsync_get(text, "Path") == [f"~/Mail/{channel}/"]
+        assert f"mkdir -p ~/Mail/{channel}/\n" in text, text
 
 with t.case("mbsync reads the file itself (closed loopback port, no config error)"):
     if not shutil.which("mbsync"):

@@ -31,8 +31,13 @@ generate (LkAccount             *account,
   g_autofree char *command = lk_export_shell_command (context);
   g_autofree char *pass_cmd = quoted (command);
   g_autofree char *user = quoted (lk_account_get_sasl_user (account));
+  /* isync 1.4 creates mailboxes ("Create Both") but not the store's own
+   * folder: without it the first run stops with "cannot open store". */
+  g_autofree char *mkdir = g_strdup_printf (_("Create the local folder before the first run: mkdir -p ~/Mail/%s/"),
+                                            name);
   const char *notes[] = {
     _("mbsync needs the XOAUTH2 SASL plugin: on Debian and Ubuntu, install libsasl2-modules-kdexoauth2."),
+    mkdir,
     NULL
   };
   GString *out;
@@ -88,7 +93,7 @@ generate (LkAccount             *account,
 const LkExporter lk_exporter_mbsync = {
   .id = "mbsync",
   .name = N_("mbsync (isync)"),
-  .next_step = N_("Install libsasl2-modules-kdexoauth2, add the block to ~/.mbsyncrc, then run “mbsync CHANNEL”."),
+  .next_step = N_("Install libsasl2-modules-kdexoauth2, add the block to ~/.mbsyncrc, create its local folder (mkdir -p ~/Mail/CHANNEL/), then run “mbsync CHANNEL”."),
   .path = "~/.mbsyncrc",
   .is_block = TRUE,
   .include_hint = N_("Append this block to ~/.mbsyncrc with an empty line before it (or use it alone with mbsync -c FILE); mail goes to ~/Mail/CHANNEL/."),

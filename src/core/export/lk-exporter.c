@@ -69,6 +69,23 @@ has_control (const char *text)
   return FALSE;
 }
 
+static gboolean
+strv_contains_nocase (const char * const *strv,
+                      const char         *text)
+{
+  for (guint i = 0; strv != NULL && strv[i] != NULL; i++)
+    if (g_ascii_strcasecmp (strv[i], text) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+is_mechanism (const char *format)
+{
+  return g_ascii_strcasecmp (format, "XOAUTH2") == 0 ||
+         g_ascii_strcasecmp (format, "OAUTHBEARER") == 0;
+}
+
 /* Nothing here can quote a line break for every client; refuse early. */
 static gboolean
 check_input (const LkExporter      *self,
@@ -119,6 +136,20 @@ check_input (const LkExporter      *self,
       g_set_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
                    _("%s has no format “%s”; use one of: %s."),
                    self->id, context->format, known);
+      return FALSE;
+    }
+
+  /* A format naming a mechanism the provider does not offer would sign in
+   * with a mechanism nobody asked for, or not at all: say so instead. */
+  if (context->format != NULL && is_mechanism (context->format) &&
+      !strv_contains_nocase ((const char * const *) account->provider->sasl, context->format))
+    {
+      g_autofree char *upper = g_ascii_strup (context->format, -1);
+      g_autofree char *offered = account->provider->sasl != NULL
+        ? g_strjoinv (", ", account->provider->sasl) : g_strdup (_("none"));
+      g_set_error (error, LK_ERROR, LK_ERROR_MECHANISM_UNAVAILABLE,
+                   _("%s does not offer %s (it offers %s); leave out --format."),
+                   account->provider->name, upper, offered);
       return FALSE;
     }
 
@@ -477,7 +508,7 @@ lk_export_mechanism (LkAccount             *account,
           if (g_ascii_strcasecmp (offered[i], supported[j]) != 0)
             continue;
           if (context->format != NULL &&
-              g_strv_contains (supported, context->format) &&
+              strv_contains_nocase (supported, context->format) &&
               g_ascii_strcasecmp (context->format, supported[j]) != 0)
             continue;
           return supported[j];
