@@ -15,6 +15,8 @@ if [ "${1:-}" = "--sanitize" ]; then
   # Leaks are checked separately (issue: hardening) with a suppressions file.
   export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:abort_on_error=1}
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+  # Instrumented code runs two to five times slower.
+  set -- --timeout-multiplier 3 "$@"
 fi
 build=${LK_BUILD_DIR:-$top/_build}
 LK_BUILD_DIR=$build "$top/build-aux/setup.sh"
