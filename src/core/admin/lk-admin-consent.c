@@ -422,6 +422,7 @@ lk_admin_consent_diagnose (LkAdminConsent *self,
   g_autoptr(LkAccount) account = NULL;
   g_autofree char *scope = NULL;
   g_autofree char *email = NULL;
+  LkDiagnosis *d;
 
   g_return_val_if_fail (LK_IS_ADMIN_CONSENT (self), NULL);
   g_return_val_if_fail (error != NULL, NULL);
@@ -443,5 +444,34 @@ lk_admin_consent_diagnose (LkAdminConsent *self,
   in.scope = scope;
   in.redirect_uri = self->receiver != NULL ? lk_loopback_receiver_get_redirect_uri (self->receiver)
                                            : "http://localhost";
-  return lk_diagnose (&in);
+  d = lk_diagnose (&in);
+  if (d != NULL && d->fixer == LK_FIXER_UNKNOWN &&
+      g_error_matches (error, LK_ERROR, LK_ERROR_AUTHORIZATION_DENIED))
+    {
+      /* An AADSTS number the general diagnosis does not know, on the consent
+       * page: the administrator declined, or may not consent. */
+      const LkErrorDetails *details = lk_error_get_details (error);
+      g_autofree char *consent_path = NULL;
+
+      g_clear_pointer (&d, lk_diagnosis_unref);
+      d = lk_diagnosis_new ("admin-consent-declined", LK_FIXER_TENANT_ADMIN, LK_CONFIDENCE_LIKELY,
+                            _("Consent was not granted"),
+                            _("Microsoft’s consent page came back without consent: it was "
+                              "declined, or the account that signed in may not consent for the "
+                              "organisation."));
+      lk_diagnosis_add_step (d, _("Open the link again and sign in as a Global Administrator, "
+                                  "Privileged Role Administrator or Cloud Application "
+                                  "Administrator of the organisation."));
+      lk_diagnosis_add_step (d, _("Read the permissions listed and press Accept."));
+      lk_diagnosis_add_step (d, _("Or grant consent in the portal instead."));
+      consent_path = g_strdup_printf (_("Entra admin center → Identity → Applications → App "
+                                        "registrations → the app %s → API permissions → Grant "
+                                        "admin consent"), self->client_id);
+      d->portal_path = g_steal_pointer (&consent_path);
+      if (details != NULL && details->oauth_error_description != NULL)
+        d->raw = g_strdup (details->oauth_error_description);
+      else
+        d->raw = g_strdup (error->message);
+    }
+  return d;
 }
