@@ -410,6 +410,7 @@ admin_profile (int    argc,
   g_autofree char *tenant = NULL;
   g_autofree char *description = NULL;
   g_autofree char *default_name = NULL;
+  g_autofree char *id = NULL;
   LkProtocolFlags protocols;
   int status;
 
@@ -428,8 +429,9 @@ admin_profile (int    argc,
   /* The name comes from the domain typed, even when the tenant id is stored. */
   if (name == NULL)
     default_name = lk_org_profile_name_for (o.tenant, provider);
-  profile = lk_org_profile_new (provider, tenant, o.client_id, name != NULL ? name : default_name,
-                                protocols, &error);
+  id = lk_org_profile_id_for (o.tenant);
+  profile = lk_org_profile_new (provider, tenant, o.client_id, id,
+                                name != NULL ? name : default_name, protocols, &error);
   if (profile == NULL)
     return lk_cli_fail (error);
   if (!lk_org_profile_write (profile, output, force, &error))

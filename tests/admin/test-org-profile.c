@@ -46,7 +46,7 @@ test_round_trip (void)
   g_autofree char *text = NULL;
   GStatBuf st;
 
-  org = lk_org_profile_new (m365, "contoso.com", "11111111-2222-3333-4444-555555555555", NULL,
+  org = lk_org_profile_new (m365, "contoso.com", "11111111-2222-3333-4444-555555555555", NULL, NULL,
                             LK_PROTOCOL_FLAG_IMAP | LK_PROTOCOL_FLAG_SMTP, &error);
   g_assert_no_error (error);
   g_assert_true (lk_org_profile_write (org, path, FALSE, &error));
@@ -94,11 +94,11 @@ test_refused (void)
   g_autoptr(GError) error = NULL;
   LkProvider *org;
 
-  org = lk_org_profile_new (m365, "organizations", "x", NULL, 0, &error);
+  org = lk_org_profile_new (m365, "organizations", "x", NULL, NULL, 0, &error);
   g_assert_null (org);
   g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT);
   g_clear_error (&error);
-  org = lk_org_profile_new (m365, "contoso.com", "", NULL, 0, &error);
+  org = lk_org_profile_new (m365, "contoso.com", "", NULL, NULL, 0, &error);
   g_assert_null (org);
   g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT);
 }

@@ -60,6 +60,7 @@ lk_org_profile_name_for (const char *tenant,
  * @base: the provider profile to start from (microsoft365)
  * @tenant: the organisation's tenant id or domain
  * @client_id: the organisation's app
+ * @id: (nullable): the profile's id; lk_org_profile_id_for() if NULL
  * @name: (nullable): the profile's name; lk_org_profile_name_for() if NULL
  * @protocols: the protocols to keep; 0 keeps all. The others lose their
  *   server and scopes, so nobody is asked for them.
@@ -71,6 +72,7 @@ LkProvider *
 lk_org_profile_new (LkProvider       *base,
                     const char       *tenant,
                     const char       *client_id,
+                    const char       *id,
                     const char       *name,
                     LkProtocolFlags   protocols,
                     GError          **error)
@@ -100,7 +102,7 @@ lk_org_profile_new (LkProvider       *base,
 
   copy = lk_provider_copy_with (base, tenant, client_id);
   g_free (copy->id);
-  copy->id = lk_org_profile_id_for (tenant);
+  copy->id = id != NULL && *id != '\0' ? g_strdup (id) : lk_org_profile_id_for (tenant);
   g_free (copy->name);
   copy->name = name != NULL && *name != '\0' ? g_strdup (name) : lk_org_profile_name_for (tenant, base);
   if (protocols != 0)

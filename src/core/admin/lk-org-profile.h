@@ -14,6 +14,7 @@ char       *lk_org_profile_name_for (const char       *tenant,
 LkProvider *lk_org_profile_new      (LkProvider       *base,
                                      const char       *tenant,
                                      const char       *client_id,
+                                     const char       *id,
                                      const char       *name,
                                      LkProtocolFlags   protocols,
                                      GError          **error) G_GNUC_WARN_UNUSED_RESULT;
