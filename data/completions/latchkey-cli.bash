@@ -11,13 +11,17 @@ _latchkey_cli ()
   local cur prev words cword
   _init_completion || return
 
-  local commands="providers add login token list remove test export"
+  local commands="providers add login token list remove test export admin"
   if [[ $cword -eq 1 ]]; then
     COMPREPLY=( $(compgen -W "$commands --help --version" -- "$cur") )
     return
   fi
 
   local command=${words[1]}
+  if [[ $command == admin && $cword -eq 2 ]]; then
+    COMPREPLY=( $(compgen -W "checklist consent-url exchange-script profile --help" -- "$cur") )
+    return
+  fi
   case $prev in
     --provider)
       COMPREPLY=( $(compgen -W "$(latchkey-cli providers 2>/dev/null | awk '{ print $1 }')" -- "$cur") )
@@ -37,7 +41,7 @@ _latchkey_cli ()
     --output|-o|--profile)
       _filedir
       return ;;
-    --tenant|--client-id|--login)
+    --tenant|--client-id|--login|--object-id|--mailbox|--display-name|--name)
       return ;;
   esac
 
@@ -51,6 +55,13 @@ _latchkey_cli ()
     remove) options="" ;;
     test) options="--protocol --send-test --json --transcript" ;;
     export) options="--client --output --force --list-clients" ;;
+    admin)
+      case ${words[2]} in
+        checklist) options="--tenant --client-id --protocols --app-only --provider --no-lookup --json" ;;
+        consent-url) options="--tenant --client-id --protocols --app-only --provider --no-lookup --open --wait" ;;
+        exchange-script) options="--tenant --client-id --object-id --mailbox --send-as --display-name --protocols --output --force" ;;
+        profile) options="--tenant --client-id --protocols --provider --no-lookup --output --name --force" ;;
+      esac ;;
   esac
 
   if [[ $cur == -* ]]; then

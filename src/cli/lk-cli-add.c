@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "admin/lk-org-profile.h"
 #include "lk-cli-commands.h"
 #include "lk-cli-context.h"
 #include "lk-cli-sign-in.h"
@@ -32,10 +33,17 @@ find_provider (LkCliContext  *cli,
 
   if (profile_path != NULL)
     {
+      g_autofree char *description = NULL;
+
       provider = lk_provider_new_from_file (profile_path, error);
-      if (provider != NULL)
-        g_printerr (_("Using the profile “%s” from %s: sign-in at %s.\n"),
-                    provider->name, profile_path, provider->authorization_endpoint);
+      if (provider == NULL)
+        {
+          g_prefix_error (error, _("The profile %s was refused: "), profile_path);
+          return NULL;
+        }
+      /* What the file configures, before anything is saved. */
+      description = lk_org_profile_describe (provider);
+      g_printerr (_("Using the profile from %s:\n%s"), profile_path, description);
       return provider;
     }
   if (provider_id != NULL)

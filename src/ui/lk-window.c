@@ -11,6 +11,7 @@
 #include "lk-setup-wizard.h"
 #include "lk-ui-init.h"
 #include "lk-ui-util.h"
+#include "lk-admin-window.h"
 #include "lk-window.h"
 
 struct _LkWindow
@@ -72,6 +73,18 @@ open_wizard (LkWindow *self)
   g_signal_connect_object (wizard, "account-added", G_CALLBACK (wizard_account_added_cb), self,
                            G_CONNECT_SWAPPED);
   return wizard;
+}
+
+static void
+lk_window_for_it_action (GtkWidget  *widget,
+                         const char *action_name,
+                         GVariant   *parameter)
+{
+  LkWindow *self = LK_WINDOW (widget);
+  LkProvider *m365 = lk_provider_registry_lookup (ensure_registry (self), "microsoft365");
+
+  if (m365 != NULL)
+    gtk_window_present (GTK_WINDOW (lk_admin_window_new (GTK_WINDOW (self), m365)));
 }
 
 static LkAccount *
@@ -404,6 +417,7 @@ lk_window_class_init (LkWindowClass *klass)
                                    lk_window_account_step_action);
   gtk_widget_class_install_action (widget_class, "win.remove-account", "s",
                                    lk_window_remove_account_action);
+  gtk_widget_class_install_action (widget_class, "win.for-it", NULL, lk_window_for_it_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK,
                                        "win.add-account", NULL);
 }

@@ -31,6 +31,7 @@ struct _LkLoopbackReceiver
   char         *issuer_template;
   char         *tenant;
   guint         timeout_seconds;
+  gboolean      admin_consent;   /* wait for admin_consent=True, not a code */
 
   SoupServer   *server;
   guint16       port;
@@ -124,6 +125,22 @@ lk_loopback_receiver_set_issuer (LkLoopbackReceiver *self,
   self->issuer_template = g_strdup (issuer_template);
   g_free (self->tenant);
   self->tenant = g_strdup (tenant);
+}
+
+/**
+ * lk_loopback_receiver_set_admin_consent:
+ *
+ * Makes the receiver wait for the redirect of an admin consent request
+ * (`admin_consent=True&tenant=…&state=…`) instead of an authorization code;
+ * lk_loopback_receiver_wait_finish() then returns the tenant that consented
+ * (not a secret). Call before listen().
+ */
+void
+lk_loopback_receiver_set_admin_consent (LkLoopbackReceiver *self,
+                                        gboolean            admin_consent)
+{
+  g_return_if_fail (LK_IS_LOOPBACK_RECEIVER (self));
+  self->admin_consent = admin_consent;
 }
 
 /* How long the receiver waits for the browser, counted from listen(). */
@@ -276,7 +293,22 @@ handle_request_cb (SoupServer        *server,
     }
 
   redirect = lk_redirect_parse (g_uri_get_query (soup_server_message_get_uri (msg)), &error);
-  if (redirect != NULL &&
+  if (self->admin_consent)
+    {
+      if (redirect != NULL &&
+          lk_redirect_check_admin_consent (redirect, self->expected_state, &error))
+        {
+          respond_page (msg, SOUP_STATUS_OK, _("Consent granted"),
+                        _("The organisation’s administrator consent was recorded."));
+          settle (self, g_strdup (redirect->tenant != NULL ? redirect->tenant : ""), NULL);
+        }
+      else
+        {
+          respond_page (msg, SOUP_STATUS_BAD_REQUEST, _("Consent not granted"), error->message);
+          settle (self, NULL, g_steal_pointer (&error));
+        }
+    }
+  else if (redirect != NULL &&
       lk_redirect_check (redirect, self->expected_state, self->issuer_template, self->tenant, &error))
     {
       respond_page (msg, SOUP_STATUS_OK, _("Signed in"),

@@ -16,6 +16,8 @@ LkLoopbackReceiver *lk_loopback_receiver_new              (const char          *
 void                lk_loopback_receiver_set_issuer       (LkLoopbackReceiver  *self,
                                                            const char          *issuer_template,
                                                            const char          *tenant);
+void                lk_loopback_receiver_set_admin_consent (LkLoopbackReceiver *self,
+                                                           gboolean             admin_consent);
 void                lk_loopback_receiver_set_timeout      (LkLoopbackReceiver  *self,
                                                            guint                seconds);
 gboolean            lk_loopback_receiver_listen           (LkLoopbackReceiver  *self,

@@ -101,6 +101,10 @@ lk_redirect_parse (const char  *query,
             slot = &self->error;
           else if (strcmp (name, "error_description") == 0)
             slot = &self->error_description;
+          else if (strcmp (name, "admin_consent") == 0)
+            slot = &self->admin_consent;
+          else if (strcmp (name, "tenant") == 0)
+            slot = &self->tenant;
 
           if (slot != NULL && *slot != NULL)
             {
@@ -177,6 +181,36 @@ lk_issuer_matches (const char *iss,
   return TRUE;
 }
 
+/* The error= of a redirect as an LK_ERROR_AUTHORIZATION_DENIED carrying the
+ * OAuth details; @format takes the description, then the error code. */
+static GError *
+redirect_error (const LkRedirect *self,
+                const char       *format)
+{
+  g_autofree char *description = NULL;
+  g_autofree char *safe_error = g_strescape (self->error, NULL);
+  GError *e;
+
+  if (self->error_description != NULL)
+    {
+      const char *end = strpbrk (self->error_description, "\r\n");
+
+      description = end != NULL
+        ? g_strndup (self->error_description, (gsize) (end - self->error_description))
+        : g_strdup (self->error_description);
+      if (!g_utf8_validate (description, -1, NULL))
+        g_clear_pointer (&description, g_free);
+    }
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+  e = g_error_new (LK_ERROR, LK_ERROR_AUTHORIZATION_DENIED, format,
+                   description != NULL ? description : _("no details given"),
+                   safe_error);
+#pragma GCC diagnostic pop
+  lk_error_set_oauth (e, self->error, description, 0);
+  return e;
+}
+
 /**
  * lk_redirect_check:
  * @expected_state: the state sent in the authorization URL
@@ -216,33 +250,52 @@ lk_redirect_check (const LkRedirect  *self,
     }
   if (self->error != NULL)
     {
-      g_autofree char *description = NULL;
-      g_autofree char *safe_error = g_strescape (self->error, NULL);
-      GError *e;
-
-      if (self->error_description != NULL)
-        {
-          const char *end = strpbrk (self->error_description, "\r\n");
-
-          description = end != NULL
-            ? g_strndup (self->error_description, (gsize) (end - self->error_description))
-            : g_strdup (self->error_description);
-          if (!g_utf8_validate (description, -1, NULL))
-            g_clear_pointer (&description, g_free);
-        }
-      e = g_error_new (LK_ERROR, LK_ERROR_AUTHORIZATION_DENIED,
-                       /* Translators: %s is the server's explanation, %s the OAuth error code */
-                       _("Sign-in was not completed: %s (%s)"),
-                       description != NULL ? description : _("no details given"),
-                       safe_error);
-      lk_error_set_oauth (e, self->error, description, 0);
-      g_propagate_error (error, e);
+      /* Translators: %s is the server's explanation, %s the OAuth error code */
+      g_propagate_error (error, redirect_error (self, _("Sign-in was not completed: %s (%s)")));
       return FALSE;
     }
   if (self->code == NULL || *self->code == '\0')
     {
       g_set_error_literal (error, LK_ERROR, LK_ERROR_BAD_RESPONSE,
                            _("The browser came back without an authorization code. Start the sign-in again."));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/**
+ * lk_redirect_check_admin_consent:
+ * @expected_state: the state sent in the admin consent URL
+ *
+ * Checks the redirect of an admin consent request
+ * (`admin_consent=True&tenant=…&state=…`, or `error=…`): state first, then
+ * the error, then the confirmation itself.
+ */
+gboolean
+lk_redirect_check_admin_consent (const LkRedirect  *self,
+                                 const char        *expected_state,
+                                 GError           **error)
+{
+  if (!lk_secret_equal (self->state, expected_state))
+    {
+      g_set_error_literal (error, LK_ERROR, LK_ERROR_STATE_MISMATCH,
+                           _("The browser came back from a different consent request than the "
+                             "one started here (an old tab, or someone else’s link). Start it "
+                             "again and use only the page it opens."));
+      return FALSE;
+    }
+  if (self->error != NULL)
+    {
+      /* Translators: %s is the server's explanation, %s the OAuth error code */
+      g_propagate_error (error, redirect_error (self, _("Consent was not granted: %s (%s)")));
+      return FALSE;
+    }
+  if (g_strcmp0 (self->admin_consent, "True") != 0)
+    {
+      g_set_error_literal (error, LK_ERROR, LK_ERROR_BAD_RESPONSE,
+                           _("The browser came back without “admin_consent=True”, so consent "
+                             "was not confirmed. Check the app in the Entra admin center under "
+                             "Enterprise applications → Permissions."));
       return FALSE;
     }
   return TRUE;
@@ -258,5 +311,7 @@ lk_redirect_free (LkRedirect *self)
   g_free (self->iss);
   g_free (self->error);
   g_free (self->error_description);
+  g_free (self->admin_consent);
+  g_free (self->tenant);
   g_free (self);
 }

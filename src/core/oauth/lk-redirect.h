@@ -18,6 +18,8 @@ typedef struct
   char *iss;
   char *error;
   char *error_description;
+  char *admin_consent;   /* the admin consent redirect: "True" */
+  char *tenant;          /* … and the tenant that consented */
 } LkRedirect;
 
 LkRedirect *lk_redirect_parse          (const char        *query,
@@ -26,6 +28,9 @@ gboolean    lk_redirect_check          (const LkRedirect  *self,
                                         const char        *expected_state,
                                         const char        *issuer_template,
                                         const char        *tenant,
+                                        GError           **error);
+gboolean    lk_redirect_check_admin_consent (const LkRedirect *self,
+                                        const char        *expected_state,
                                         GError           **error);
 void        lk_redirect_free           (LkRedirect        *self);
 gboolean    lk_secret_equal            (const char        *a,

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <glib.h>
+
+#include "lk-protocol.h"
+
+G_BEGIN_DECLS
+
+/**
+ * LkExchangeScriptInput:
+ * @tenant: the organisation (-Organization): its domain or tenant id
+ * @app_id: the application (client) id, a GUID
+ * @object_id: the *Enterprise application's* object id, a GUID
+ * @display_name: (nullable): the service principal's name; "Latchkey" if NULL
+ * @mailboxes: (array zero-terminated=1): the mailboxes the app may open
+ * @send_as: grant SendAs on each mailbox too
+ * @protocols: the protocols used; with SMTP, SMTP AUTH is switched on per
+ *   mailbox. 0 means all.
+ *
+ * Zero it first and fill it in; nothing is kept.
+ */
+typedef struct
+{
+  const char         *tenant;
+  const char         *app_id;
+  const char         *object_id;
+  const char         *display_name;
+  const char * const *mailboxes;
+  gboolean            send_as;
+  guint               protocols;
+} LkExchangeScriptInput;
+
+char *lk_exchange_script_generate (const LkExchangeScriptInput  *input,
+                                   GError                      **error) G_GNUC_WARN_UNUSED_RESULT;
+
+G_END_DECLS

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <adwaita.h>
+
+#include "providers/lk-provider.h"
+
+G_BEGIN_DECLS
+
+#define LK_TYPE_ADMIN_WINDOW (lk_admin_window_get_type ())
+
+G_DECLARE_FINAL_TYPE (LkAdminWindow, lk_admin_window, LK, ADMIN_WINDOW, AdwWindow)
+
+LkAdminWindow *lk_admin_window_new             (GtkWindow     *parent,
+                                                LkProvider    *provider);
+char          *lk_admin_window_dup_script      (LkAdminWindow *self) G_GNUC_WARN_UNUSED_RESULT;
+char          *lk_admin_window_dup_checklist   (LkAdminWindow *self) G_GNUC_WARN_UNUSED_RESULT;
+char          *lk_admin_window_dup_consent_url (LkAdminWindow *self) G_GNUC_WARN_UNUSED_RESULT;
+gboolean       lk_admin_window_save_profile    (LkAdminWindow *self,
+                                                const char    *path,
+                                                GError       **error);
+
+G_END_DECLS
