@@ -704,6 +704,17 @@ got_token_cb (GObject      *source,
                                       diagnosis->explanation,
                                       (const char * const *) diagnosis->steps,
                                       (const char * const *) diagnosis->commands);
+      if (g_error_matches (error, LK_ERROR, LK_ERROR_NEEDS_SIGN_IN))
+        {
+          /* The provider refused the saved sign-in: the account is marked
+           * "needs sign-in" (the list shows it), and this window becomes
+           * Sign In Again. */
+          self->account->state = LK_ACCOUNT_STATE_NEEDS_SIGN_IN;
+          lk_sign_in_page_set_retry_label (self->sign_in_page, _("Sign In _Again"));
+          gtk_window_set_title (GTK_WINDOW (self), _("Sign In Again"));
+          adw_window_title_set_title (self->title_widget, _("Sign In Again"));
+          g_signal_emit (self, signals[SIGNAL_ACCOUNT_ADDED], 0, self->account);
+        }
       show_step (self, "sign-in");
       return;
     }
@@ -754,6 +765,20 @@ lk_setup_wizard_start_at (LkSetupWizard *self,
   show_step (self, step);
 }
 
+/* Closing (Cancel, Escape, the window manager) stops what runs at once: the
+ * callbacks still pending hold references, so dispose may come later, and
+ * the loopback listener must not wait for it. */
+static gboolean
+lk_setup_wizard_close_request (GtkWindow *window)
+{
+  LkSetupWizard *self = LK_SETUP_WIZARD (window);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->browser_sign_in);
+  self->signing_in = FALSE;
+  return GTK_WINDOW_CLASS (lk_setup_wizard_parent_class)->close_request (window);
+}
+
 static void
 lk_setup_wizard_dispose (GObject *object)
 {
@@ -781,8 +806,10 @@ lk_setup_wizard_class_init (LkSetupWizardClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
   object_class->dispose = lk_setup_wizard_dispose;
+  window_class->close_request = lk_setup_wizard_close_request;
 
   /**
    * LkSetupWizard::account-added:

@@ -12,6 +12,7 @@
 #include "lk-ui-init.h"
 #include "lk-ui-util.h"
 #include "lk-window.h"
+#include "oauth/lk-oauth-refresher.h"
 
 struct _LkWindow
 {
@@ -41,6 +42,17 @@ LkWindow *
 lk_window_new (LkApplication *application)
 {
   return g_object_new (LK_TYPE_WINDOW, "application", application, NULL);
+}
+
+/* The token manager the list and the wizard share: it refreshes an expired
+ * key with the OAuth engine, and marks the account "needs sign-in" when the
+ * provider refuses. */
+static LkTokenManager *
+new_token_manager (LkAccountStore *store)
+{
+  g_autoptr(LkOAuthRefresher) refresher = lk_oauth_refresher_new ();
+
+  return lk_token_manager_new (store, LK_TOKEN_REFRESHER (refresher));
 }
 
 static LkProviderRegistry *
@@ -316,7 +328,7 @@ lk_window_set_account_store (LkWindow       *self,
 
   g_set_object (&self->store, store);
   g_clear_object (&self->tokens);
-  self->tokens = lk_token_manager_new (store, NULL);
+  self->tokens = new_token_manager (store);
   watch_store (self);
   lk_window_reload (self);
 }
@@ -415,7 +427,7 @@ lk_window_init (LkWindow *self)
 
   self->cancellable = g_cancellable_new ();
   self->store = lk_account_store_new (NULL);
-  self->tokens = lk_token_manager_new (self->store, NULL);
+  self->tokens = new_token_manager (self->store);
   self->settings = g_settings_new (APP_ID);
   g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "window-height", self, "default-height",
