@@ -305,9 +305,11 @@ test_export_preview (void)
   row = lk_export_page_get_row (LK_EXPORT_PAGE (page), "msmtp");
   g_assert_nonnull (row);
   adw_expander_row_set_expanded (ADW_EXPANDER_ROW (row), TRUE);
-  lk_ui_test_wait (600);
   preview = lk_ui_test_find (row, GTK_TYPE_LABEL, text);
   g_assert_nonnull (preview);
+  /* The expander's animation takes longer on a loaded machine. */
+  for (guint i = 0; i < 50 && !gtk_widget_get_mapped (preview); i++)
+    lk_ui_test_wait (100);
   g_assert_true (gtk_widget_get_mapped (preview));
   g_assert_true (gtk_widget_get_mapped (lk_ui_test_find (row, GTK_TYPE_LABEL,
                                                          "Add the block to ~/.msmtprc.")));
