@@ -463,6 +463,58 @@ import_loaded_cb (GObject      *source,
   lk_ui_toast (GTK_WIDGET (self), _("Organisation profile imported"));
 }
 
+static GtkFileFilter *
+profile_filter (void)
+{
+  GtkFileFilter *filter = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (filter, _("Organisation profiles"));
+  gtk_file_filter_add_mime_type (filter, "application/x-latchkey-profile");
+  gtk_file_filter_add_mime_type (filter, "application/json");
+  gtk_file_filter_add_pattern (filter, "*.latchkey");
+  gtk_file_filter_add_pattern (filter, "*.json");
+  return filter;
+}
+
+#if GTK_CHECK_VERSION (4, 10, 0)
+/* GtkFileDialog (GTK 4.10, above our floor) where the runtime has it. */
+G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+static void
+import_chosen_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(LkAddressPage) self = user_data;
+  g_autoptr(GFile) file = NULL;
+
+  /* Dismissing the dialog is no error to show. */
+  file = gtk_file_dialog_open_finish (GTK_FILE_DIALOG (source), result, NULL);
+  if (file != NULL)
+    g_file_load_contents_async (file, self->cancellable, import_loaded_cb, g_object_ref (self));
+}
+
+static void
+lk_address_page_import_action (GtkWidget  *widget,
+                               const char *action_name,
+                               GVariant   *parameter)
+{
+  LkAddressPage *self = LK_ADDRESS_PAGE (widget);
+  g_autoptr(GtkFileDialog) dialog = gtk_file_dialog_new ();
+  g_autoptr(GtkFileFilter) filter = profile_filter ();
+  g_autoptr(GListStore) filters = g_list_store_new (GTK_TYPE_FILE_FILTER);
+
+  g_list_store_append (filters, filter);
+  gtk_file_dialog_set_title (dialog, _("Import Organisation Profile"));
+  gtk_file_dialog_set_accept_label (dialog, _("_Import"));
+  gtk_file_dialog_set_modal (dialog, TRUE);
+  gtk_file_dialog_set_filters (dialog, G_LIST_MODEL (filters));
+  gtk_file_dialog_set_default_filter (dialog, filter);
+  gtk_file_dialog_open (dialog, GTK_WINDOW (gtk_widget_get_root (widget)), self->cancellable,
+                        import_chosen_cb, g_object_ref (self));
+}
+G_GNUC_END_IGNORE_DEPRECATIONS
+#else
+/* GTK 4.8: GtkFileChooserNative, which also goes through the portal. */
 G_GNUC_BEGIN_IGNORE_DEPRECATIONS
 static void
 import_response_cb (GtkNativeDialog *dialog,
@@ -488,23 +540,19 @@ lk_address_page_import_action (GtkWidget  *widget,
 {
   LkAddressPage *self = LK_ADDRESS_PAGE (widget);
   GtkWindow *parent = GTK_WINDOW (gtk_widget_get_root (widget));
-  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+  g_autoptr(GtkFileFilter) filter = profile_filter ();
   GtkFileChooserNative *chooser;
 
-  /* GtkFileChooserNative goes through the portal in a Flatpak; GtkFileDialog
-   * would need GTK 4.10, above our floor. */
   chooser = gtk_file_chooser_native_new (_("Import Organisation Profile"), parent,
                                          GTK_FILE_CHOOSER_ACTION_OPEN, _("_Import"),
                                          _("_Cancel"));
-  gtk_file_filter_set_name (filter, _("Provider profiles (JSON)"));
-  gtk_file_filter_add_mime_type (filter, "application/json");
-  gtk_file_filter_add_pattern (filter, "*.json");
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
   g_signal_connect (chooser, "response", G_CALLBACK (import_response_cb), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 G_GNUC_END_IGNORE_DEPRECATIONS
+#endif
 
 static void
 lk_address_page_get_property (GObject    *object,
