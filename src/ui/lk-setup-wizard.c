@@ -165,6 +165,27 @@ lk_setup_wizard_get_page (LkSetupWizard *self,
   return gtk_stack_get_child_by_name (self->stack, step);
 }
 
+/**
+ * lk_setup_wizard_import_profile:
+ *
+ * Starts with an organisation profile imported on the address page, as if
+ * chosen there, and the address to type next.
+ */
+gboolean
+lk_setup_wizard_import_profile (LkSetupWizard *self,
+                                const char    *data,
+                                gsize          length,
+                                const char    *origin,
+                                GError       **error)
+{
+  g_return_val_if_fail (LK_IS_SETUP_WIZARD (self), FALSE);
+
+  if (!lk_address_page_import_profile (self->address_page, data, length, origin, error))
+    return FALSE;
+  show_step (self, "address");
+  return TRUE;
+}
+
 static void
 set_account (LkSetupWizard *self,
              LkAccount     *account)

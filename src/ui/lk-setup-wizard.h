@@ -23,5 +23,10 @@ void           lk_setup_wizard_start_at     (LkSetupWizard      *self,
 const char    *lk_setup_wizard_get_step     (LkSetupWizard      *self);
 GtkWidget     *lk_setup_wizard_get_page     (LkSetupWizard      *self,
                                              const char         *step);
+gboolean       lk_setup_wizard_import_profile (LkSetupWizard    *self,
+                                             const char         *data,
+                                             gsize               length,
+                                             const char         *origin,
+                                             GError            **error);
 
 G_END_DECLS

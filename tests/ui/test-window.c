@@ -7,6 +7,7 @@
 #include <glib/gstdio.h>
 
 #include "lk-account-row.h"
+#include "lk-address-page.h"
 #include "lk-application.h"
 #include "lk-setup-wizard.h"
 #include "lk-sign-in-page.h"
@@ -367,6 +368,88 @@ test_refresh_refused (void)
   iterate (10);
 }
 
+static const char contoso_profile[] =
+  "{ \"id\": \"contoso\", \"name\": \"Contoso Mail\", \"kind\": \"microsoft\","
+  "  \"authorization_endpoint\": \"https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize\","
+  "  \"token_endpoint\": \"%s\","
+  "  \"tenant\": \"contoso.onmicrosoft.com\", \"client_id\": \"11111111-2222-3333-4444-555555555555\","
+  "  \"redirect_host\": \"localhost\","
+  "  \"scopes\": { \"imap\": [\"https://outlook.office.com/IMAP.AccessAsUser.All\"],"
+  "              \"smtp\": [\"https://outlook.office.com/SMTP.Send\"], \"extra\": [\"offline_access\"] },"
+  "  \"servers\": { \"imap\": { \"host\": \"outlook.office365.com\", \"port\": 993, \"security\": \"tls\" },"
+  "               \"smtp\": { \"host\": \"smtp.office365.com\", \"port\": 587, \"security\": \"starttls\" } },"
+  "  \"domains\": [\"contoso.com\"] }";
+
+static GFile *
+write_profile (const char *dir,
+               const char *name,
+               const char *token_endpoint)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autofree char *text = g_strdup_printf (contoso_profile, token_endpoint);
+
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  return g_file_new_for_path (path);
+}
+
+/* Opening an organisation profile (`latchkey contoso.latchkey`) says what
+ * it will configure, then starts the wizard with it imported; one that
+ * does not validate is refused with the field at fault. */
+static void
+test_open_profile (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("lk-profile-XXXXXX", NULL);
+  g_autoptr(GFile) good = NULL;
+  g_autoptr(GFile) bad = NULL;
+  AdwMessageDialog *dialog;
+  LkSetupWizard *wizard;
+  LkAddressPage *page;
+  const char *body;
+  LkWindow *window;
+
+  good = write_profile (dir, "contoso.latchkey",
+                        "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token");
+  bad = write_profile (dir, "broken.latchkey", "http://login.example/token");
+
+  window = lk_window_new (app);
+  gtk_window_present (GTK_WINDOW (window));
+  lk_window_open_profile (window, good);
+  WAIT_FOR ((dialog = find_dialog ()) != NULL, 5000);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Set Up Contoso Mail?");
+  body = adw_message_dialog_get_body (dialog);
+  g_assert_nonnull (strstr (body, "contoso.onmicrosoft.com"));
+  g_assert_nonnull (strstr (body, "11111111-2222-3333-4444-555555555555"));
+  g_assert_nonnull (strstr (body, "outlook.office365.com:993"));
+  g_assert_nonnull (strstr (body, "smtp.office365.com:587"));
+  lk_ui_test_screenshot (GTK_WIDGET (dialog), "1-profile");
+  /* As the button does: the response, then the dialog closes. */
+  adw_message_dialog_response (dialog, "continue");
+  gtk_window_close (GTK_WINDOW (dialog));
+  WAIT_FOR ((wizard = find_wizard ()) != NULL, 5000);
+  g_assert_cmpstr (lk_setup_wizard_get_step (wizard), ==, "address");
+  page = LK_ADDRESS_PAGE (lk_setup_wizard_get_page (wizard, "address"));
+  g_assert_cmpstr (lk_address_page_get_provider (page)->id, ==, "contoso");
+  lk_address_page_set_email (page, "carol@contoso.com");
+  iterate (5);
+  g_assert_true (lk_address_page_get_can_continue (page));
+  gtk_window_destroy (GTK_WINDOW (wizard));
+  iterate (10);
+
+  lk_window_open_profile (window, bad);
+  WAIT_FOR ((dialog = find_dialog ()) != NULL, 5000);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "This Profile Cannot Be Used");
+  body = adw_message_dialog_get_body (dialog);
+  g_assert_nonnull (strstr (body, "token_endpoint"));
+  g_assert_nonnull (strstr (body, "https://"));
+  adw_message_dialog_response (dialog, "close");
+  gtk_window_close (GTK_WINDOW (dialog));
+  iterate (10);
+  g_assert_null (find_wizard ());
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate (10);
+}
+
 /* Ctrl+Q, Ctrl+W and the shortcuts window are wired. */
 static void
 test_shortcuts (void)
@@ -424,6 +507,7 @@ main (int    argc,
   g_test_add_func ("/ui/window/empty-state", test_empty_state);
   g_test_add_func ("/ui/window/accounts", test_account_list);
   g_test_add_func ("/ui/window/refresh-refused", test_refresh_refused);
+  g_test_add_func ("/ui/window/open-profile", test_open_profile);
   g_test_add_func ("/ui/window/shortcuts", test_shortcuts);
   return g_test_run ();
 }
