@@ -93,6 +93,19 @@ lk_setup_wizard_new (GtkWindow          *parent,
   return self;
 }
 
+/**
+ * lk_setup_wizard_set_discovery:
+ * @discovery: (nullable): for addresses whose domain no profile names;
+ *   %NULL (the default) switches autodiscovery off
+ */
+void
+lk_setup_wizard_set_discovery (LkSetupWizard *self,
+                               LkDiscovery   *discovery)
+{
+  g_return_if_fail (LK_IS_SETUP_WIZARD (self));
+  lk_address_page_set_discovery (self->address_page, discovery);
+}
+
 static GCancellable *
 restart_step (LkSetupWizard *self)
 {

@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 
+#include "providers/lk-discovery.h"
 #include "providers/lk-provider-registry.h"
 #include "store/lk-account-store.h"
 #include "store/lk-token-manager.h"
@@ -17,6 +18,8 @@ LkSetupWizard *lk_setup_wizard_new          (GtkWindow          *parent,
                                              LkProviderRegistry *registry,
                                              LkAccountStore     *store,
                                              LkTokenManager     *tokens) G_GNUC_WARN_UNUSED_RESULT;
+void           lk_setup_wizard_set_discovery (LkSetupWizard   *self,
+                                             LkDiscovery        *discovery);
 void           lk_setup_wizard_start_at     (LkSetupWizard      *self,
                                              LkAccount          *account,
                                              const char         *step);

@@ -12,6 +12,7 @@
 #include "lk-ui-init.h"
 #include "lk-ui-util.h"
 #include "lk-window.h"
+#include "oauth/lk-http.h"
 #include "oauth/lk-oauth-refresher.h"
 
 struct _LkWindow
@@ -30,6 +31,8 @@ struct _LkWindow
   LkAccountStore       *store;
   LkTokenManager       *tokens;
   LkProviderRegistry   *registry;     /* loaded when first needed */
+  LkHttp               *http;         /* for autodiscovery; made when first needed */
+  LkDiscovery          *discovery;
   GFileMonitor         *monitor;
   GPtrArray            *accounts;     /* LkAccount, as listed */
   guint                 reload_id;
@@ -68,6 +71,26 @@ ensure_registry (LkWindow *self)
   return self->registry;
 }
 
+/* Autodiscovery for domains no profile names, as the wizard needs it. */
+static LkDiscovery *
+ensure_discovery (LkWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->discovery == NULL)
+    {
+      self->http = lk_http_new (NULL, &error);
+      if (self->http == NULL)
+        {
+          g_warning ("No autodiscovery: %s", error->message);
+          return NULL;
+        }
+      self->discovery = lk_discovery_new (lk_http_get_session (self->http),
+                                          ensure_registry (self));
+    }
+  return self->discovery;
+}
+
 static void
 wizard_account_added_cb (LkWindow *self)
 {
@@ -83,6 +106,8 @@ open_wizard (LkWindow *self)
                                 self->tokens);
   g_signal_connect_object (wizard, "account-added", G_CALLBACK (wizard_account_added_cb), self,
                            G_CONNECT_SWAPPED);
+  if (g_getenv ("LATCHKEY_NO_DISCOVERY") == NULL)
+    lk_setup_wizard_set_discovery (wizard, ensure_discovery (self));
   return wizard;
 }
 
@@ -526,6 +551,8 @@ lk_window_dispose (GObject *object)
   g_clear_object (&self->monitor);
   g_clear_object (&self->tokens);
   g_clear_object (&self->store);
+  g_clear_object (&self->discovery);
+  g_clear_object (&self->http);
   g_clear_object (&self->registry);
   g_clear_pointer (&self->accounts, g_ptr_array_unref);
   gtk_widget_dispose_template (GTK_WIDGET (self), LK_TYPE_WINDOW);
