@@ -90,6 +90,8 @@ lk_setup_wizard_new (GtkWindow          *parent,
   self->store = g_object_ref (store);
   self->tokens = g_object_ref (tokens);
   lk_address_page_set_registry (self->address_page, registry);
+  /* The address is what to type first, not Cancel. */
+  gtk_widget_grab_focus (GTK_WIDGET (self->address_page));
   return self;
 }
 
@@ -564,6 +566,9 @@ probe_cb (GObject      *source,
   if (--self->probes_running == 0)
     finish_tests (self);
   lk_setup_wizard_update (self);
+  /* All working: Enter goes on to the export. */
+  if (self->probes_running == 0 && lk_test_page_get_all_ok (self->test_page))
+    gtk_widget_grab_focus (GTK_WIDGET (self->next_button));
 }
 
 static void
