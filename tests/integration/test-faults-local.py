@@ -204,7 +204,8 @@ try:
         r = cli("token", EMAIL)
         assert r.returncode == 0, r.stderr
         # With G_MESSAGES_DEBUG=all too, stdout is the token and nothing else.
-        assert r.stdout.count("\n") == 1 and " " not in r.stdout.strip(), r.stdout[:200]
+        assert r.stdout.count("\n") == 1 and " " not in r.stdout.strip(), \
+            r.stdout.count("\n")   # never the token in the test's output
         seen.append(r.stdout.strip())
 
     # -- the keyring going away --------------------------------------------
