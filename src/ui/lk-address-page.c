@@ -211,13 +211,25 @@ lk_address_page_update (LkAddressPage *self)
   else if (self->provider == NULL)
     set_problem (self, g_strdup (_("Latchkey does not know this domain. Choose your provider "
                                    "with “Change…”.")));
-  else if (!has_client_id (self))
+  else if (!has_client_id (self) && g_strcmp0 (self->provider->kind, "microsoft") == 0 &&
+           g_strcmp0 (self->provider->tenant, "consumers") != 0)
     {
       /* Translators: %s is a provider such as "Microsoft 365". */
       set_problem (self, g_strdup_printf (_("%s needs a client ID that your organisation "
                                             "registered. Enter it under Organisation Settings, "
                                             "or import the profile your IT department gave "
                                             "you."), self->provider->name));
+      adw_expander_row_set_expanded (self->advanced_row, TRUE);
+    }
+  else if (!has_client_id (self))
+    {
+      /* Personal accounts have no IT department to ask. */
+      /* Translators: %s is a provider such as "Gmail". */
+      set_problem (self, g_strdup_printf (_("This copy of Latchkey has no client ID for %s. "
+                                            "Register an app with %s (the provider’s notes say "
+                                            "how) and enter its client ID under Organisation "
+                                            "Settings."), self->provider->name,
+                                          self->provider->name));
       adw_expander_row_set_expanded (self->advanced_row, TRUE);
     }
   else if (login != NULL && !lk_email_is_valid (login))
