@@ -160,7 +160,12 @@ try:
             time.sleep(0.02)
         p.send_signal(sig)
         p.wait(timeout=30)
-        time.sleep(2.5)   # the IdP answers its (dead) caller meanwhile
+        # The IdP answers its (dead) caller after the delay; on a loaded
+        # machine that can take a while, so wait for it rather than guess.
+        deadline = time.monotonic() + 20
+        while idp.stats()["last_refresh_token_used"] != before and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.3)
         return before
 
     with t.case("kill -9 during a refresh: the account still works and its refresh "
