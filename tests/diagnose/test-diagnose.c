@@ -198,6 +198,11 @@ static const Case cases[] = {
   { "access-denied", LK_FIXER_USER, LK_CONFIDENCE_CERTAIN, { "accept" },
     .phase = LK_DIAGNOSE_PHASE_SIGN_IN, .domain = lk_error_quark,
     .code = LK_ERROR_AUTHORIZATION_DENIED, .account = ACC_GOOGLE, .oauth_error = "access_denied" },
+  /* Microsoft's "declined" carries AADSTS65004 with access_denied. */
+  { "access-denied", LK_FIXER_USER, LK_CONFIDENCE_CERTAIN, { "accept" },
+    .phase = LK_DIAGNOSE_PHASE_SIGN_IN, .domain = lk_error_quark,
+    .code = LK_ERROR_AUTHORIZATION_DENIED, .account = ACC_M365, .oauth_error = "access_denied",
+    .description = "AADSTS65004: User declined to consent to access the app." TRACE },
   { "google-invalid-client", LK_FIXER_USER, LK_CONFIDENCE_CERTAIN, { "Desktop app", "Credentials" },
     .phase = LK_DIAGNOSE_PHASE_SIGN_IN, .domain = lk_error_quark, .code = LK_ERROR_OAUTH,
     .account = ACC_GOOGLE, .oauth_error = "invalid_client", .description = "The OAuth client was not found." },

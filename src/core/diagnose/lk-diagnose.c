@@ -671,6 +671,11 @@ diagnose_aadsts (const Ctx *ctx)
         return d;
       }
 
+    case 65004:
+      /* The user (or an administrator, for admin consent) declined the
+       * consent prompt: the plain OAuth "access_denied" explains it. */
+      return NULL;
+
     default:
       {
         g_autofree char *title = g_strdup_printf (_("Microsoft refused the sign-in (AADSTS%u)"), code);
