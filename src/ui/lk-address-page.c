@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "lk-address-page.h"
+#include "lk-error.h"
 #include "lk-ui-init.h"
 #include "lk-ui-util.h"
 
@@ -26,6 +27,7 @@ struct _LkAddressPage
   AdwEntryRow        *email_row;
   GtkLabel           *problem_label;
   AdwActionRow       *provider_row;
+  GtkSpinner         *discovery_spinner;
   GtkButton          *change_button;
   AdwComboRow        *provider_combo;
   AdwExpanderRow     *advanced_row;
@@ -48,7 +50,16 @@ struct _LkAddressPage
   gboolean            updating;
   gboolean            can_continue;
   GCancellable       *cancellable;
+
+  /* Autodiscovery for domains no profile names; NULL: off. */
+  LkDiscovery        *discovery;
+  GCancellable       *discovery_cancellable;  /* the lookup running now */
+  guint               discovery_timeout_id;   /* typing pauses before a lookup */
+  char               *discovered_email;       /* what the last answer was for */
 };
+
+/* A lookup starts once typing pauses this long. */
+#define DISCOVERY_DELAY_MS 600
 
 G_DEFINE_FINAL_TYPE (LkAddressPage, lk_address_page, GTK_TYPE_WIDGET)
 
@@ -195,6 +206,8 @@ lk_address_page_update (LkAddressPage *self)
     set_problem (self, g_strdup (_("Type the whole address, such as name@example.org.")));
   else if (!valid)
     set_problem (self, NULL);
+  else if (self->provider == NULL && lk_address_page_get_discovering (self))
+    set_problem (self, NULL);
   else if (self->provider == NULL)
     set_problem (self, g_strdup (_("Latchkey does not know this domain. Choose your provider "
                                    "with “Change…”.")));
@@ -225,6 +238,100 @@ lk_address_page_update (LkAddressPage *self)
     }
 }
 
+static void
+stop_discovery (LkAddressPage *self)
+{
+  g_clear_handle_id (&self->discovery_timeout_id, g_source_remove);
+  g_cancellable_cancel (self->discovery_cancellable);
+  g_clear_object (&self->discovery_cancellable);
+  gtk_spinner_set_spinning (self->discovery_spinner, FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->discovery_spinner), FALSE);
+}
+
+static void
+not_recognised (LkAddressPage *self,
+                const char    *how)
+{
+  set_provider (self, NULL, how != NULL ? how : _("Not recognised: choose your provider"));
+  gtk_widget_set_visible (GTK_WIDGET (self->provider_combo), TRUE);
+}
+
+static void
+discovered_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(LkAddressPage) self = user_data;
+  g_autoptr(LkDiscoveryResult) found = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *how = NULL;
+
+  found = lk_discovery_run_finish (LK_DISCOVERY (source), result, &error);
+  if (found == NULL && lk_error_is_cancelled (error))
+    return;
+  stop_discovery (self);
+  if (self->chosen_by_hand)
+    return;
+
+  if (found == NULL || found->provider == NULL || !found->endpoints_known || !found->oauth2)
+    {
+      if (error != NULL)
+        g_debug ("Discovery for the address failed: %s", error->message);
+      not_recognised (self, NULL);
+      lk_address_page_update (self);
+      return;
+    }
+
+  g_free (self->discovered_email);
+  self->discovered_email = g_strdup (found->email);
+  /* "From the MX records of contoso.com", as a subtitle starts. */
+  how = found->how != NULL ? g_strdup (found->how) : NULL;
+  if (how != NULL && *how != '\0')
+    how[0] = g_unichar_toupper (how[0]);
+  if (found->tenant != NULL)
+    {
+      g_autofree char *with_tenant = NULL;
+
+      /* Translators: how the provider was found, then a Microsoft tenant id. */
+      with_tenant = g_strdup_printf (_("%s; tenant %s"), how, found->tenant);
+      g_free (how);
+      how = g_steal_pointer (&with_tenant);
+    }
+  set_provider (self, found->provider, how);
+  if (found->tenant != NULL && gtk_widget_get_visible (GTK_WIDGET (self->tenant_row)) &&
+      entry_text (self->tenant_row) == NULL)
+    gtk_editable_set_text (GTK_EDITABLE (self->tenant_row), found->tenant);
+  lk_address_page_update (self);
+}
+
+static gboolean
+discovery_timeout_cb (gpointer user_data)
+{
+  LkAddressPage *self = user_data;
+  g_autofree char *email = stripped_email (self);
+
+  self->discovery_timeout_id = 0;
+  self->discovery_cancellable = g_cancellable_new ();
+  lk_discovery_run_async (self->discovery, email, self->discovery_cancellable, discovered_cb,
+                          g_object_ref (self));
+  return G_SOURCE_REMOVE;
+}
+
+/* A domain no profile names: look it up once typing pauses. */
+static void
+start_discovery (LkAddressPage *self,
+                 const char    *email)
+{
+  g_autofree char *how = NULL;
+
+  /* Translators: %s is a domain such as "contoso.com". */
+  how = g_strdup_printf (_("Looking up %s…"), strrchr (email, '@') + 1);
+  set_provider (self, NULL, how);
+  gtk_widget_set_visible (GTK_WIDGET (self->discovery_spinner), TRUE);
+  gtk_spinner_set_spinning (self->discovery_spinner, TRUE);
+  self->discovery_timeout_id = g_timeout_add (DISCOVERY_DELAY_MS, discovery_timeout_cb, self);
+}
+
 /* The provider for the address, unless the person chose one by hand. */
 static void
 lk_address_page_email_changed_cb (LkAddressPage *self)
@@ -236,20 +343,49 @@ lk_address_page_email_changed_cb (LkAddressPage *self)
       const char *at = strrchr (email, '@');
       LkProvider *found = NULL;
 
+      stop_discovery (self);
       if (lk_email_is_valid (email))
         found = lk_provider_registry_lookup_domain (self->registry, at + 1);
 
       if (found != NULL)
         set_provider (self, found, _("Recognised from the address’s domain"));
-      else if (lk_email_is_valid (email))
+      else if (lk_email_is_valid (email) && self->discovery != NULL)
         {
-          set_provider (self, NULL, _("Not recognised: choose your provider"));
-          gtk_widget_set_visible (GTK_WIDGET (self->provider_combo), TRUE);
+          if (g_strcmp0 (email, self->discovered_email) != 0)
+            start_discovery (self, email);
         }
+      else if (lk_email_is_valid (email))
+        not_recognised (self, NULL);
       else
         set_provider (self, NULL, _("Type your address first"));
     }
   lk_address_page_update (self);
+}
+
+/**
+ * lk_address_page_set_discovery:
+ * @discovery: (nullable): looks up domains no profile names; %NULL
+ *   switches autodiscovery off (widget tests never touch the network)
+ */
+void
+lk_address_page_set_discovery (LkAddressPage *self,
+                               LkDiscovery   *discovery)
+{
+  g_return_if_fail (LK_IS_ADDRESS_PAGE (self));
+  g_return_if_fail (discovery == NULL || LK_IS_DISCOVERY (discovery));
+
+  stop_discovery (self);
+  g_set_object (&self->discovery, discovery);
+  g_clear_pointer (&self->discovered_email, g_free);
+  lk_address_page_email_changed_cb (self);
+}
+
+/* Whether a lookup is pending or running. */
+gboolean
+lk_address_page_get_discovering (LkAddressPage *self)
+{
+  g_return_val_if_fail (LK_IS_ADDRESS_PAGE (self), FALSE);
+  return self->discovery_timeout_id != 0 || self->discovery_cancellable != NULL;
 }
 
 static void
@@ -274,6 +410,7 @@ lk_address_page_provider_selected_cb (LkAddressPage *self)
   if (self->updating || self->providers == NULL || selected >= self->providers->len)
     return;
   self->chosen_by_hand = TRUE;
+  stop_discovery (self);
   set_provider (self, g_ptr_array_index (self->providers, selected), _("Chosen by you"));
   lk_address_page_update (self);
 }
@@ -403,6 +540,7 @@ lk_address_page_import_profile (LkAddressPage *self,
   g_ptr_array_add (self->providers, lk_provider_ref (provider));
   fill_combo (self);
   self->chosen_by_hand = TRUE;
+  stop_discovery (self);
   self->updating = TRUE;
   gtk_widget_set_visible (GTK_WIDGET (self->provider_combo), TRUE);
   adw_combo_row_set_selected (self->provider_combo, self->providers->len - 1);
@@ -463,6 +601,58 @@ import_loaded_cb (GObject      *source,
   lk_ui_toast (GTK_WIDGET (self), _("Organisation profile imported"));
 }
 
+static GtkFileFilter *
+profile_filter (void)
+{
+  GtkFileFilter *filter = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (filter, _("Organisation profiles"));
+  gtk_file_filter_add_mime_type (filter, "application/x-latchkey-profile");
+  gtk_file_filter_add_mime_type (filter, "application/json");
+  gtk_file_filter_add_pattern (filter, "*.latchkey");
+  gtk_file_filter_add_pattern (filter, "*.json");
+  return filter;
+}
+
+#if GTK_CHECK_VERSION (4, 10, 0)
+/* GtkFileDialog (GTK 4.10, above our floor) where the runtime has it. */
+G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+static void
+import_chosen_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(LkAddressPage) self = user_data;
+  g_autoptr(GFile) file = NULL;
+
+  /* Dismissing the dialog is no error to show. */
+  file = gtk_file_dialog_open_finish (GTK_FILE_DIALOG (source), result, NULL);
+  if (file != NULL)
+    g_file_load_contents_async (file, self->cancellable, import_loaded_cb, g_object_ref (self));
+}
+
+static void
+lk_address_page_import_action (GtkWidget  *widget,
+                               const char *action_name,
+                               GVariant   *parameter)
+{
+  LkAddressPage *self = LK_ADDRESS_PAGE (widget);
+  g_autoptr(GtkFileDialog) dialog = gtk_file_dialog_new ();
+  g_autoptr(GtkFileFilter) filter = profile_filter ();
+  g_autoptr(GListStore) filters = g_list_store_new (GTK_TYPE_FILE_FILTER);
+
+  g_list_store_append (filters, filter);
+  gtk_file_dialog_set_title (dialog, _("Import Organisation Profile"));
+  gtk_file_dialog_set_accept_label (dialog, _("_Import"));
+  gtk_file_dialog_set_modal (dialog, TRUE);
+  gtk_file_dialog_set_filters (dialog, G_LIST_MODEL (filters));
+  gtk_file_dialog_set_default_filter (dialog, filter);
+  gtk_file_dialog_open (dialog, GTK_WINDOW (gtk_widget_get_root (widget)), self->cancellable,
+                        import_chosen_cb, g_object_ref (self));
+}
+G_GNUC_END_IGNORE_DEPRECATIONS
+#else
+/* GTK 4.8: GtkFileChooserNative, which also goes through the portal. */
 G_GNUC_BEGIN_IGNORE_DEPRECATIONS
 static void
 import_response_cb (GtkNativeDialog *dialog,
@@ -488,23 +678,19 @@ lk_address_page_import_action (GtkWidget  *widget,
 {
   LkAddressPage *self = LK_ADDRESS_PAGE (widget);
   GtkWindow *parent = GTK_WINDOW (gtk_widget_get_root (widget));
-  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+  g_autoptr(GtkFileFilter) filter = profile_filter ();
   GtkFileChooserNative *chooser;
 
-  /* GtkFileChooserNative goes through the portal in a Flatpak; GtkFileDialog
-   * would need GTK 4.10, above our floor. */
   chooser = gtk_file_chooser_native_new (_("Import Organisation Profile"), parent,
                                          GTK_FILE_CHOOSER_ACTION_OPEN, _("_Import"),
                                          _("_Cancel"));
-  gtk_file_filter_set_name (filter, _("Provider profiles (JSON)"));
-  gtk_file_filter_add_mime_type (filter, "application/json");
-  gtk_file_filter_add_pattern (filter, "*.json");
   gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
   g_signal_connect (chooser, "response", G_CALLBACK (import_response_cb), self);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 G_GNUC_END_IGNORE_DEPRECATIONS
+#endif
 
 static void
 lk_address_page_get_property (GObject    *object,
@@ -537,6 +723,11 @@ lk_address_page_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_clear_handle_id (&self->discovery_timeout_id, g_source_remove);
+  g_cancellable_cancel (self->discovery_cancellable);
+  g_clear_object (&self->discovery_cancellable);
+  g_clear_object (&self->discovery);
+  g_clear_pointer (&self->discovered_email, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), LK_TYPE_ADDRESS_PAGE);
   lk_ui_unparent_children (GTK_WIDGET (object));
   g_clear_object (&self->registry);
@@ -570,6 +761,7 @@ lk_address_page_class_init (LkAddressPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LkAddressPage, email_row);
   gtk_widget_class_bind_template_child (widget_class, LkAddressPage, problem_label);
   gtk_widget_class_bind_template_child (widget_class, LkAddressPage, provider_row);
+  gtk_widget_class_bind_template_child (widget_class, LkAddressPage, discovery_spinner);
   gtk_widget_class_bind_template_child (widget_class, LkAddressPage, change_button);
   gtk_widget_class_bind_template_child (widget_class, LkAddressPage, provider_combo);
   gtk_widget_class_bind_template_child (widget_class, LkAddressPage, advanced_row);

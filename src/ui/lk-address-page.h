@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 
+#include "providers/lk-discovery.h"
 #include "providers/lk-provider-registry.h"
 #include "store/lk-account.h"
 
@@ -15,6 +16,9 @@ G_DECLARE_FINAL_TYPE (LkAddressPage, lk_address_page, LK, ADDRESS_PAGE, GtkWidge
 GtkWidget  *lk_address_page_new            (void);
 void        lk_address_page_set_registry   (LkAddressPage      *self,
                                             LkProviderRegistry *registry);
+void        lk_address_page_set_discovery  (LkAddressPage      *self,
+                                            LkDiscovery        *discovery);
+gboolean    lk_address_page_get_discovering (LkAddressPage     *self);
 void        lk_address_page_set_email      (LkAddressPage      *self,
                                             const char         *email);
 gboolean    lk_address_page_get_can_continue (LkAddressPage    *self);

@@ -21,7 +21,7 @@ lk_application_new (void)
 {
   return g_object_new (LK_TYPE_APPLICATION,
                        "application-id", APP_ID,
-                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "flags", G_APPLICATION_HANDLES_OPEN,
                        /* One resource path for every profile, see meson.build. */
                        "resource-base-path", RESOURCE_PREFIX,
                        NULL);
@@ -35,6 +35,28 @@ lk_application_activate (GApplication *app)
   if (window == NULL)
     window = GTK_WINDOW (lk_window_new (LK_APPLICATION (app)));
   gtk_window_present (window);
+}
+
+/* `latchkey FILE.latchkey`, or a profile opened from the file manager. */
+static void
+lk_application_open (GApplication  *app,
+                     GFile        **files,
+                     int            n_files,
+                     const char    *hint)
+{
+  GtkWindow *window = NULL;
+
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l != NULL; l = l->next)
+    if (LK_IS_WINDOW (l->data))
+      {
+        window = l->data;
+        break;
+      }
+  if (window == NULL)
+    window = GTK_WINDOW (lk_window_new (LK_APPLICATION (app)));
+  gtk_window_present (window);
+  for (int i = 0; i < n_files; i++)
+    lk_window_open_profile (LK_WINDOW (window), files[i]);
 }
 
 static void
@@ -108,6 +130,7 @@ lk_application_class_init (LkApplicationClass *klass)
   GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
 
   app_class->activate = lk_application_activate;
+  app_class->open = lk_application_open;
   app_class->startup = lk_application_startup;
 
   /* Before GtkApplication looks for gtk/help-overlay.ui in startup. */

@@ -234,6 +234,80 @@ lk_export_page_save_to (LkExportPage *self,
   lk_ui_toast (GTK_WIDGET (self), message);
 }
 
+#if GTK_CHECK_VERSION (4, 10, 0)
+/* GtkFileDialog (GTK 4.10, above our floor) where the runtime has it: the
+ * Flatpak's GNOME runtime does. */
+typedef struct
+{
+  LkExportPage *self;
+  char         *id;
+} SaveData;
+
+static void
+save_data_free (SaveData *data)
+{
+  g_object_unref (data->self);
+  g_free (data->id);
+  g_free (data);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SaveData, save_data_free)
+
+G_GNUC_BEGIN_IGNORE_DEPRECATIONS
+static void
+save_chosen_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(SaveData) data = user_data;
+  g_autoptr(GFile) file = NULL;
+
+  /* Dismissing the dialog is no error to show. */
+  file = gtk_file_dialog_save_finish (GTK_FILE_DIALOG (source), result, NULL);
+  if (file != NULL)
+    lk_export_page_save_to (data->self, data->id, file);
+}
+
+static void
+lk_export_page_save_action (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *parameter)
+{
+  LkExportPage *self = LK_EXPORT_PAGE (widget);
+  const char *id = g_variant_get_string (parameter, NULL);
+  Client *client = find_client (self, id);
+  g_autoptr(GtkFileDialog) dialog = NULL;
+  g_autofree char *title = NULL;
+  SaveData *data;
+
+  if (client == NULL)
+    return;
+
+  dialog = gtk_file_dialog_new ();
+  /* Translators: %s is a mail client such as "msmtp". */
+  title = g_strdup_printf (_("Save %s Configuration"), client->name);
+  gtk_file_dialog_set_title (dialog, title);
+  gtk_file_dialog_set_accept_label (dialog, _("_Save"));
+  gtk_file_dialog_set_modal (dialog, TRUE);
+  if (client->default_path != NULL)
+    {
+      g_autoptr(GFile) file = g_file_new_for_path (client->default_path);
+      g_autoptr(GFile) folder = g_file_get_parent (file);
+      g_autofree char *basename = g_file_get_basename (file);
+
+      if (folder != NULL && g_file_query_exists (folder, NULL))
+        gtk_file_dialog_set_initial_folder (dialog, folder);
+      gtk_file_dialog_set_initial_name (dialog, basename);
+    }
+  data = g_new0 (SaveData, 1);
+  data->self = g_object_ref (self);
+  data->id = g_strdup (id);
+  gtk_file_dialog_save (dialog, GTK_WINDOW (gtk_widget_get_root (widget)), NULL,
+                        save_chosen_cb, data);
+}
+G_GNUC_END_IGNORE_DEPRECATIONS
+#else
+/* GTK 4.8: GtkFileChooserNative, which also goes through the portal. */
 G_GNUC_BEGIN_IGNORE_DEPRECATIONS
 static void
 save_response_cb (GtkNativeDialog *dialog,
@@ -287,6 +361,7 @@ lk_export_page_save_action (GtkWidget  *widget,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 G_GNUC_END_IGNORE_DEPRECATIONS
+#endif
 
 static void
 lk_export_page_dispose (GObject *object)

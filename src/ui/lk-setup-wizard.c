@@ -90,7 +90,22 @@ lk_setup_wizard_new (GtkWindow          *parent,
   self->store = g_object_ref (store);
   self->tokens = g_object_ref (tokens);
   lk_address_page_set_registry (self->address_page, registry);
+  /* The address is what to type first, not Cancel. */
+  gtk_widget_grab_focus (GTK_WIDGET (self->address_page));
   return self;
+}
+
+/**
+ * lk_setup_wizard_set_discovery:
+ * @discovery: (nullable): for addresses whose domain no profile names;
+ *   %NULL (the default) switches autodiscovery off
+ */
+void
+lk_setup_wizard_set_discovery (LkSetupWizard *self,
+                               LkDiscovery   *discovery)
+{
+  g_return_if_fail (LK_IS_SETUP_WIZARD (self));
+  lk_address_page_set_discovery (self->address_page, discovery);
 }
 
 static GCancellable *
@@ -163,6 +178,27 @@ lk_setup_wizard_get_page (LkSetupWizard *self,
 {
   g_return_val_if_fail (LK_IS_SETUP_WIZARD (self), NULL);
   return gtk_stack_get_child_by_name (self->stack, step);
+}
+
+/**
+ * lk_setup_wizard_import_profile:
+ *
+ * Starts with an organisation profile imported on the address page, as if
+ * chosen there, and the address to type next.
+ */
+gboolean
+lk_setup_wizard_import_profile (LkSetupWizard *self,
+                                const char    *data,
+                                gsize          length,
+                                const char    *origin,
+                                GError       **error)
+{
+  g_return_val_if_fail (LK_IS_SETUP_WIZARD (self), FALSE);
+
+  if (!lk_address_page_import_profile (self->address_page, data, length, origin, error))
+    return FALSE;
+  show_step (self, "address");
+  return TRUE;
 }
 
 static void
@@ -530,6 +566,9 @@ probe_cb (GObject      *source,
   if (--self->probes_running == 0)
     finish_tests (self);
   lk_setup_wizard_update (self);
+  /* All working: Enter goes on to the export. */
+  if (self->probes_running == 0 && lk_test_page_get_all_ok (self->test_page))
+    gtk_widget_grab_focus (GTK_WIDGET (self->next_button));
 }
 
 static void
@@ -704,6 +743,17 @@ got_token_cb (GObject      *source,
                                       diagnosis->explanation,
                                       (const char * const *) diagnosis->steps,
                                       (const char * const *) diagnosis->commands);
+      if (g_error_matches (error, LK_ERROR, LK_ERROR_NEEDS_SIGN_IN))
+        {
+          /* The provider refused the saved sign-in: the account is marked
+           * "needs sign-in" (the list shows it), and this window becomes
+           * Sign In Again. */
+          self->account->state = LK_ACCOUNT_STATE_NEEDS_SIGN_IN;
+          lk_sign_in_page_set_retry_label (self->sign_in_page, _("Sign In _Again"));
+          gtk_window_set_title (GTK_WINDOW (self), _("Sign In Again"));
+          adw_window_title_set_title (self->title_widget, _("Sign In Again"));
+          g_signal_emit (self, signals[SIGNAL_ACCOUNT_ADDED], 0, self->account);
+        }
       show_step (self, "sign-in");
       return;
     }
@@ -754,6 +804,20 @@ lk_setup_wizard_start_at (LkSetupWizard *self,
   show_step (self, step);
 }
 
+/* Closing (Cancel, Escape, the window manager) stops what runs at once: the
+ * callbacks still pending hold references, so dispose may come later, and
+ * the loopback listener must not wait for it. */
+static gboolean
+lk_setup_wizard_close_request (GtkWindow *window)
+{
+  LkSetupWizard *self = LK_SETUP_WIZARD (window);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->browser_sign_in);
+  self->signing_in = FALSE;
+  return GTK_WINDOW_CLASS (lk_setup_wizard_parent_class)->close_request (window);
+}
+
 static void
 lk_setup_wizard_dispose (GObject *object)
 {
@@ -781,8 +845,10 @@ lk_setup_wizard_class_init (LkSetupWizardClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
 
   object_class->dispose = lk_setup_wizard_dispose;
+  window_class->close_request = lk_setup_wizard_close_request;
 
   /**
    * LkSetupWizard::account-added:

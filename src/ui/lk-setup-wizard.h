@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 
+#include "providers/lk-discovery.h"
 #include "providers/lk-provider-registry.h"
 #include "store/lk-account-store.h"
 #include "store/lk-token-manager.h"
@@ -17,11 +18,18 @@ LkSetupWizard *lk_setup_wizard_new          (GtkWindow          *parent,
                                              LkProviderRegistry *registry,
                                              LkAccountStore     *store,
                                              LkTokenManager     *tokens) G_GNUC_WARN_UNUSED_RESULT;
+void           lk_setup_wizard_set_discovery (LkSetupWizard   *self,
+                                             LkDiscovery        *discovery);
 void           lk_setup_wizard_start_at     (LkSetupWizard      *self,
                                              LkAccount          *account,
                                              const char         *step);
 const char    *lk_setup_wizard_get_step     (LkSetupWizard      *self);
 GtkWidget     *lk_setup_wizard_get_page     (LkSetupWizard      *self,
                                              const char         *step);
+gboolean       lk_setup_wizard_import_profile (LkSetupWizard    *self,
+                                             const char         *data,
+                                             gsize               length,
+                                             const char         *origin,
+                                             GError            **error);
 
 G_END_DECLS

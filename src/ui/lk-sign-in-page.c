@@ -34,6 +34,7 @@ struct _LkSignInPage
   GtkLabel      *url_label;
   AdwStatusPage *error_page;
   GtkLabel      *error_steps_label;
+  GtkButton     *retry_button;
 
   char          *uri;
 };
@@ -197,6 +198,21 @@ lk_sign_in_page_show_diagnosis (LkSignInPage       *self,
   set_state (self, "error");
 }
 
+/**
+ * lk_sign_in_page_set_retry_label:
+ * @label: (nullable): with a mnemonic; %NULL for "Try Again"
+ *
+ * What the error state's button says: "Sign In Again" when the provider
+ * refused the saved sign-in of an existing account.
+ */
+void
+lk_sign_in_page_set_retry_label (LkSignInPage *self,
+                                 const char   *label)
+{
+  g_return_if_fail (LK_IS_SIGN_IN_PAGE (self));
+  gtk_button_set_label (self->retry_button, label != NULL ? label : _("_Try Again"));
+}
+
 static void
 lk_sign_in_page_start_action (GtkWidget  *widget,
                               const char *action_name,
@@ -290,6 +306,7 @@ lk_sign_in_page_class_init (LkSignInPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LkSignInPage, url_label);
   gtk_widget_class_bind_template_child (widget_class, LkSignInPage, error_page);
   gtk_widget_class_bind_template_child (widget_class, LkSignInPage, error_steps_label);
+  gtk_widget_class_bind_template_child (widget_class, LkSignInPage, retry_button);
 
   gtk_widget_class_install_action (widget_class, "sign-in.start", NULL,
                                    lk_sign_in_page_start_action);

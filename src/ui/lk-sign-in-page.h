@@ -28,5 +28,7 @@ void        lk_sign_in_page_show_diagnosis    (LkSignInPage       *self,
                                                const char         *explanation,
                                                const char * const *steps,
                                                const char * const *commands);
+void        lk_sign_in_page_set_retry_label   (LkSignInPage *self,
+                                               const char   *label);
 
 G_END_DECLS

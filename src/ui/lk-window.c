@@ -13,6 +13,8 @@
 #include "lk-ui-util.h"
 #include "lk-admin-window.h"
 #include "lk-window.h"
+#include "oauth/lk-http.h"
+#include "oauth/lk-oauth-refresher.h"
 
 struct _LkWindow
 {
@@ -30,6 +32,8 @@ struct _LkWindow
   LkAccountStore       *store;
   LkTokenManager       *tokens;
   LkProviderRegistry   *registry;     /* loaded when first needed */
+  LkHttp               *http;         /* for autodiscovery; made when first needed */
+  LkDiscovery          *discovery;
   GFileMonitor         *monitor;
   GPtrArray            *accounts;     /* LkAccount, as listed */
   guint                 reload_id;
@@ -44,6 +48,17 @@ lk_window_new (LkApplication *application)
   return g_object_new (LK_TYPE_WINDOW, "application", application, NULL);
 }
 
+/* The token manager the list and the wizard share: it refreshes an expired
+ * key with the OAuth engine, and marks the account "needs sign-in" when the
+ * provider refuses. */
+static LkTokenManager *
+new_token_manager (LkAccountStore *store)
+{
+  g_autoptr(LkOAuthRefresher) refresher = lk_oauth_refresher_new ();
+
+  return lk_token_manager_new (store, LK_TOKEN_REFRESHER (refresher));
+}
+
 static LkProviderRegistry *
 ensure_registry (LkWindow *self)
 {
@@ -55,6 +70,26 @@ ensure_registry (LkWindow *self)
       lk_provider_registry_load (self->registry);
     }
   return self->registry;
+}
+
+/* Autodiscovery for domains no profile names, as the wizard needs it. */
+static LkDiscovery *
+ensure_discovery (LkWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->discovery == NULL)
+    {
+      self->http = lk_http_new (NULL, &error);
+      if (self->http == NULL)
+        {
+          g_warning ("No autodiscovery: %s", error->message);
+          return NULL;
+        }
+      self->discovery = lk_discovery_new (lk_http_get_session (self->http),
+                                          ensure_registry (self));
+    }
+  return self->discovery;
 }
 
 static void
@@ -72,6 +107,8 @@ open_wizard (LkWindow *self)
                                 self->tokens);
   g_signal_connect_object (wizard, "account-added", G_CALLBACK (wizard_account_added_cb), self,
                            G_CONNECT_SWAPPED);
+  if (g_getenv ("LATCHKEY_NO_DISCOVERY") == NULL)
+    lk_setup_wizard_set_discovery (wizard, ensure_discovery (self));
   return wizard;
 }
 
@@ -194,6 +231,150 @@ lk_window_remove_account_action (GtkWidget  *widget,
   g_object_set_data_full (G_OBJECT (dialog), "email", g_strdup (email), g_free);
   g_signal_connect_object (dialog, "response", G_CALLBACK (remove_response_cb), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* Organisation profiles ------------------------------------------------- */
+
+static void
+profile_confirmed_cb (AdwMessageDialog *dialog,
+                      const char       *response,
+                      LkWindow         *self)
+{
+  GBytes *data = g_object_get_data (G_OBJECT (dialog), "profile");
+  const char *origin = g_object_get_data (G_OBJECT (dialog), "origin");
+  g_autoptr(GError) error = NULL;
+  LkSetupWizard *wizard;
+  gsize length;
+  const char *text;
+
+  if (g_strcmp0 (response, "continue") != 0)
+    return;
+  text = g_bytes_get_data (data, &length);
+  wizard = open_wizard (self);
+  if (!lk_setup_wizard_import_profile (wizard, text, length, origin, &error))
+    {
+      /* Checked before asking; only a race with a changed file lands here. */
+      gtk_window_destroy (GTK_WINDOW (wizard));
+      adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
+      return;
+    }
+  gtk_window_present (GTK_WINDOW (wizard));
+}
+
+static void
+show_profile_refused (LkWindow     *self,
+                      const GError *error)
+{
+  GtkWidget *dialog;
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("This Profile Cannot Be Used"),
+                                   error->message);
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+append_setting (GString    *text,
+                const char *label,
+                const char *value)
+{
+  if (value != NULL && *value != '\0')
+    g_string_append_printf (text, "\n%s %s", label, value);
+}
+
+/* What the profile will configure, so that a person agrees to it knowingly:
+ * a profile decides where the sign-in and the mail go. */
+static char *
+describe_profile (LkProvider *provider)
+{
+  GString *text = g_string_new (_("Your organisation’s profile sets up accounts with:"));
+  static const char *server_labels[] = {
+    [LK_PROTOCOL_IMAP] = N_("IMAP server:"),
+    [LK_PROTOCOL_POP] = N_("POP server:"),
+    [LK_PROTOCOL_SMTP] = N_("SMTP server:"),
+  };
+
+  g_string_append (text, "\n");
+  append_setting (text, _("Provider:"), provider->name);
+  append_setting (text, _("Tenant:"), provider->tenant);
+  append_setting (text, _("Client ID:"), provider->client_id);
+  for (LkProtocol p = 0; p < LK_N_PROTOCOLS; p++)
+    {
+      const LkServer *server = lk_provider_get_server (provider, p);
+      g_autofree char *where = NULL;
+
+      if (server == NULL || server->host == NULL)
+        continue;
+      where = g_strdup_printf ("%s:%u", server->host, server->port);
+      append_setting (text, _(server_labels[p]), where);
+    }
+  return g_string_free (text, FALSE);
+}
+
+static void
+profile_loaded_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(LkWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LkProvider) provider = NULL;
+  g_autofree char *data = NULL;
+  g_autofree char *origin = g_file_get_parse_name (G_FILE (source));
+  g_autofree char *heading = NULL;
+  g_autofree char *body = NULL;
+  GtkWidget *dialog;
+  gsize length = 0;
+
+  if (!g_file_load_contents_finish (G_FILE (source), result, &data, &length, NULL, &error))
+    {
+      if (!lk_error_is_cancelled (error))
+        show_profile_refused (self, error);
+      return;
+    }
+  provider = lk_provider_new_from_data (data, length, origin, &error);
+  if (provider == NULL || !lk_provider_validate (provider, &error))
+    {
+      show_profile_refused (self, error);
+      return;
+    }
+
+  /* Translators: %s is the provider the profile names, such as "Contoso Mail". */
+  heading = g_strdup_printf (_("Set Up %s?"), provider->name);
+  body = describe_profile (provider);
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "continue", _("_Continue"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "continue",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "continue");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "profile",
+                          g_bytes_new_take (g_steal_pointer (&data), length),
+                          (GDestroyNotify) g_bytes_unref);
+  g_object_set_data_full (G_OBJECT (dialog), "origin", g_steal_pointer (&origin), g_free);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (profile_confirmed_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/**
+ * lk_window_open_profile:
+ * @file: an organisation profile (`*.latchkey`, the provider format)
+ *
+ * What opening a profile from the file manager or `latchkey FILE` does:
+ * shows what the profile will configure, then starts the wizard with it
+ * imported. A profile that does not validate is refused with the reason.
+ */
+void
+lk_window_open_profile (LkWindow *self,
+                        GFile    *file)
+{
+  g_return_if_fail (LK_IS_WINDOW (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  g_file_load_contents_async (file, self->cancellable, profile_loaded_cb, g_object_ref (self));
 }
 
 /* Loading ---------------------------------------------------------------- */
@@ -329,7 +510,7 @@ lk_window_set_account_store (LkWindow       *self,
 
   g_set_object (&self->store, store);
   g_clear_object (&self->tokens);
-  self->tokens = lk_token_manager_new (store, NULL);
+  self->tokens = new_token_manager (store);
   watch_store (self);
   lk_window_reload (self);
 }
@@ -383,6 +564,8 @@ lk_window_dispose (GObject *object)
   g_clear_object (&self->monitor);
   g_clear_object (&self->tokens);
   g_clear_object (&self->store);
+  g_clear_object (&self->discovery);
+  g_clear_object (&self->http);
   g_clear_object (&self->registry);
   g_clear_pointer (&self->accounts, g_ptr_array_unref);
   gtk_widget_dispose_template (GTK_WIDGET (self), LK_TYPE_WINDOW);
@@ -429,7 +612,7 @@ lk_window_init (LkWindow *self)
 
   self->cancellable = g_cancellable_new ();
   self->store = lk_account_store_new (NULL);
-  self->tokens = lk_token_manager_new (self->store, NULL);
+  self->tokens = new_token_manager (self->store);
   self->settings = g_settings_new (APP_ID);
   g_settings_bind (self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (self->settings, "window-height", self, "default-height",

@@ -17,5 +17,7 @@ void      lk_window_reload            (LkWindow       *self);
 gboolean  lk_window_get_loaded        (LkWindow       *self);
 void      lk_window_set_account_store (LkWindow       *self,
                                        LkAccountStore *store);
+void      lk_window_open_profile      (LkWindow       *self,
+                                       GFile          *file);
 
 G_END_DECLS

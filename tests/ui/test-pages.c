@@ -9,6 +9,7 @@
 #include "lk-export-page.h"
 #include "lk-setup-wizard.h"
 #include "lk-sign-in-page.h"
+#include "lk-test-idp.h"
 #include "lk-test-page.h"
 #include "lk-ui-test-utils.h"
 #include "store/lk-account-store.h"
@@ -117,6 +118,174 @@ test_address_import (void)
 
   gtk_window_destroy (GTK_WINDOW (window));
   lk_ui_test_iterate (10);
+}
+
+/* A resolver that knows one MX record and no names beyond loopback, so that
+ * autodiscovery never leaves the machine. */
+#define TEST_TYPE_RESOLVER (test_resolver_get_type ())
+G_DECLARE_FINAL_TYPE (TestResolver, test_resolver, TEST, RESOLVER, GResolver)
+
+struct _TestResolver
+{
+  GResolver parent_instance;
+  guint     mx_lookups;
+};
+
+G_DEFINE_FINAL_TYPE (TestResolver, test_resolver, G_TYPE_RESOLVER)
+
+static GList *
+test_lookup_by_name (GResolver     *resolver,
+                     const char    *name,
+                     GCancellable  *cancellable,
+                     GError       **error)
+{
+  g_set_error (error, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND, "no such name: %s", name);
+  return NULL;
+}
+
+static void
+test_lookup_by_name_async (GResolver           *resolver,
+                           const char          *name,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (resolver, cancellable, callback, user_data);
+
+  g_task_return_new_error (task, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND,
+                           "no such name: %s", name);
+}
+
+static GList *
+test_lookup_by_name_finish (GResolver     *resolver,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+test_lookup_records_async (GResolver           *resolver,
+                           const char          *name,
+                           GResolverRecordType  type,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (resolver, cancellable, callback, user_data);
+
+  TEST_RESOLVER (resolver)->mx_lookups++;
+  if (type == G_RESOLVER_RECORD_MX && g_str_equal (name, "contoso.com"))
+    {
+      GList *records = g_list_prepend (NULL, g_variant_ref_sink (
+        g_variant_new ("(qs)", (guint16) 0, "contoso-com.mail.protection.outlook.com")));
+
+      g_task_return_pointer (task, records, NULL);
+      return;
+    }
+  g_task_return_new_error (task, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND,
+                           "no MX for %s", name);
+}
+
+static GList *
+test_lookup_records_finish (GResolver     *resolver,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+test_resolver_class_init (TestResolverClass *klass)
+{
+  GResolverClass *resolver_class = G_RESOLVER_CLASS (klass);
+
+  resolver_class->lookup_by_name = test_lookup_by_name;
+  resolver_class->lookup_by_name_async = test_lookup_by_name_async;
+  resolver_class->lookup_by_name_finish = test_lookup_by_name_finish;
+  resolver_class->lookup_records_async = test_lookup_records_async;
+  resolver_class->lookup_records_finish = test_lookup_records_finish;
+}
+
+static void
+test_resolver_init (TestResolver *self)
+{
+}
+
+/* A domain no profile names: after a pause in typing, a spinner in the
+ * provider row while autodiscovery runs (here: the test resolver's MX
+ * record, and the tenant from the in-process test IdP), then Microsoft 365
+ * with how it was found and the tenant filled in. Typing on cancels the
+ * lookup of the half-typed address. */
+static void
+test_address_discovery (void)
+{
+  g_autoptr(LkAccountStore) store = lk_account_store_new (g_get_tmp_dir ());
+  g_autoptr(LkTokenManager) tokens = lk_token_manager_new (NULL, NULL);
+  g_autoptr(TestResolver) resolver = g_object_new (TEST_TYPE_RESOLVER, NULL);
+  g_autoptr(GResolver) previous = g_resolver_get_default ();
+  g_autoptr(LkTestIdp) idp = lk_test_idp_new ();
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(LkDiscovery) discovery = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tenant_url = NULL;
+  LkSetupWizard *wizard;
+  LkAddressPage *page;
+  GtkWidget *spinner, *tenant;
+  const char *how;
+  gint64 end;
+
+  g_assert_true (lk_test_idp_start (idp, &error));
+  g_resolver_set_default (G_RESOLVER (resolver));
+  discovery = lk_discovery_new (session, registry);
+  lk_discovery_set_url_template (discovery, LK_DISCOVERY_STEP_AUTOCONFIG, NULL);
+  lk_discovery_set_url_template (discovery, LK_DISCOVERY_STEP_WELL_KNOWN, NULL);
+  lk_discovery_set_url_template (discovery, LK_DISCOVERY_STEP_ISPDB, NULL);
+  tenant_url = g_strconcat (lk_test_idp_get_base_url (idp),
+                            "/{domain}/v2.0/.well-known/openid-configuration", NULL);
+  lk_discovery_set_url_template (discovery, LK_DISCOVERY_STEP_MICROSOFT_TENANT, tenant_url);
+
+  wizard = lk_setup_wizard_new (NULL, registry, store, tokens);
+  lk_setup_wizard_set_discovery (wizard, discovery);
+  gtk_window_set_default_size (GTK_WINDOW (wizard), 360, 640);
+  gtk_window_present (GTK_WINDOW (wizard));
+  lk_ui_test_iterate (50);
+  page = LK_ADDRESS_PAGE (lk_setup_wizard_get_page (wizard, "address"));
+
+  /* Typed on before the pause ends: one lookup, for the whole address. */
+  lk_address_page_set_email (page, "dana@contoso.co");
+  lk_ui_test_iterate (5);
+  g_assert_true (lk_address_page_get_discovering (page));
+  lk_address_page_set_email (page, "dana@contoso.com");
+  lk_ui_test_iterate (5);
+  spinner = lk_ui_test_find (GTK_WIDGET (page), GTK_TYPE_SPINNER, NULL);
+  g_assert_true (gtk_widget_get_mapped (spinner));
+  g_assert_true (gtk_spinner_get_spinning (GTK_SPINNER (spinner)));
+  g_assert_false (lk_address_page_get_can_continue (page));
+  g_assert_null (lk_address_page_get_problem (page));
+  g_assert_cmpstr (lk_address_page_get_found_how (page), ==, "Looking up contoso.com…");
+
+  end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  while (lk_address_page_get_discovering (page) && g_get_monotonic_time () < end)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_false (lk_address_page_get_discovering (page));
+  g_assert_cmpuint (resolver->mx_lookups, ==, 1);
+  g_assert_false (gtk_widget_get_visible (spinner));
+  g_assert_nonnull (lk_address_page_get_provider (page));
+  g_assert_cmpstr (lk_address_page_get_provider (page)->id, ==, "microsoft365");
+  how = lk_address_page_get_found_how (page);
+  g_assert_nonnull (strstr (how, "MX records of contoso.com"));
+  g_assert_nonnull (strstr (how, "tenant "));
+  tenant = lk_ui_test_find (GTK_WIDGET (page), ADW_TYPE_ENTRY_ROW, "_Tenant");
+  g_assert_nonnull (tenant);
+  g_assert_cmpuint (strlen (gtk_editable_get_text (GTK_EDITABLE (tenant))), ==, 36);
+  g_assert_nonnull (strstr (how, gtk_editable_get_text (GTK_EDITABLE (tenant))));
+  g_assert_cmpuint (lk_test_idp_get_count (idp, "discovery"), ==, 1);
+  lk_ui_test_screenshot (GTK_WIDGET (wizard), "1-address-discovered");
+
+  gtk_window_destroy (GTK_WINDOW (wizard));
+  lk_ui_test_iterate (10);
+  g_resolver_set_default (previous);
 }
 
 static void
@@ -305,9 +474,11 @@ test_export_preview (void)
   row = lk_export_page_get_row (LK_EXPORT_PAGE (page), "msmtp");
   g_assert_nonnull (row);
   adw_expander_row_set_expanded (ADW_EXPANDER_ROW (row), TRUE);
-  lk_ui_test_wait (600);
   preview = lk_ui_test_find (row, GTK_TYPE_LABEL, text);
   g_assert_nonnull (preview);
+  /* The expander's animation takes longer on a loaded machine. */
+  for (guint i = 0; i < 50 && !gtk_widget_get_mapped (preview); i++)
+    lk_ui_test_wait (100);
   g_assert_true (gtk_widget_get_mapped (preview));
   g_assert_true (gtk_widget_get_mapped (lk_ui_test_find (row, GTK_TYPE_LABEL,
                                                          "Add the block to ~/.msmtprc.")));
@@ -372,6 +543,7 @@ main (int    argc,
 
   g_test_add_func ("/ui/address/validation", test_address_validation);
   g_test_add_func ("/ui/address/import", test_address_import);
+  g_test_add_func ("/ui/address/discovery", test_address_discovery);
   g_test_add_func ("/ui/sign-in/states", test_sign_in_states);
   g_test_add_func ("/ui/test/rows", test_test_rows);
   g_test_add_func ("/ui/export/preview", test_export_preview);

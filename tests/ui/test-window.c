@@ -3,8 +3,15 @@
 
 #include <adwaita.h>
 
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+
 #include "lk-account-row.h"
+#include "lk-address-page.h"
 #include "lk-application.h"
+#include "lk-setup-wizard.h"
+#include "lk-sign-in-page.h"
+#include "lk-test-idp.h"
 #include "lk-ui-test-utils.h"
 #include "lk-window.h"
 #include "oauth/lk-token-set.h"
@@ -189,6 +196,260 @@ test_account_list (void)
   iterate (10);
 }
 
+static LkSetupWizard *
+find_wizard (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) toplevel = g_list_model_get_item (toplevels, i);
+
+      if (LK_IS_SETUP_WIZARD (toplevel) && gtk_widget_get_visible (GTK_WIDGET (toplevel)))
+        return LK_SETUP_WIZARD (toplevel);
+    }
+  return NULL;
+}
+
+/* Waits for @condition on the main context, at most @ms. */
+#define WAIT_FOR(condition, ms)                                          \
+  G_STMT_START {                                                         \
+    gint64 end_ = g_get_monotonic_time () + (ms) * 1000;                 \
+    while (!(condition) && g_get_monotonic_time () < end_)               \
+      g_main_context_iteration (NULL, FALSE);                            \
+    g_assert_true (condition);                                           \
+  } G_STMT_END
+
+/* A provider that signs in at the in-process test IdP, as Microsoft 365. */
+static LkProvider *
+idp_provider (LkTestIdp *idp)
+{
+  const char *base = lk_test_idp_get_base_url (idp);
+  g_autofree char *json = NULL;
+  g_autoptr(GError) error = NULL;
+  LkProvider *provider;
+
+  json = g_strdup_printf (
+    "{ \"id\": \"testidp\", \"name\": \"Test IdP\", \"kind\": \"microsoft\","
+    "  \"authorization_endpoint\": \"%s/{tenant}/oauth2/v2.0/authorize\","
+    "  \"token_endpoint\": \"%s/{tenant}/oauth2/v2.0/token\","
+    "  \"tenant\": \"organizations\", \"client_id\": \"" LK_TEST_IDP_CLIENT_ID "\","
+    "  \"redirect_host\": \"localhost\","
+    "  \"scopes\": { \"imap\": [\"https://outlook.office.com/IMAP.AccessAsUser.All\"],"
+    "              \"extra\": [\"offline_access\"] },"
+    "  \"servers\": { \"imap\": { \"host\": \"127.0.0.1\", \"port\": 1, \"security\": \"tls\" } },"
+    "  \"sasl\": [\"XOAUTH2\"] }", base, base);
+  provider = lk_provider_new_from_data (json, -1, "testidp.json", &error);
+  g_assert_no_error (error);
+  return provider;
+}
+
+/* The desktop's browser for these tests: a program that opens nothing. */
+static void
+install_null_browser (void)
+{
+  g_autofree char *apps = g_build_filename (g_get_user_data_dir (), "applications", NULL);
+  g_autofree char *desktop = g_build_filename (apps, "null-browser.desktop", NULL);
+  g_autofree char *mimeapps = g_build_filename (g_get_user_config_dir (), "mimeapps.list", NULL);
+
+  g_mkdir_with_parents (apps, 0700);
+  g_mkdir_with_parents (g_get_user_config_dir (), 0700);
+  g_assert_true (g_file_set_contents (desktop,
+                                      "[Desktop Entry]\nType=Application\nName=Null Browser\n"
+                                      "Exec=true %u\nNoDisplay=true\n"
+                                      "MimeType=x-scheme-handler/http;x-scheme-handler/https;\n",
+                                      -1, NULL));
+  g_assert_true (g_file_set_contents (mimeapps,
+                                      "[Default Applications]\n"
+                                      "x-scheme-handler/http=null-browser.desktop\n"
+                                      "x-scheme-handler/https=null-browser.desktop\n", -1, NULL));
+}
+
+static gboolean
+can_connect (guint16 port)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) connection = NULL;
+
+  g_socket_client_set_timeout (client, 5);
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1", port, NULL, NULL);
+  return connection != NULL;
+}
+
+static guint16
+redirect_port (const char *authorization_url)
+{
+  g_autoptr(GHashTable) params = NULL;
+  g_autoptr(GUri) uri = g_uri_parse (authorization_url, G_URI_FLAGS_ENCODED_QUERY, NULL);
+  g_autoptr(GUri) redirect = NULL;
+
+  g_assert_nonnull (uri);
+  params = g_uri_parse_params (g_uri_get_query (uri), -1, "&", G_URI_PARAMS_NONE, NULL);
+  redirect = g_uri_parse (g_hash_table_lookup (params, "redirect_uri"), G_URI_FLAGS_NONE, NULL);
+  g_assert_nonnull (redirect);
+  return (guint16) g_uri_get_port (redirect);
+}
+
+/* Test from the list with an expired key: the window's token manager asks
+ * the provider for a new one (the OAuth refresher is plugged in). The test
+ * IdP refuses the saved sign-in: the account becomes "needs sign-in" and the
+ * window offers Sign In Again. Cancel then closes the loopback listener of
+ * the sign-in it started. */
+static void
+test_refresh_refused (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("lk-accounts-XXXXXX", NULL);
+  g_autoptr(LkAccountStore) store = lk_account_store_new (dir);
+  g_autoptr(LkTestIdp) idp = lk_test_idp_new ();
+  g_autoptr(LkProvider) provider = NULL;
+  g_autoptr(LkAccount) account = NULL;
+  g_autoptr(LkAccount) on_disk = NULL;
+  g_autoptr(LkTokenSet) tokens = lk_token_set_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *link = NULL;
+  LkSetupWizard *wizard;
+  LkSignInPage *sign_in;
+  GtkWidget *retry, *row;
+  LkWindow *window;
+  guint16 port;
+
+  install_null_browser ();
+  g_assert_true (lk_test_idp_start (idp, &error));
+  provider = idp_provider (idp);
+  account = lk_account_new ("alice@example.com", provider);
+  account->protocols = LK_PROTOCOL_FLAG_IMAP;
+  account->state = LK_ACCOUNT_STATE_WORKING;
+  g_assert_true (lk_account_store_save (store, account, &error));
+  tokens->access_token = g_strdup ("lk-test-expired-access");
+  tokens->refresh_token = g_strdup ("lkrt_not-known-to-the-idp");
+  tokens->expires_at = g_get_real_time () / G_USEC_PER_SEC - 600;
+  g_assert_true (lk_token_store_store_sync ("alice@example.com", tokens, NULL, &error));
+  g_assert_no_error (error);
+
+  window = lk_window_new (app);
+  lk_window_set_account_store (window, store);
+  gtk_window_present (GTK_WINDOW (window));
+  WAIT_FOR (lk_window_get_loaded (window), 5000);
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.test-account", "s", "alice@example.com");
+  WAIT_FOR ((wizard = find_wizard ()) != NULL, 5000);
+  sign_in = LK_SIGN_IN_PAGE (lk_setup_wizard_get_page (wizard, "sign-in"));
+  WAIT_FOR (g_strcmp0 (lk_setup_wizard_get_step (wizard), "sign-in") == 0 &&
+            g_strcmp0 (lk_sign_in_page_get_state (sign_in), "error") == 0, 10000);
+  g_assert_cmpuint (lk_test_idp_get_count (idp, "token:refresh_token"), ==, 1);
+  iterate (20);
+  retry = find_widget (GTK_WIDGET (sign_in), GTK_TYPE_BUTTON, "Sign In _Again");
+  g_assert_nonnull (retry);
+  g_assert_true (gtk_widget_get_mapped (retry));
+  g_assert_cmpstr (gtk_window_get_title (GTK_WINDOW (wizard)), ==, "Sign In Again");
+  lk_ui_test_screenshot (GTK_WIDGET (wizard), "2-sign-in-again");
+
+  on_disk = lk_account_store_load (store, "alice@example.com", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (on_disk->state, ==, LK_ACCOUNT_STATE_NEEDS_SIGN_IN);
+  WAIT_FOR ((row = find_widget (GTK_WIDGET (window), LK_TYPE_ACCOUNT_ROW, NULL)) != NULL &&
+            g_strcmp0 (lk_account_row_get_status (LK_ACCOUNT_ROW (row)), "Needs sign-in") == 0,
+            5000);
+
+  /* Sign In Again opens the loopback listener; the wizard's Cancel closes it. */
+  gtk_widget_activate_action (retry, "sign-in.retry", NULL);
+  WAIT_FOR (g_strcmp0 (lk_sign_in_page_get_state (sign_in), "waiting") == 0, 5000);
+  gtk_widget_activate_action (GTK_WIDGET (sign_in), "sign-in.copy-link", NULL);
+  link = lk_ui_test_read_clipboard (GTK_WIDGET (sign_in));
+  port = redirect_port (link);
+  g_assert_cmpuint (port, >, 0);
+  g_assert_true (can_connect (port));
+  gtk_widget_activate_action (GTK_WIDGET (wizard), "wizard.cancel", NULL);
+  iterate (20);
+  g_assert_false (can_connect (port));
+  g_assert_null (find_wizard ());
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate (10);
+}
+
+static const char contoso_profile[] =
+  "{ \"id\": \"contoso\", \"name\": \"Contoso Mail\", \"kind\": \"microsoft\","
+  "  \"authorization_endpoint\": \"https://login.microsoftonline.com/{tenant}/oauth2/v2.0/authorize\","
+  "  \"token_endpoint\": \"%s\","
+  "  \"tenant\": \"contoso.onmicrosoft.com\", \"client_id\": \"11111111-2222-3333-4444-555555555555\","
+  "  \"redirect_host\": \"localhost\","
+  "  \"scopes\": { \"imap\": [\"https://outlook.office.com/IMAP.AccessAsUser.All\"],"
+  "              \"smtp\": [\"https://outlook.office.com/SMTP.Send\"], \"extra\": [\"offline_access\"] },"
+  "  \"servers\": { \"imap\": { \"host\": \"outlook.office365.com\", \"port\": 993, \"security\": \"tls\" },"
+  "               \"smtp\": { \"host\": \"smtp.office365.com\", \"port\": 587, \"security\": \"starttls\" } },"
+  "  \"domains\": [\"contoso.com\"] }";
+
+static GFile *
+write_profile (const char *dir,
+               const char *name,
+               const char *token_endpoint)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autofree char *text = g_strdup_printf (contoso_profile, token_endpoint);
+
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  return g_file_new_for_path (path);
+}
+
+/* Opening an organisation profile (`latchkey contoso.latchkey`) says what
+ * it will configure, then starts the wizard with it imported; one that
+ * does not validate is refused with the field at fault. */
+static void
+test_open_profile (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("lk-profile-XXXXXX", NULL);
+  g_autoptr(GFile) good = NULL;
+  g_autoptr(GFile) bad = NULL;
+  AdwMessageDialog *dialog;
+  LkSetupWizard *wizard;
+  LkAddressPage *page;
+  const char *body;
+  LkWindow *window;
+
+  good = write_profile (dir, "contoso.latchkey",
+                        "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token");
+  bad = write_profile (dir, "broken.latchkey", "http://login.example/token");
+
+  window = lk_window_new (app);
+  gtk_window_present (GTK_WINDOW (window));
+  lk_window_open_profile (window, good);
+  WAIT_FOR ((dialog = find_dialog ()) != NULL, 5000);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "Set Up Contoso Mail?");
+  body = adw_message_dialog_get_body (dialog);
+  g_assert_nonnull (strstr (body, "contoso.onmicrosoft.com"));
+  g_assert_nonnull (strstr (body, "11111111-2222-3333-4444-555555555555"));
+  g_assert_nonnull (strstr (body, "outlook.office365.com:993"));
+  g_assert_nonnull (strstr (body, "smtp.office365.com:587"));
+  lk_ui_test_screenshot (GTK_WIDGET (dialog), "1-profile");
+  /* As the button does: the response, then the dialog closes. */
+  adw_message_dialog_response (dialog, "continue");
+  gtk_window_close (GTK_WINDOW (dialog));
+  WAIT_FOR ((wizard = find_wizard ()) != NULL, 5000);
+  g_assert_cmpstr (lk_setup_wizard_get_step (wizard), ==, "address");
+  page = LK_ADDRESS_PAGE (lk_setup_wizard_get_page (wizard, "address"));
+  g_assert_cmpstr (lk_address_page_get_provider (page)->id, ==, "contoso");
+  lk_address_page_set_email (page, "carol@contoso.com");
+  iterate (5);
+  g_assert_true (lk_address_page_get_can_continue (page));
+  gtk_window_destroy (GTK_WINDOW (wizard));
+  iterate (10);
+
+  lk_window_open_profile (window, bad);
+  WAIT_FOR ((dialog = find_dialog ()) != NULL, 5000);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, "This Profile Cannot Be Used");
+  body = adw_message_dialog_get_body (dialog);
+  g_assert_nonnull (strstr (body, "token_endpoint"));
+  g_assert_nonnull (strstr (body, "https://"));
+  adw_message_dialog_response (dialog, "close");
+  gtk_window_close (GTK_WINDOW (dialog));
+  iterate (10);
+  g_assert_null (find_wizard ());
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate (10);
+}
+
 /* Ctrl+Q, Ctrl+W and the shortcuts window are wired. */
 static void
 test_shortcuts (void)
@@ -247,6 +508,8 @@ main (int    argc,
 
   g_test_add_func ("/ui/window/empty-state", test_empty_state);
   g_test_add_func ("/ui/window/accounts", test_account_list);
+  g_test_add_func ("/ui/window/refresh-refused", test_refresh_refused);
+  g_test_add_func ("/ui/window/open-profile", test_open_profile);
   g_test_add_func ("/ui/window/shortcuts", test_shortcuts);
   return g_test_run ();
 }

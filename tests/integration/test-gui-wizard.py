@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The real `latchkey` GUI, driven by keyboard with xdotool under Xvfb, from
+the address to the export: the test IdP signs in (headless Chromium is the
+desktop's browser and follows the link to the loopback receiver), Dovecot
+checks IMAP, POP and SMTP, and msmtp sends with an exported file.
+A screenshot of each page goes to _build/screenshots/wizard-*.png. The
+msmtp file is exported with latchkey-cli for now (see the TODO below).
+
+Focus without a window manager: xdotool `windowfocus --sync` (XSetInputFocus
+on the wizard's X window) before each key press, and `key --window` would
+not do (GTK ignores synthetic events sent with XSendEvent); real XTEST
+events then reach the focused window.
+"""
+import glob
+import json
+import os
+import re
+import subprocess
+import time
+
+from harness import (BUILD, CLI, GUI, SCRATCH, Dovecot, Idp, Process, Tap,
+                     install_headless_browser, scan_for_secrets, secret_tool_lookup,
+                     write_profile)
+
+EMAIL = "alice@example.com"
+SHOTS = os.path.join(BUILD, "screenshots")
+ACCOUNTS = os.path.join(os.environ["XDG_CONFIG_HOME"], "latchkey", "accounts")
+
+
+def xdotool(*args, timeout=20):
+    r = subprocess.run(["xdotool", *args], capture_output=True, text=True, timeout=timeout)
+    return r
+
+
+def wait_for(what, condition, timeout=30, step=0.2):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = condition()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def find_window(name):
+    def search():
+        r = xdotool("search", "--onlyvisible", "--name", f"^{name}$")
+        ids = r.stdout.split()
+        return ids[-1] if r.returncode == 0 and ids else None
+    return wait_for(f"a window named {name!r}", search)
+
+
+def focus(window):
+    xdotool("windowfocus", "--sync", window)
+
+
+def key(window, *keys):
+    focus(window)
+    xdotool("key", "--clearmodifiers", "--delay", "80", *keys)
+    time.sleep(0.5)
+
+
+def type_text(window, text):
+    focus(window)
+    xdotool("type", "--delay", "60", text)
+    time.sleep(0.5)
+
+
+def screenshot(name):
+    os.makedirs(SHOTS, exist_ok=True)
+    time.sleep(1.0)  # transitions and spinners settle
+    path = os.path.join(SHOTS, f"wizard-{name}.png")
+    subprocess.run(["import", "-window", "root", path], timeout=30, check=True,
+                   capture_output=True)
+    return path
+
+
+def account_file():
+    files = glob.glob(os.path.join(ACCOUNTS, "*"))
+    return files[0] if files else None
+
+
+def account_state():
+    path = account_file()
+    if path is None:
+        return None
+    try:
+        return json.load(open(path)).get("state")
+    except (OSError, ValueError):
+        return None
+
+
+def start_gui(env_extra=None, log="latchkey-gui.log"):
+    env = dict(os.environ, LATCHKEY_CLI=CLI, LATCHKEY_NO_DISCOVERY="1",
+               GTK_A11Y="none", **(env_extra or {}))
+    return Process([GUI], env=env, log=os.path.join(SCRATCH, log))
+
+
+t = Tap()
+dovecot = Dovecot()
+idp = Idp(*dovecot.idp_args())
+write_profile(idp, servers=dovecot.servers(), ca_file=dovecot.ca_file)
+browser_log = install_headless_browser()
+gui = None
+
+try:
+    gui = start_gui()
+    with t.case("the accounts window opens, empty; Ctrl+N opens the wizard"):
+        main = find_window("Latchkey")
+        screenshot("0-empty")
+        key(main, "ctrl+n")
+        wizard = find_window("Add Account")
+
+    with t.case("address: typed, the profile is recognised, Enter goes on to sign-in"):
+        type_text(wizard, EMAIL)
+        screenshot("1-address")
+        key(wizard, "Return")
+        time.sleep(1)
+        screenshot("2-sign-in")
+
+    with t.case("sign-in: Enter opens the browser, which comes back to the receiver"):
+        key(wizard, "Return")
+        wait_for("the account file", account_file, timeout=60)
+        assert secret_tool_lookup(EMAIL), "no keyring item"
+        assert os.path.exists(browser_log) and "open " in open(browser_log).read()
+        assert idp.count("token:authorization_code") == 1, idp.stats()
+
+    with t.case("test: IMAP, POP and SMTP sign in at Dovecot; the account is working"):
+        wait_for("the tests to finish", lambda: account_state() in ("working", "failing"),
+                 timeout=60)
+        assert account_state() == "working", open(account_file()).read()
+        screenshot("3-test")
+
+    with t.case("export: the wizard lists the clients, msmtp first"):
+        key(wizard, "Return")  # Next, focused once every test passed
+        screenshot("4-export")
+        # TODO: Save… by keyboard. Tab from Finish does not reach the list
+        # under Xvfb without a window manager (Return then pressed Finish);
+        # until that is solved the file is exported with latchkey-cli below.
+        rc = os.path.join(os.environ["HOME"], ".msmtprc")
+        r = subprocess.run([CLI, "export", EMAIL, "--client", "msmtp", "--output", rc],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        assert oct(os.stat(rc).st_mode & 0o777) == "0o600"
+        text = open(rc).read()
+        assert EMAIL in text and "passwordeval" in text, text
+        key(wizard, "Return")  # Finish
+        screenshot("5-done")
+
+    with t.case("msmtp sends through Dovecot's submission with the saved file as is"):
+        text = open(os.path.join(os.environ["HOME"], ".msmtprc")).read()
+        account = re.search(r"^account\s+(\S+)", text, re.M).group(1)
+        before = len(dovecot.delivered())
+        m = subprocess.run(["msmtp", "-C", rc, "-a", account, "bob@example.net"],
+                           input="Subject: via the wizard\n\nhello\n", capture_output=True,
+                           text=True, timeout=60)
+        assert m.returncode == 0, m.stderr
+        assert len(dovecot.delivered()) == before + 1
+
+    with t.case("Close ends the wizard; the account is in the list, working"):
+        key(wizard, "Return")  # Close
+        wait_for("the wizard to close", lambda: xdotool(
+            "search", "--onlyvisible", "--name", "^Add Account$").returncode != 0, timeout=10)
+        screenshot("5-accounts")
+        assert json.load(open(account_file()))["email"] == EMAIL
+
+    with t.case("dark mode: the address page reads well"):
+        gui.close()
+        gui = start_gui({"ADW_DEBUG_COLOR_SCHEME": "prefer-dark"}, log="latchkey-dark.log")
+        main = find_window("Latchkey")
+        key(main, "ctrl+n")
+        wizard = find_window("Add Account")
+        type_text(wizard, "bob@example.com")
+        screenshot("1-address-dark")
+
+    with t.case("no test secret in any file Latchkey or the test wrote"):
+        hits = scan_for_secrets([os.environ["HOME"], SHOTS],
+                                skip=[os.path.join(os.environ["HOME"], ".local", "share",
+                                                   "keyrings")])
+        assert not hits, hits
+finally:
+    for name in ("latchkey-gui.log", "latchkey-dark.log"):
+        path = os.path.join(SCRATCH, name)
+        if os.path.exists(path) and os.path.getsize(path) > 0:
+            print("# " + name + ": " + open(path).read()[-1500:].replace("\n", "\n# "))
+    if gui is not None:
+        gui.close()
+    idp.close()
+    dovecot.close()
+t.done()
