@@ -10,6 +10,8 @@
 #include "lk-cli-context.h"
 #include "lk-cli-sign-in.h"
 #include "lk-error.h"
+#include "oauth/lk-http.h"
+#include "providers/lk-discovery.h"
 
 /* The domain of an address is case-insensitive; the local part is not
  * (RFC 5321), so only the domain is lowered. */
@@ -22,11 +24,61 @@ normalize_email (const char *email)
   return g_strdup_printf ("%.*s@%s", (int) (at - email), email, domain);
 }
 
+/* Autoconfig, the Thunderbird database, MX records and the Microsoft tenant
+ * (LkDiscovery). LATCHKEY_DISCOVERY=local keeps to the known domains: for
+ * people who do not want their domain looked up, and for the tests, which
+ * never leave loopback. Returns NULL without an error when nothing fits. */
+static LkProvider *
+discover_provider (LkCliContext  *cli,
+                   const char    *email,
+                   char         **out_tenant,
+                   GError       **error)
+{
+  g_autoptr(LkHttp) http = NULL;
+  g_autoptr(LkDiscovery) discovery = NULL;
+  g_autoptr(LkDiscoveryResult) found = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+
+  if (g_strcmp0 (g_getenv ("LATCHKEY_DISCOVERY"), "local") == 0)
+    return NULL;
+  http = lk_http_new (NULL, error);
+  if (http == NULL)
+    return NULL;
+  g_printerr (_("Looking up the provider of %s…\n"), strrchr (email, '@') + 1);
+  discovery = lk_discovery_new (lk_http_get_session (http), cli->registry);
+  lk_discovery_run_async (discovery, email, cli->cancellable, lk_cli_store_result_cb, &result);
+  found = lk_discovery_run_finish (discovery, lk_cli_wait (&result), error);
+  if (found == NULL || found->provider == NULL)
+    return NULL;
+  if (!found->oauth2)
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_NOT_FOUND,
+                   _("The mail servers of %s (found %s) accept only passwords, not OAuth2: "
+                     "Latchkey cannot sign in there; use a password or app password in your "
+                     "mail program"), found->domain, found->how);
+      return NULL;
+    }
+  if (!found->endpoints_known)
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_NOT_FOUND,
+                   _("The mail servers of %s (found %s) use OAuth2, but do not say where to sign "
+                     "in. Copy the “generic” profile to ~/.config/latchkey/providers/, fill in "
+                     "the endpoints, and use --provider"), found->domain, found->how);
+      return NULL;
+    }
+  g_printerr (_("%s is served by %s (found %s).\n"), found->domain, found->provider->name,
+              found->how);
+  if (found->tenant != NULL)
+    *out_tenant = g_strdup (found->tenant);
+  return lk_provider_ref (found->provider);
+}
+
 static LkProvider *
 find_provider (LkCliContext  *cli,
                const char    *email,
                const char    *provider_id,
                const char    *profile_path,
+               char         **out_tenant,
                GError       **error)
 {
   LkProvider *provider;
@@ -64,6 +116,9 @@ find_provider (LkCliContext  *cli,
       g_printerr (_("%s is served by %s.\n"), strrchr (email, '@') + 1, provider->name);
       return lk_provider_ref (provider);
     }
+  provider = discover_provider (cli, email, out_tenant, error);
+  if (provider != NULL || (error != NULL && *error != NULL))
+    return provider;
   g_set_error (error, LK_ERROR, LK_ERROR_NOT_FOUND,
                _("Latchkey cannot tell which provider serves %s. Name it with --provider "
                  "(“latchkey-cli providers” lists them), for example --provider microsoft365 "
@@ -115,6 +170,7 @@ lk_cli_add (int    argc,
   g_autoptr(LkAccount) account = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *email = NULL;
+  g_autofree char *discovered_tenant = NULL;
   int status;
 
   if (!lk_cli_parse (context, &argc, &argv, &status))
@@ -140,13 +196,13 @@ lk_cli_add (int    argc,
       return lk_cli_fail (error);
     }
 
-  provider = find_provider (cli, email, provider_id, profile, &error);
+  provider = find_provider (cli, email, provider_id, profile, &discovered_tenant, &error);
   if (provider == NULL)
     return lk_cli_fail (error);
 
   account = lk_account_new (email, provider);
   account->login = g_strdup (login);
-  account->tenant = g_strdup (tenant);
+  account->tenant = g_strdup (tenant != NULL ? tenant : discovered_tenant);
   account->client_id = g_strdup (client_id);
   account->flow = app_only ? LK_FLOW_APP_ONLY : device ? LK_FLOW_DEVICE : LK_FLOW_BROWSER;
   if (protocols != NULL)

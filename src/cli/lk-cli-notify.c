@@ -32,33 +32,58 @@ claim_notification_slot (LkAccount *account)
   return TRUE;
 }
 
-/**
- * lk_cli_notify_needs_sign_in:
- *
- * Tells the person at the desktop that @account needs signing in again,
- * through the session's notification service (org.freedesktop.Notifications),
- * because the mail client that ran `token` may be running unattended. The
- * "desktop-entry" hint lets the notification open Latchkey. No notification
- * service, no session bus: nothing happens, and no error either.
- */
-void
-lk_cli_notify_needs_sign_in (LkAccount *account)
+/* GNOME Shell's own notification interface (what GNotification uses): its
+ * action reaches Latchkey through D-Bus activation even though this process
+ * is long gone, and opens the sign-in of this very account. */
+static gboolean
+send_gtk_notification (GDBusConnection *bus,
+                       LkAccount       *account,
+                       const char      *summary,
+                       const char      *body)
 {
-  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
   g_autoptr(GVariant) reply = NULL;
-  g_autofree char *summary = NULL;
-  g_autofree char *body = NULL;
+  g_autofree char *id = g_strconcat ("needs-sign-in:", account->email, NULL);
+  GVariantBuilder notification;
+  GVariantBuilder buttons;
+  GVariantBuilder button;
+
+  g_variant_builder_init (&button, G_VARIANT_TYPE ("a{sv}"));
+  /* Translators: a button in the notification that an account needs signing in again */
+  g_variant_builder_add (&button, "{sv}", "label", g_variant_new_string (_("Sign In")));
+  g_variant_builder_add (&button, "{sv}", "action", g_variant_new_string ("app.sign-in"));
+  g_variant_builder_add (&button, "{sv}", "target", g_variant_new_string (account->email));
+  g_variant_builder_init (&buttons, G_VARIANT_TYPE ("aa{sv}"));
+  g_variant_builder_add_value (&buttons, g_variant_builder_end (&button));
+
+  g_variant_builder_init (&notification, G_VARIANT_TYPE ("a{sv}"));
+  g_variant_builder_add (&notification, "{sv}", "title", g_variant_new_string (summary));
+  g_variant_builder_add (&notification, "{sv}", "body", g_variant_new_string (body));
+  g_variant_builder_add (&notification, "{sv}", "priority", g_variant_new_string ("high"));
+  g_variant_builder_add (&notification, "{sv}", "default-action",
+                         g_variant_new_string ("app.sign-in"));
+  g_variant_builder_add (&notification, "{sv}", "default-action-target",
+                         g_variant_new_string (account->email));
+  g_variant_builder_add (&notification, "{sv}", "buttons", g_variant_builder_end (&buttons));
+
+  reply = g_dbus_connection_call_sync (bus, "org.gtk.Notifications", "/org/gtk/Notifications",
+                                       "org.gtk.Notifications", "AddNotification",
+                                       g_variant_new ("(ssa{sv})", APP_ID, id, &notification),
+                                       NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START, 1000, NULL, NULL);
+  return reply != NULL;
+}
+
+/* Every other desktop: the freedesktop.org interface. Its actions would come
+ * back to this process, which exits, so there are none; the "desktop-entry"
+ * hint lets a click open Latchkey, whose list shows the account's state. */
+static void
+send_fdo_notification (GDBusConnection *bus,
+                       const char      *summary,
+                       const char      *body)
+{
+  g_autoptr(GVariant) reply = NULL;
   GVariantBuilder hints;
   const char *actions[] = { NULL };
 
-  if (bus == NULL || !claim_notification_slot (account))
-    return;
-
-  /* Translators: a desktop notification's title; %s is an e-mail address */
-  summary = g_strdup_printf (_("Sign in again to %s"), account->email);
-  body = g_strdup_printf (_("Mail programs can no longer get a token for %s. Open Latchkey, "
-                            "or run “latchkey-cli login %s” in a terminal."),
-                          account->email, account->email);
   g_variant_builder_init (&hints, G_VARIANT_TYPE ("a{sv}"));
   g_variant_builder_add (&hints, "{sv}", "desktop-entry", g_variant_new_string (APP_ID));
   g_variant_builder_add (&hints, "{sv}", "urgency", g_variant_new_byte (1));
@@ -70,4 +95,31 @@ lk_cli_notify_needs_sign_in (LkAccount *account)
                                                       -1),
                                        G_VARIANT_TYPE ("(u)"), G_DBUS_CALL_FLAGS_NONE,
                                        1000, NULL, NULL);
+}
+
+/**
+ * lk_cli_notify_needs_sign_in:
+ *
+ * Tells the person at the desktop that @account needs signing in again,
+ * because the mail client that ran `token` may be running unattended (cron,
+ * a timer). At most once an hour per account. No notification service, no
+ * session bus: nothing happens, and no error either.
+ */
+void
+lk_cli_notify_needs_sign_in (LkAccount *account)
+{
+  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  g_autofree char *summary = NULL;
+  g_autofree char *body = NULL;
+
+  if (bus == NULL || !claim_notification_slot (account))
+    return;
+
+  /* Translators: a desktop notification's title; %s is an e-mail address */
+  summary = g_strdup_printf (_("Sign in again to %s"), account->email);
+  body = g_strdup_printf (_("Mail programs can no longer get a token for %s. Open Latchkey, "
+                            "or run “latchkey-cli login %s” in a terminal."),
+                          account->email, account->email);
+  if (!send_gtk_notification (bus, account, summary, body))
+    send_fdo_notification (bus, summary, body);
 }

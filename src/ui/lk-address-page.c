@@ -292,15 +292,21 @@ discovered_cb (GObject      *source,
     {
       g_autofree char *with_tenant = NULL;
 
-      /* Translators: how the provider was found, then a Microsoft tenant id. */
-      with_tenant = g_strdup_printf (_("%s; tenant %s"), how, found->tenant);
+      /* The tenant id itself (a GUID) goes into the Tenant field: in the
+       * subtitle it would break across lines at 360 px.
+       * Translators: how the provider was found, as in "From the MX
+       * records of contoso.com". */
+      with_tenant = g_strdup_printf (_("%s; tenant filled in"), how);
       g_free (how);
       how = g_steal_pointer (&with_tenant);
     }
   set_provider (self, found->provider, how);
   if (found->tenant != NULL && gtk_widget_get_visible (GTK_WIDGET (self->tenant_row)) &&
       entry_text (self->tenant_row) == NULL)
-    gtk_editable_set_text (GTK_EDITABLE (self->tenant_row), found->tenant);
+    {
+      gtk_editable_set_text (GTK_EDITABLE (self->tenant_row), found->tenant);
+      adw_expander_row_set_expanded (self->advanced_row, TRUE);
+    }
   lk_address_page_update (self);
 }
 

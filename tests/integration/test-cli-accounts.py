@@ -114,6 +114,31 @@ try:
         assert r.stdout == ""
         assert "latchkey-cli login alice@example.com" in r.stderr
         assert "needs sign-in" in cli("list").stdout
+
+    with t.case("a mail client in the background gets a desktop notification, once an hour"):
+        # dbus-monitor sees the call whether or not a notification service
+        # runs; with none (as here) latchkey-cli falls back and stays quiet.
+        monitor = Process(["dbus-monitor", "--session",
+                           "interface='org.gtk.Notifications'",
+                           "interface='org.freedesktop.Notifications'"],
+                          log=os.path.join(SCRATCH, "monitor.log"))
+        time.sleep(0.5)
+        # The refusal above already notified: start the hour afresh.
+        runtime = os.path.join(os.environ["XDG_RUNTIME_DIR"], "latchkey")
+        for name in os.listdir(runtime):
+            if name.endswith(".notified"):
+                os.unlink(os.path.join(runtime, name))
+        for _ in range(2):
+            r = cli("token", "alice@example.com", "--force-refresh")
+            assert r.returncode == 3, r.stderr
+        time.sleep(0.5)
+        monitor.close()
+        calls = monitor.proc.stdout.read()
+        assert calls.count("member=AddNotification") == 1, calls
+        assert "app.sign-in" in calls and "alice@example.com" in calls
+        assert calls.count("member=Notify") == 1, calls   # the fallback, also once
+
+    with t.case("login signs the account in again"):
         p = Process([CLI, "login", "alice@example.com", "--no-browser"])
         url = p.readline().strip()
         from harness import browse

@@ -254,7 +254,6 @@ test_address_discovery (void)
 
   /* Typed on before the pause ends: one lookup, for the whole address. */
   lk_address_page_set_email (page, "dana@contoso.co");
-  lk_ui_test_iterate (5);
   g_assert_true (lk_address_page_get_discovering (page));
   lk_address_page_set_email (page, "dana@contoso.com");
   lk_ui_test_iterate (5);
@@ -275,11 +274,13 @@ test_address_discovery (void)
   g_assert_cmpstr (lk_address_page_get_provider (page)->id, ==, "microsoft365");
   how = lk_address_page_get_found_how (page);
   g_assert_nonnull (strstr (how, "MX records of contoso.com"));
-  g_assert_nonnull (strstr (how, "tenant "));
+  g_assert_nonnull (strstr (how, "tenant filled in"));
   tenant = lk_ui_test_find (GTK_WIDGET (page), ADW_TYPE_ENTRY_ROW, "_Tenant");
   g_assert_nonnull (tenant);
+  for (guint i = 0; i < 50 && !gtk_widget_get_mapped (tenant); i++)
+    lk_ui_test_wait (100);
+  g_assert_true (gtk_widget_get_mapped (tenant));
   g_assert_cmpuint (strlen (gtk_editable_get_text (GTK_EDITABLE (tenant))), ==, 36);
-  g_assert_nonnull (strstr (how, gtk_editable_get_text (GTK_EDITABLE (tenant))));
   g_assert_cmpuint (lk_test_idp_get_count (idp, "discovery"), ==, 1);
   lk_ui_test_screenshot (GTK_WIDGET (wizard), "1-address-discovered");
 
@@ -433,9 +434,11 @@ test_test_rows (void)
                                                            "Test _Again")));
 
   adw_expander_row_set_expanded (smtp, TRUE);
-  lk_ui_test_wait (600);
   transcript = lk_ui_test_find (GTK_WIDGET (smtp), GTK_TYPE_LABEL, failure.transcript);
   g_assert_nonnull (transcript);
+  /* The expander's animation takes longer on a loaded machine. */
+  for (guint i = 0; i < 50 && !gtk_widget_get_mapped (transcript); i++)
+    lk_ui_test_wait (100);
   g_assert_true (gtk_widget_get_mapped (transcript));
   command = lk_ui_test_find (GTK_WIDGET (smtp), GTK_TYPE_LABEL, commands[0]);
   g_assert_true (gtk_widget_get_mapped (command));

@@ -445,11 +445,12 @@ lk_admin_consent_diagnose (LkAdminConsent *self,
   in.redirect_uri = self->receiver != NULL ? lk_loopback_receiver_get_redirect_uri (self->receiver)
                                            : "http://localhost";
   d = lk_diagnose (&in);
-  if (d != NULL && d->fixer == LK_FIXER_UNKNOWN &&
+  if (d != NULL && (d->fixer == LK_FIXER_UNKNOWN || g_strcmp0 (d->id, "access-denied") == 0) &&
       g_error_matches (error, LK_ERROR, LK_ERROR_AUTHORIZATION_DENIED))
     {
-      /* An AADSTS number the general diagnosis does not know, on the consent
-       * page: the administrator declined, or may not consent. */
+      /* Declined on the consent page (AADSTS65004), or an AADSTS number the
+       * general diagnosis does not know: here it is the administrator who
+       * declined, or may not consent — not a user's sign-in. */
       const LkErrorDetails *details = lk_error_get_details (error);
       g_autofree char *consent_path = NULL;
 
