@@ -3,11 +3,20 @@
 # Builds Latchkey (installing what is missing) and runs every test headless:
 # its own X server (Xvfb) and session bus, a throw-away HOME, loopback only.
 # Ends with the line "N passed, N failed".
-#   test.sh [--sanitize] [meson test arguments…]
+#   test.sh [--sanitize] [--debug-messages] [meson test arguments…]
 # --sanitize builds in _build-asan with AddressSanitizer and
 # UndefinedBehaviorSanitizer and runs the same tests there.
+# --debug-messages runs every test with G_MESSAGES_DEBUG=all, then scans
+# meson's logs for the test secrets' markers (tests/lk-test-jwt.h): a hit
+# fails the run.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
+scan_logs=
+if [ "${1:-}" = "--debug-messages" ]; then
+  shift
+  export G_MESSAGES_DEBUG=all
+  scan_logs=1
+fi
 if [ "${1:-}" = "--sanitize" ]; then
   shift
   export LK_BUILD_DIR=${LK_BUILD_DIR:-$top/_build-asan}
@@ -35,4 +44,14 @@ env -u DBUS_SESSION_BUS_ADDRESS -u DISPLAY -u WAYLAND_DISPLAY \
   meson test -C "$build" --print-errorlogs --num-processes 2 "$@" || status=$?
 
 python3 "$top/build-aux/count-results.py" "$build/meson-logs/testlog.json"
+if [ -n "$scan_logs" ]; then
+  # The markers every test secret carries, and the JWT header of the test tokens.
+  if grep -l -r -E 'lkrt_|lkcode_|lkdev_|lksecret_|eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCIsImxrdCI6IkxLVEVTVCJ9' \
+       "$build/meson-logs"; then
+    echo "test secrets found in the logs above" >&2
+    status=1
+  else
+    echo "no test secret in $build/meson-logs"
+  fi
+fi
 exit $status

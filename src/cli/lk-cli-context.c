@@ -32,6 +32,10 @@ lk_cli_context_new (void)
   self->cancellable = g_cancellable_new ();
   self->sigint_id = g_unix_signal_add (SIGINT, cancel_on_signal_cb, self);
   self->sigterm_id = g_unix_signal_add (SIGTERM, cancel_on_signal_cb, self);
+  /* A closed terminal, or a mail client whose password command outlived
+   * its parent: without this the default action would end us between the
+   * provider rotating the refresh token and the keyring storing it. */
+  self->sighup_id = g_unix_signal_add (SIGHUP, cancel_on_signal_cb, self);
   return self;
 }
 
@@ -40,6 +44,7 @@ lk_cli_context_free (LkCliContext *self)
 {
   g_clear_handle_id (&self->sigint_id, g_source_remove);
   g_clear_handle_id (&self->sigterm_id, g_source_remove);
+  g_clear_handle_id (&self->sighup_id, g_source_remove);
   g_clear_object (&self->tokens);
   g_clear_object (&self->accounts);
   g_clear_object (&self->registry);

@@ -14,8 +14,10 @@ G_BEGIN_DECLS
  *
  * What every command of latchkey-cli-full shares: the provider profiles, the
  * accounts, the token manager (with the OAuth engine plugged in), and a
- * cancellable that Ctrl+C and SIGTERM cancel, so that a waiting sign-in
- * closes its loopback listener and stops polling before the program exits.
+ * cancellable that Ctrl+C, SIGTERM and SIGHUP cancel, so that a waiting
+ * sign-in closes its loopback listener and stops polling before the program
+ * exits, and a refresh in flight (which ignores the cancellable) still saves
+ * the rotated refresh token before the program ends.
  */
 typedef struct
 {
@@ -25,6 +27,7 @@ typedef struct
   GCancellable       *cancellable;
   guint               sigint_id;
   guint               sigterm_id;
+  guint               sighup_id;
 } LkCliContext;
 
 LkCliContext *lk_cli_context_new          (void);

@@ -51,6 +51,10 @@ main (int    argc,
   int saved_errno;
   int status;
 
+  /* What we print on stdout is read by programs (a token, JSON, a config
+   * file): GLib's debug and info messages must never land there, not even
+   * with G_MESSAGES_DEBUG=all. */
+  g_log_writer_default_set_use_stderr (TRUE);
   if (lk_cli_fast_token (argc, argv, &status))
     return status;
 

@@ -54,6 +54,8 @@ main (int    argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
   g_set_prgname ("latchkey-cli");
+  /* stdout is for tokens, JSON and config files only; see the launcher. */
+  g_log_writer_default_set_use_stderr (TRUE);
 
   if (argc < 2)
     {

@@ -68,6 +68,9 @@ main (int   argc,
   g_autofree char *user = NULL;
   g_autofree char *app_mailbox = NULL;
   g_auto(GStrv) clients = NULL;
+
+  /* stdout carries the READY line the drivers wait for. */
+  g_log_writer_default_set_use_stderr (TRUE);
   int port = 0;
   int token_size = 0;
   int device_interval = 5;

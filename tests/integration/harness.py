@@ -38,6 +38,13 @@ def run(args, timeout=60, input=None, env=None, check=False):
     return r
 
 
+def without_debug(stderr):
+    """@stderr without GLib's debug and info lines (G_MESSAGES_DEBUG, as
+    build-aux/test.sh --debug-messages sets): what a person would see."""
+    return "".join(l for l in stderr.splitlines(keepends=True)
+                   if "-DEBUG: " not in l and "-INFO: " not in l)
+
+
 def cli(*args, **kw):
     return run([CLI, *args], **kw)
 
@@ -206,8 +213,11 @@ def add_with_browser(email, *extra, timeout=60):
 
 
 def secret_tool_lookup(email):
+    # secret-tool is a GLib program: with G_MESSAGES_DEBUG set it would
+    # print its debug messages on stdout, around the secret.
+    env = {k: v for k, v in os.environ.items() if k != "G_MESSAGES_DEBUG"}
     r = run(["secret-tool", "lookup", "xdg:schema", "io.github.latchkey.Token",
-             "account", email, "version", "1"])
+             "account", email, "version", "1"], env=env)
     return r.stdout if r.returncode == 0 else None
 
 

@@ -33,6 +33,11 @@
 #define DEFAULT_STEP_MS    15000
 #define DEFAULT_OVERALL_MS 60000
 #define LOGOUT_MS          3000
+/* A server that never finishes its answer (endless untagged lines, an
+ * endless multi-line reply) is given up on after this many lines, however
+ * fast it sends them; the transcript keeps at most this much of each. */
+#define MAX_LINES_PER_RUN  2000
+#define MAX_RECORDED_LINE  1024
 
 typedef struct
 {
@@ -58,6 +63,7 @@ typedef struct
   GPtrArray       *secrets;         /* strings never to show: token, SASL responses */
   GTlsDatabase    *ca_database;
   gint64           stage_start;
+  guint            lines_read;      /* this run, see MAX_LINES_PER_RUN */
 } LkMailProbePrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE (LkMailProbe, lk_mail_probe, G_TYPE_OBJECT)
@@ -268,6 +274,18 @@ record (LkMailProbe *self,
   LkMailProbePrivate *priv = lk_mail_probe_get_instance_private (self);
   g_autofree char *clean = scrub (self, text);
 
+  /* Cut after scrubbing, so that no part of a secret is ever shown. */
+  if (strlen (clean) > MAX_RECORDED_LINE)
+    {
+      gsize total = strlen (clean);
+      const char *end = clean + MAX_RECORDED_LINE;
+
+      g_utf8_validate (clean, MAX_RECORDED_LINE, &end);
+      g_ptr_array_add (priv->result->transcript,
+                       g_strdup_printf ("%s%.*s… (%" G_GSIZE_FORMAT " bytes)", prefix,
+                                        (int) (end - clean), clean, total));
+      return;
+    }
   g_ptr_array_add (priv->result->transcript, g_strconcat (prefix, clean, NULL));
 }
 
@@ -459,6 +477,17 @@ lk_mail_probe_read_line (LkMailProbe  *self,
   if (line == NULL)
     {
       fix_timeout (self, error);
+      return NULL;
+    }
+  if (++priv->lines_read > MAX_LINES_PER_RUN)
+    {
+      lk_secret_wipe (g_steal_pointer (&line));
+      g_set_error (error, LK_ERROR, LK_ERROR_PROTOCOL,
+                   /* Translators: %s:%u is a server and port, %u a number of lines */
+                   _("%s:%u sent more than %u lines without finishing its answer; it does not "
+                     "behave as a mail server should. Try again later, or tell its "
+                     "administrator."),
+                   priv->server.host, priv->server.port, MAX_LINES_PER_RUN);
       return NULL;
     }
   record (self, "S: ", line);
@@ -943,6 +972,7 @@ run_thread (GTask        *task,
   priv->cancellable = g_cancellable_new ();
   priv->secrets = g_ptr_array_new_with_free_func (wipe_and_free);
   add_secret (self, data->access_token);
+  priv->lines_read = 0;
   if (cancellable != NULL)
     handler = g_cancellable_connect (cancellable, G_CALLBACK (caller_cancelled_cb),
                                      priv->cancellable, NULL);

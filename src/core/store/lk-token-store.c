@@ -124,6 +124,29 @@ lookup_data_free (LookupData *data)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LookupData, lookup_data_free)
 
 static void
+lookup_service_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LookupData *data = g_task_get_task_data (task);
+  g_autoptr(SecretService) service = NULL;
+  g_autoptr(GError) error = NULL;
+  GList *collections;
+  gboolean locked = FALSE;
+
+  service = secret_service_get_finish (result, &error);
+  collections = service != NULL ? secret_service_get_collections (service) : NULL;
+  for (GList *l = collections; l != NULL; l = l->next)
+    locked = locked || secret_collection_get_locked (l->data);
+  g_list_free_full (collections, g_object_unref);
+  if (locked)
+    g_task_return_error (task, locked_error (data->account));
+  else
+    g_task_return_error (task, not_found_error (data->account));
+}
+
+static void
 lookup_searched_cb (GObject      *source,
                     GAsyncResult *result,
                     gpointer      user_data)
@@ -139,7 +162,13 @@ lookup_searched_cb (GObject      *source,
   else if (found != NULL)
     g_task_return_error (task, locked_error (data->account));
   else
-    g_task_return_error (task, not_found_error (data->account));
+    {
+      /* gnome-keyring restarted without its password (it crashed, and the
+       * bus started it again) shows no item of a locked collection, not
+       * even in a search: "sign in again" would be the wrong advice. */
+      secret_service_get (SECRET_SERVICE_LOAD_COLLECTIONS, g_task_get_cancellable (task),
+                          lookup_service_cb, g_object_ref (task));
+    }
   g_list_free_full (found, g_object_unref);
 }
 

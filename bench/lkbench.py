@@ -1,0 +1,36 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Shared set-up of the benchmarks that need an account: re-runs the bench
+inside tests/lk-test-session.sh (own HOME, bus, unlocked gnome-keyring),
+starts the test IdP and adds an account through the device flow."""
+import os
+import subprocess
+import sys
+
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+
+
+def in_session():
+    """Re-executes the calling bench in a session of its own, once."""
+    if os.environ.get("LK_TEST_SCRATCH"):
+        return
+    os.environ.setdefault("LK_SOURCE_ROOT", TOP)
+    os.environ.setdefault("LK_BUILD_ROOT", os.path.join(TOP, "_build"))
+    os.environ.setdefault("GIO_USE_PROXY_RESOLVER", "dummy")
+    os.environ.setdefault("GSETTINGS_BACKEND", "memory")
+    session = os.path.join(TOP, "tests", "lk-test-session.sh")
+    os.execv(session, [session, sys.executable, os.path.abspath(sys.argv[0]), *sys.argv[1:]])
+
+
+def add_account(email="alice@example.com"):
+    """Returns (harness module, Idp) with @email signed in."""
+    sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
+    import harness
+    idp = harness.Idp("--device-interval", "1")
+    harness.write_profile(idp)
+    p = subprocess.Popen([harness.CLI, "add", email, "--device"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    _, code = p.stdout.readline().split()
+    idp.control("approve-device", {"user_code": code})
+    if p.wait(timeout=60) != 0:
+        sys.exit(f"could not add {email}: {p.stderr.read()}")
+    return harness, idp
