@@ -113,8 +113,12 @@ lk_cli_export (int    argc,
       return fflush (stdout) == 0 ? LK_EXIT_OK : LK_EXIT_FAILURE;
     }
   if (output != NULL && files->len > 1)
-    return lk_cli_usage_error (context, _("%s needs %u files; leave out --output to write them "
-                                          "where the client reads them, or use --output -"),
+    /* Translators: %s is a mail client, %u a number of files (always 2 or more) */
+    return lk_cli_usage_error (context, ngettext ("%s needs %u file; leave out --output to write it "
+                                                  "where the client reads it, or use --output -",
+                                                  "%s needs %u files; leave out --output to write them "
+                                                  "where the client reads them, or use --output -",
+                                                  files->len),
                                _(exporter->name), files->len);
 
   for (guint i = 0; i < files->len; i++)

@@ -16,6 +16,8 @@
 
 #include <errno.h>
 #include <glib.h>
+#include <glib/gi18n.h>
+#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -45,6 +47,8 @@ main (int    argc,
       char **argv)
 {
   g_autofree char *full = NULL;
+  const char *localedir;
+  int saved_errno;
   int status;
 
   /* What we print on stdout is read by programs (a token, JSON, a config
@@ -56,7 +60,16 @@ main (int    argc,
 
   full = find_full_binary ();
   execv (full, argv);
-  fprintf (stderr, "latchkey-cli: cannot run %s: %s; reinstall Latchkey\n",
-           full, g_strerror (errno));
+  saved_errno = errno;
+
+  /* Only this message needs the translations; the fast path prints none. */
+  setlocale (LC_ALL, "");
+  localedir = g_getenv ("LATCHKEY_LOCALEDIR");
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+  /* Translators: the first %s is a file path, the second the system's reason */
+  fprintf (stderr, _("latchkey-cli: cannot run %s: %s; reinstall Latchkey\n"),
+           full, g_strerror (saved_errno));
   return 1;
 }

@@ -265,10 +265,15 @@ lk_cli_sign_in_and_store (LkCliContext    *cli,
   if (!lk_token_manager_store_initial_finish (cli->tokens, lk_cli_wait (&result), &error))
     return lk_cli_fail (error);
 
-  g_printerr (_("Signed in%s%s. Test the account with “latchkey-cli test %s”, and set up a mail "
-                "client with “latchkey-cli export %s --client msmtp” (see --list-clients).\n"),
-              tokens->id_username != NULL ? _(" as ") : "",
-              tokens->id_username != NULL ? tokens->id_username : "",
-              account->email, account->email);
+  if (tokens->id_username != NULL)
+    /* Translators: the first %s is the user name the provider reports,
+     * the other two are the account's address */
+    g_printerr (_("Signed in as %s. Test the account with “latchkey-cli test %s”, and set up a "
+                  "mail client with “latchkey-cli export %s --client msmtp” (see --list-clients).\n"),
+                tokens->id_username, account->email, account->email);
+  else
+    g_printerr (_("Signed in. Test the account with “latchkey-cli test %s”, and set up a mail "
+                  "client with “latchkey-cli export %s --client msmtp” (see --list-clients).\n"),
+                account->email, account->email);
   return LK_EXIT_OK;
 }

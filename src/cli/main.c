@@ -44,8 +44,13 @@ int
 main (int    argc,
       char **argv)
 {
+  const char *localedir;
+
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* LATCHKEY_LOCALEDIR names the build tree's po/ directory, so that the
+   * tests (and a developer running uninstalled) see the translations. */
+  localedir = g_getenv ("LATCHKEY_LOCALEDIR");
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
   g_set_prgname ("latchkey-cli");

@@ -484,9 +484,14 @@ lk_mail_probe_read_line (LkMailProbe  *self,
       lk_secret_wipe (g_steal_pointer (&line));
       g_set_error (error, LK_ERROR, LK_ERROR_PROTOCOL,
                    /* Translators: %s:%u is a server and port, %u a number of lines */
-                   _("%s:%u sent more than %u lines without finishing its answer; it does not "
-                     "behave as a mail server should. Try again later, or tell its "
-                     "administrator."),
+                   g_dngettext (GETTEXT_PACKAGE,
+                                "%s:%u sent more than %u line without finishing its answer; it "
+                                "does not behave as a mail server should. Try again later, or "
+                                "tell its administrator.",
+                                "%s:%u sent more than %u lines without finishing its answer; it "
+                                "does not behave as a mail server should. Try again later, or "
+                                "tell its administrator.",
+                                MAX_LINES_PER_RUN),
                    priv->server.host, priv->server.port, MAX_LINES_PER_RUN);
       return NULL;
     }

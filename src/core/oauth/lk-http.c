@@ -309,7 +309,10 @@ return_error (GTask  *task,
       g_error_free (error);
       g_task_return_new_error (task, LK_ERROR, LK_ERROR_TIMED_OUT,
                                /* Translators: %s is a host name, %u a number of seconds */
-                               _("%s did not answer within %u seconds. Check the network connection and try again."),
+                               g_dngettext (GETTEXT_PACKAGE,
+                                            "%s did not answer within %u second. Check the network connection and try again.",
+                                            "%s did not answer within %u seconds. Check the network connection and try again.",
+                                            data->total_timeout),
                                data->host, data->total_timeout);
       return;
     }

@@ -333,9 +333,10 @@ timeout_cb (gpointer user_data)
     settle (self, NULL,
             g_error_new (LK_ERROR, LK_ERROR_TIMED_OUT,
                          /* Translators: %u is a number of minutes */
-                         ngettext ("The browser did not come back within %u minute. Start the sign-in again.",
-                                   "The browser did not come back within %u minutes. Start the sign-in again.",
-                                   MAX (self->timeout_seconds / 60, 1)),
+                         g_dngettext (GETTEXT_PACKAGE,
+                                      "The browser did not come back within %u minute. Start the sign-in again.",
+                                      "The browser did not come back within %u minutes. Start the sign-in again.",
+                                      MAX (self->timeout_seconds / 60, 1)),
                          MAX (self->timeout_seconds / 60, 1)));
   lk_loopback_receiver_stop (self);
   deliver (self);

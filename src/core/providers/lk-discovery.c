@@ -1089,10 +1089,15 @@ tenant_fetch_cb (GObject      *object,
     {
       g_autoptr(GError) bad = NULL;
 
-      g_set_error (&bad, LK_ERROR, LK_ERROR_BAD_RESPONSE,
-                   _("%s: the answer (HTTP %u) is not a JSON object%s%s"),
-                   step->source, status, error != NULL ? ": " : ".",
-                   error != NULL ? error->message : "");
+      if (error != NULL)
+        /* Translators: the first %s names the source, the last is the parser's message */
+        g_set_error (&bad, LK_ERROR, LK_ERROR_BAD_RESPONSE,
+                     _("%s: the answer (HTTP %u) is not a JSON object: %s"),
+                     step->source, status, error->message);
+      else
+        g_set_error (&bad, LK_ERROR, LK_ERROR_BAD_RESPONSE,
+                     _("%s: the answer (HTTP %u) is not a JSON object."),
+                     step->source, status);
       lk_error_get_details_mut (bad)->http_status = status;
       step_end (data, call->step, LK_DISCOVERY_OUTCOME_FAILED, g_steal_pointer (&bad));
       evaluate (call->task);

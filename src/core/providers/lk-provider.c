@@ -66,16 +66,24 @@ lk_provider_unref (LkProvider *self)
 /* Parsing helpers: each names the field at fault, so that a person editing a
  * profile by hand learns exactly what to change. */
 
+static gboolean fail_field (GError    **error,
+                            const char *format,
+                            ...) G_GNUC_PRINTF (2, 3);
+
+/* Translators see each message whole: "%s: field “%s” is missing", where
+ * the first %s is the profile's file and the second the field's name. */
 static gboolean
 fail_field (GError    **error,
-            const char *origin,
-            const char *field,
-            const char *what)
+            const char *format,
+            ...)
 {
-  g_set_error (error, LK_ERROR, LK_ERROR_INVALID_PROFILE,
-               /* Translators: "%s: field “%s” %s", e.g.
-                * "contoso.json: field “servers.imap.port” must be a number from 1 to 65535" */
-               _("%s: field “%s” %s"), origin, field, what);
+  va_list args;
+  g_autofree char *message = NULL;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error_literal (error, LK_ERROR, LK_ERROR_INVALID_PROFILE, message);
   return FALSE;
 }
 
@@ -93,14 +101,14 @@ get_string (JsonObject  *obj,
   if (node == NULL || JSON_NODE_HOLDS_NULL (node))
     {
       if (required)
-        return fail_field (error, origin, field, _("is missing"));
+        return fail_field (error, _("%s: field “%s” is missing"), origin, field);
       *out = NULL;
       return TRUE;
     }
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return fail_field (error, origin, field, _("must be a text string"));
+    return fail_field (error, _("%s: field “%s” must be a text string"), origin, field);
   if (required && *json_node_get_string (node) == '\0')
-    return fail_field (error, origin, field, _("must not be empty"));
+    return fail_field (error, _("%s: field “%s” must not be empty"), origin, field);
   *out = g_strdup (json_node_get_string (node));
   return TRUE;
 }
@@ -123,14 +131,15 @@ get_strv (JsonObject   *obj,
       return TRUE;
     }
   if (!JSON_NODE_HOLDS_ARRAY (node))
-    return fail_field (error, origin, field, _("must be a list of text strings"));
+    return fail_field (error, _("%s: field “%s” must be a list of text strings"), origin, field);
   array = json_node_get_array (node);
   for (guint i = 0; i < json_array_get_length (array); i++)
     {
       JsonNode *item = json_array_get_element (array, i);
 
       if (!JSON_NODE_HOLDS_VALUE (item) || json_node_get_value_type (item) != G_TYPE_STRING)
-        return fail_field (error, origin, field, _("must be a list of text strings"));
+        return fail_field (error, _("%s: field “%s” must be a list of text strings"),
+                           origin, field);
       g_strv_builder_add (builder, json_node_get_string (item));
     }
   *out = g_strv_builder_end (builder);
@@ -153,7 +162,8 @@ get_params (JsonObject   *obj,
   if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
     {
       if (!JSON_NODE_HOLDS_OBJECT (node))
-        return fail_field (error, origin, member, _("must be an object of text strings"));
+        return fail_field (error, _("%s: field “%s” must be an object of text strings"),
+                           origin, member);
       params = json_node_get_object (node);
       names = json_object_get_members (params);
       for (GList *l = names; l != NULL; l = l->next)
@@ -162,7 +172,7 @@ get_params (JsonObject   *obj,
           g_autofree char *field = g_strdup_printf ("%s.%s", member, (const char *) l->data);
 
           if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_STRING)
-            return fail_field (error, origin, field, _("must be a text string"));
+            return fail_field (error, _("%s: field “%s” must be a text string"), origin, field);
           g_strv_builder_add (builder, l->data);
           g_strv_builder_add (builder, json_node_get_string (value));
         }
@@ -192,22 +202,26 @@ get_server (JsonObject  *servers,
   if (node == NULL || JSON_NODE_HOLDS_NULL (node))
     return TRUE;
   if (!JSON_NODE_HOLDS_OBJECT (node))
-    return fail_field (error, origin, field, _("must be an object with host, port and security"));
+    return fail_field (error, _("%s: field “%s” must be an object with host, port and security"),
+                       origin, field);
   obj = json_node_get_object (node);
   if (!get_string (obj, "host", field_host, TRUE, &server->host, origin, error))
     return FALSE;
   port = json_object_get_member (obj, "port");
   if (port == NULL || !JSON_NODE_HOLDS_VALUE (port) ||
       json_node_get_value_type (port) != G_TYPE_INT64)
-    return fail_field (error, origin, field_port, _("must be a number from 1 to 65535"));
+    return fail_field (error, _("%s: field “%s” must be a number from 1 to 65535"),
+                       origin, field_port);
   value = json_node_get_int (port);
   if (value < 1 || value > 65535)
-    return fail_field (error, origin, field_port, _("must be a number from 1 to 65535"));
+    return fail_field (error, _("%s: field “%s” must be a number from 1 to 65535"),
+                       origin, field_port);
   server->port = (guint16) value;
   if (!get_string (obj, "security", field_security, TRUE, &security, origin, error))
     return FALSE;
   if (!lk_security_from_string (security, &server->security))
-    return fail_field (error, origin, field_security, _("must be “tls”, “starttls” or “none”"));
+    return fail_field (error, _("%s: field “%s” must be “tls”, “starttls” or “none”"),
+                       origin, field_security);
   return TRUE;
 }
 
@@ -266,7 +280,7 @@ parse_object (LkProvider  *self,
   if (node != NULL && !JSON_NODE_HOLDS_NULL (node))
     {
       if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
-        return fail_field (error, origin, "device_flow", _("must be true or false"));
+        return fail_field (error, _("%s: field “%s” must be true or false"), origin, "device_flow");
       self->device_flow = json_node_get_boolean (node);
     }
   else
@@ -278,7 +292,7 @@ parse_object (LkProvider  *self,
       JsonObject *scopes;
 
       if (!JSON_NODE_HOLDS_OBJECT (node))
-        return fail_field (error, origin, "scopes", _("must be an object of lists"));
+        return fail_field (error, _("%s: field “%s” must be an object of lists"), origin, "scopes");
       scopes = json_node_get_object (node);
       for (guint i = 0; i < LK_N_PROTOCOLS; i++)
         {
@@ -297,7 +311,8 @@ parse_object (LkProvider  *self,
 
   node = json_object_get_member (root, "servers");
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    return fail_field (error, origin, "servers", _("must be an object naming imap, pop or smtp"));
+    return fail_field (error, _("%s: field “%s” must be an object naming imap, pop or smtp"),
+                       origin, "servers");
   for (guint i = 0; i < LK_N_PROTOCOLS; i++)
     if (!get_server (json_node_get_object (node), i, &self->servers[i], origin, error))
       return FALSE;
@@ -378,7 +393,8 @@ check_endpoint (LkProvider  *self,
   expanded = g_string_free (g_steal_pointer (&s), FALSE);
   uri = g_uri_parse (expanded, G_URI_FLAGS_NONE, NULL);
   if (uri == NULL || g_uri_get_host (uri) == NULL || *g_uri_get_host (uri) == '\0')
-    return fail_field (error, self->origin, field, _("must be an absolute https:// URL"));
+    return fail_field (error, _("%s: field “%s” must be an absolute https:// URL"),
+                       self->origin, field);
   scheme = g_uri_get_scheme (uri);
   if (g_ascii_strcasecmp (scheme, "https") == 0)
     return TRUE;
@@ -412,13 +428,13 @@ lk_provider_validate (LkProvider  *self,
   if (g_strcmp0 (self->redirect_host, "localhost") != 0 &&
       g_strcmp0 (self->redirect_host, "127.0.0.1") != 0 &&
       g_strcmp0 (self->redirect_host, "[::1]") != 0)
-    return fail_field (error, self->origin, "redirect_host",
-                       _("must be “localhost”, “127.0.0.1” or “[::1]”"));
+    return fail_field (error, _("%s: field “%s” must be “localhost”, “127.0.0.1” or “[::1]”"),
+                       self->origin, "redirect_host");
 
   for (guint i = 0; self->sasl[i] != NULL; i++)
     if (g_strcmp0 (self->sasl[i], "XOAUTH2") != 0 && g_strcmp0 (self->sasl[i], "OAUTHBEARER") != 0)
-      return fail_field (error, self->origin, "sasl",
-                         _("may list only “OAUTHBEARER” and “XOAUTH2”"));
+      return fail_field (error, _("%s: field “%s” may list only “OAUTHBEARER” and “XOAUTH2”"),
+                         self->origin, "sasl");
 
   for (guint i = 0; i < LK_N_PROTOCOLS; i++)
     {
@@ -438,8 +454,8 @@ lk_provider_validate (LkProvider  *self,
         }
     }
   if (!any_server)
-    return fail_field (error, self->origin, "servers",
-                       _("must name at least one of imap, pop and smtp"));
+    return fail_field (error, _("%s: field “%s” must name at least one of imap, pop and smtp"),
+                       self->origin, "servers");
   return TRUE;
 }
 
