@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include "lk-json.h"
+
 #include <string.h>
 
 #include "lk-jwt.h"
@@ -75,18 +77,6 @@ lk_jwt_decode_payload (const char *token)
   return json_object_ref (json_node_get_object (root));
 }
 
-static char *
-dup_claim_string (JsonObject *obj,
-                  const char *name)
-{
-  JsonNode *node = json_object_get_member (obj, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return g_strdup (json_node_get_string (node));
-}
-
 static char **
 dup_claim_strv (JsonObject *obj,
                 const char *name)
@@ -139,17 +129,17 @@ lk_jwt_claims_decode (const char *token)
   aud = dup_claim_strv (obj, "aud");
   if (aud != NULL && aud[0] != NULL)
     self->aud = g_strjoinv (" ", aud);
-  self->scp = dup_claim_string (obj, "scp");
+  self->scp = lk_json_dup_string (obj, "scp");
   self->roles = dup_claim_strv (obj, "roles");
-  self->upn = dup_claim_string (obj, "upn");
-  self->unique_name = dup_claim_string (obj, "unique_name");
-  self->preferred_username = dup_claim_string (obj, "preferred_username");
-  self->email = dup_claim_string (obj, "email");
-  self->tid = dup_claim_string (obj, "tid");
-  self->iss = dup_claim_string (obj, "iss");
-  self->appid = dup_claim_string (obj, "appid");
+  self->upn = lk_json_dup_string (obj, "upn");
+  self->unique_name = lk_json_dup_string (obj, "unique_name");
+  self->preferred_username = lk_json_dup_string (obj, "preferred_username");
+  self->email = lk_json_dup_string (obj, "email");
+  self->tid = lk_json_dup_string (obj, "tid");
+  self->iss = lk_json_dup_string (obj, "iss");
+  self->appid = lk_json_dup_string (obj, "appid");
   if (self->appid == NULL)
-    self->appid = dup_claim_string (obj, "azp");
+    self->appid = lk_json_dup_string (obj, "azp");
   exp = json_object_get_member (obj, "exp");
   if (exp != NULL && JSON_NODE_HOLDS_VALUE (exp))
     {

@@ -7,73 +7,13 @@
 #include <string.h>
 
 #include "lk-error.h"
+#include "lk-json.h"
 #include "lk-jwt.h"
 #include "lk-token-response.h"
 
 /* error_description is not secret, but Microsoft's runs to several lines
  * (trace id, correlation id, timestamp): people need the first. */
 #define LK_DESCRIPTION_MAX 400
-
-char *
-lk_json_dup_string (JsonObject *obj,
-                    const char *name)
-{
-  JsonNode *node = json_object_get_member (obj, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return g_strdup (json_node_get_string (node));
-}
-
-/**
- * lk_json_get_seconds:
- *
- * Reads a count of seconds given as a JSON number or as a decimal string
- * (some servers quote expires_in). Returns: whether a usable value was there.
- */
-gboolean
-lk_json_get_seconds (JsonObject *obj,
-                     const char *name,
-                     gint64     *out_seconds)
-{
-  JsonNode *node = json_object_get_member (obj, name);
-  gint64 value;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node))
-    return FALSE;
-  switch (json_node_get_value_type (node))
-    {
-    case G_TYPE_INT64:
-      value = json_node_get_int (node);
-      break;
-    case G_TYPE_DOUBLE:
-      {
-        double d = json_node_get_double (node);
-
-        if (!(d >= 0 && d < (double) G_MAXINT32))
-          return FALSE;
-        value = (gint64) d;
-      }
-      break;
-    case G_TYPE_STRING:
-      {
-        g_autofree char *text = g_strstrip (g_strdup (json_node_get_string (node)));
-        guint64 parsed;
-
-        if (!g_ascii_string_to_unsigned (text, 10, 0, G_MAXINT32, &parsed, NULL))
-          return FALSE;
-        value = (gint64) parsed;
-      }
-      break;
-    default:
-      return FALSE;
-    }
-  if (value < 0 || value > G_MAXINT32)
-    return FALSE;
-  *out_seconds = value;
-  return TRUE;
-}
 
 static char *
 first_line (const char *text)

@@ -3,6 +3,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "lk-json.h"
 #include "lk-token-set.h"
 
 G_BEGIN_DECLS
@@ -14,10 +15,5 @@ LkTokenSet *lk_token_response_parse (guint          status,
                                      GBytes        *body,
                                      gint64         now,
                                      GError       **error) G_GNUC_WARN_UNUSED_RESULT;
-gboolean    lk_json_get_seconds     (JsonObject    *obj,
-                                     const char    *name,
-                                     gint64        *out_seconds);
-char       *lk_json_dup_string      (JsonObject    *obj,
-                                     const char    *name) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lk-error.h"
+#include "lk-json.h"
 #include "lk-token-set.h"
 
 G_DEFINE_BOXED_TYPE (LkTokenSet, lk_token_set, lk_token_set_copy, lk_token_set_free)
@@ -123,18 +124,6 @@ lk_token_set_serialize (const LkTokenSet *self)
   return json_generator_to_data (generator, NULL);
 }
 
-static char *
-dup_member (JsonObject *obj,
-            const char *name)
-{
-  JsonNode *node = json_object_get_member (obj, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return g_strdup (json_node_get_string (node));
-}
-
 /**
  * lk_token_set_deserialize:
  *
@@ -166,14 +155,14 @@ lk_token_set_deserialize (const char  *data,
       return NULL;
     }
   self = lk_token_set_new ();
-  self->access_token = dup_member (obj, "access_token");
-  self->refresh_token = dup_member (obj, "refresh_token");
+  self->access_token = lk_json_dup_string (obj, "access_token");
+  self->refresh_token = lk_json_dup_string (obj, "refresh_token");
   self->expires_at = json_object_get_int_member_with_default (obj, "expires_at", 0);
-  self->scope = dup_member (obj, "scope");
-  self->client_secret = dup_member (obj, "client_secret");
-  self->id_username = dup_member (obj, "id_username");
-  self->id_email = dup_member (obj, "id_email");
-  self->id_name = dup_member (obj, "id_name");
-  self->id_tenant = dup_member (obj, "id_tenant");
+  self->scope = lk_json_dup_string (obj, "scope");
+  self->client_secret = lk_json_dup_string (obj, "client_secret");
+  self->id_username = lk_json_dup_string (obj, "id_username");
+  self->id_email = lk_json_dup_string (obj, "id_email");
+  self->id_name = lk_json_dup_string (obj, "id_name");
+  self->id_tenant = lk_json_dup_string (obj, "id_tenant");
   return g_steal_pointer (&self);
 }

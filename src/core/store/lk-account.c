@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lk-error.h"
+#include "lk-json.h"
 #include "store/lk-account.h"
 
 G_DEFINE_BOXED_TYPE (LkAccount, lk_account, lk_account_ref, lk_account_unref)
@@ -128,18 +129,6 @@ lookup_name (const char * const *names,
   return FALSE;
 }
 
-static char *
-dup_string (JsonObject *obj,
-            const char *name)
-{
-  JsonNode *node = json_object_get_member (obj, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return g_strdup (json_node_get_string (node));
-}
-
 LkAccount *
 lk_account_new_from_data (const char  *data,
                           gssize       length,
@@ -172,7 +161,7 @@ lk_account_new_from_data (const char  *data,
       return NULL;
     }
   obj = json_node_get_object (root);
-  email = dup_string (obj, "email");
+  email = lk_json_dup_string (obj, "email");
   node = json_object_get_member (obj, "provider");
   if (email == NULL || node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     {
@@ -189,19 +178,19 @@ lk_account_new_from_data (const char  *data,
     return NULL;
 
   self = lk_account_new (email, provider);
-  self->login = dup_string (obj, "login");
-  self->tenant = dup_string (obj, "tenant");
-  self->client_id = dup_string (obj, "client_id");
-  self->display_name = dup_string (obj, "display_name");
+  self->login = lk_json_dup_string (obj, "login");
+  self->tenant = lk_json_dup_string (obj, "tenant");
+  self->client_id = lk_json_dup_string (obj, "client_id");
+  self->display_name = lk_json_dup_string (obj, "display_name");
   self->created = json_object_get_int_member_with_default (obj, "created", 0);
   self->last_tested = json_object_get_int_member_with_default (obj, "last_tested", 0);
-  flow = dup_string (obj, "flow");
+  flow = lk_json_dup_string (obj, "flow");
   if (flow != NULL && lookup_name (flow_names, G_N_ELEMENTS (flow_names), flow, &value))
     self->flow = value;
-  state = dup_string (obj, "state");
+  state = lk_json_dup_string (obj, "state");
   if (state != NULL && lookup_name (state_names, G_N_ELEMENTS (state_names), state, &value))
     self->state = value;
-  protocols = dup_string (obj, "protocols");
+  protocols = lk_json_dup_string (obj, "protocols");
   if (protocols != NULL && !lk_protocol_flags_parse (protocols, &self->protocols, NULL))
     self->protocols = lk_provider_get_protocols (provider);
   return g_steal_pointer (&self);
