@@ -3,10 +3,9 @@
 
 #include "config.h"
 
-#include "lk-json.h"
-
 #include <string.h>
 
+#include "lk-json.h"
 #include "lk-jwt.h"
 
 /* A JWT larger than this is not something a token endpoint sends. */
