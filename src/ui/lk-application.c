@@ -105,9 +105,26 @@ lk_application_quit_action (GSimpleAction *action,
   g_application_quit (G_APPLICATION (self));
 }
 
+/* app.sign-in("address"): the action of latchkey-cli's "needs sign-in"
+ * notification, delivered by GNOME Shell through D-Bus activation. */
+static void
+lk_application_sign_in_action (GSimpleAction *action,
+                               GVariant      *parameter,
+                               gpointer       user_data)
+{
+  LkApplication *self = user_data;
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  if (window == NULL)
+    window = GTK_WINDOW (lk_window_new (self));
+  gtk_window_present (window);
+  lk_window_sign_in (LK_WINDOW (window), g_variant_get_string (parameter, NULL));
+}
+
 static const GActionEntry app_actions[] = {
   { "about", lk_application_about_action },
   { "quit", lk_application_quit_action },
+  { "sign-in", lk_application_sign_in_action, "s" },
 };
 
 static void

@@ -38,6 +38,7 @@ struct _LkWindow
   GPtrArray            *accounts;     /* LkAccount, as listed */
   guint                 reload_id;
   gboolean              loaded;
+  char                 *pending_sign_in;  /* lk_window_sign_in() before the list loaded */
 };
 
 G_DEFINE_FINAL_TYPE (LkWindow, lk_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -434,6 +435,33 @@ listed_cb (GObject      *source,
     }
   show_accounts (self, accounts);
   self->loaded = TRUE;
+  if (self->pending_sign_in != NULL)
+    {
+      g_autofree char *email = g_steal_pointer (&self->pending_sign_in);
+      lk_window_sign_in (self, email);
+    }
+}
+
+/**
+ * lk_window_sign_in:
+ * @email: an account's address
+ *
+ * Opens the sign-in of @email, as "Sign In Again" does; what a "needs
+ * sign-in" notification from latchkey-cli leads to (app.sign-in).
+ */
+void
+lk_window_sign_in (LkWindow   *self,
+                   const char *email)
+{
+  g_return_if_fail (LK_IS_WINDOW (self));
+
+  if (!self->loaded)
+    {
+      g_free (self->pending_sign_in);
+      self->pending_sign_in = g_strdup (email);
+      return;
+    }
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.sign-in-again", "s", email);
 }
 
 /**
@@ -561,6 +589,7 @@ lk_window_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->settings);
   g_clear_handle_id (&self->reload_id, g_source_remove);
+  g_clear_pointer (&self->pending_sign_in, g_free);
   g_clear_object (&self->monitor);
   g_clear_object (&self->tokens);
   g_clear_object (&self->store);

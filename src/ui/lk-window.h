@@ -19,5 +19,7 @@ void      lk_window_set_account_store (LkWindow       *self,
                                        LkAccountStore *store);
 void      lk_window_open_profile      (LkWindow       *self,
                                        GFile          *file);
+void      lk_window_sign_in           (LkWindow       *self,
+                                       const char     *email);
 
 G_END_DECLS

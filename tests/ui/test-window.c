@@ -451,6 +451,40 @@ test_open_profile (void)
 }
 
 /* Ctrl+Q, Ctrl+W and the shortcuts window are wired. */
+/* The "needs sign-in" notification of latchkey-cli activates app.sign-in
+ * with the address: the window opens that account's sign-in, even when the
+ * action arrives before the account list has loaded. */
+static void
+test_sign_in_action (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("lk-accounts-XXXXXX", NULL);
+  g_autoptr(LkAccountStore) store = lk_account_store_new (dir);
+  g_autoptr(LkProviderRegistry) registry = lk_provider_registry_new ();
+  g_autoptr(LkAccount) account = NULL;
+  g_autoptr(GError) error = NULL;
+  LkSetupWizard *wizard;
+  LkWindow *window;
+
+  lk_provider_registry_load (registry);
+  account = lk_account_new ("grace@outlook.com", lk_provider_registry_lookup (registry, "outlook"));
+  account->state = LK_ACCOUNT_STATE_NEEDS_SIGN_IN;
+  g_assert_true (lk_account_store_save (store, account, &error));
+  g_assert_no_error (error);
+
+  window = lk_window_new (app);
+  lk_window_set_account_store (window, store);
+  gtk_window_present (GTK_WINDOW (window));
+  g_assert_true (g_action_group_has_action (G_ACTION_GROUP (app), "sign-in"));
+  g_action_group_activate_action (G_ACTION_GROUP (app), "sign-in",
+                                  g_variant_new_string ("grace@outlook.com"));
+  WAIT_FOR ((wizard = find_wizard ()) != NULL, 5000);
+  WAIT_FOR (g_strcmp0 (lk_setup_wizard_get_step (wizard), "sign-in") == 0, 5000);
+
+  gtk_window_destroy (GTK_WINDOW (wizard));
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate (10);
+}
+
 static void
 test_shortcuts (void)
 {
@@ -510,6 +544,7 @@ main (int    argc,
   g_test_add_func ("/ui/window/accounts", test_account_list);
   g_test_add_func ("/ui/window/refresh-refused", test_refresh_refused);
   g_test_add_func ("/ui/window/open-profile", test_open_profile);
+  g_test_add_func ("/ui/window/sign-in-action", test_sign_in_action);
   g_test_add_func ("/ui/window/shortcuts", test_shortcuts);
   return g_test_run ();
 }
