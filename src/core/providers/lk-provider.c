@@ -218,7 +218,6 @@ parse_object (LkProvider  *self,
               GError     **error)
 {
   JsonNode *node;
-  g_autofree char *device_flow = NULL;
 
   if (!get_string (root, "id", "id", TRUE, &self->id, origin, error) ||
       !get_string (root, "name", "name", TRUE, &self->name, origin, error) ||

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "latchkey-fuzz"
+
+#include "config.h"
+
+#include <string.h>
+
+#include "lk-fuzz.h"
+
+static GLogWriterOutput
+quiet_writer (GLogLevelFlags   log_level,
+              const GLogField *fields,
+              gsize            n_fields,
+              gpointer         user_data)
+{
+  /* A parser may explain itself at debug level; only what would abort
+   * matters here, and it aborts through the always-fatal mask below. */
+  if (log_level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING))
+    return g_log_writer_standard_streams (log_level, fields, n_fields, user_data);
+  return G_LOG_WRITER_HANDLED;
+}
+
+/**
+ * lk_fuzz_init:
+ *
+ * Makes a critical or a warning fatal: a parser that is fed any bytes must
+ * answer with a GError, never by tripping a g_return_if_fail() somewhere.
+ */
+void
+lk_fuzz_init (void)
+{
+  static gsize initialized = 0;
+
+  if (g_once_init_enter (&initialized))
+    {
+      g_log_set_always_fatal (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
+      g_log_set_writer_func (quiet_writer, NULL, NULL);
+      g_once_init_leave (&initialized, 1);
+    }
+}
+
+/* The input as a C string: what a line parser sees stops at the first NUL,
+ * as it would after the line reader. */
+char *
+lk_fuzz_to_string (const uint8_t *data,
+                   size_t         size)
+{
+  const uint8_t *nul = memchr (data, '\0', size);
+
+  return g_strndup ((const char *) data, nul != NULL ? (gsize) (nul - data) : size);
+}
+
+/* The input as lines, split at LF with a trailing CR dropped, as
+ * LkLineReader hands them to the probes. */
+char **
+lk_fuzz_split_lines (const uint8_t *data,
+                     size_t         size)
+{
+  g_autofree char *text = lk_fuzz_to_string (data, size);
+  char **lines = g_strsplit (text, "\n", -1);
+
+  for (gsize i = 0; lines[i] != NULL; i++)
+    {
+      gsize len = strlen (lines[i]);
+
+      if (len > 0 && lines[i][len - 1] == '\r')
+        lines[i][len - 1] = '\0';
+    }
+  return lines;
+}
