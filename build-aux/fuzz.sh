@@ -21,6 +21,9 @@ case "$seconds" in
   ''|*[!0-9]*|0) echo "Usage: $0 [SECONDS_PER_TARGET]" >&2; exit 2 ;;
 esac
 
+# A log left by an earlier run must not count if this one stops early.
+rm -f "$log"
+
 # clang, and with it libFuzzer's runtime (libclang-common-14-dev).
 if ! command -v clang >/dev/null 2>&1; then
   echo "Installing: clang" >&2
@@ -52,9 +55,14 @@ run_target () {
   work=$build/fuzz-work/$t
   rm -rf "$work" && mkdir -p "$work/corpus"
   cp "$top/tests/fuzz/corpus/$t"/* "$work/corpus/"
+  dict=""
+  if [ -f "$top/tests/fuzz/dict/$t.dict" ]; then
+    dict=-dict=$top/tests/fuzz/dict/$t.dict
+  fi
   start=$(date +%s)
   rc=0
-  "$build/tests/fuzz/lk-fuzz-$t" "$work/corpus" \
+  # shellcheck disable=SC2086
+  "$build/tests/fuzz/lk-fuzz-$t" "$work/corpus" $dict \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
     -print_final_stats=1 -artifact_prefix="$crashes/$t-" \
     >"$work/log" 2>&1 || rc=$?
