@@ -88,10 +88,14 @@ lk_line_reader_get_buffered (LkLineReader *self)
 static char *
 take_line (LkLineReader *self)
 {
-  guint8 *nl = memchr (self->buffer->data, '\n', self->buffer->len);
+  guint8 *nl;
   gsize len, consumed;
   char *line;
 
+  /* An empty GByteArray's data may be NULL, which memchr must not get. */
+  if (self->buffer->len == 0)
+    return NULL;
+  nl = memchr (self->buffer->data, '\n', self->buffer->len);
   if (nl == NULL)
     return NULL;
   consumed = nl - self->buffer->data + 1;
