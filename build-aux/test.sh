@@ -15,11 +15,15 @@ if [ "${1:-}" = "--sanitize" ]; then
   # LeakSanitizer is on; build-aux/lsan.supp lists only third-party leaks.
   # Programs the Python tests start inherit these; dovecot, chromium, msmtp
   # and python itself are not built with ASan, so the options do not touch
-  # them. GLib's slice allocator would hide leaks from it: plain malloc.
-  export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+  # them. GLib's slice allocator would hide leaks from it: plain malloc. Full
+  # stacks (not frame pointers only) so that a leak in a library shows who
+  # called it, which the suppressions match; 20 frames reach every entry.
+  # That unwinding is slow, so the tests get three times their timeout.
+  export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:fast_unwind_on_malloc=0:malloc_context_size=20}
   export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$top/build-aux/lsan.supp:print_suppressions=0}
   export G_SLICE=always-malloc
   export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+  set -- --timeout-multiplier 3 "$@"
 fi
 build=${LK_BUILD_DIR:-$top/_build}
 LK_BUILD_DIR=$build "$top/build-aux/setup.sh"
