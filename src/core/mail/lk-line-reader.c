@@ -64,7 +64,8 @@ lk_line_reader_free (LkLineReader *self)
     return;
   g_return_if_fail (!self->busy);
   /* The buffer may have held a server's echo of anything we sent. */
-  memset (self->buffer->data, 0, self->buffer->len);
+  if (self->buffer->len > 0)
+    memset (self->buffer->data, 0, self->buffer->len);
   g_byte_array_unref (self->buffer);
   g_object_unref (self->stream);
   g_free (self);
