@@ -3,6 +3,7 @@
 
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "lk-fuzz.h"
@@ -16,7 +17,12 @@ quiet_writer (GLogLevelFlags   log_level,
   /* A parser may explain itself at debug level; only what would abort
    * matters here, and it aborts through the always-fatal mask below. */
   if (log_level & (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING))
-    return g_log_writer_standard_streams (log_level, fields, n_fields, user_data);
+    {
+      g_log_writer_standard_streams (log_level, fields, n_fields, user_data);
+      /* GLib would stop with SIGTRAP, which libFuzzer does not catch: abort
+       * so that it keeps the input. */
+      abort ();
+    }
   return G_LOG_WRITER_HANDLED;
 }
 
