@@ -130,7 +130,8 @@ dup_member (JsonObject *obj,
   JsonNode *node = json_object_get_member (obj, name);
 
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
+      json_node_get_value_type (node) != G_TYPE_STRING ||
+      !g_utf8_validate (json_node_get_string (node), -1, NULL))
     return NULL;
   return g_strdup (json_node_get_string (node));
 }

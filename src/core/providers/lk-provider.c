@@ -97,7 +97,10 @@ get_string (JsonObject  *obj,
       *out = NULL;
       return TRUE;
     }
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+  /* json-glib turns an escaped lone surrogate ("\ud800") into bytes that
+   * are not UTF-8, which could never be written back. */
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING ||
+      !g_utf8_validate (json_node_get_string (node), -1, NULL))
     return fail_field (error, origin, field, _("must be a text string"));
   if (required && *json_node_get_string (node) == '\0')
     return fail_field (error, origin, field, _("must not be empty"));
@@ -129,7 +132,8 @@ get_strv (JsonObject   *obj,
     {
       JsonNode *item = json_array_get_element (array, i);
 
-      if (!JSON_NODE_HOLDS_VALUE (item) || json_node_get_value_type (item) != G_TYPE_STRING)
+      if (!JSON_NODE_HOLDS_VALUE (item) || json_node_get_value_type (item) != G_TYPE_STRING ||
+          !g_utf8_validate (json_node_get_string (item), -1, NULL))
         return fail_field (error, origin, field, _("must be a list of text strings"));
       g_strv_builder_add (builder, json_node_get_string (item));
     }
@@ -161,7 +165,9 @@ get_params (JsonObject   *obj,
           JsonNode *value = json_object_get_member (params, l->data);
           g_autofree char *field = g_strdup_printf ("%s.%s", member, (const char *) l->data);
 
-          if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_STRING)
+          if (!g_utf8_validate (l->data, -1, NULL) ||
+              !JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_STRING ||
+              !g_utf8_validate (json_node_get_string (value), -1, NULL))
             return fail_field (error, origin, field, _("must be a text string"));
           g_strv_builder_add (builder, l->data);
           g_strv_builder_add (builder, json_node_get_string (value));
