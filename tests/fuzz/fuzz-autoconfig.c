@@ -16,6 +16,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
   g_autoptr(GError) error = NULL;
 
   lk_fuzz_init ();
+  lk_fuzz_allow_markup_double_error ();
   config = lk_autoconfig_parse ((const char *) data, size, &error);
   g_assert ((config != NULL) != (error != NULL));
   if (config != NULL)

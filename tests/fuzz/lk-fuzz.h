@@ -14,6 +14,7 @@ int    LLVMFuzzerTestOneInput (const uint8_t *data,
                                size_t         size);
 
 void   lk_fuzz_init           (void);
+void   lk_fuzz_allow_markup_double_error (void);
 char  *lk_fuzz_to_string      (const uint8_t *data,
                                size_t         size) G_GNUC_WARN_UNUSED_RESULT;
 char **lk_fuzz_split_lines    (const uint8_t *data,
