@@ -5,6 +5,8 @@
 A TAP test counts each of its "ok"/"not ok" lines; any other test counts as
 one. A test that crashed or timed out counts as failed even if its TAP lines
 said ok, so the line never reads better than what really happened.
+build-aux/fuzz.sh writes one line per fuzz target in the same format
+(_build-fuzz/meson-logs/fuzzlog.json).
 """
 import json
 import os

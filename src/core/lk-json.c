@@ -19,8 +19,12 @@ lk_json_dup_string (JsonObject *obj,
 {
   JsonNode *node = json_object_get_member (obj, name);
 
+  /* json-glib turns an escaped lone surrogate ("\ud800") into bytes that
+   * are not UTF-8, which could never be written back: treat it as absent
+   * (found by fuzzing). */
   if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
+      json_node_get_value_type (node) != G_TYPE_STRING ||
+      !g_utf8_validate (json_node_get_string (node), -1, NULL))
     return NULL;
   return g_strdup (json_node_get_string (node));
 }

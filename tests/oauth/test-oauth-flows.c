@@ -137,11 +137,13 @@ token_endpoint (Idp               *idp,
   if (g_strcmp0 (grant, "authorization_code") == 0)
     {
       const char *code = g_hash_table_lookup (form, "code");
+      g_autofree char *stolen_code = NULL;
       g_autofree char *entry = NULL;
       g_autofree char *challenge = NULL;
       g_auto(GStrv) parts = NULL;
 
-      if (code == NULL || !g_hash_table_steal_extended (idp->codes, code, NULL, (gpointer *) &entry))
+      if (code == NULL || !g_hash_table_steal_extended (idp->codes, code, (gpointer *) &stolen_code,
+                                                       (gpointer *) &entry))
         {
           respond_error (msg, "invalid_grant", 54005, "OAuth2 Authorization code was already redeemed.");
           return;

@@ -283,6 +283,7 @@ test_processes_refresh_once (Fixture       *fixture,
   g_autofree char *count_path = g_build_filename (fixture->scratch, "refreshes", NULL);
   g_autofree char *helper = g_build_filename (g_getenv ("G_TEST_BUILDDIR"), "store", "lk-store-helper", NULL);
   g_autofree char *digest = NULL;
+  g_autofree char *checksum = NULL;
   GSubprocess *processes[8];
   char *outputs[G_N_ELEMENTS (processes)];
 
@@ -305,7 +306,8 @@ test_processes_refresh_once (Fixture       *fixture,
   g_assert_no_error (error);
   g_assert_cmpstr (after->access_token, !=, stored->access_token);
   g_assert_cmpstr (after->refresh_token, !=, stored->refresh_token);
-  digest = g_strconcat (g_compute_checksum_for_string (G_CHECKSUM_SHA256, after->access_token, -1), "\n", NULL);
+  checksum = g_compute_checksum_for_string (G_CHECKSUM_SHA256, after->access_token, -1);
+  digest = g_strconcat (checksum, "\n", NULL);
   for (guint i = 0; i < G_N_ELEMENTS (processes); i++)
     {
       g_assert_cmpstr (outputs[i], ==, digest);

@@ -64,7 +64,7 @@ lk_line_reader_free (LkLineReader *self)
     return;
   g_return_if_fail (!self->busy);
   /* The buffer may have held a server's echo of anything we sent. */
-  if (self->buffer->len > 0)   /* data is NULL while nothing was read */
+  if (self->buffer->len > 0)
     memset (self->buffer->data, 0, self->buffer->len);
   g_byte_array_unref (self->buffer);
   g_object_unref (self->stream);
@@ -89,11 +89,14 @@ lk_line_reader_get_buffered (LkLineReader *self)
 static char *
 take_line (LkLineReader *self)
 {
-  guint8 *nl = self->buffer->len > 0 ? memchr (self->buffer->data, '\n', self->buffer->len)
-                                     : NULL;
+  guint8 *nl;
   gsize len, consumed;
   char *line;
 
+  /* An empty GByteArray's data may be NULL, which memchr must not get. */
+  if (self->buffer->len == 0)
+    return NULL;
+  nl = memchr (self->buffer->data, '\n', self->buffer->len);
   if (nl == NULL)
     return NULL;
   consumed = nl - self->buffer->data + 1;

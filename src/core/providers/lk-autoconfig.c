@@ -395,8 +395,13 @@ lk_autoconfig_parse (const char  *data,
   state.domains = g_strv_builder_new ();
 
   context = g_markup_parse_context_new (&parser, G_MARKUP_TREAT_CDATA_AS_TEXT, &state, NULL);
+  /* GLib 2.74's GMarkup may set an error and still return TRUE (seen with
+   * a document ending inside a comment): check the error too, and never
+   * set it twice. */
   if (!g_markup_parse_context_parse (context, data != NULL ? data : "", length, &local_error) ||
-      !g_markup_parse_context_end_parse (context, &local_error))
+      local_error != NULL ||
+      !g_markup_parse_context_end_parse (context, &local_error) ||
+      local_error != NULL)
     {
       parse_state_clear (&state);
       if (local_error->domain == LK_ERROR)

@@ -105,7 +105,10 @@ get_string (JsonObject  *obj,
       *out = NULL;
       return TRUE;
     }
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+  /* json-glib turns an escaped lone surrogate ("\ud800") into bytes that
+   * are not UTF-8, which could never be written back. */
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING ||
+      !g_utf8_validate (json_node_get_string (node), -1, NULL))
     return fail_field (error, _("%s: field “%s” must be a text string"), origin, field);
   if (required && *json_node_get_string (node) == '\0')
     return fail_field (error, _("%s: field “%s” must not be empty"), origin, field);
@@ -137,7 +140,8 @@ get_strv (JsonObject   *obj,
     {
       JsonNode *item = json_array_get_element (array, i);
 
-      if (!JSON_NODE_HOLDS_VALUE (item) || json_node_get_value_type (item) != G_TYPE_STRING)
+      if (!JSON_NODE_HOLDS_VALUE (item) || json_node_get_value_type (item) != G_TYPE_STRING ||
+          !g_utf8_validate (json_node_get_string (item), -1, NULL))
         return fail_field (error, _("%s: field “%s” must be a list of text strings"),
                            origin, field);
       g_strv_builder_add (builder, json_node_get_string (item));
@@ -171,7 +175,9 @@ get_params (JsonObject   *obj,
           JsonNode *value = json_object_get_member (params, l->data);
           g_autofree char *field = g_strdup_printf ("%s.%s", member, (const char *) l->data);
 
-          if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_STRING)
+          if (!g_utf8_validate (l->data, -1, NULL) ||
+              !JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_STRING ||
+              !g_utf8_validate (json_node_get_string (value), -1, NULL))
             return fail_field (error, _("%s: field “%s” must be a text string"), origin, field);
           g_strv_builder_add (builder, l->data);
           g_strv_builder_add (builder, json_node_get_string (value));
@@ -232,7 +238,6 @@ parse_object (LkProvider  *self,
               GError     **error)
 {
   JsonNode *node;
-  g_autofree char *device_flow = NULL;
 
   if (!get_string (root, "id", "id", TRUE, &self->id, origin, error) ||
       !get_string (root, "name", "name", TRUE, &self->name, origin, error) ||
