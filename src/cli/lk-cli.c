@@ -81,7 +81,12 @@ lk_cli_exit_status_for_error (const GError *error)
 int
 lk_cli_fail (const GError *error)
 {
-  g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+  /* Ctrl+C, SIGTERM, SIGHUP: GIO's "Operation was cancelled" says nothing
+   * to a person. What was in flight has been finished or undone. */
+  if (lk_error_is_cancelled (error))
+    g_printerr (_("%s: stopped; nothing was lost\n"), g_get_prgname ());
+  else
+    g_printerr ("%s: %s\n", g_get_prgname (), error->message);
   return lk_cli_exit_status_for_error (error);
 }
 

@@ -216,9 +216,16 @@ try:
                     "rotated token is saved before the process ends"):
             idp.control("config", {"single_use_refresh_tokens": True})
             try:
+                # Start from a refresh token the IdP has just issued and we
+                # have stored (the case before may have signed in again).
+                r = cli("token", EMAIL, "--force-refresh")
+                assert r.returncode == 0, r.stderr
+                assert stored()["refresh_token"] == idp.stats()["last_refresh_token_issued"][EMAIL]
                 before = kill_mid_refresh(sig)
                 st = idp.stats()
-                assert st["last_refresh_token_used"] == before
+                assert st["last_refresh_token_used"] == before, (
+                    "the refresh the killed process sent never reached the IdP with the "
+                    "stored token")
                 assert stored()["refresh_token"] == st["last_refresh_token_issued"][EMAIL]
                 r = cli("token", EMAIL, "--force-refresh")
                 assert r.returncode == 0, r.stderr
