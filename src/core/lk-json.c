@@ -8,13 +8,17 @@
 #include "lk-json.h"
 
 /**
- * lk_json_dup_string:
+ * lk_json_get_string:
  *
- * Returns: (nullable): a copy of the string member @name, or NULL when it
- *   is missing or not a string
+ * json-glib's own json_object_get_string_member_with_default() logs a
+ * critical (fatal in tests and fuzzers) when the member is an object or an
+ * array; this treats any wrong type as absent.
+ *
+ * Returns: (nullable) (transfer none): the string member @name, or NULL
+ *   when it is missing, not a string or not UTF-8
  */
-char *
-lk_json_dup_string (JsonObject *obj,
+const char *
+lk_json_get_string (JsonObject *obj,
                     const char *name)
 {
   JsonNode *node = json_object_get_member (obj, name);
@@ -26,7 +30,39 @@ lk_json_dup_string (JsonObject *obj,
       json_node_get_value_type (node) != G_TYPE_STRING ||
       !g_utf8_validate (json_node_get_string (node), -1, NULL))
     return NULL;
-  return g_strdup (json_node_get_string (node));
+  return json_node_get_string (node);
+}
+
+/**
+ * lk_json_dup_string:
+ *
+ * Returns: (nullable): a copy of lk_json_get_string()
+ */
+char *
+lk_json_dup_string (JsonObject *obj,
+                    const char *name)
+{
+  return g_strdup (lk_json_get_string (obj, name));
+}
+
+/**
+ * lk_json_get_int:
+ *
+ * Returns: the integer member @name, or @default_value when it is missing
+ *   or anything but a JSON integer (found by fuzzing the keyring payload:
+ *   json_object_get_int_member_with_default() is critical on an object).
+ */
+gint64
+lk_json_get_int (JsonObject *obj,
+                 const char *name,
+                 gint64      default_value)
+{
+  JsonNode *node = json_object_get_member (obj, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_INT64)
+    return default_value;
+  return json_node_get_int (node);
 }
 
 /**

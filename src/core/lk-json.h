@@ -10,5 +10,10 @@ char     *lk_json_dup_string  (JsonObject *obj,
 gboolean  lk_json_get_seconds (JsonObject *obj,
                                const char *name,
                                gint64     *out_seconds);
+gint64    lk_json_get_int     (JsonObject *obj,
+                               const char *name,
+                               gint64      default_value);
+const char *lk_json_get_string (JsonObject *obj,
+                                const char *name);
 
 G_END_DECLS

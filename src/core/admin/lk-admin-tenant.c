@@ -9,6 +9,7 @@
 
 #include "admin/lk-admin-tenant.h"
 #include "lk-error.h"
+#include "lk-json.h"
 
 /**
  * lk_guid_is_valid:
@@ -166,7 +167,7 @@ lookup_cb (GObject      *object,
                                domain, status);
       return;
     }
-  issuer = json_object_get_string_member_with_default (json_node_get_object (root), "issuer", NULL);
+  issuer = lk_json_get_string (json_node_get_object (root), "issuer");
   if (issuer != NULL)
     {
       g_auto(GStrv) parts = g_strsplit (issuer, "/", -1);

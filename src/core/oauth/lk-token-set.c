@@ -147,7 +147,7 @@ lk_token_set_deserialize (const char  *data,
       return NULL;
     }
   obj = json_node_get_object (root);
-  if (json_object_get_int_member_with_default (obj, "v", 0) != LK_TOKEN_SET_VERSION)
+  if (lk_json_get_int (obj, "v", 0) != LK_TOKEN_SET_VERSION)
     {
       g_set_error_literal (error, LK_ERROR, LK_ERROR_KEYRING,
                            _("The keyring item of this account was written by a newer "
@@ -157,7 +157,7 @@ lk_token_set_deserialize (const char  *data,
   self = lk_token_set_new ();
   self->access_token = lk_json_dup_string (obj, "access_token");
   self->refresh_token = lk_json_dup_string (obj, "refresh_token");
-  self->expires_at = json_object_get_int_member_with_default (obj, "expires_at", 0);
+  self->expires_at = lk_json_get_int (obj, "expires_at", 0);
   self->scope = lk_json_dup_string (obj, "scope");
   self->client_secret = lk_json_dup_string (obj, "client_secret");
   self->id_username = lk_json_dup_string (obj, "id_username");

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lk-error.h"
+#include "lk-json.h"
 #include "providers/lk-discovery.h"
 #include "store/lk-account.h"
 
@@ -1107,10 +1108,9 @@ tenant_fetch_cb (GObject      *object,
 
   if (!SOUP_STATUS_IS_SUCCESSFUL (status))
     {
-      const char *oauth_error = json_object_get_string_member_with_default (object_root,
-                                                                            "error", NULL);
+      const char *oauth_error = lk_json_get_string (object_root, "error");
       const char *description =
-        json_object_get_string_member_with_default (object_root, "error_description", NULL);
+        lk_json_get_string (object_root, "error_description");
       guint aadsts = description != NULL ? lk_error_parse_aadsts (description) : 0;
 
       if (aadsts == 90002)
@@ -1132,7 +1132,7 @@ tenant_fetch_cb (GObject      *object,
       return;
     }
 
-  issuer = json_object_get_string_member_with_default (object_root, "issuer", NULL);
+  issuer = lk_json_get_string (object_root, "issuer");
   step->tenant = issuer != NULL ? tenant_from_issuer (issuer) : NULL;
   if (step->tenant == NULL)
     {

@@ -182,8 +182,8 @@ lk_account_new_from_data (const char  *data,
   self->tenant = lk_json_dup_string (obj, "tenant");
   self->client_id = lk_json_dup_string (obj, "client_id");
   self->display_name = lk_json_dup_string (obj, "display_name");
-  self->created = json_object_get_int_member_with_default (obj, "created", 0);
-  self->last_tested = json_object_get_int_member_with_default (obj, "last_tested", 0);
+  self->created = lk_json_get_int (obj, "created", 0);
+  self->last_tested = lk_json_get_int (obj, "last_tested", 0);
   flow = lk_json_dup_string (obj, "flow");
   if (flow != NULL && lookup_name (flow_names, G_N_ELEMENTS (flow_names), flow, &value))
     self->flow = value;
