@@ -166,6 +166,10 @@ lk_export_page_add_client (LkExportPage *self,
 
   adw_expander_row_add_row (ADW_EXPANDER_ROW (client->row), box);
   adw_preferences_group_add (self->clients_group, client->row);
+  /* The first client opens: the page shows at once what a file looks
+   * like, and Alt+S saves it without hunting for the button. */
+  if (self->clients->len == 1)
+    adw_expander_row_set_expanded (ADW_EXPANDER_ROW (client->row), TRUE);
 }
 
 GtkWidget *

@@ -525,6 +525,12 @@ test_wizard_export (void)
   g_assert_nonnull (msmtp);
   g_assert_nonnull (strstr (msmtp, "dave@outlook.com"));
   g_assert_nonnull (strstr (msmtp, "token"));
+  /* The first client is open, so its Save… is one Alt+S away; the others
+   * stay closed. */
+  g_assert_true (adw_expander_row_get_expanded (ADW_EXPANDER_ROW (
+    lk_export_page_get_row (page, "msmtp"))));
+  g_assert_false (adw_expander_row_get_expanded (ADW_EXPANDER_ROW (
+    lk_export_page_get_row (page, "mbsync"))));
 
   gtk_widget_activate_action (GTK_WIDGET (wizard), "wizard.next", NULL);
   g_assert_cmpstr (lk_setup_wizard_get_step (wizard), ==, "done");
