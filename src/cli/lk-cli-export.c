@@ -126,10 +126,13 @@ lk_cli_export (int    argc,
       LkExportFile *file = g_ptr_array_index (files, i);
       g_autofree char *path = output != NULL ? g_strdup (output)
                                              : lk_export_expand_path (file->path);
+      g_autofree char *backup = NULL;
 
-      if (!lk_export_write (path, file->contents, force, &error))
+      if (!lk_export_write (path, file->contents, force, &backup, &error))
         return lk_cli_fail (error);
       g_printerr (_("Wrote %s\n"), path);
+      if (backup != NULL)
+        g_printerr (_("The file it replaced is kept as %s\n"), backup);
     }
   g_printerr ("%s\n", _(exporter->next_step));
   return LK_EXIT_OK;

@@ -27,6 +27,17 @@ lk_application_new (void)
                        NULL);
 }
 
+/* The accounts window, made when there is none; never a wizard or the
+ * IT window, which may be the active one. */
+static LkWindow *
+main_window (LkApplication *self)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l != NULL; l = l->next)
+    if (LK_IS_WINDOW (l->data))
+      return l->data;
+  return LK_WINDOW (lk_window_new (self));
+}
+
 static void
 lk_application_activate (GApplication *app)
 {
@@ -44,19 +55,11 @@ lk_application_open (GApplication  *app,
                      int            n_files,
                      const char    *hint)
 {
-  GtkWindow *window = NULL;
+  LkWindow *window = main_window (LK_APPLICATION (app));
 
-  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l != NULL; l = l->next)
-    if (LK_IS_WINDOW (l->data))
-      {
-        window = l->data;
-        break;
-      }
-  if (window == NULL)
-    window = GTK_WINDOW (lk_window_new (LK_APPLICATION (app)));
-  gtk_window_present (window);
+  gtk_window_present (GTK_WINDOW (window));
   for (int i = 0; i < n_files; i++)
-    lk_window_open_profile (LK_WINDOW (window), files[i]);
+    lk_window_open_profile (window, files[i]);
 }
 
 static void
@@ -106,25 +109,27 @@ lk_application_quit_action (GSimpleAction *action,
 }
 
 /* app.sign-in("address"): the action of latchkey-cli's "needs sign-in"
- * notification, delivered by GNOME Shell through D-Bus activation. */
+ * notification, delivered by GNOME Shell through D-Bus activation.
+ * app.test("address") opens the account's test the same way, for scripts
+ * (`gapplication action io.github.latchkey.Latchkey test "'me@example.com'"`). */
 static void
-lk_application_sign_in_action (GSimpleAction *action,
+lk_application_account_action (GSimpleAction *action,
                                GVariant      *parameter,
                                gpointer       user_data)
 {
-  LkApplication *self = user_data;
-  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  LkWindow *window = main_window (LK_APPLICATION (user_data));
+  const char *name = g_action_get_name (G_ACTION (action));
 
-  if (window == NULL)
-    window = GTK_WINDOW (lk_window_new (self));
-  gtk_window_present (window);
-  lk_window_sign_in (LK_WINDOW (window), g_variant_get_string (parameter, NULL));
+  gtk_window_present (GTK_WINDOW (window));
+  lk_window_open_account (window, g_variant_get_string (parameter, NULL),
+                          g_str_equal (name, "test") ? "test" : "sign-in");
 }
 
 static const GActionEntry app_actions[] = {
   { "about", lk_application_about_action },
   { "quit", lk_application_quit_action },
-  { "sign-in", lk_application_sign_in_action, "s" },
+  { "sign-in", lk_application_account_action, "s" },
+  { "test", lk_application_account_action, "s" },
 };
 
 static void

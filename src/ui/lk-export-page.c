@@ -207,7 +207,8 @@ lk_export_page_copy_action (GtkWidget  *widget,
  *
  * Writes the client's configuration to @file, as Save… does once the person
  * has chosen where (the file chooser asked before replacing a file). The
- * file is a few hundred bytes; core writes it atomically, mode 0600.
+ * file is a few hundred bytes; core writes it atomically, mode 0600, and
+ * keeps a replaced file beside it (the toast says where).
  */
 void
 lk_export_page_save_to (LkExportPage *self,
@@ -218,6 +219,7 @@ lk_export_page_save_to (LkExportPage *self,
   g_autofree char *path = g_file_get_path (file);
   g_autofree char *shown = NULL;
   g_autofree char *message = NULL;
+  g_autofree char *backup = NULL;
   g_autoptr(GError) error = NULL;
 
   g_return_if_fail (client != NULL);
@@ -227,14 +229,24 @@ lk_export_page_save_to (LkExportPage *self,
       lk_ui_toast (GTK_WIDGET (self), _("Choose a folder on this computer."));
       return;
     }
-  if (!lk_export_write (path, client->text, TRUE, &error))
+  if (!lk_export_write (path, client->text, TRUE, &backup, &error))
     {
       lk_ui_toast (GTK_WIDGET (self), error->message);
       return;
     }
   shown = display_path (path);
-  /* Translators: %s is where the file went, such as "~/.msmtprc". */
-  message = g_strdup_printf (_("Saved to %s"), shown);
+  if (backup != NULL)
+    {
+      g_autofree char *shown_backup = display_path (backup);
+
+      /* Translators: the first %s is where the file went, such as
+       * "~/.msmtprc"; the second where the file it replaced was kept. */
+      message = g_strdup_printf (_("Saved to %s; the old file is kept as %s"), shown,
+                                 shown_backup);
+    }
+  else
+    /* Translators: %s is where the file went, such as "~/.msmtprc". */
+    message = g_strdup_printf (_("Saved to %s"), shown);
   lk_ui_toast (GTK_WIDGET (self), message);
 }
 

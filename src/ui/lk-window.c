@@ -38,7 +38,8 @@ struct _LkWindow
   GPtrArray            *accounts;     /* LkAccount, as listed */
   guint                 reload_id;
   gboolean              loaded;
-  char                 *pending_sign_in;  /* lk_window_sign_in() before the list loaded */
+  char                 *pending_email;  /* lk_window_open_account() before the list loaded */
+  const char           *pending_action;
 };
 
 G_DEFINE_FINAL_TYPE (LkWindow, lk_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -435,33 +436,41 @@ listed_cb (GObject      *source,
     }
   show_accounts (self, accounts);
   self->loaded = TRUE;
-  if (self->pending_sign_in != NULL)
+  if (self->pending_email != NULL)
     {
-      g_autofree char *email = g_steal_pointer (&self->pending_sign_in);
-      lk_window_sign_in (self, email);
+      g_autofree char *email = g_steal_pointer (&self->pending_email);
+      gtk_widget_activate_action (GTK_WIDGET (self), self->pending_action, "s", email);
     }
 }
 
 /**
- * lk_window_sign_in:
+ * lk_window_open_account:
  * @email: an account's address
+ * @step: "sign-in" or "test"
  *
- * Opens the sign-in of @email, as "Sign In Again" does; what a "needs
- * sign-in" notification from latchkey-cli leads to (app.sign-in).
+ * Opens the wizard of @email on @step, as "Sign In Again" and "Test" do;
+ * what a "needs sign-in" notification from latchkey-cli leads to
+ * (app.sign-in), and app.test.
  */
 void
-lk_window_sign_in (LkWindow   *self,
-                   const char *email)
+lk_window_open_account (LkWindow   *self,
+                        const char *email,
+                        const char *step)
 {
-  g_return_if_fail (LK_IS_WINDOW (self));
+  const char *action;
 
+  g_return_if_fail (LK_IS_WINDOW (self));
+  g_return_if_fail (email != NULL && step != NULL);
+
+  action = g_str_equal (step, "test") ? "win.test-account" : "win.sign-in-again";
   if (!self->loaded)
     {
-      g_free (self->pending_sign_in);
-      self->pending_sign_in = g_strdup (email);
+      g_free (self->pending_email);
+      self->pending_email = g_strdup (email);
+      self->pending_action = action;
       return;
     }
-  gtk_widget_activate_action (GTK_WIDGET (self), "win.sign-in-again", "s", email);
+  gtk_widget_activate_action (GTK_WIDGET (self), action, "s", email);
 }
 
 /**
@@ -589,7 +598,7 @@ lk_window_dispose (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->settings);
   g_clear_handle_id (&self->reload_id, g_source_remove);
-  g_clear_pointer (&self->pending_sign_in, g_free);
+  g_clear_pointer (&self->pending_email, g_free);
   g_clear_object (&self->monitor);
   g_clear_object (&self->tokens);
   g_clear_object (&self->store);

@@ -19,7 +19,8 @@ void      lk_window_set_account_store (LkWindow       *self,
                                        LkAccountStore *store);
 void      lk_window_open_profile      (LkWindow       *self,
                                        GFile          *file);
-void      lk_window_sign_in           (LkWindow       *self,
-                                       const char     *email);
+void      lk_window_open_account      (LkWindow       *self,
+                                       const char     *email,
+                                       const char     *step);
 
 G_END_DECLS

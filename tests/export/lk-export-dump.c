@@ -94,7 +94,7 @@ main (int   argc,
       g_autofree char *base = g_path_get_basename (file->path);
       g_autofree char *path = g_build_filename (dir, base, NULL);
 
-      if (!lk_export_write (path, file->contents, FALSE, &error))
+      if (!lk_export_write (path, file->contents, FALSE, NULL, &error))
         {
           g_printerr ("%s\n", error->message);
           return 3;

@@ -81,6 +81,24 @@ try:
         # smtp-sink names files by the minute and a random part: not in order.
         assert any(b"via msmtp" in m for m in dovecot.delivered())
 
+    with t.case("export --force over a person's own file keeps that file, unchanged, beside it"):
+        rc = os.path.join(SCRATCH, "msmtprc-own")
+        own = "# my other accounts\naccount home\nhost mail.example.net\n"
+        with open(rc, "w") as f:
+            f.write(own)
+        os.chmod(rc, 0o640)
+        r = cli("export", EMAIL, "--client", "msmtp", "--output", rc)
+        assert r.returncode not in (0, 2) and "--force" in r.stderr, (r.returncode, r.stderr)
+        assert open(rc).read() == own
+        r = cli("export", EMAIL, "--client", "msmtp", "--output", rc, "--force")
+        assert r.returncode == 0, r.stderr
+        backups = [n for n in os.listdir(SCRATCH) if n.startswith("msmtprc-own.bak-")]
+        assert len(backups) == 1, backups
+        kept = os.path.join(SCRATCH, backups[0])
+        assert kept in r.stderr, r.stderr
+        assert open(kept).read() == own and oct(os.stat(kept).st_mode & 0o777) == "0o640"
+        assert EMAIL in open(rc).read() and oct(os.stat(rc).st_mode & 0o777) == "0o600"
+
     with t.case("no token in any file under HOME or in the export"):
         hits = scan_for_secrets([os.environ["HOME"], os.path.join(SCRATCH, "msmtprc")],
                                 skip=[os.path.join(os.environ["HOME"], ".local", "share", "keyrings")])

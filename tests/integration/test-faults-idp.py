@@ -12,12 +12,14 @@ import signal
 import subprocess
 import time
 
-from harness import (BUILD, CLI, SCRATCH, Idp, Tap, add_with_browser, cli, run, secret_tool_lookup,
-                     write_profile)
+from harness import (BUILD, CLI, GUI, SCRATCH, Dovecot, Idp, Process, Skip, Tap,
+                     add_with_browser, cli, run, secret_tool_lookup, write_profile)
 
 t = Tap()
-idp = Idp("--token-size", "1500")
-write_profile(idp)
+# Dovecot checks the token the real GUI gets in the last case.
+dovecot = Dovecot()
+idp = Idp("--token-size", "1500", *dovecot.idp_args())
+write_profile(idp, servers=dovecot.servers(), ca_file=dovecot.ca_file)
 accounts_dir = os.path.join(os.environ["XDG_CONFIG_HOME"], "latchkey", "accounts")
 EMAIL = "alice@example.com"
 # What lk-http gives up after (LK_HTTP_DEFAULT_TOTAL_TIMEOUT), plus a margin.
@@ -241,8 +243,8 @@ try:
             finally:
                 idp.control("config", {"single_use_refresh_tokens": False})
 
-    with t.case("two GUI processes and several CLIs on an expired token: one refresh at "
-                "the IdP, every one gets the new token"):
+    with t.case("two token-manager processes (the GUI's code, lk-refresh-client) and several "
+                "CLIs on an expired token: one refresh at the IdP, every one gets the new token"):
         expire_access_token()
         n = idp.count("token:refresh_token")
         fault("slow", delay_ms=800)   # so that they all meet the refresh in flight
@@ -259,7 +261,60 @@ try:
         for r in results[2:]:
             assert r.stdout == token + "\n"
         assert stored()["access_token"] == token
+
+    with t.case("the real GUI, launched twice, and CLIs on an expired token: one GUI process, "
+                "one refresh at the IdP, the GUI's test signs in at Dovecot"):
+        if not (os.environ.get("DISPLAY") and os.access(GUI, os.X_OK)):
+            raise Skip("no display, or the GUI is not built")
+        APP_ID = "io.github.latchkey.Latchkey"
+
+        def gui_on_bus():
+            r = run(["gdbus", "call", "--session", "--dest", "org.freedesktop.DBus",
+                     "--object-path", "/org/freedesktop/DBus", "--method",
+                     "org.freedesktop.DBus.NameHasOwner", APP_ID])
+            return "true" in r.stdout
+
+        def account():
+            return json.load(open(os.path.join(accounts_dir, EMAIL + ".json")))
+
+        env = dict(os.environ, LATCHKEY_CLI=CLI, GTK_A11Y="none")
+        gui = Process([GUI], env=env, log=os.path.join(SCRATCH, "gui.log"))
+        try:
+            deadline = time.monotonic() + 30
+            while not gui_on_bus():
+                assert time.monotonic() < deadline, open(os.path.join(SCRATCH, "gui.log")).read()
+                time.sleep(0.2)
+            # A second start hands over to the first and ends: two GUIs
+            # of one session are always one process.
+            second = subprocess.run([GUI], env=env, capture_output=True, text=True,
+                                    timeout=30)
+            assert second.returncode == 0, second.stderr
+            assert gui.proc.poll() is None, "the first GUI ended"
+            tested_before = account().get("last_tested", 0)
+            expire_access_token()
+            n = idp.count("token:refresh_token")
+            fault("slow", delay_ms=800)
+            jobs = [["gdbus", "call", "--session", "--dest", APP_ID, "--object-path",
+                     "/io/github/latchkey/Latchkey", "--method",
+                     "org.freedesktop.Application.ActivateAction", "test",
+                     f"[<'{EMAIL}'>]", "{}"]] + [[CLI, "token", EMAIL]] * 6
+            with concurrent.futures.ThreadPoolExecutor(len(jobs)) as pool:
+                results = list(pool.map(run, jobs))
+            assert all(r.returncode == 0 for r in results), [r.stderr for r in results]
+            # The GUI's probes finish and record the verdict in the account file.
+            deadline = time.monotonic() + 60
+            while account().get("last_tested", 0) == tested_before:
+                assert time.monotonic() < deadline, "the GUI never tested the account"
+                time.sleep(0.2)
+            assert account()["state"] == "working", account()
+            assert idp.count("token:refresh_token") == n + 1
+            token = idp.stats()["last_access_token"]
+            assert all(r.stdout == token + "\n" for r in results[1:])
+            assert stored()["access_token"] == token
+        finally:
+            gui.close()
 finally:
     idp.close()
+    dovecot.close()
 
 t.done()

@@ -495,6 +495,25 @@ test_export_preview (void)
   g_assert_true (g_file_get_contents (path, &written, NULL, NULL));
   g_assert_cmpstr (written, ==, text);
 
+  /* Saving over a file with something else in it keeps that file. */
+  {
+    g_autoptr(GDir) listing = NULL;
+    g_autofree char *kept = NULL;
+    g_autofree char *kept_text = NULL;
+    const char *name;
+
+    g_assert_true (g_file_set_contents (path, "account home\n", -1, NULL));
+    lk_export_page_save_to (LK_EXPORT_PAGE (page), "msmtp", file);
+    listing = g_dir_open (sub, 0, NULL);
+    while ((name = g_dir_read_name (listing)) != NULL)
+      if (g_str_has_prefix (name, ".msmtprc.bak-"))
+        kept = g_build_filename (sub, name, NULL);
+    g_assert_nonnull (kept);
+    g_assert_true (g_file_get_contents (kept, &kept_text, NULL, NULL));
+    g_assert_cmpstr (kept_text, ==, "account home\n");
+    g_unlink (kept);
+  }
+
   gtk_window_destroy (GTK_WINDOW (window));
   lk_ui_test_iterate (10);
   g_unlink (path);

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 #include <gio/gio.h>
@@ -274,29 +275,78 @@ lk_export_detect_token_command (const char *cli_path,
   return lk_export_token_command_for (TRUE, app_id, cli_path, email);
 }
 
+/* Keeps the file about to be replaced as PATH.bak-YYYYMMDD-HHMMSS (its
+ * inode, so its mode and contents stay exactly as they were): an
+ * ~/.msmtprc may hold other accounts that a person replaced by mistake. */
+static char *
+keep_backup (const char  *path,
+             GError     **error)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
+  g_autofree char *backup = g_strdup_printf ("%s.bak-%s", path, stamp);
+
+  for (guint n = 2; g_file_test (backup, G_FILE_TEST_EXISTS) && n < 100; n++)
+    {
+      g_free (backup);
+      backup = g_strdup_printf ("%s.bak-%s-%u", path, stamp, n);
+    }
+  if (link (path, backup) != 0)
+    {
+      g_autoptr(GFile) from = g_file_new_for_path (path);
+      g_autoptr(GFile) to = g_file_new_for_path (backup);
+
+      /* No hard links here (FAT, some network shares): copy instead. */
+      if (!g_file_copy (from, to, G_FILE_COPY_ALL_METADATA, NULL, NULL, NULL, error))
+        {
+          g_prefix_error (error, _("Could not keep a copy of %s, so it was not replaced: "), path);
+          return NULL;
+        }
+    }
+  return g_steal_pointer (&backup);
+}
+
 /**
  * lk_export_write:
+ * @force: replace an existing file
+ * @out_backup: (out) (optional) (nullable): where the replaced file was kept
  *
  * Writes @contents to @path atomically with mode 0600, creating missing
- * parent folders with mode 0700. An existing file is kept unless @force.
+ * parent folders with mode 0700. An existing file is kept unless @force;
+ * a replaced file whose contents differ is kept beside it as
+ * PATH.bak-DATE-TIME, and @out_backup says where.
  */
 gboolean
 lk_export_write (const char  *path,
                  const char  *contents,
                  gboolean     force,
+                 char       **out_backup,
                  GError     **error)
 {
   g_autofree char *dir = NULL;
+  g_autofree char *old = NULL;
+  g_autofree char *backup = NULL;
 
   g_return_val_if_fail (path != NULL, FALSE);
   g_return_val_if_fail (contents != NULL, FALSE);
 
-  if (!force && g_file_test (path, G_FILE_TEST_EXISTS))
+  if (out_backup != NULL)
+    *out_backup = NULL;
+  if (g_file_test (path, G_FILE_TEST_EXISTS))
     {
-      g_set_error (error, LK_ERROR, LK_ERROR_EXISTS,
-                   _("%s already exists; use --force to replace it, or --output to write elsewhere."),
-                   path);
-      return FALSE;
+      if (!force)
+        {
+          g_set_error (error, LK_ERROR, LK_ERROR_EXISTS,
+                       _("%s already exists; use --force to replace it (a copy of it is "
+                         "kept), or --output to write elsewhere."), path);
+          return FALSE;
+        }
+      if (!g_file_get_contents (path, &old, NULL, NULL) || strcmp (old, contents) != 0)
+        {
+          backup = keep_backup (path, error);
+          if (backup == NULL)
+            return FALSE;
+        }
     }
 
   dir = g_path_get_dirname (path);
@@ -312,9 +362,13 @@ lk_export_write (const char  *path,
                                  G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
     {
       g_prefix_error (error, _("Could not write the configuration: "));
+      if (backup != NULL)
+        g_unlink (backup);   /* the original is still in place */
       return FALSE;
     }
 
+  if (out_backup != NULL)
+    *out_backup = g_steal_pointer (&backup);
   return TRUE;
 }
 

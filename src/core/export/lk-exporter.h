@@ -98,6 +98,7 @@ char                    **lk_export_token_command_for   (gboolean               
 gboolean                  lk_export_write               (const char            *path,
                                                          const char            *contents,
                                                          gboolean               force,
+                                                         char                 **out_backup,
                                                          GError               **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LkExportFile, lk_export_file_free)
