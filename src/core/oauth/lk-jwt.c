@@ -147,7 +147,14 @@ lk_jwt_claims_decode (const char *token)
       if (type == G_TYPE_INT64)
         self->exp = json_node_get_int (exp);
       else if (type == G_TYPE_DOUBLE)
-        self->exp = (gint64) json_node_get_double (exp);
+        {
+          double d = json_node_get_double (exp);
+
+          /* A time as a float (4E9) is read; one beyond any date (4E20,
+           * NaN) is no expiry at all, not an undefined cast (fuzzing). */
+          if (d >= 0 && d < 253402300800.0)   /* 9999-12-31 */
+            self->exp = (gint64) d;
+        }
     }
   return self;
 }
