@@ -440,7 +440,11 @@ LkAdminWindow *
 lk_admin_window_new (GtkWindow  *parent,
                      LkProvider *provider)
 {
-  LkAdminWindow *self = g_object_new (LK_TYPE_ADMIN_WINDOW, "transient-for", parent, NULL);
+  /* With the application set, its shortcuts (Ctrl+Q) work here too and
+   * quitting closes this window. */
+  GtkApplication *application = parent != NULL ? gtk_window_get_application (parent) : NULL;
+  LkAdminWindow *self = g_object_new (LK_TYPE_ADMIN_WINDOW, "transient-for", parent,
+                                      "application", application, NULL);
 
   self->provider = lk_provider_ref (provider);
   inputs_changed_cb (self);

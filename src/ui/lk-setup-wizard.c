@@ -84,7 +84,11 @@ lk_setup_wizard_new (GtkWindow          *parent,
                      LkAccountStore     *store,
                      LkTokenManager     *tokens)
 {
-  LkSetupWizard *self = g_object_new (LK_TYPE_SETUP_WIZARD, "transient-for", parent, NULL);
+  /* With the application set, its shortcuts (Ctrl+Q) work here too and
+   * quitting closes this window. */
+  GtkApplication *application = parent != NULL ? gtk_window_get_application (parent) : NULL;
+  LkSetupWizard *self = g_object_new (LK_TYPE_SETUP_WIZARD, "transient-for", parent,
+                                      "application", application, NULL);
 
   self->registry = g_object_ref (registry);
   self->store = g_object_ref (store);
