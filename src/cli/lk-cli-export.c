@@ -58,7 +58,7 @@ lk_cli_export (int    argc,
          "standard output for a block to add to a bigger file)"), N_("FILE") },
     { "format", 0, 0, G_OPTION_ARG_STRING, &format,
       N_("A variant the client offers, e.g. xoauth2 or oauthbearer for msmtp"), N_("FORMAT") },
-    { "force", 'f', 0, G_OPTION_ARG_NONE, &force, N_("Overwrite an existing file"), NULL },
+    { "force", 'f', 0, G_OPTION_ARG_NONE, &force, N_("Replace an existing file (a copy of it is kept)"), NULL },
     { "list-clients", 0, 0, G_OPTION_ARG_NONE, &list, N_("List the mail clients"), NULL },
     { NULL }
   };
