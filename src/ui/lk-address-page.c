@@ -47,6 +47,7 @@ struct _LkAddressPage
   char               *found_how;
   char               *problem;
   gboolean            chosen_by_hand;
+  gboolean            change_clicked;  /* the combo stays open once asked for */
   gboolean            updating;
   gboolean            can_continue;
   GCancellable       *cancellable;
@@ -117,6 +118,25 @@ stripped_email (LkAddressPage *self)
 }
 
 /* Shows @provider as the one in use and offers its protocols. */
+/* The combo shows the provider in use (none for a discovered one it does
+ * not list). It opens by itself while an address is not recognised, and
+ * closes again once one is, unless the person opened it with Change… or
+ * chose in it: a half-typed domain must not leave an empty choice behind. */
+static void
+sync_combo (LkAddressPage *self)
+{
+  guint position = GTK_INVALID_LIST_POSITION;
+
+  for (guint i = 0; self->providers != NULL && i < self->providers->len; i++)
+    if (g_ptr_array_index (self->providers, i) == self->provider)
+      position = i;
+  self->updating = TRUE;
+  adw_combo_row_set_selected (self->provider_combo, position);
+  self->updating = FALSE;
+  if (self->provider != NULL && !self->chosen_by_hand && !self->change_clicked)
+    gtk_widget_set_visible (GTK_WIDGET (self->provider_combo), FALSE);
+}
+
 static void
 set_provider (LkAddressPage *self,
               LkProvider    *provider,
@@ -160,6 +180,7 @@ set_provider (LkAddressPage *self,
                                      _("Not known yet"));
       adw_action_row_set_subtitle (self->provider_row, found_how);
     }
+  sync_combo (self);
 }
 
 /* Whether the account would have a client id: its own, the profile's, or one
@@ -416,6 +437,7 @@ lk_address_page_email_activated_cb (LkAddressPage *self)
 static void
 lk_address_page_change_clicked_cb (LkAddressPage *self)
 {
+  self->change_clicked = TRUE;
   gtk_widget_set_visible (GTK_WIDGET (self->provider_combo), TRUE);
   gtk_widget_grab_focus (GTK_WIDGET (self->provider_combo));
 }

@@ -38,7 +38,8 @@ test_address_validation (void)
   g_autoptr(LkTokenManager) tokens = lk_token_manager_new (NULL, NULL);
   LkSetupWizard *wizard;
   LkAddressPage *page;
-  GtkWidget *next, *problem;
+  GtkWidget *next, *problem, *combo;
+  GtkStringObject *selected;
 
   wizard = lk_setup_wizard_new (NULL, registry, store, tokens);
   gtk_window_set_default_size (GTK_WINDOW (wizard), 360, 640);
@@ -75,6 +76,17 @@ test_address_validation (void)
                                      "Outlook.com (personal Microsoft account)"));
   g_assert_cmpstr (lk_address_page_get_found_how (page), ==,
                    "Recognised from the address’s domain");
+  /* The list that opened for the half-typed domain closes again, and
+   * shows the provider in use when "Change…" reopens it. */
+  combo = lk_ui_test_find (GTK_WIDGET (page), ADW_TYPE_COMBO_ROW, "_Provider");
+  g_assert_false (gtk_widget_get_visible (combo));
+  g_signal_emit_by_name (lk_ui_test_find (GTK_WIDGET (page), GTK_TYPE_BUTTON, "C_hange…"), "clicked");
+  lk_ui_test_iterate (5);
+  g_assert_true (gtk_widget_get_mapped (combo));
+  selected = adw_combo_row_get_selected_item (ADW_COMBO_ROW (combo));
+  g_assert_nonnull (selected);
+  g_assert_cmpstr (gtk_string_object_get_string (selected), ==,
+                   lk_address_page_get_provider (page)->name);
   lk_ui_test_screenshot (GTK_WIDGET (wizard), "1-address");
 
   gtk_window_destroy (GTK_WINDOW (wizard));
