@@ -51,7 +51,7 @@ with t.case("a command's GOption help is German too"):
     r = run(GERMAN, "export", "--help")
     assert r.returncode == 0, r
     assert "Konfiguration für ein E-Mail-Programm schreiben" in r.stdout, r.stdout
-    assert "Eine vorhandene Datei überschreiben" in r.stdout, r.stdout
+    assert "Eine vorhandene Datei ersetzen" in r.stdout, r.stdout
 
 with t.case("an unknown account is explained in German, with the same exit status"):
     en = run(ENGLISH, "export", "nobody@example.invalid", "--client", "msmtp")
