@@ -311,6 +311,13 @@ try:
             token = idp.stats()["last_access_token"]
             assert all(r.stdout == token + "\n" for r in results[1:])
             assert stored()["access_token"] == token
+            # Quit as a person would, so that the GUI ends by itself (and,
+            # under the sanitizers, LeakSanitizer checks it).
+            r = run(["gdbus", "call", "--session", "--dest", APP_ID, "--object-path",
+                     "/io/github/latchkey/Latchkey", "--method",
+                     "org.freedesktop.Application.ActivateAction", "quit", "[]", "{}"])
+            assert r.returncode == 0, r.stderr
+            assert gui.proc.wait(timeout=60) == 0, gui.proc.returncode
         finally:
             gui.close()
 finally:
