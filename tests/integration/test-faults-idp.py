@@ -228,15 +228,18 @@ try:
                 before = kill_mid_refresh(sig)
                 st = idp.stats()
                 said = open(killed_stderr).read()[-500:]
-                if st["last_refresh_token_used"] == before:
-                    # The IdP rotated: the process finished and stored the new one.
-                    assert stored()["refresh_token"] == st["last_refresh_token_issued"][EMAIL], said
+                now = stored()["refresh_token"]
+                if now != before:
+                    # The refresh finished before the process ended: what it
+                    # stored is the newest token the IdP issued.
+                    assert now == st["last_refresh_token_issued"][EMAIL], said
                 else:
-                    # The refresh was abandoned before the IdP rotated (seen when the
-                    # test runs under `timeout`): the old token is kept, still valid.
-                    print(f"# {sig.name}: the refresh was abandoned before the IdP rotated",
+                    # Abandoned before the IdP answered (seen under load and
+                    # under `timeout`): the old token is kept.
+                    print(f"# {sig.name}: the refresh was abandoned; the old token is kept",
                           flush=True)
-                    assert stored()["refresh_token"] == before, said
+                # Either way what is stored is live: with single-use refresh
+                # tokens a burnt one would fail the refresh below.
                 assert "nothing was lost" in said or said == "", said
                 r = cli("token", EMAIL, "--force-refresh")
                 assert r.returncode == 0, r.stderr
