@@ -117,7 +117,6 @@ stripped_email (LkAddressPage *self)
   return g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->email_row))));
 }
 
-/* Shows @provider as the one in use and offers its protocols. */
 /* The combo shows the provider in use (none for a discovered one it does
  * not list). It opens by itself while an address is not recognised, and
  * closes again once one is, unless the person opened it with Change… or
@@ -137,6 +136,7 @@ sync_combo (LkAddressPage *self)
     gtk_widget_set_visible (GTK_WIDGET (self->provider_combo), FALSE);
 }
 
+/* Shows @provider as the one in use and offers its protocols. */
 static void
 set_provider (LkAddressPage *self,
               LkProvider    *provider,
@@ -581,10 +581,8 @@ lk_address_page_import_profile (LkAddressPage *self,
   fill_combo (self);
   self->chosen_by_hand = TRUE;
   stop_discovery (self);
-  self->updating = TRUE;
   gtk_widget_set_visible (GTK_WIDGET (self->provider_combo), TRUE);
-  adw_combo_row_set_selected (self->provider_combo, self->providers->len - 1);
-  self->updating = FALSE;
+  /* set_provider() selects it in the combo. */
   set_provider (self, provider, _("From your organisation’s profile"));
   lk_address_page_update (self);
   return TRUE;

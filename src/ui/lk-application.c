@@ -118,11 +118,11 @@ lk_application_account_action (GSimpleAction *action,
                                gpointer       user_data)
 {
   LkWindow *window = main_window (LK_APPLICATION (user_data));
-  const char *name = g_action_get_name (G_ACTION (action));
 
   gtk_window_present (GTK_WINDOW (window));
+  /* The action's name is the wizard step: "sign-in" or "test". */
   lk_window_open_account (window, g_variant_get_string (parameter, NULL),
-                          g_str_equal (name, "test") ? "test" : "sign-in");
+                          g_action_get_name (G_ACTION (action)));
 }
 
 static const GActionEntry app_actions[] = {
