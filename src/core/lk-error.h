@@ -56,6 +56,8 @@ typedef struct
   guint  http_status;             /* 0 when not HTTP */
   char  *server_reply;            /* a mail server's last reply line */
   char  *challenge;               /* decoded SASL failure challenge (JSON) */
+  char  *trace_id;                /* the identity provider's ids of the failed request, */
+  char  *correlation_id;          /* which its support and sign-in logs look up */
 } LkErrorDetails;
 
 GQuark                lk_error_quark            (void);
@@ -68,6 +70,10 @@ void                  lk_error_set_oauth        (GError       *error,
 void                  lk_error_set_server_reply (GError       *error,
                                                  const char   *reply,
                                                  const char   *challenge);
+void                  lk_error_set_request_ids  (GError       *error,
+                                                 const char   *trace_id,
+                                                 const char   *correlation_id,
+                                                 const char   *description);
 guint                 lk_error_parse_aadsts     (const char   *text);
 gboolean              lk_error_is_cancelled     (const GError *error);
 
