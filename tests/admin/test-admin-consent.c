@@ -352,6 +352,9 @@ test_checklist (void)
   g_assert_cmpstr (item (delegated, "client-id")->value, ==, "cid-1");
   g_assert_nonnull (strstr (item (delegated, "admin-consent")->explanation, "https://outlook.office.com/.default"));
   g_assert_null (item (delegated, "client-secret"));
+  /* SMTP sends only where SMTP AUTH is on for the mailbox. */
+  g_assert_nonnull (strstr (item (delegated, "smtp-auth")->portal_path, "Authenticated SMTP"));
+  g_assert_nonnull (strstr (item (delegated, "smtp-auth")->explanation, "535 5.7.139"));
 
   g_assert_null (item (app, "redirect-uri"));
   g_assert_null (item (app, "public-client"));
@@ -361,6 +364,7 @@ test_checklist (void)
   g_assert_cmpstr (item (app, "permission-smtp")->value, ==, "SMTP.SendAsApp");
   g_assert_nonnull (strstr (item (app, "permission-smtp")->portal_path, "Office 365 Exchange Online"));
   g_assert_nonnull (item (app, "exchange"));
+  g_assert_null (item (app, "smtp-auth"));
   g_assert_null (item (app, "client-id")->value);
 
   g_assert_true (JSON_NODE_HOLDS_ARRAY (json));

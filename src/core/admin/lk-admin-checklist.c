@@ -195,6 +195,16 @@ lk_admin_checklist_build (LkProvider      *provider,
          consent_path, NULL, why);
   }
 
+  /* SMTP AUTH is off in every tenant made since January 2020 and may be off
+   * per mailbox (PROTOCOLS.md A6: 535 5.7.139); delegated sign-in needs it
+   * on for each mailbox that sends. App-only's script switches it on. */
+  if (!app_only && (protocols & LK_PROTOCOL_FLAG_SMTP))
+    add (items, "smtp-auth", _("Switch SMTP AUTH on for each mailbox that sends mail"),
+         _("Microsoft 365 admin center → Users → Active users → the user → Mail → Manage "
+           "email apps → Authenticated SMTP"), NULL,
+         _("Or run the Exchange Online script below (Set-CASMailbox … "
+           "-SmtpClientAuthenticationDisabled $false); without it sending fails with "
+           "535 5.7.139."));
   if (app_only)
     add (items, "exchange", _("Register the app in Exchange Online and give it the mailboxes"),
          _("Exchange Online PowerShell"), NULL,

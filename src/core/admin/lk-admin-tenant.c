@@ -36,8 +36,14 @@ lk_guid_is_valid (const char *text)
   return *p == '\0';
 }
 
-static gboolean
-is_domain (const char *text)
+/**
+ * lk_admin_domain_is_valid:
+ *
+ * Whether @text is a DNS domain in ASCII, such as contoso.com: labels of
+ * letters, digits and inner hyphens, at least two of them.
+ */
+gboolean
+lk_admin_domain_is_valid (const char *text)
 {
   gsize label = 0;
   guint dots = 0;
@@ -90,7 +96,7 @@ lk_admin_tenant_check (const char  *tenant,
                      "contoso.com) or its tenant id"), tenant);
       return FALSE;
     }
-  if (!lk_guid_is_valid (tenant) && !is_domain (tenant))
+  if (!lk_guid_is_valid (tenant) && !lk_admin_domain_is_valid (tenant))
     {
       g_autofree char *safe = g_strescape (tenant, NULL);
 

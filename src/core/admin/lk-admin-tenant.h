@@ -9,6 +9,7 @@
 G_BEGIN_DECLS
 
 gboolean  lk_guid_is_valid                  (const char          *text);
+gboolean  lk_admin_domain_is_valid          (const char          *text);
 gboolean  lk_admin_tenant_check             (const char          *tenant,
                                              GError             **error);
 char     *lk_admin_tenant_discovery_url     (LkProvider          *provider,
