@@ -42,6 +42,7 @@ struct _LkAddressPage
   GtkCheckButton     *smtp_check;
 
   LkProviderRegistry *registry;
+  LkAccountStore     *store;          /* nullable: the accounts already there */
   GPtrArray          *providers;      /* LkProvider, in the combo's order */
   LkProvider         *provider;       /* nullable: none found or chosen yet */
   char               *found_how;
@@ -227,6 +228,10 @@ lk_address_page_update (LkAddressPage *self)
     set_problem (self, g_strdup (_("Type the whole address, such as name@example.org.")));
   else if (!valid)
     set_problem (self, NULL);
+  else if (self->store != NULL && lk_account_store_exists (self->store, email))
+    /* Translators: %s is an e-mail address. */
+    set_problem (self, g_strdup_printf (_("%s is already in your accounts; use “Sign In Again” "
+                                          "there."), email));
   else if (self->provider == NULL && lk_address_page_get_discovering (self))
     set_problem (self, NULL);
   else if (self->provider == NULL)
@@ -494,6 +499,23 @@ lk_address_page_set_registry (LkAddressPage      *self,
   lk_address_page_email_changed_cb (self);
 }
 
+/**
+ * lk_address_page_set_account_store:
+ * @store: (nullable): the accounts already added
+ *
+ * An address already in @store cannot be added again: the page says so
+ * under the address and Next stays insensitive.
+ */
+void
+lk_address_page_set_account_store (LkAddressPage  *self,
+                                   LkAccountStore *store)
+{
+  g_return_if_fail (LK_IS_ADDRESS_PAGE (self));
+
+  g_set_object (&self->store, store);
+  lk_address_page_update (self);
+}
+
 void
 lk_address_page_set_email (LkAddressPage *self,
                            const char    *email)
@@ -602,6 +624,8 @@ lk_address_page_build_account (LkAddressPage *self)
 
   g_return_val_if_fail (LK_IS_ADDRESS_PAGE (self), NULL);
 
+  /* latchkey-cli may have added the address since the last keystroke. */
+  lk_address_page_update (self);
   if (!self->can_continue)
     return NULL;
 
@@ -633,10 +657,28 @@ import_loaded_cb (GObject      *source,
       g_autofree char *message = lk_ui_error_message (error);
 
       if (message != NULL)
-        lk_ui_toast (GTK_WIDGET (self), message);
+        lk_ui_toast_error (GTK_WIDGET (self), message);
       return;
     }
   lk_ui_toast (GTK_WIDGET (self), _("Organisation profile imported"));
+}
+
+/**
+ * lk_address_page_import_file:
+ * @file: an organisation profile the person chose
+ *
+ * Imports @file as "Import…" does once a file is chosen, and says how it
+ * went: "Organisation profile imported", or why the file cannot be used.
+ */
+void
+lk_address_page_import_file (LkAddressPage *self,
+                             GFile         *file)
+{
+  g_return_if_fail (LK_IS_ADDRESS_PAGE (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  /* Organisation profiles are a few kilobytes; loading never blocks the page. */
+  g_file_load_contents_async (file, self->cancellable, import_loaded_cb, g_object_ref (self));
 }
 
 static GtkFileFilter *
@@ -652,21 +694,12 @@ profile_filter (void)
   return filter;
 }
 
-#if GTK_CHECK_VERSION (4, 10, 0)
-/* GtkFileDialog (GTK 4.10, above our floor) where the runtime has it. */
-G_GNUC_BEGIN_IGNORE_DEPRECATIONS
 static void
-import_chosen_cb (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+import_chosen_cb (GtkWidget *widget,
+                  GFile     *file,
+                  gpointer   user_data)
 {
-  g_autoptr(LkAddressPage) self = user_data;
-  g_autoptr(GFile) file = NULL;
-
-  /* Dismissing the dialog is no error to show. */
-  file = gtk_file_dialog_open_finish (GTK_FILE_DIALOG (source), result, NULL);
-  if (file != NULL)
-    g_file_load_contents_async (file, self->cancellable, import_loaded_cb, g_object_ref (self));
+  lk_address_page_import_file (LK_ADDRESS_PAGE (widget), file);
 }
 
 static void
@@ -674,61 +707,11 @@ lk_address_page_import_action (GtkWidget  *widget,
                                const char *action_name,
                                GVariant   *parameter)
 {
-  LkAddressPage *self = LK_ADDRESS_PAGE (widget);
-  g_autoptr(GtkFileDialog) dialog = gtk_file_dialog_new ();
   g_autoptr(GtkFileFilter) filter = profile_filter ();
-  g_autoptr(GListStore) filters = g_list_store_new (GTK_TYPE_FILE_FILTER);
 
-  g_list_store_append (filters, filter);
-  gtk_file_dialog_set_title (dialog, _("Import Organisation Profile"));
-  gtk_file_dialog_set_accept_label (dialog, _("_Import"));
-  gtk_file_dialog_set_modal (dialog, TRUE);
-  gtk_file_dialog_set_filters (dialog, G_LIST_MODEL (filters));
-  gtk_file_dialog_set_default_filter (dialog, filter);
-  gtk_file_dialog_open (dialog, GTK_WINDOW (gtk_widget_get_root (widget)), self->cancellable,
-                        import_chosen_cb, g_object_ref (self));
+  lk_ui_choose_file (widget, FALSE, _("Import Organisation Profile"), _("_Import"), NULL, filter,
+                     import_chosen_cb, NULL, NULL);
 }
-G_GNUC_END_IGNORE_DEPRECATIONS
-#else
-/* GTK 4.8: GtkFileChooserNative, which also goes through the portal. */
-G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-static void
-import_response_cb (GtkNativeDialog *dialog,
-                    int              response,
-                    LkAddressPage   *self)
-{
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-
-      /* Organisation profiles are a few kilobytes; loading never blocks the page. */
-      g_file_load_contents_async (file, self->cancellable, import_loaded_cb,
-                                  g_object_ref (self));
-    }
-  gtk_native_dialog_destroy (dialog);
-  g_object_unref (dialog);
-}
-
-static void
-lk_address_page_import_action (GtkWidget  *widget,
-                               const char *action_name,
-                               GVariant   *parameter)
-{
-  LkAddressPage *self = LK_ADDRESS_PAGE (widget);
-  GtkWindow *parent = GTK_WINDOW (gtk_widget_get_root (widget));
-  g_autoptr(GtkFileFilter) filter = profile_filter ();
-  GtkFileChooserNative *chooser;
-
-  chooser = gtk_file_chooser_native_new (_("Import Organisation Profile"), parent,
-                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Import"),
-                                         _("_Cancel"));
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  g_signal_connect (chooser, "response", G_CALLBACK (import_response_cb), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
-}
-G_GNUC_END_IGNORE_DEPRECATIONS
-#endif
 
 static void
 lk_address_page_get_property (GObject    *object,
@@ -769,6 +752,7 @@ lk_address_page_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), LK_TYPE_ADDRESS_PAGE);
   lk_ui_unparent_children (GTK_WIDGET (object));
   g_clear_object (&self->registry);
+  g_clear_object (&self->store);
   g_clear_pointer (&self->providers, g_ptr_array_unref);
   g_clear_pointer (&self->provider, lk_provider_unref);
   g_clear_pointer (&self->found_how, g_free);

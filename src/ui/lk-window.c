@@ -21,7 +21,6 @@ struct _LkWindow
   AdwApplicationWindow  parent_instance;
 
   /* Template children */
-  AdwToastOverlay      *toast_overlay;
   GtkStack             *stack;
   AdwStatusPage        *empty_page;
   GtkButton            *add_account_button;
@@ -185,10 +184,10 @@ removed_cb (GObject      *source,
   if (!lk_token_manager_remove_finish (LK_TOKEN_MANAGER (source), result, &error))
     {
       if (!lk_error_is_cancelled (error))
-        adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
+        lk_ui_toast_error (GTK_WIDGET (self), error->message);
       return;
     }
-  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (_("Account removed")));
+  lk_ui_toast (GTK_WIDGET (self), _("Account removed"));
   lk_window_reload (self);
 }
 
@@ -257,7 +256,7 @@ profile_confirmed_cb (AdwMessageDialog *dialog,
     {
       /* Checked before asking; only a race with a changed file lands here. */
       gtk_window_destroy (GTK_WINDOW (wizard));
-      adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
+      lk_ui_toast_error (GTK_WIDGET (self), error->message);
       return;
     }
   gtk_window_present (GTK_WINDOW (wizard));
@@ -431,7 +430,7 @@ listed_cb (GObject      *source,
   if (accounts == NULL)
     {
       if (!lk_error_is_cancelled (error))
-        adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
+        lk_ui_toast_error (GTK_WIDGET (self), error->message);
       return;
     }
   show_accounts (self, accounts);
@@ -622,7 +621,6 @@ lk_window_class_init (LkWindowClass *klass)
 
   lk_ui_ensure_resources ();
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/lk-window.ui");
-  gtk_widget_class_bind_template_child (widget_class, LkWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, LkWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, LkWindow, empty_page);
   gtk_widget_class_bind_template_child (widget_class, LkWindow, add_account_button);
