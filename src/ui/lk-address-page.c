@@ -178,7 +178,7 @@ set_provider (LkAddressPage *self,
   else
     {
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->provider_row),
-                                     _("Not known yet"));
+                                     _("Not Known Yet"));
       adw_action_row_set_subtitle (self->provider_row, found_how);
     }
   sync_combo (self);
@@ -458,6 +458,59 @@ lk_address_page_provider_selected_cb (LkAddressPage *self)
   stop_discovery (self);
   set_provider (self, g_ptr_array_index (self->providers, selected), _("Chosen by you"));
   lk_address_page_update (self);
+}
+
+/* The provider list shows whole names ("Outlook.com (personal Microsoft
+ * account)"), wrapped, where libadwaita's own cuts them at 20 characters;
+ * the chosen one has the check mark, as there. */
+static void
+provider_item_setup_cb (GtkSignalListItemFactory *factory,
+                        GtkListItem              *item,
+                        gpointer                  user_data)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *label = lk_ui_label_new_prose (NULL);
+  GtkWidget *check = gtk_image_new_from_icon_name ("object-select-symbolic");
+
+  gtk_label_set_max_width_chars (GTK_LABEL (label), 32);
+  gtk_widget_set_hexpand (label, TRUE);
+  gtk_widget_set_valign (label, GTK_ALIGN_CENTER);
+  gtk_box_append (GTK_BOX (box), label);
+  gtk_box_append (GTK_BOX (box), check);
+  gtk_list_item_set_child (item, box);
+}
+
+static void
+provider_item_update_check (AdwComboRow *row,
+                            GParamSpec  *pspec,
+                            GtkListItem *item)
+{
+  GtkWidget *check = gtk_widget_get_last_child (gtk_list_item_get_child (item));
+  gboolean chosen = adw_combo_row_get_selected_item (row) == gtk_list_item_get_item (item);
+
+  gtk_widget_set_opacity (check, chosen ? 1.0 : 0.0);
+}
+
+static void
+provider_item_bind_cb (GtkSignalListItemFactory *factory,
+                       GtkListItem              *item,
+                       LkAddressPage            *self)
+{
+  GtkWidget *label = gtk_widget_get_first_child (gtk_list_item_get_child (item));
+
+  gtk_label_set_text (GTK_LABEL (label),
+                      gtk_string_object_get_string (gtk_list_item_get_item (item)));
+  g_signal_connect (self->provider_combo, "notify::selected-item",
+                    G_CALLBACK (provider_item_update_check), item);
+  provider_item_update_check (self->provider_combo, NULL, item);
+}
+
+static void
+provider_item_unbind_cb (GtkSignalListItemFactory *factory,
+                         GtkListItem              *item,
+                         LkAddressPage            *self)
+{
+  g_signal_handlers_disconnect_by_func (self->provider_combo, provider_item_update_check, item);
 }
 
 static void
@@ -809,7 +862,13 @@ lk_address_page_class_init (LkAddressPageClass *klass)
 static void
 lk_address_page_init (LkAddressPage *self)
 {
+  g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+
   gtk_widget_init_template (GTK_WIDGET (self));
+  g_signal_connect (factory, "setup", G_CALLBACK (provider_item_setup_cb), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (provider_item_bind_cb), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (provider_item_unbind_cb), self);
+  adw_combo_row_set_list_factory (self->provider_combo, factory);
   self->cancellable = g_cancellable_new ();
   gtk_widget_set_visible (GTK_WIDGET (self->tenant_row), FALSE);
   lk_address_page_update (self);

@@ -64,9 +64,9 @@ protocol_title (LkProtocol protocol)
   switch (protocol)
     {
     /* Translators: these name the row of each protocol on the test page. */
-    case LK_PROTOCOL_IMAP: return _("IMAP (reading mail)");
-    case LK_PROTOCOL_POP: return _("POP (downloading mail)");
-    case LK_PROTOCOL_SMTP: return _("SMTP (sending mail)");
+    case LK_PROTOCOL_IMAP: return _("IMAP (Reading Mail)");
+    case LK_PROTOCOL_POP: return _("POP (Downloading Mail)");
+    case LK_PROTOCOL_SMTP: return _("SMTP (Sending Mail)");
     default: g_assert_not_reached ();
     }
 }

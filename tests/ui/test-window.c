@@ -73,7 +73,7 @@ test_empty_state (void)
   status = find_widget (GTK_WIDGET (window), ADW_TYPE_STATUS_PAGE, NULL);
   g_assert_nonnull (status);
   g_assert_true (gtk_widget_get_mapped (status));
-  g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (status)), ==, "No accounts yet");
+  g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (status)), ==, "No Accounts Yet");
 
   button = find_widget (status, GTK_TYPE_BUTTON, "_Add Account");
   g_assert_nonnull (button);
