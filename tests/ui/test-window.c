@@ -181,6 +181,7 @@ test_account_list (void)
   adw_message_dialog_response (dialog, "remove");
   while (g_file_test (path, G_FILE_TEST_EXISTS))
     g_main_context_iteration (NULL, TRUE);
+  lk_ui_test_wait_toast (GTK_WIDGET (window), "Account removed");
   wait_ms (500);
   left = lk_token_store_lookup_sync ("erin@outlook.com", NULL, &error);
   g_assert_null (left);
