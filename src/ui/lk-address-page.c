@@ -734,19 +734,6 @@ lk_address_page_import_file (LkAddressPage *self,
   g_file_load_contents_async (file, self->cancellable, import_loaded_cb, g_object_ref (self));
 }
 
-static GtkFileFilter *
-profile_filter (void)
-{
-  GtkFileFilter *filter = gtk_file_filter_new ();
-
-  gtk_file_filter_set_name (filter, _("Organisation profiles"));
-  gtk_file_filter_add_mime_type (filter, "application/x-latchkey-profile");
-  gtk_file_filter_add_mime_type (filter, "application/json");
-  gtk_file_filter_add_pattern (filter, "*.latchkey");
-  gtk_file_filter_add_pattern (filter, "*.json");
-  return filter;
-}
-
 static void
 import_chosen_cb (GtkWidget *widget,
                   GFile     *file,
@@ -760,7 +747,7 @@ lk_address_page_import_action (GtkWidget  *widget,
                                const char *action_name,
                                GVariant   *parameter)
 {
-  g_autoptr(GtkFileFilter) filter = profile_filter ();
+  g_autoptr(GtkFileFilter) filter = lk_ui_new_profile_filter ();
 
   lk_ui_choose_file (widget, FALSE, _("Import Organisation Profile"), _("_Import"), NULL, filter,
                      import_chosen_cb, NULL, NULL);

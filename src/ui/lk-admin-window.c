@@ -366,32 +366,47 @@ copy_script_cb (LkAdminWindow *self)
     lk_ui_copy_text (GTK_WIDGET (self), self->script, _("Script copied"));
 }
 
-/* "Saved to ~/contoso.latchkey", or why not. */
-static void
-say_saved (LkAdminWindow *self,
-           GFile         *file,
-           gboolean       saved,
-           const GError  *error)
-{
-  g_autofree char *where = g_file_get_parse_name (file);
-  g_autofree char *text = NULL;
-  const char *home = g_get_home_dir ();
+typedef gboolean (*SaveFunc) (LkAdminWindow  *self,
+                              const char     *path,
+                              GError        **error);
 
-  if (!saved)
+/* Writes with @save to @file, and says how it went: "Saved to
+ * ~/contoso.latchkey", or why not. */
+static gboolean
+save_and_say (LkAdminWindow *self,
+              GFile         *file,
+              SaveFunc       save)
+{
+  g_autofree char *path = g_file_get_path (file);
+  g_autofree char *shown = NULL;
+  g_autofree char *text = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (path == NULL)
+    {
+      lk_ui_toast_error (GTK_WIDGET (self), _("Choose a folder on this computer."));
+      return FALSE;
+    }
+  if (!save (self, path, &error))
     {
       lk_ui_toast_error (GTK_WIDGET (self), error->message);
-      return;
+      return FALSE;
     }
-  if (g_str_has_prefix (where, home) && where[strlen (home)] == '/')
-    {
-      g_autofree char *shown = g_strconcat ("~", where + strlen (home), NULL);
-
-      g_free (where);
-      where = g_steal_pointer (&shown);
-    }
+  shown = lk_ui_display_path (path);
   /* Translators: %s is where the file went, such as "~/contoso.latchkey". */
-  text = g_strdup_printf (_("Saved to %s"), where);
+  text = g_strdup_printf (_("Saved to %s"), shown);
   lk_ui_toast (GTK_WIDGET (self), text);
+  return TRUE;
+}
+
+static gboolean
+save_script (LkAdminWindow  *self,
+             const char     *path,
+             GError        **error)
+{
+  /* Meant to be read and handed on, and it holds no secret. */
+  return g_file_set_contents_full (path, self->script, -1, G_FILE_SET_CONTENTS_CONSISTENT,
+                                   0644, error);
 }
 
 /**
@@ -404,21 +419,10 @@ void
 lk_admin_window_save_script_to (LkAdminWindow *self,
                                 GFile         *file)
 {
-  g_autofree char *path = g_file_get_path (file);
-  g_autoptr(GError) error = NULL;
-  gboolean saved = FALSE;
-
   g_return_if_fail (LK_IS_ADMIN_WINDOW (self));
 
-  if (self->script == NULL)
-    return;
-  if (path == NULL)
-    g_set_error_literal (&error, LK_ERROR, LK_ERROR_INVALID_INPUT,
-                         _("Choose a folder on this computer."));
-  else
-    saved = g_file_set_contents_full (path, self->script, -1, G_FILE_SET_CONTENTS_CONSISTENT,
-                                      0644, &error);
-  say_saved (self, file, saved, error);
+  if (self->script != NULL)
+    save_and_say (self, file, save_script);
 }
 
 /**
@@ -431,20 +435,10 @@ void
 lk_admin_window_save_profile_to (LkAdminWindow *self,
                                  GFile         *file)
 {
-  g_autofree char *path = g_file_get_path (file);
-  g_autoptr(GError) error = NULL;
-  gboolean saved = FALSE;
-
   g_return_if_fail (LK_IS_ADMIN_WINDOW (self));
 
-  if (path == NULL)
-    g_set_error_literal (&error, LK_ERROR, LK_ERROR_INVALID_INPUT,
-                         _("Choose a folder on this computer."));
-  else
-    saved = lk_admin_window_save_profile (self, path, &error);
-  if (saved)
+  if (save_and_say (self, file, lk_admin_window_save_profile))
     g_set_object (&self->profile_file, file);
-  say_saved (self, file, saved, error);
 }
 
 static void
@@ -609,12 +603,8 @@ lk_admin_window_open_profile_action (GtkWidget  *widget,
                                      const char *action_name,
                                      GVariant   *parameter)
 {
-  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+  g_autoptr(GtkFileFilter) filter = lk_ui_new_profile_filter ();
 
-  gtk_file_filter_set_name (filter, _("Organisation profiles"));
-  gtk_file_filter_add_mime_type (filter, "application/x-latchkey-profile");
-  gtk_file_filter_add_pattern (filter, "*.latchkey");
-  gtk_file_filter_add_pattern (filter, "*.json");
   lk_ui_choose_file (widget, FALSE, _("Open Organisation Profile"), _("_Open"), NULL, filter,
                      open_chosen_cb, NULL, NULL);
 }

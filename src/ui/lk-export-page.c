@@ -80,16 +80,6 @@ lk_export_page_clear (LkExportPage *self)
   g_ptr_array_set_size (self->clients, 0);
 }
 
-static char *
-display_path (const char *path)
-{
-  const char *home = g_get_home_dir ();
-
-  if (path != NULL && g_str_has_prefix (path, home) && path[strlen (home)] == '/')
-    return g_strconcat ("~", path + strlen (home), NULL);
-  return g_strdup (path);
-}
-
 /**
  * lk_export_page_add_client:
  * @id: the exporter's id ("msmtp")
@@ -122,7 +112,7 @@ lk_export_page_add_client (LkExportPage *self,
 
   client->row = adw_expander_row_new ();
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (client->row), name);
-  shown_path = display_path (default_path);
+  shown_path = lk_ui_display_path (default_path);
   if (shown_path != NULL)
     adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (client->row), shown_path);
 
@@ -229,10 +219,10 @@ lk_export_page_save_to (LkExportPage *self,
       lk_ui_toast_error (GTK_WIDGET (self), error->message);
       return;
     }
-  shown = display_path (path);
+  shown = lk_ui_display_path (path);
   if (backup != NULL)
     {
-      g_autofree char *shown_backup = display_path (backup);
+      g_autofree char *shown_backup = lk_ui_display_path (backup);
 
       /* Translators: the first %s is where the file went, such as
        * "~/.msmtprc"; the second where the file it replaced was kept. */

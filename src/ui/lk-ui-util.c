@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "lk-error.h"
 #include "lk-ui-util.h"
@@ -55,9 +56,17 @@ add_toast (GtkWidget *widget,
   g_autoptr(AdwToast) owned = toast;
   g_autoptr(AdwToast) previous = NULL;
   AdwToastOverlay *overlay = find_overlay (widget);
+  GtkRoot *root = gtk_widget_get_root (widget);
   GWeakRef *last;
 
-  /* A message nobody sees is a bug: the tests treat this as fatal. */
+  /* Something finished after its window was closed: nobody to tell. */
+  if (overlay == NULL && (root == NULL || gtk_widget_in_destruction (GTK_WIDGET (root))))
+    {
+      g_debug ("The window is gone; not shown: %s", adw_toast_get_title (toast));
+      return;
+    }
+  /* A window that cannot show a message is a bug: the tests treat this as
+   * fatal. */
   if (overlay == NULL)
     {
       g_critical ("No toast overlay shows the message for a %s: %s",
@@ -420,6 +429,43 @@ lk_ui_label_new_prose (const char *text)
   gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
   gtk_label_set_xalign (GTK_LABEL (label), 0);
   return label;
+}
+
+/**
+ * lk_ui_display_path:
+ * @path: (nullable): a file's path
+ *
+ * Returns: (transfer full) (nullable): @path as a person reads it, the home
+ *   folder as "~": "~/.msmtprc"
+ */
+char *
+lk_ui_display_path (const char *path)
+{
+  const char *home = g_get_home_dir ();
+  gsize length = strlen (home);
+
+  if (path != NULL && strncmp (path, home, length) == 0 && path[length] == '/')
+    return g_strconcat ("~", path + length, NULL);
+  return g_strdup (path);
+}
+
+/**
+ * lk_ui_new_profile_filter:
+ *
+ * Returns: (transfer full): the files an organisation profile comes in, for
+ *   a file chooser
+ */
+GtkFileFilter *
+lk_ui_new_profile_filter (void)
+{
+  GtkFileFilter *filter = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (filter, _("Organisation profiles"));
+  gtk_file_filter_add_mime_type (filter, "application/x-latchkey-profile");
+  gtk_file_filter_add_mime_type (filter, "application/json");
+  gtk_file_filter_add_pattern (filter, "*.latchkey");
+  gtk_file_filter_add_pattern (filter, "*.json");
+  return filter;
 }
 
 /**

@@ -18,6 +18,8 @@ void  lk_ui_open_uri       (GtkWidget    *widget,
 void  lk_ui_expander_row_set_has_details (AdwExpanderRow *row,
                                           gboolean        has_details);
 GtkWidget *lk_ui_label_new_prose (const char *text);
+char      *lk_ui_display_path    (const char *path) G_GNUC_WARN_UNUSED_RESULT;
+GtkFileFilter *lk_ui_new_profile_filter (void) G_GNUC_WARN_UNUSED_RESULT;
 typedef void (*LkUiFileChosen) (GtkWidget *widget,
                                 GFile     *file,
                                 gpointer   user_data);

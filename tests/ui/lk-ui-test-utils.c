@@ -222,29 +222,22 @@ find_icon_button (GtkWidget  *root,
   return NULL;
 }
 
-/**
- * lk_ui_test_wait_toast:
- * @window: the window the message is for
- * @text: the message, as the person reads it
- *
- * Waits up to 5 s for @window to show a toast saying @text, and fails the
- * test if it does not. The toast is then dismissed with its close button,
- * as a person would, so that the next message can show.
- *
- * Returns: (transfer none): the toast's label
- */
-GtkWidget *
-lk_ui_test_wait_toast (GtkWidget  *window,
-                       const char *text)
+static char *
+wait_toast (GtkWidget  *window,
+            const char *text,
+            gboolean    prefix)
 {
-  gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  /* Long enough for a slow machine under the sanitizers. */
+  gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
   GtkWidget *label;
+  char *shown;
 
-  while ((label = find_toast_label (window, text, FALSE)) == NULL &&
+  while ((label = find_toast_label (window, text, prefix)) == NULL &&
          g_get_monotonic_time () < end)
     lk_ui_test_wait (20);
   if (label == NULL)
-    g_error ("No toast saying “%s” was shown", text);
+    g_error ("No toast saying “%s%s” was shown", text, prefix ? "…" : "");
+  shown = g_strdup (gtk_label_get_text (GTK_LABEL (label)));
 
   for (GtkWidget *toast = label; toast != NULL; toast = gtk_widget_get_parent (toast))
     if (ADW_IS_TOAST_OVERLAY (gtk_widget_get_parent (toast)))
@@ -256,7 +249,39 @@ lk_ui_test_wait_toast (GtkWidget  *window,
         break;
       }
   lk_ui_test_wait (50);
-  return label;
+  return shown;
+}
+
+/**
+ * lk_ui_test_wait_toast:
+ * @window: the window the message is for
+ * @text: the message, as the person reads it
+ *
+ * Waits up to 10 s for @window to show a toast saying @text, and fails the
+ * test if it does not. The toast is then dismissed with its close button,
+ * as a person would, so that the next message can show.
+ *
+ */
+void
+lk_ui_test_wait_toast (GtkWidget  *window,
+                       const char *text)
+{
+  g_free (wait_toast (window, text, FALSE));
+}
+
+/**
+ * lk_ui_test_wait_toast_prefix:
+ *
+ * As lk_ui_test_wait_toast(), for a message that starts with @prefix and
+ * ends with what the system said ("Could not create the folder …: …").
+ *
+ * Returns: (transfer full): the whole message
+ */
+char *
+lk_ui_test_wait_toast_prefix (GtkWidget  *window,
+                              const char *prefix)
+{
+  return wait_toast (window, prefix, TRUE);
 }
 
 /**
@@ -328,15 +353,6 @@ lk_ui_test_find_mapped (GtkWidget  *root,
         return found;
     }
   return NULL;
-}
-
-/* The label of a toast shown now in @window whose text starts with
- * @prefix, for messages that end with what the system said. */
-GtkWidget *
-lk_ui_test_find_toast_prefix (GtkWidget  *window,
-                              const char *prefix)
-{
-  return find_toast_label (window, prefix, TRUE);
 }
 
 /**

@@ -14,10 +14,10 @@ GtkWidget *lk_ui_test_show            (GtkWidget  *page);
 void       lk_ui_test_screenshot      (GtkWidget  *window,
                                        const char *name);
 char      *lk_ui_test_read_clipboard  (GtkWidget  *widget);
-GtkWidget *lk_ui_test_wait_toast      (GtkWidget  *window,
+void       lk_ui_test_wait_toast      (GtkWidget  *window,
                                        const char *text);
-GtkWidget *lk_ui_test_find_toast_prefix (GtkWidget *window,
-                                         const char *prefix);
+char      *lk_ui_test_wait_toast_prefix (GtkWidget *window,
+                                         const char *prefix) G_GNUC_WARN_UNUSED_RESULT;
 gboolean   lk_ui_test_has_inserted_hyphen (GtkLabel *label);
 GtkLabel  *lk_ui_test_find_inserted_hyphen (GtkWidget *root);
 void       lk_ui_test_scroll_to       (GtkWidget  *widget);
