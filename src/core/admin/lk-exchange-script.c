@@ -208,9 +208,12 @@ append_mailbox_protocols (GString    *s,
  *
  * The Exchange Online PowerShell for people who sign in themselves
  * (delegated): IMAP, POP and SMTP AUTH switched on for each of
- * @input->mailboxes (SMTP AUTH is off in tenants made since January 2020,
- * PROTOCOLS.md A6), and for shared mailboxes FullAccess (and SendAs) for
- * each of the people who use them. @app_id, @object_id and @display_name
+ * @input->mailboxes with Set-CASMailbox (SMTP AUTH is off in tenants made
+ * since January 2020: https://learn.microsoft.com/exchange/clients-and-
+ * mobile-in-exchange-online/authenticated-client-smtp-submission), and
+ * for shared mailboxes FullAccess (and SendAs) for each of the people who
+ * use them (https://learn.microsoft.com/exchange/collaboration-exo/
+ * shared-mailboxes). @app_id, @object_id and @display_name
  * are not used. The script stops at the first error.
  *
  * Returns: (transfer full) (nullable): the script, lines ending in "\n", or
