@@ -42,6 +42,7 @@ struct _LkAdminWindow
   char                *profile_tenant;  /* nullable: the opened profile's, */
   char                *profile_id;      /* id and name, kept when it is saved */
   char                *profile_name;    /* again for the same tenant */
+  guint                update_id;       /* the inputs changed; update once */
 
   /* Template children */
   AdwEntryRow         *tenant_row;
@@ -142,52 +143,93 @@ copy_value_cb (GtkButton *button,
                    _("Copied"));
 }
 
+/* "Yes" is a switch to set, not a value to paste. */
+static gboolean
+is_copyable (LkChecklistItem *item)
+{
+  return item->value != NULL && *item->value != '\0' && !g_str_equal (item->id, "public-client");
+}
+
+static GtkWidget *
+new_checklist_row (LkChecklistItem *item)
+{
+  GtkWidget *row = adw_action_row_new ();
+
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  g_object_set_data_full (G_OBJECT (row), "item-id", g_strdup (item->id), g_free);
+  if (is_copyable (item))
+    {
+      GtkWidget *button = gtk_button_new_from_icon_name ("edit-copy-symbolic");
+      const char *label = copy_label (item->id);
+
+      gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+      gtk_widget_add_css_class (button, "flat");
+      gtk_widget_set_tooltip_text (button, label);
+      gtk_accessible_update_property (GTK_ACCESSIBLE (button),
+                                      GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+      g_signal_connect (button, "clicked", G_CALLBACK (copy_value_cb), NULL);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+      g_object_set_data (G_OBJECT (row), "copy-button", button);
+    }
+  return row;
+}
+
+/* Whether the rows are those of @items, so that typing only changes their
+ * text: rebuilding a dozen rows for every key pressed is what made typing
+ * a GUID lag. */
+static gboolean
+rows_match (LkAdminWindow *self,
+            GPtrArray     *items)
+{
+  GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->checklist_box));
+
+  for (guint i = 0; i < items->len; i++, row = gtk_widget_get_next_sibling (row))
+    {
+      LkChecklistItem *item = items->pdata[i];
+
+      if (row == NULL ||
+          g_strcmp0 (g_object_get_data (G_OBJECT (row), "item-id"), item->id) != 0 ||
+          (g_object_get_data (G_OBJECT (row), "copy-button") != NULL) != is_copyable (item))
+        return FALSE;
+    }
+  return row == NULL;
+}
+
 static void
 update_checklist (LkAdminWindow *self,
                   const char    *tenant,
                   const char    *client_id)
 {
   g_autoptr(GPtrArray) items = NULL;
-  GtkWidget *child;
+  GtkWidget *row;
 
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self->checklist_box))) != NULL)
-    gtk_list_box_remove (self->checklist_box, child);
   items = lk_admin_checklist_build (self->provider, *tenant != '\0' ? tenant : NULL,
                                     *client_id != '\0' ? client_id : NULL, protocols (self),
                                     app_only (self));
-  for (guint i = 0; i < items->len; i++)
+  if (!rows_match (self, items))
+    {
+      while ((row = gtk_widget_get_first_child (GTK_WIDGET (self->checklist_box))) != NULL)
+        gtk_list_box_remove (self->checklist_box, row);
+      for (guint i = 0; i < items->len; i++)
+        gtk_list_box_append (self->checklist_box, new_checklist_row (items->pdata[i]));
+    }
+
+  row = gtk_widget_get_first_child (GTK_WIDGET (self->checklist_box));
+  for (guint i = 0; i < items->len; i++, row = gtk_widget_get_next_sibling (row))
     {
       LkChecklistItem *item = items->pdata[i];
-      GtkWidget *row = adw_action_row_new ();
       g_autofree char *title = g_strdup_printf ("%u. %s", i + 1, item->title);
       g_autofree char *subtitle = NULL;
-      /* "Yes" is a switch to set, not a value to paste. */
-      gboolean copyable = item->value != NULL && *item->value != '\0' &&
-                          !g_str_equal (item->id, "public-client");
+      GtkWidget *button = g_object_get_data (G_OBJECT (row), "copy-button");
 
       subtitle = item->value != NULL && *item->value != '\0'
         ? g_strdup_printf ("%s\n%s", item->portal_path ? item->portal_path : "", item->value)
         : g_strdup (item->portal_path ? item->portal_path : "");
-      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
       gtk_widget_set_tooltip_text (row, item->explanation);
-      g_object_set_data_full (G_OBJECT (row), "item-id", g_strdup (item->id), g_free);
-      if (copyable)
-        {
-          GtkWidget *button = gtk_button_new_from_icon_name ("edit-copy-symbolic");
-          const char *label = copy_label (item->id);
-
-          gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
-          gtk_widget_add_css_class (button, "flat");
-          gtk_widget_set_tooltip_text (button, label);
-          gtk_accessible_update_property (GTK_ACCESSIBLE (button),
-                                          GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
-          g_object_set_data_full (G_OBJECT (button), "value", g_strdup (item->value), g_free);
-          g_signal_connect (button, "clicked", G_CALLBACK (copy_value_cb), NULL);
-          adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
-        }
-      gtk_list_box_append (self->checklist_box, row);
+      if (button != NULL)
+        g_object_set_data_full (G_OBJECT (button), "value", g_strdup (item->value), g_free);
     }
 }
 
@@ -257,18 +299,17 @@ update_exchange_group (LkAdminWindow *self)
                                      : _("_Send as the Shared Mailboxes"));
 }
 
+/* Everything that follows from the inputs: the checklist, the consent link,
+ * the script, what can be saved. */
 static void
-inputs_changed_cb (LkAdminWindow *self)
+update (LkAdminWindow *self)
 {
   g_autofree char *tenant = NULL;
   g_autofree char *client_id = NULL;
   g_autoptr(GError) error = NULL;
   const char *link;
 
-  /* The remembered values arrive before the profile does. */
-  if (self->provider == NULL)
-    return;
-
+  g_clear_handle_id (&self->update_id, g_source_remove);
   tenant = entry_text (self->tenant_row);
   client_id = entry_text (self->client_id_row);
   update_checklist (self, tenant, client_id);
@@ -288,10 +329,40 @@ inputs_changed_cb (LkAdminWindow *self)
   update_script (self, tenant, client_id);
 }
 
+static gboolean
+update_idle_cb (gpointer user_data)
+{
+  LkAdminWindow *self = user_data;
+
+  self->update_id = 0;
+  update (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Several inputs change at once (a profile opened, the remembered values
+ * restored): one update for them all, once the main loop is idle. */
+static void
+inputs_changed_cb (LkAdminWindow *self)
+{
+  /* The remembered values arrive before the profile does. */
+  if (self->provider == NULL || self->update_id != 0)
+    return;
+  self->update_id = g_idle_add (update_idle_cb, self);
+}
+
+/* What the window shows now, with any pending change applied. */
+static void
+flush (LkAdminWindow *self)
+{
+  if (self->update_id != 0)
+    update (self);
+}
+
 /* The link as shown, so that what is copied is what was read. */
 static void
 copy_consent_cb (LkAdminWindow *self)
 {
+  flush (self);
   if (self->consent_link != NULL)
     lk_ui_copy_text (GTK_WIDGET (self), self->consent_link, _("Link copied"));
 }
@@ -362,6 +433,7 @@ open_consent_cb (LkAdminWindow *self)
 static void
 copy_script_cb (LkAdminWindow *self)
 {
+  flush (self);
   if (self->script != NULL)
     lk_ui_copy_text (GTK_WIDGET (self), self->script, _("Script copied"));
 }
@@ -421,6 +493,7 @@ lk_admin_window_save_script_to (LkAdminWindow *self,
 {
   g_return_if_fail (LK_IS_ADMIN_WINDOW (self));
 
+  flush (self);
   if (self->script != NULL)
     save_and_say (self, file, save_script);
 }
@@ -542,7 +615,7 @@ lk_admin_window_load_profile (LkAdminWindow  *self,
   gtk_check_button_set_active (self->imap_check, (offered & LK_PROTOCOL_FLAG_IMAP) != 0);
   gtk_check_button_set_active (self->pop_check, (offered & LK_PROTOCOL_FLAG_POP) != 0);
   gtk_check_button_set_active (self->smtp_check, (offered & LK_PROTOCOL_FLAG_SMTP) != 0);
-  inputs_changed_cb (self);
+  update (self);
   return TRUE;
 }
 
@@ -615,6 +688,7 @@ lk_admin_window_dispose (GObject *object)
   LkAdminWindow *self = LK_ADMIN_WINDOW (object);
 
   g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->update_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), LK_TYPE_ADMIN_WINDOW);
   g_clear_object (&self->settings);
   G_OBJECT_CLASS (lk_admin_window_parent_class)->dispose (object);
@@ -740,13 +814,14 @@ lk_admin_window_new (GtkWindow  *parent,
                                       "application", application, NULL);
 
   self->provider = lk_provider_ref (provider);
-  inputs_changed_cb (self);
+  update (self);
   return self;
 }
 
 char *
 lk_admin_window_dup_script (LkAdminWindow *self)
 {
+  flush (self);
   return g_strdup (self->script);
 }
 
@@ -755,6 +830,7 @@ lk_admin_window_dup_checklist (LkAdminWindow *self)
 {
   g_autoptr(GString) s = g_string_new (NULL);
 
+  flush (self);
   for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->checklist_box));
        row != NULL; row = gtk_widget_get_next_sibling (row))
     g_string_append_printf (s, "%s\n%s\n", adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row)),
@@ -765,6 +841,7 @@ lk_admin_window_dup_checklist (LkAdminWindow *self)
 char *
 lk_admin_window_dup_consent_url (LkAdminWindow *self)
 {
+  flush (self);
   return g_strdup (self->consent_link);
 }
 
