@@ -1532,13 +1532,18 @@ handle_adminconsent (Request *req)
       redirect_error (req, redirect_uri, NULL, error_code, detail, state, NULL);
       return;
     }
-  if (!scopes.dot_default)
-    {
-      redirect_error (req, redirect_uri, NULL, 70011,
-                      "The provided value for the input parameter 'scope' is not valid: admin consent "
-                      "takes the resource's '.default' scope.", state, NULL);
-      return;
-    }
+  /* Static ('.default') or dynamic (named) scopes, but application
+   * permissions only through '.default'
+   * (https://learn.microsoft.com/entra/identity-platform/v2-admin-consent). */
+  for (guint i = 0; !scopes.dot_default && i < scopes.perms->len; i++)
+    if (g_str_has_suffix (g_ptr_array_index (scopes.perms, i), "AsApp"))
+      {
+        redirect_error (req, redirect_uri, NULL, 70011,
+                        "The provided value for the input parameter 'scope' is not valid: "
+                        "application permissions are requested with the resource's '.default'.",
+                        state, NULL);
+        return;
+      }
 
   consent = g_new0 (Consent, 1);
   consent->admin = TRUE;

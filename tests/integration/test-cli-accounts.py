@@ -98,6 +98,14 @@ try:
         assert "AADSTS65001" in r.stderr or "consent" in r.stderr.lower(), r.stderr
         assert not os.path.exists(os.path.join(accounts_dir, "dave@example.com.json"))
         assert secret_tool_lookup("dave@example.com") is None
+        # The admin consent link of the diagnosis is the one IT gets from
+        # `admin consent-url` for this app (and the IT window, tests/ui).
+        link = [l.split(None, 1)[1] for l in r.stderr.splitlines()
+                if l.strip().startswith("Link:")]
+        it = cli("admin", "consent-url", "--provider", "testidp", "--tenant", "example.com",
+                 "--no-lookup", "--client-id", "lk-test-client", "--protocols", "imap,smtp")
+        assert it.returncode == 0, it.stderr
+        assert link == [it.stdout.strip()], (link, it.stdout)
 
     with t.case("list shows every account with its state; --json too"):
         r = cli("list")

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "admin/lk-admin-checklist.h"
-#include "admin/lk-admin-consent.h"
 #include "lk-json.h"
+#include "providers/lk-microsoft.h"
 
 #define APP_REGISTRATIONS N_("Entra admin center → Identity → Applications → App registrations")
 
@@ -181,7 +181,7 @@ lk_admin_checklist_build (LkProvider      *provider,
         }
     }
 
-  consent_scope = lk_admin_consent_scope (provider, protocols, app_only, &reason);
+  consent_scope = lk_microsoft_admin_consent_scope (provider, protocols, app_only, &reason);
   {
     g_autofree char *consent_path = g_strdup_printf ("%s → %s", app_path,
                                                      _("API permissions → Grant admin consent"));

@@ -5,10 +5,10 @@
 
 #include <glib/gi18n-lib.h>
 
-#include "admin/lk-admin-tenant.h"
 #include "admin/lk-exchange-script.h"
 #include "admin/lk-powershell.h"
 #include "lk-error.h"
+#include "providers/lk-microsoft.h"
 
 /* Every value goes into the script as one single-quoted literal
  * (lk_powershell_quote); one that the quoting would have to change (a line
@@ -87,7 +87,7 @@ lk_exchange_script_generate (const LkExchangeScriptInput  *input,
   display_name = input->display_name != NULL ? input->display_name : "Latchkey";
   protocols = input->protocols != 0 ? input->protocols : LK_PROTOCOL_FLAG_ALL;
   if (!check_value (_("The tenant"), input->tenant, error) ||
-      !lk_admin_tenant_check (input->tenant, error) ||
+      !lk_microsoft_tenant_check (input->tenant, error) ||
       !check_guid (_("The application (client) id"), input->app_id, error) ||
       !check_guid (_("The Enterprise application’s object id"), input->object_id, error) ||
       !check_value (_("The display name"), display_name, error))

@@ -10,6 +10,7 @@
 #include "admin/lk-powershell.h"
 #include "diagnose/lk-diagnose.h"
 #include "lk-error.h"
+#include "providers/lk-microsoft.h"
 
 /* Facts from PROTOCOLS.md A3–A7 and B. Each diagnosis says only what the
  * evidence shows: where a cause is inferred rather than stated by the server
@@ -110,15 +111,6 @@ contains_ci (const char *haystack,
   return strstr (h, n) != NULL;
 }
 
-static gboolean
-is_placeholder_tenant (const char *tenant)
-{
-  return tenant == NULL || *tenant == '\0' ||
-         g_ascii_strcasecmp (tenant, "common") == 0 ||
-         g_ascii_strcasecmp (tenant, "organizations") == 0 ||
-         g_ascii_strcasecmp (tenant, "consumers") == 0;
-}
-
 static const char *
 email_domain (const char *email)
 {
@@ -135,7 +127,7 @@ pick_tenant (const Ctx *ctx)
 {
   const char *tenant = ctx->account != NULL ? lk_account_get_tenant (ctx->account) : NULL;
 
-  if (!is_placeholder_tenant (tenant))
+  if (!lk_microsoft_tenant_is_placeholder (tenant))
     return tenant;
   if (ctx->in->claim_tid != NULL && *ctx->in->claim_tid != '\0')
     return ctx->in->claim_tid;
@@ -197,86 +189,18 @@ add_exchange_connect (LkDiagnosis *d)
 
 /* ---- admin consent URL ------------------------------------------------ */
 
-static char *
-login_base (const Ctx *ctx)
-{
-  LkProvider *provider = ctx->account != NULL ? ctx->account->provider : NULL;
-
-  if (provider != NULL && provider->authorization_endpoint != NULL)
-    {
-      g_autoptr(GUri) uri = g_uri_parse (provider->authorization_endpoint, G_URI_FLAGS_NONE, NULL);
-
-      if (uri != NULL && g_uri_get_host (uri) != NULL &&
-          g_strcmp0 (g_uri_get_scheme (uri), "https") == 0)
-        return g_strdup_printf ("https://%s", g_uri_get_host (uri));
-    }
-  return g_strdup ("https://login.microsoftonline.com");
-}
-
-static char *
-consent_scope (const Ctx *ctx)
-{
-  g_autofree char *requested = NULL;
-  g_auto(GStrv) words = NULL;
-  g_autoptr(GString) s = g_string_new (NULL);
-
-  if (ctx->app_only)
-    {
-      /* PROTOCOLS.md A3: SMTP and IMAP/POP differ. */
-      gboolean smtp_only = ctx->in->phase == LK_DIAGNOSE_PHASE_PROBE
-        ? ctx->in->protocol == LK_PROTOCOL_SMTP
-        : (ctx->account != NULL && ctx->account->protocols == LK_PROTOCOL_FLAG_SMTP);
-      return g_strdup (smtp_only ? "https://outlook.office365.com/.default"
-                                 : "https://ps.outlook.com/.default");
-    }
-
-  if (ctx->in->scope != NULL)
-    requested = g_strdup (ctx->in->scope);
-  else if (ctx->account != NULL)
-    requested = lk_provider_dup_scope_string (ctx->account->provider,
-                                              ctx->account->protocols != 0
-                                                ? ctx->account->protocols : LK_PROTOCOL_FLAG_ALL);
-  if (requested == NULL)
-    return NULL;
-
-  /* OpenID scopes are not permissions an administrator grants. */
-  words = g_strsplit (requested, " ", -1);
-  for (guint i = 0; words[i] != NULL; i++)
-    {
-      const char *w = words[i];
-
-      if (*w == '\0' || g_str_equal (w, "offline_access") || g_str_equal (w, "openid") ||
-          g_str_equal (w, "profile") || g_str_equal (w, "email"))
-        continue;
-      if (s->len > 0)
-        g_string_append_c (s, ' ');
-      g_string_append (s, w);
-    }
-  return s->len > 0 ? g_string_free (g_steal_pointer (&s), FALSE) : NULL;
-}
-
+/* The one link (lk_microsoft_admin_consent_url()) for the account's tenant,
+ * client id and protocols: the same the IT window and `admin consent-url`
+ * give for them. Its redirect is the registered http://localhost, not the
+ * sign-in's loopback port, which is closed by the time anyone opens it. */
 static char *
 admin_consent_url (const Ctx *ctx)
 {
-  const char *tenant = pick_tenant (ctx);
-  const char *client_id = pick_client_id (ctx);
-  const char *redirect = ctx->in->redirect_uri != NULL ? ctx->in->redirect_uri : "http://localhost";
-  g_autofree char *scope = consent_scope (ctx);
-  g_autofree char *base = NULL;
-  g_autofree char *e_tenant = NULL;
-  g_autofree char *e_client = NULL;
-  g_autofree char *e_redirect = NULL;
-  g_autofree char *e_scope = NULL;
-
-  if (tenant == NULL || client_id == NULL || scope == NULL)
+  if (ctx->account == NULL)
     return NULL;
-  base = login_base (ctx);
-  e_tenant = g_uri_escape_string (tenant, NULL, FALSE);
-  e_client = g_uri_escape_string (client_id, NULL, FALSE);
-  e_redirect = g_uri_escape_string (redirect, NULL, FALSE);
-  e_scope = g_uri_escape_string (scope, NULL, FALSE);
-  return g_strdup_printf ("%s/%s/v2.0/adminconsent?client_id=%s&redirect_uri=%s&scope=%s",
-                          base, e_tenant, e_client, e_redirect, e_scope);
+  return lk_microsoft_admin_consent_url (ctx->account->provider, pick_tenant (ctx),
+                                         pick_client_id (ctx), ctx->account->protocols,
+                                         ctx->app_only, NULL, NULL, NULL);
 }
 
 /* ---- context ---------------------------------------------------------- */
