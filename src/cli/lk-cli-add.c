@@ -45,7 +45,7 @@ discover_provider (LkCliContext  *cli,
   if (http == NULL)
     return NULL;
   g_printerr (_("Looking up the provider of %s…\n"), strrchr (email, '@') + 1);
-  discovery = lk_discovery_new (lk_http_get_session (http), cli->registry);
+  discovery = lk_discovery_new (http, cli->registry);
   lk_discovery_run_async (discovery, email, cli->cancellable, lk_cli_store_result_cb, &result);
   found = lk_discovery_run_finish (discovery, lk_cli_wait (&result), error);
   if (found == NULL || found->provider == NULL)

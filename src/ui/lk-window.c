@@ -88,8 +88,7 @@ ensure_discovery (LkWindow *self)
           g_warning ("No autodiscovery: %s", error->message);
           return NULL;
         }
-      self->discovery = lk_discovery_new (lk_http_get_session (self->http),
-                                          ensure_registry (self));
+      self->discovery = lk_discovery_new (self->http, ensure_registry (self));
     }
   return self->discovery;
 }

@@ -225,12 +225,14 @@ typedef struct
   guint  status;
   char  *body;
   guint  delay_ms;
+  char  *location;   /* a redirect's target */
 } Response;
 
 static void
 response_free (Response *response)
 {
   g_free (response->body);
+  g_free (response->location);
   g_free (response);
 }
 
@@ -241,7 +243,7 @@ typedef struct
   GHashTable   *responses;   /* "host/path" → Response */
   GPtrArray    *requests;    /* "host/path" asked, in order */
   TestResolver *resolver;
-  SoupSession  *session;
+  LkHttp       *http;
   LkProviderRegistry *registry;
   LkDiscovery  *discovery;
   /* Outcome of one run */
@@ -306,6 +308,9 @@ server_cb (SoupServer        *server,
       return;
     }
   soup_server_message_set_status (msg, response->status, NULL);
+  if (response->location != NULL)
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Location",
+                                  response->location);
   soup_server_message_set_response (msg, "application/octet-stream", SOUP_MEMORY_COPY,
                                     response->body, strlen (response->body));
   if (response->delay_ms > 0)
@@ -336,6 +341,19 @@ respond (Fixture    *fx,
 }
 
 static void
+redirect (Fixture    *fx,
+          const char *key,
+          const char *location)
+{
+  Response *response = g_new0 (Response, 1);
+
+  response->status = SOUP_STATUS_MOVED_PERMANENTLY;
+  response->body = g_strdup ("");
+  response->location = g_strdup (location);
+  g_hash_table_replace (fx->responses, g_strdup (key), response);
+}
+
+static void
 set_mx (Fixture    *fx,
         const char *domain,
         const char *records)
@@ -351,7 +369,6 @@ fixture_setup (Fixture       *fx,
   g_autofree char *key_path = g_build_filename (ca_dir, "server-key.pem", NULL);
   g_autofree char *ca_path = g_build_filename (ca_dir, "ca.pem", NULL);
   g_autoptr(GTlsCertificate) cert = NULL;
-  g_autoptr(GTlsDatabase) database = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GSList) uris = NULL;
   g_autofree char *url = NULL;
@@ -377,14 +394,12 @@ fixture_setup (Fixture       *fx,
   fx->resolver->mx_delay_ms = 0;
   fx->resolver->lookups = 0;
 
-  database = g_tls_file_database_new (ca_path, &error);
+  fx->http = lk_http_new (ca_path, &error);
   g_assert_no_error (error);
-  fx->session = soup_session_new ();
-  soup_session_set_tls_database (fx->session, database);
 
   fx->registry = lk_provider_registry_new ();
   lk_provider_registry_load (fx->registry);
-  fx->discovery = lk_discovery_new (fx->session, fx->registry);
+  fx->discovery = lk_discovery_new (fx->http, fx->registry);
   url = g_strdup_printf ("https://autoconfig.{domain}:%u/mail/config-v1.1.xml", fx->port);
   lk_discovery_set_url_template (fx->discovery, LK_DISCOVERY_STEP_AUTOCONFIG, url);
   g_free (url);
@@ -415,7 +430,7 @@ fixture_teardown (Fixture       *fx,
   g_clear_error (&fx->error);
   g_clear_object (&fx->discovery);
   g_clear_object (&fx->registry);
-  g_clear_object (&fx->session);
+  g_clear_object (&fx->http);
   /* A step cancelled mid-handshake leaves the server's side of the TLS
    * handshake to finish on this main context; closing it first would wait
    * for that forever. */
@@ -616,6 +631,59 @@ test_autoconfig (Fixture       *fx,
   g_assert_null (fx->result->tenant);
 }
 
+static void
+count_cb (SoupServer        *server,
+          SoupServerMessage *msg,
+          const char        *path,
+          GHashTable        *query,
+          gpointer           user_data)
+{
+  (*(guint *) user_data)++;
+  soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+}
+
+/* Autoconfig servers redirect: followed over https, each hop checked;
+ * never down to plain http, whose address is not even asked. */
+static void
+test_autoconfig_redirect (Fixture       *fx,
+                          gconstpointer  data)
+{
+  g_autofree char *moved = g_strdup_printf ("https://localhost:%u/moved/config.xml", fx->port);
+  g_autoptr(SoupServer) plain = NULL;
+  g_autoptr(GError) error = NULL;
+  GSList *uris;
+  guint plain_requests = 0;
+  const LkDiscoveryAttempt *a;
+
+  redirect (fx, AUTOCONFIG_KEY, moved);
+  respond (fx, "localhost/moved/config.xml", 200, oauth_xml, 0);
+  redirect (fx, WELL_KNOWN_KEY, "http://127.0.0.1:9/config.xml");
+  run (fx, "alice@" DOMAIN, NULL);
+  g_assert_no_error (fx->error);
+  g_assert_cmpint (fx->result->step, ==, LK_DISCOVERY_STEP_AUTOCONFIG);
+  g_assert_cmpstr (fx->result->provider->name, ==, "Contoso Mail");
+  g_assert_true (was_requested (fx, "localhost/moved/config.xml"));
+
+  /* A plain http server that the test resolver's names reach: a redirect
+   * there must not be followed. */
+  plain = soup_server_new (NULL, NULL);
+  soup_server_add_handler (plain, NULL, count_cb, &plain_requests, NULL);
+  soup_server_listen_local (plain, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (plain);
+  g_free (moved);
+  moved = g_strdup_printf ("http://autoconfig." DOMAIN ":%d/plain.xml", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  redirect (fx, AUTOCONFIG_KEY, moved);
+  run (fx, "alice@" DOMAIN, NULL);
+  g_assert_no_error (fx->error);
+  a = attempt (fx, LK_DISCOVERY_STEP_AUTOCONFIG);
+  g_assert_cmpint (a->outcome, ==, LK_DISCOVERY_OUTCOME_FAILED);
+  g_assert_error (a->error, LK_ERROR, LK_ERROR_INSECURE_ENDPOINT);
+  g_assert_nonnull (strstr (a->error->message, "plain http://"));
+  g_assert_cmpuint (plain_requests, ==, 0);
+}
+
 /* Step 2b: the web site's .well-known file, whose servers are Google's,
  * gives the google profile. */
 static void
@@ -697,7 +765,7 @@ test_not_a_tenant (Fixture       *fx,
   g_assert_cmpint (fx->result->step, ==, LK_DISCOVERY_STEP_NONE);
   a = attempt (fx, LK_DISCOVERY_STEP_MICROSOFT_TENANT);
   g_assert_cmpint (a->outcome, ==, LK_DISCOVERY_OUTCOME_NO_ANSWER);
-  g_assert_nonnull (strstr (a->error->message, "not the domain of a Microsoft 365"));
+  g_assert_nonnull (strstr (a->error->message, "knows no organisation with the domain " DOMAIN));
   g_assert_cmpuint (lk_error_get_details (a->error)->aadsts, ==, 90002);
   g_assert_cmpint (attempt (fx, LK_DISCOVERY_STEP_MX)->outcome, ==, LK_DISCOVERY_OUTCOME_NO_ANSWER);
   g_assert_cmpint (attempt (fx, LK_DISCOVERY_STEP_ISPDB)->outcome, ==,
@@ -875,6 +943,7 @@ main (int    argc,
   g_test_add ("/discovery/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("known-domain", test_known_domain);
   ADD ("autoconfig", test_autoconfig);
+  ADD ("autoconfig-redirect", test_autoconfig_redirect);
   ADD ("well-known", test_well_known);
   ADD ("ispdb-and-tenant", test_ispdb_and_tenant);
   ADD ("mx", test_mx);

@@ -237,7 +237,7 @@ test_address_discovery (void)
   g_autoptr(TestResolver) resolver = g_object_new (TEST_TYPE_RESOLVER, NULL);
   g_autoptr(GResolver) previous = g_resolver_get_default ();
   g_autoptr(LkTestIdp) idp = lk_test_idp_new ();
-  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(LkHttp) http = lk_http_new (NULL, NULL);
   g_autoptr(LkDiscovery) discovery = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *tenant_url = NULL;
@@ -249,7 +249,7 @@ test_address_discovery (void)
 
   g_assert_true (lk_test_idp_start (idp, &error));
   g_resolver_set_default (G_RESOLVER (resolver));
-  discovery = lk_discovery_new (session, registry);
+  discovery = lk_discovery_new (http, registry);
   lk_discovery_set_url_template (discovery, LK_DISCOVERY_STEP_AUTOCONFIG, NULL);
   lk_discovery_set_url_template (discovery, LK_DISCOVERY_STEP_WELL_KNOWN, NULL);
   lk_discovery_set_url_template (discovery, LK_DISCOVERY_STEP_ISPDB, NULL);
