@@ -9,6 +9,7 @@
 #include "lk-error.h"
 #include "lk-http.h"
 #include "lk-protocol.h"
+#include "lk-tls-trust.h"
 
 /**
  * LkHttp:
@@ -113,12 +114,9 @@ lk_http_new (const char  *ca_file,
 
   if (ca_file != NULL && *ca_file != '\0')
     {
-      self->extra_anchors = g_tls_file_database_new (ca_file, error);
+      self->extra_anchors = lk_tls_trust_load_ca_file (ca_file, error);
       if (self->extra_anchors == NULL)
-        {
-          g_prefix_error (error, _("Could not read the certificate authority file “%s”: "), ca_file);
-          return NULL;
-        }
+        return NULL;
     }
   return g_steal_pointer (&self);
 }
@@ -201,9 +199,8 @@ lk_http_check_url (const char  *url,
   return check_uri (uri, error);
 }
 
-/* The system trust said no (or could not say yes): try the profile's extra
- * anchors, with the same host name check. glib-networking cannot merge two
- * databases, hence this. */
+/* The system trust said no (or could not say yes): the profile's extra
+ * anchors may still vouch for the certificate (lk-tls-trust.c). */
 static gboolean
 accept_certificate_cb (SoupMessage          *message,
                        GTlsCertificate      *peer_certificate,
@@ -212,28 +209,9 @@ accept_certificate_cb (SoupMessage          *message,
 {
   LkHttp *self = user_data;
   GUri *uri = soup_message_get_uri (message);
-  g_autoptr(GSocketConnectable) identity = NULL;
-  g_autoptr(GError) error = NULL;
-  GTlsCertificateFlags flags;
 
-  if (self->extra_anchors == NULL)
-    return FALSE;
-  /* Only an unknown issuer can be cured by more anchors. */
-  if ((peer_errors & ~G_TLS_CERTIFICATE_UNKNOWN_CA) != 0)
-    return FALSE;
-  identity = g_network_address_new (g_uri_get_host (uri), (guint16) g_uri_get_port (uri));
-  flags = g_tls_database_verify_chain (self->extra_anchors, peer_certificate,
-                                       G_TLS_DATABASE_PURPOSE_AUTHENTICATE_SERVER,
-                                       identity, NULL, G_TLS_DATABASE_VERIFY_NONE,
-                                       NULL, &error);
-  if (error != NULL)
-    {
-      g_debug ("Extra trust anchors could not verify %s: %s", g_uri_get_host (uri), error->message);
-      return FALSE;
-    }
-  /* Check the name even where the backend's chain check does not. */
-  flags |= g_tls_certificate_verify (peer_certificate, identity, NULL) & G_TLS_CERTIFICATE_BAD_IDENTITY;
-  return flags == 0;
+  return lk_tls_trust_accept (self->extra_anchors, peer_certificate, peer_errors,
+                              g_uri_get_host (uri), (guint16) g_uri_get_port (uri));
 }
 
 typedef struct
