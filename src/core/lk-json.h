@@ -15,6 +15,9 @@ gint64    lk_json_get_int     (JsonObject *obj,
                                gint64      default_value);
 const char *lk_json_get_string (JsonObject *obj,
                                 const char *name);
+gboolean  lk_json_get_boolean (JsonObject *obj,
+                               const char *name,
+                               gboolean    default_value);
 
 /* Writers: each sets the member @name on the object being built. */
 void      lk_json_add_string          (JsonBuilder        *builder,
