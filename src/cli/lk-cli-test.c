@@ -38,21 +38,6 @@ collect_protocols (char            **names,
   return TRUE;
 }
 
-static const char *
-protocol_label (LkProtocol protocol)
-{
-  switch (protocol)
-    {
-    case LK_PROTOCOL_IMAP:
-      return "IMAP";
-    case LK_PROTOCOL_POP:
-      return "POP";
-    case LK_PROTOCOL_SMTP:
-    default:
-      return "SMTP";
-    }
-}
-
 static void
 print_human (const LkProbeResult *result,
              LkDiagnosis         *diagnosis,
@@ -62,12 +47,12 @@ print_human (const LkProbeResult *result,
     /* Translators: "✓ IMAP outlook.office365.com:993 (tls) signed in with XOAUTH2 in 412 ms";
      * the number is the time taken, in milliseconds */
     g_print (_("✓ %-4s %s:%u (%s) signed in with %s in %u ms\n"),
-             protocol_label (result->protocol), result->host, result->port,
+             lk_protocol_get_name (result->protocol), result->host, result->port,
              lk_security_to_string (result->security), result->mechanism,
              (guint) CLAMP (result->total_ms, 0, G_MAXUINT));
   else
     g_print (_("✗ %-4s %s:%u (%s) failed at %s: %s\n"),
-             protocol_label (result->protocol), result->host, result->port,
+             lk_protocol_get_name (result->protocol), result->host, result->port,
              lk_security_to_string (result->security), lk_probe_stage_to_string (result->stage),
              result->error != NULL ? result->error->message : _("unknown error"));
   if (diagnosis != NULL)
