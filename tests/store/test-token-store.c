@@ -62,7 +62,11 @@ test_store_lookup_clear (void)
   found = lk_token_store_lookup_sync ("alice@example.com", NULL, &error);
   g_assert_null (found);
   g_assert_error (error, LK_ERROR, LK_ERROR_NOT_FOUND);
-  g_assert_nonnull (strstr (error->message, "latchkey-cli login alice@example.com"));
+  /* The message says what to do; the CLI names its command (LkRemedy). */
+  g_assert_nonnull (strstr (error->message, "alice@example.com"));
+  g_assert_null (strstr (error->message, "latchkey-cli"));
+  g_assert_cmpint (lk_error_get_details (error)->remedy, ==, LK_REMEDY_SIGN_IN);
+  g_assert_cmpstr (lk_error_get_details (error)->account, ==, "alice@example.com");
   g_clear_error (&error);
 
   /* The other account is untouched; clearing nothing is not an error. */

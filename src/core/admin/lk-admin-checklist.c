@@ -165,8 +165,8 @@ lk_admin_checklist_build (LkProvider      *provider,
       };
 
       add (items, "client-secret", _("Create a client secret"), secret_path, NULL,
-           _("Copy its Value once it is shown; the account is added with it "
-             "(latchkey-cli add ADDRESS --app-only reads it from standard input)."));
+           _("Copy its Value once it is shown; Latchkey asks for it when the app-only "
+             "account is added."));
       for (guint i = 0; i < G_N_ELEMENTS (roles); i++)
         {
           g_autofree char *title = NULL;
@@ -186,8 +186,7 @@ lk_admin_checklist_build (LkProvider      *provider,
     g_autofree char *consent_path = g_strdup_printf ("%s → %s", app_path,
                                                      _("API permissions → Grant admin consent"));
     g_autofree char *why = g_strdup_printf (_("Without it nobody can sign in (AADSTS65001). "
-                                              "Or open the admin consent link "
-                                              "(latchkey-cli admin consent-url), which asks for "
+                                              "Or open the admin consent link, which asks for "
                                               "the scope %s. %s"),
                                             consent_scope != NULL ? consent_scope : "",
                                             reason != NULL ? reason : "");
@@ -199,13 +198,12 @@ lk_admin_checklist_build (LkProvider      *provider,
   if (app_only)
     add (items, "exchange", _("Register the app in Exchange Online and give it the mailboxes"),
          _("Exchange Online PowerShell"), NULL,
-         _("Run the script of latchkey-cli admin exchange-script (or “For IT” in Latchkey) with "
-           "the Enterprise application’s object id."));
+         _("Run the Exchange Online PowerShell script Latchkey makes for it, with the "
+           "Enterprise application’s object id."));
 
   overview_path = g_strdup_printf ("%s → %s", app_path, _("Overview → Application (client) ID"));
   add (items, "client-id", _("Give Latchkey the Application (client) ID"), overview_path,
-       client_id, _("Put it in the organisation profile for everyone "
-                    "(latchkey-cli admin profile)."));
+       client_id, _("Put it in the organisation profile that Latchkey makes for everyone."));
   return g_steal_pointer (&items);
 }
 

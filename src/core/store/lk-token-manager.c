@@ -140,10 +140,12 @@ lk_token_manager_set_lock_timeout (LkTokenManager *self,
 static GError *
 needs_sign_in_error (const char *email)
 {
-  return g_error_new (LK_ERROR, LK_ERROR_NEEDS_SIGN_IN,
-                      _("%s needs to sign in again: the provider no longer accepts its "
-                        "saved sign-in. Run “latchkey-cli login %s”."),
-                      email, email);
+  GError *error = g_error_new (LK_ERROR, LK_ERROR_NEEDS_SIGN_IN,
+                               _("%s needs to sign in again: the provider no longer accepts "
+                                 "its saved sign-in."), email);
+
+  lk_error_set_remedy (error, LK_REMEDY_SIGN_IN, email);
+  return error;
 }
 
 /* The same, carrying the provider's OAuth error for the diagnosis. */
@@ -603,10 +605,12 @@ lk_token_manager_store_initial_async (LkTokenManager      *self,
 
   if (!replace && self->store != NULL && lk_account_store_exists (self->store, account->email))
     {
-      g_task_return_new_error (task, LK_ERROR, LK_ERROR_EXISTS,
-                               _("There is already an account %s. Sign it in again with "
-                                 "“latchkey-cli login %s”, or remove it first."),
-                               account->email, account->email);
+      g_autoptr(GError) error = g_error_new (LK_ERROR, LK_ERROR_EXISTS,
+                                             _("There is already an account %s. Sign it in "
+                                               "again, or remove it first."), account->email);
+
+      lk_error_set_remedy (error, LK_REMEDY_SIGN_IN, account->email);
+      g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
   if (account->state == LK_ACCOUNT_STATE_NEEDS_SIGN_IN)

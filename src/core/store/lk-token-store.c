@@ -99,10 +99,12 @@ locked_error (const char *account)
 static GError *
 not_found_error (const char *account)
 {
-  return g_error_new (LK_ERROR, LK_ERROR_NOT_FOUND,
-                      _("The keyring holds no tokens for %s. Sign in with "
-                        "“latchkey-cli login %s”."),
-                      account, account);
+  GError *error = g_error_new (LK_ERROR, LK_ERROR_NOT_FOUND,
+                               _("The keyring holds no tokens for %s. Sign it in again."),
+                               account);
+
+  lk_error_set_remedy (error, LK_REMEDY_SIGN_IN, account);
+  return error;
 }
 
 /* lookup: secret_password_lookup() answers NULL both when there is no item
@@ -204,6 +206,7 @@ lookup_cb (GObject      *source,
   if (tokens == NULL)
     {
       g_prefix_error (&error, _("The keyring item of %s cannot be read: "), data->account);
+      lk_error_set_remedy (error, LK_REMEDY_SIGN_IN, data->account);
       g_task_return_error (task, error);
       return;
     }
