@@ -108,7 +108,7 @@ open_wizard (LkWindow *self)
                                 self->tokens);
   g_signal_connect_object (wizard, "account-added", G_CALLBACK (wizard_account_added_cb), self,
                            G_CONNECT_SWAPPED);
-  if (g_getenv ("LATCHKEY_NO_DISCOVERY") == NULL)
+  if (lk_discovery_is_enabled ())
     lk_setup_wizard_set_discovery (wizard, ensure_discovery (self));
   return wizard;
 }

@@ -912,6 +912,24 @@ test_invalid_address (Fixture       *fx,
   g_assert_cmpuint (fx->requests->len, ==, 0);
 }
 
+/* The one switch the GUI, the CLI and the tests share (doc/testing.md). */
+static void
+test_switch (void)
+{
+  g_autofree char *saved = g_strdup (g_getenv ("LATCHKEY_DISCOVERY"));
+
+  g_setenv ("LATCHKEY_DISCOVERY", "local", TRUE);
+  g_assert_false (lk_discovery_is_enabled ());
+  g_unsetenv ("LATCHKEY_DISCOVERY");
+  g_assert_true (lk_discovery_is_enabled ());
+  g_setenv ("LATCHKEY_DISCOVERY", "network", TRUE);
+  g_assert_true (lk_discovery_is_enabled ());
+  if (saved != NULL)
+    g_setenv ("LATCHKEY_DISCOVERY", saved, TRUE);
+  else
+    g_unsetenv ("LATCHKEY_DISCOVERY");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -938,6 +956,8 @@ main (int    argc,
     g_assert_no_error (error);
     g_assert_true (g_spawn_check_wait_status (status, NULL));
   }
+
+  g_test_add_func ("/discovery/switch", test_switch);
 
 #define ADD(path, func) \
   g_test_add ("/discovery/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)

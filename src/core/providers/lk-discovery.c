@@ -219,6 +219,22 @@ lk_discovery_init (LkDiscovery *self)
 }
 
 /**
+ * lk_discovery_is_enabled:
+ *
+ * The one switch for discovery over the network: LATCHKEY_DISCOVERY=local
+ * keeps the GUI and the CLI to the domains the profiles name, for people
+ * who do not want their domain looked up, and for the tests, which never
+ * leave loopback (doc/testing.md).
+ *
+ * Returns: %FALSE when the environment switches discovery off
+ */
+gboolean
+lk_discovery_is_enabled (void)
+{
+  return g_strcmp0 (g_getenv ("LATCHKEY_DISCOVERY"), "local") != 0;
+}
+
+/**
  * lk_discovery_new:
  * @http: (nullable): for the autoconfig files and the tenant: a profile's
  *   extra trust anchor, the tests' CA; NULL makes a default one

@@ -102,6 +102,7 @@ const char *lk_discovery_step_to_string (LkDiscoveryStep step);
 
 G_DECLARE_FINAL_TYPE (LkDiscovery, lk_discovery, LK, DISCOVERY, GObject)
 
+gboolean           lk_discovery_is_enabled           (void);
 LkDiscovery       *lk_discovery_new                  (LkHttp             *http,
                                                       LkProviderRegistry *registry) G_GNUC_WARN_UNUSED_RESULT;
 void               lk_discovery_set_url_template     (LkDiscovery        *self,
