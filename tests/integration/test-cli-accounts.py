@@ -50,6 +50,17 @@ try:
         assert r.stdout.strip() != seen_tokens[-1]
         seen_tokens.append(r.stdout.strip())
 
+    with t.case("G_MESSAGES_DEBUG=latchkey-oauth shows the token requests, and only those"):
+        env = dict(os.environ, G_MESSAGES_DEBUG="latchkey-oauth")
+        r = cli("token", "alice@example.com", "--force-refresh", env=env)
+        assert r.returncode == 0, r.stderr
+        debug = [l for l in r.stderr.splitlines() if "-DEBUG: " in l]
+        assert any("latchkey-oauth-DEBUG" in l and "Token request (refresh_token)" in l
+                   for l in debug), r.stderr
+        assert all("latchkey-oauth-DEBUG" in l for l in debug), debug
+        assert r.stdout.strip() not in r.stderr
+        seen_tokens.append(r.stdout.strip())
+
     with t.case("--format xoauth2 prints the SASL string for the mailbox"):
         import base64
         r = cli("token", "alice@example.com", "--format", "xoauth2")

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "latchkey-core"
+#define G_LOG_DOMAIN "latchkey-store"
 
 #include "config.h"
 
@@ -222,6 +222,9 @@ refresh_complete (Refresh          *refresh,
 {
   g_autoptr(GError) owned_error = error;
 
+  g_debug ("The refresh of %s %s%s", refresh->account->email,
+           owned_error != NULL ? "failed: " : "is done",
+           owned_error != NULL ? owned_error->message : "");
   g_clear_pointer (&refresh->lock, lk_refresh_lock_free);
   g_hash_table_remove (refresh->self->refreshes, refresh->key);
 
@@ -447,6 +450,7 @@ join_refresh (LkTokenManager   *self,
   g_ptr_array_add (refresh->waiters, task);
   g_hash_table_insert (self->refreshes, refresh->key, refresh);
 
+  g_debug ("Refreshing the token of %s%s", account->email, forced ? ", as asked" : "");
   lk_refresh_lock_acquire_async (account->email, self->lock_timeout_ms, NULL,
                                  locked_cb, refresh);
 }
