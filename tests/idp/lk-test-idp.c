@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The strict test identity provider (see lk-test-idp.h). It follows
- * Microsoft's identity platform as ../shared/PROTOCOLS.md §A describes it:
+ * Microsoft's identity platform as doc/protocols.md A describes it:
  * the v2.0 paths under a tenant segment, PKCE, single-use codes, refresh
  * tokens replaced on every use, the device code grant without
  * verification_uri_complete, client credentials with `roles`, and errors

@@ -58,7 +58,7 @@ permission_name (const char *scope)
  * @client_id: (nullable): the app's id, once it is registered
  * @protocols: 0 for all the profile offers
  *
- * The app registration steps of PROTOCOLS.md A2–A3, filled in with the
+ * The app registration steps of doc/protocols.md A2–A3, filled in with the
  * organisation's values: single tenant; for delegated accounts the
  * "Mobile and desktop applications" platform with `http://localhost`,
  * public client flows (device code) and the delegated permissions plus

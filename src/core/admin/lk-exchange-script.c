@@ -62,7 +62,7 @@ check_guid (const char  *what,
  * lk_exchange_script_generate:
  *
  * The Exchange Online PowerShell an administrator runs once so that an
- * app-only (client credentials) app may open the mailboxes (PROTOCOLS.md
+ * app-only (client credentials) app may open the mailboxes (doc/protocols.md
  * A3): connect, register the service principal, give it FullAccess (and
  * SendAs) on each mailbox, switch SMTP AUTH on, and read every setting back.
  * The script stops at the first error.

@@ -45,8 +45,9 @@ typedef struct
 /**
  * LkAccount:
  *
- * The non-secret half of an account (DESIGN.md "The account"), one small JSON
- * file on disk. The secret half is an LkTokenSet in the keyring. Fields are
+ * The non-secret half of an account (doc/architecture.md, "The account and
+ * its tokens"), one small JSON file on disk. The secret half is an
+ * LkTokenSet in the keyring. Fields are
  * public; an account is shared by reference and changed only by its owner
  * before it is saved.
  */
