@@ -24,25 +24,6 @@ typedef struct
   SoupSession *browser;
 } Fixture;
 
-static LkProvider *
-load_m365 (const char *base)
-{
-  g_autofree char *path = lk_test_source_path ("data", "providers", "microsoft365.json", NULL);
-  g_autofree char *json = NULL;
-  g_autoptr(GString) s = NULL;
-  g_autoptr(GError) error = NULL;
-  LkProvider *provider;
-
-  g_file_get_contents (path, &json, NULL, &error);
-  g_assert_no_error (error);
-  s = g_string_new (json);
-  if (base != NULL)
-    g_string_replace (s, "https://login.microsoftonline.com", base, 0);
-  provider = lk_provider_new_from_data (s->str, (gssize) s->len, "test", &error);
-  g_assert_no_error (error);
-  return provider;
-}
-
 static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
@@ -53,7 +34,7 @@ fixture_setup (Fixture       *f,
   g_assert_true (lk_test_idp_start (f->idp, &error));
   g_assert_no_error (error);
   lk_test_idp_add_client (f->idp, CLIENT, NULL, TRUE, NULL);
-  f->provider = load_m365 (lk_test_idp_get_base_url (f->idp));
+  f->provider = lk_test_load_profile ("microsoft365", lk_test_idp_get_base_url (f->idp));
   f->browser = soup_session_new ();
 }
 
@@ -64,15 +45,6 @@ fixture_teardown (Fixture       *f,
   g_clear_object (&f->browser);
   g_clear_pointer (&f->provider, lk_provider_unref);
   g_assert_finalize_object (f->idp);
-}
-
-static GHashTable *
-query_of (const char *url)
-{
-  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_ENCODED_QUERY, NULL);
-
-  g_assert_nonnull (uri);
-  return g_uri_parse_params (g_uri_get_query (uri), -1, "&", G_URI_PARAMS_NONE, NULL);
 }
 
 static void
@@ -123,7 +95,7 @@ test_granted (Fixture       *f,
   g_autoptr(LkAdminConsent) consent = lk_admin_consent_new (f->provider, "contoso.com", CLIENT, 0, TRUE);
   g_autoptr(GError) error = NULL;
   g_autofree char *tenant = consent_round_trip (f, consent, &error);
-  g_autoptr(GHashTable) q = query_of (lk_admin_consent_get_url (consent));
+  g_autoptr(GHashTable) q = lk_test_query_of (lk_admin_consent_get_url (consent));
 
   g_assert_no_error (error);
   g_assert_cmpstr (tenant, ==, LK_TEST_IDP_CONTOSO_TENANT);
@@ -175,7 +147,7 @@ test_wrong_state (Fixture       *f,
   g_assert_true (lk_admin_consent_listen (consent, &error));
   /* The receiver's port, from the link's redirect_uri. */
   {
-    g_autoptr(GHashTable) q = query_of (lk_admin_consent_get_url (consent));
+    g_autoptr(GHashTable) q = lk_test_query_of (lk_admin_consent_get_url (consent));
 
     url = g_strdup_printf ("%s?admin_consent=True&tenant=x&state=forged",
                            (const char *) g_hash_table_lookup (q, "redirect_uri"));
@@ -203,7 +175,7 @@ test_copy_link (Fixture       *f,
   g_autoptr(GHashTable) q = NULL;
 
   g_assert_no_error (error);
-  q = query_of (link);
+  q = lk_test_query_of (link);
   g_assert_cmpstr (g_hash_table_lookup (q, "redirect_uri"), ==, "http://localhost");
   g_assert_cmpstr (g_hash_table_lookup (q, "scope"), ==,
                    "https://outlook.office.com/IMAP.AccessAsUser.All offline_access");
@@ -225,7 +197,7 @@ item (GPtrArray  *items,
 static void
 test_checklist (void)
 {
-  g_autoptr(LkProvider) m365 = load_m365 (NULL);
+  g_autoptr(LkProvider) m365 = lk_test_load_profile ("microsoft365", NULL);
   g_autoptr(GPtrArray) delegated = lk_admin_checklist_build (m365, "contoso.com", "cid-1",
                                                             LK_PROTOCOL_FLAG_IMAP | LK_PROTOCOL_FLAG_SMTP, FALSE);
   g_autoptr(GPtrArray) app = lk_admin_checklist_build (m365, "contoso.com", NULL, 0, TRUE);

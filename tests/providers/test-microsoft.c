@@ -14,34 +14,6 @@
 #include "lk-test-utils.h"
 #include "providers/lk-microsoft.h"
 
-static LkProvider *
-load_m365 (const char *base)
-{
-  g_autofree char *path = lk_test_source_path ("data", "providers", "microsoft365.json", NULL);
-  g_autofree char *json = NULL;
-  g_autoptr(GString) s = NULL;
-  g_autoptr(GError) error = NULL;
-  LkProvider *provider;
-
-  g_file_get_contents (path, &json, NULL, &error);
-  g_assert_no_error (error);
-  s = g_string_new (json);
-  if (base != NULL)
-    g_string_replace (s, "https://login.microsoftonline.com", base, 0);
-  provider = lk_provider_new_from_data (s->str, (gssize) s->len, "test", &error);
-  g_assert_no_error (error);
-  return provider;
-}
-
-static GHashTable *
-query_of (const char *url)
-{
-  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_ENCODED_QUERY, NULL);
-
-  g_assert_nonnull (uri);
-  return g_uri_parse_params (g_uri_get_query (uri), -1, "&", G_URI_PARAMS_NONE, NULL);
-}
-
 static void
 test_tenants (void)
 {
@@ -117,7 +89,7 @@ test_tenant_lookup (void)
   g_autofree char *failed = NULL;
 
   g_assert_true (lk_test_idp_start (idp, &error));
-  provider = load_m365 (lk_test_idp_get_base_url (idp));
+  provider = lk_test_load_profile ("microsoft365", lk_test_idp_get_base_url (idp));
 
   tenant = lookup (http, provider, "contoso.com", &error);
   g_assert_no_error (error);
@@ -142,7 +114,7 @@ test_tenant_lookup (void)
 static void
 test_consent_scope (void)
 {
-  g_autoptr(LkProvider) m365 = load_m365 (NULL);
+  g_autoptr(LkProvider) m365 = lk_test_load_profile ("microsoft365", NULL);
   g_autofree char *delegated = NULL;
   g_autofree char *all = NULL;
   g_autofree char *app_smtp = NULL;
@@ -169,7 +141,7 @@ test_consent_scope (void)
 static void
 test_consent_url (void)
 {
-  g_autoptr(LkProvider) m365 = load_m365 (NULL);
+  g_autoptr(LkProvider) m365 = lk_test_load_profile ("microsoft365", NULL);
   g_autoptr(GError) error = NULL;
   g_autofree char *url = NULL;
   g_autofree char *listening = NULL;
@@ -191,7 +163,7 @@ test_consent_url (void)
   g_assert_no_error (error);
   g_assert_true (g_str_has_prefix (listening, "https://login.microsoftonline.com/"
                                               "4b1d9c7e-2f3a-4c5b-8d6e-7f8a9b0c1d2e/v2.0/adminconsent?"));
-  q = query_of (listening);
+  q = lk_test_query_of (listening);
   g_assert_cmpstr (g_hash_table_lookup (q, "client_id"), ==, "id&x=1");
   g_assert_cmpstr (g_hash_table_lookup (q, "redirect_uri"), ==, "http://localhost:8400/");
   g_assert_cmpstr (g_hash_table_lookup (q, "scope"), ==, "https://ps.outlook.com/.default");
@@ -220,7 +192,7 @@ test_consent_url_accepted (void)
 
   g_assert_true (lk_test_idp_start (idp, &error));
   lk_test_idp_add_client (idp, "lk-admin-app", NULL, TRUE, NULL);
-  provider = load_m365 (lk_test_idp_get_base_url (idp));
+  provider = lk_test_load_profile ("microsoft365", lk_test_idp_get_base_url (idp));
   for (guint app_only = 0; app_only < 2; app_only++)
     {
       g_autofree char *url = lk_microsoft_admin_consent_url (provider, "contoso.com", "lk-admin-app",
