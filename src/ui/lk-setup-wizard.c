@@ -540,6 +540,9 @@ check_done_cb (GObject      *source,
 
   if (self->check == check)
     g_clear_object (&self->check);
+  /* The window was closed while the last probe answered. */
+  if (self->test_page == NULL)
+    return;
   if (!ran)
     {
       if (!lk_error_is_cancelled (error))
@@ -743,8 +746,11 @@ lk_setup_wizard_dispose (GObject *object)
 {
   LkSetupWizard *self = LK_SETUP_WIZARD (object);
 
-  /* The loopback listener closes, the device poll and the probes stop. */
+  /* The loopback listener closes, the device poll and the probes stop;
+   * a probe that already answered no longer reaches the pages. */
   g_cancellable_cancel (self->cancellable);
+  if (self->check != NULL)
+    g_signal_handlers_disconnect_by_data (self->check, self);
   g_clear_object (&self->step_cancellable);
   g_clear_object (&self->cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), LK_TYPE_SETUP_WIZARD);
