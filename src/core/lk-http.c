@@ -322,6 +322,18 @@ return_error (GTask  *task,
   g_error_free (error);
 }
 
+/* Announced or read: a body over the cap is refused before it is kept. */
+static void
+return_too_large (GTask *task)
+{
+  SendData *data = g_task_get_task_data (task);
+
+  g_task_return_new_error (task, LK_ERROR, LK_ERROR_BAD_RESPONSE,
+                           /* Translators: %s is a host name, %zu a size in KiB */
+                           _("%s sent a far larger answer than expected (over %zu KiB); it was refused."),
+                           data->host, data->max_body / 1024);
+}
+
 static void read_cb (GObject      *source,
                      GAsyncResult *result,
                      gpointer      user_data);
@@ -380,10 +392,7 @@ read_cb (GObject      *source,
   data->length += (gsize) n;
   if (data->length > data->max_body)
     {
-      g_task_return_new_error (task, LK_ERROR, LK_ERROR_BAD_RESPONSE,
-                               /* Translators: %s is a host name, %zu a size in KiB */
-                               _("%s sent a far larger answer than expected (over %zu KiB); it was refused."),
-                               data->host, data->max_body / 1024);
+      return_too_large (task);
       return;
     }
   read_more (g_steal_pointer (&task));
@@ -482,9 +491,7 @@ send_cb (GObject      *source,
   content_length = soup_message_headers_get_content_length (soup_message_get_response_headers (data->message));
   if (content_length > 0 && (guint64) content_length > data->max_body)
     {
-      g_task_return_new_error (task, LK_ERROR, LK_ERROR_BAD_RESPONSE,
-                               _("%s sent a far larger answer than expected (over %zu KiB); it was refused."),
-                               data->host, data->max_body / 1024);
+      return_too_large (task);
       return;
     }
   read_more (g_steal_pointer (&task));

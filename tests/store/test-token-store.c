@@ -86,13 +86,16 @@ test_item_attributes (void)
   g_autoptr(LkTokenSet) parsed = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *out = NULL;
+  /* secret-tool is a GLib program: with G_MESSAGES_DEBUG set (test.sh
+   * --debug-messages) its debug lines would join the secret on stdout. */
+  g_auto(GStrv) env = g_environ_unsetenv (g_get_environ (), "G_MESSAGES_DEBUG");
   int status = 0;
   const char *argv[] = { "secret-tool", "lookup", "xdg:schema", "io.github.latchkey.Token",
                          "account", "dave@example.com", "version", "1", NULL };
 
   g_assert_true (lk_token_store_store_sync ("dave@example.com", tokens, NULL, &error));
   g_assert_no_error (error);
-  g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+  g_assert_true (g_spawn_sync (NULL, (char **) argv, env, G_SPAWN_SEARCH_PATH, NULL, NULL,
                                &out, NULL, &status, &error));
   g_assert_no_error (error);
   g_assert_true (g_spawn_check_wait_status (status, NULL));
