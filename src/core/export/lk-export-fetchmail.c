@@ -13,7 +13,8 @@
  * in the private runtime folder before each poll, but that leaves a token in
  * a file, which Latchkey never does on its own. So the line is written
  * commented out, with the header saying what enabling it means. Strings are
- * in double quotes with backslash escapes. */
+ * in double quotes with backslash escapes; the server's name too, so that a
+ * host called like a keyword ("via", "keep") stays a name. */
 
 static const char * const mechanisms[] = { "OAUTHBEARER", "XOAUTH2", NULL };
 static const char * const formats[] = { "xoauth2", "oauthbearer", NULL };
@@ -43,6 +44,7 @@ generate (LkAccount             *account,
   g_autofree char *q_file = lk_export_shell_quote (token_file);
   g_autofree char *preconnect = NULL;
   g_autofree char *lower = NULL;
+  g_autofree char *host = NULL;
   g_autofree char *user = quoted (lk_account_get_sasl_user (account));
   g_autofree char *file = quoted (token_file);
   const char *notes[] = {
@@ -69,7 +71,8 @@ generate (LkAccount             *account,
   }
 
   out = lk_export_header (&lk_exporter_fetchmail, account, context, "# ", notes);
-  g_string_append_printf (out, "\npoll %s protocol %s port %u\n", server->host,
+  host = quoted (server->host);
+  g_string_append_printf (out, "\npoll %s protocol %s port %u\n", host,
                           protocol == LK_PROTOCOL_IMAP ? "imap" : "pop3", server->port);
   g_string_append_printf (out, "  auth %s\n", lower);
   g_string_append_printf (out, "  user %s\n", user);

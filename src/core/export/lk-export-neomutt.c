@@ -37,10 +37,12 @@ url (const char     *scheme,
      const LkServer *server)
 {
   g_autofree char *escaped = user != NULL ? lk_export_uri_user (user) : NULL;
+  g_autofree char *host = lk_export_url_host (server->host);
+
   return g_strdup_printf ("%s%s://%s%s%s:%u/", scheme,
                           server->security == LK_SECURITY_TLS ? "s" : "",
                           escaped != NULL ? escaped : "", escaped != NULL ? "@" : "",
-                          server->host, server->port);
+                          host, server->port);
 }
 
 static GPtrArray *
