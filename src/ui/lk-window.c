@@ -182,7 +182,7 @@ removed_cb (GObject      *source,
   g_autoptr(LkWindow) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!lk_token_manager_remove_finish (LK_TOKEN_MANAGER (source), result, &error))
+  if (!lk_token_manager_remove_finish (LK_TOKEN_MANAGER (source), result, NULL, &error))
     {
       if (!lk_error_is_cancelled (error))
         adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));

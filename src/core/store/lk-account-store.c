@@ -312,20 +312,27 @@ lk_account_store_save (LkAccountStore  *self,
 /**
  * lk_account_store_remove:
  *
- * Removes @email's file. Removing an account that has no file is not an
- * error: the goal is that it is gone.
+ * @out_found: (out) (optional): whether there was a file to remove
+ *
+ * Removes @email's file, whatever it holds (a damaged one too). Removing an
+ * account that has no file is not an error: the goal is that it is gone.
  */
 gboolean
 lk_account_store_remove (LkAccountStore  *self,
                          const char      *email,
+                         gboolean        *out_found,
                          GError         **error)
 {
   g_autofree char *path = NULL;
+  int unlinked;
 
   g_return_val_if_fail (LK_IS_ACCOUNT_STORE (self), FALSE);
 
   path = lk_account_store_get_path (self, email);
-  if (g_unlink (path) != 0 && errno != ENOENT)
+  unlinked = g_unlink (path);
+  if (out_found != NULL)
+    *out_found = unlinked == 0;
+  if (unlinked != 0 && errno != ENOENT)
     {
       int saved_errno = errno;
 

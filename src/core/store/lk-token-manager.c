@@ -548,6 +548,39 @@ lk_token_manager_get_token_finish (LkTokenManager  *self,
 
 /* store_initial */
 
+typedef struct
+{
+  LkAccount *account;
+  gboolean   had_file;    /* an account of that address existed before */
+  GError    *save_error;  /* why the account file could not be written */
+} StoreInitialData;
+
+static void
+store_initial_data_free (StoreInitialData *data)
+{
+  g_clear_pointer (&data->account, lk_account_unref);
+  g_clear_error (&data->save_error);
+  g_free (data);
+}
+
+static void
+store_initial_rolled_back_cb (GObject      *source,
+                              GAsyncResult *result,
+                              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  StoreInitialData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  GError *save_error = g_steal_pointer (&data->save_error);
+
+  if (!lk_token_store_clear_finish (result, NULL, &error))
+    g_prefix_error (&save_error,
+                    _("The tokens of %s are left in the keyring without an account (%s); "
+                      "“latchkey-cli remove %s” clears them. "),
+                    data->account->email, error->message, data->account->email);
+  g_task_return_error (task, save_error);
+}
+
 static void
 store_initial_cb (GObject      *source,
                   GAsyncResult *result,
@@ -555,7 +588,7 @@ store_initial_cb (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   LkTokenManager *self = g_task_get_source_object (task);
-  LkAccount *account = g_task_get_task_data (task);
+  StoreInitialData *data = g_task_get_task_data (task);
   GError *error = NULL;
 
   if (!lk_token_store_store_finish (result, &error))
@@ -563,9 +596,19 @@ store_initial_cb (GObject      *source,
       g_task_return_error (task, error);
       return;
     }
-  if (self->store != NULL && !lk_account_store_save (self->store, account, &error))
+  if (self->store != NULL && !lk_account_store_save (self->store, data->account, &error))
     {
-      g_task_return_error (task, error);
+      /* A new account whose file cannot be written (a full or read-only
+       * folder) must not leave its secret behind, invisible to `list`. A
+       * signed-in-again one keeps its old file and now its new tokens. */
+      if (data->had_file)
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+      data->save_error = error;
+      lk_token_store_clear_async (data->account->email, NULL, store_initial_rolled_back_cb,
+                                  g_steal_pointer (&task));
       return;
     }
   g_task_return_boolean (task, TRUE);
@@ -580,7 +623,9 @@ store_initial_cb (GObject      *source,
  *   if not, fails with %LK_ERROR_EXISTS before writing anything
  *
  * Saves a sign-in: the tokens in the keyring first, then the account file.
- * If the keyring cannot be written, nothing is saved.
+ * If the keyring cannot be written, nothing is saved; if a new account's
+ * file cannot be, its tokens are taken out of the keyring again (or the
+ * error says they are left, and that `remove` clears them).
  */
 void
 lk_token_manager_store_initial_async (LkTokenManager      *self,
@@ -592,6 +637,7 @@ lk_token_manager_store_initial_async (LkTokenManager      *self,
                                       gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
+  StoreInitialData *data;
 
   g_return_if_fail (LK_IS_TOKEN_MANAGER (self));
   g_return_if_fail (account != NULL && account->email != NULL);
@@ -599,9 +645,12 @@ lk_token_manager_store_initial_async (LkTokenManager      *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, lk_token_manager_store_initial_async);
-  g_task_set_task_data (task, lk_account_ref (account), (GDestroyNotify) lk_account_unref);
+  data = g_new0 (StoreInitialData, 1);
+  data->account = lk_account_ref (account);
+  data->had_file = self->store != NULL && lk_account_store_exists (self->store, account->email);
+  g_task_set_task_data (task, data, (GDestroyNotify) store_initial_data_free);
 
-  if (!replace && self->store != NULL && lk_account_store_exists (self->store, account->email))
+  if (!replace && data->had_file)
     {
       g_task_return_new_error (task, LK_ERROR, LK_ERROR_EXISTS,
                                _("There is already an account %s. Sign it in again with "
@@ -626,7 +675,24 @@ lk_token_manager_store_initial_finish (LkTokenManager  *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-/* remove */
+/* remove: one operation under the account's refresh lock, so that a
+ * refresh already running finishes (and stores what it got) before the item
+ * goes, and none starts in between; keyring item first, then the file. */
+
+typedef struct
+{
+  char           *email;
+  LkRefreshLock  *lock;
+  LkRemovedFlags  removed;
+} RemoveData;
+
+static void
+remove_data_free (RemoveData *data)
+{
+  g_free (data->email);
+  g_clear_pointer (&data->lock, lk_refresh_lock_free);
+  g_free (data);
+}
 
 static void
 remove_cleared_cb (GObject      *source,
@@ -635,29 +701,70 @@ remove_cleared_cb (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   LkTokenManager *self = g_task_get_source_object (task);
-  const char *email = g_task_get_task_data (task);
+  RemoveData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+  gboolean found = FALSE;
+
+  /* The file goes only once the secret is gone, so that a failure (a
+   * locked keyring) leaves an account that can be removed again rather
+   * than an orphaned secret. */
+  if (!lk_token_store_clear_finish (result, &found, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (found)
+    data->removed |= LK_REMOVED_TOKENS;
+  if (self->store != NULL)
+    {
+      if (!lk_account_store_remove (self->store, data->email, &found, &error))
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+      if (found)
+        data->removed |= LK_REMOVED_FILE;
+    }
+  g_clear_pointer (&data->lock, lk_refresh_lock_free);
+  if (data->removed == LK_REMOVED_NOTHING)
+    {
+      g_task_return_new_error (task, LK_ERROR, LK_ERROR_NOT_FOUND,
+                               _("There is no account %s: no account file and no tokens in "
+                                 "the keyring (“latchkey-cli list” shows the accounts)."),
+                               data->email);
+      return;
+    }
+  g_task_return_int (task, data->removed);
+}
+
+static void
+remove_locked_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  RemoveData *data = g_task_get_task_data (task);
+  GCancellable *cancellable;
   GError *error = NULL;
 
-  /* The file goes only once the secret is gone, so that a failure leaves
-   * an account that can be removed again rather than an orphaned secret. */
-  if (!lk_token_store_clear_finish (result, &error))
+  data->lock = lk_refresh_lock_acquire_finish (result, &error);
+  if (data->lock == NULL)
     {
       g_task_return_error (task, error);
       return;
     }
-  if (self->store != NULL && !lk_account_store_remove (self->store, email, &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  g_task_return_boolean (task, TRUE);
+  cancellable = g_task_get_cancellable (task);
+  lk_token_store_clear_async (data->email, cancellable, remove_cleared_cb,
+                              g_steal_pointer (&task));
 }
 
 /**
  * lk_token_manager_remove_async:
  *
- * Removes an account: its keyring item, then its file. Succeeds when either
- * was already gone.
+ * Removes whatever is left of an account, under its refresh lock: every
+ * keyring item of the address, then its file (damaged or not). Fails with
+ * %LK_ERROR_KEYRING, removing nothing, when the keyring is locked, and with
+ * %LK_ERROR_NOT_FOUND when there was neither.
  */
 void
 lk_token_manager_remove_async (LkTokenManager      *self,
@@ -667,22 +774,36 @@ lk_token_manager_remove_async (LkTokenManager      *self,
                                gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
+  RemoveData *data;
 
   g_return_if_fail (LK_IS_TOKEN_MANAGER (self));
   g_return_if_fail (email != NULL);
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, lk_token_manager_remove_async);
-  g_task_set_task_data (task, g_strdup (email), g_free);
-  lk_token_store_clear_async (email, cancellable, remove_cleared_cb, g_steal_pointer (&task));
+  data = g_new0 (RemoveData, 1);
+  data->email = g_strdup (email);
+  g_task_set_task_data (task, data, (GDestroyNotify) remove_data_free);
+  lk_refresh_lock_acquire_async (email, self->lock_timeout_ms, cancellable, remove_locked_cb,
+                                 g_steal_pointer (&task));
 }
 
+/**
+ * lk_token_manager_remove_finish:
+ * @out_removed: (out) (optional): what there was to remove
+ */
 gboolean
 lk_token_manager_remove_finish (LkTokenManager  *self,
                                 GAsyncResult    *result,
+                                LkRemovedFlags  *out_removed,
                                 GError         **error)
 {
+  gssize removed;
+
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == lk_token_manager_remove_async, FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
+  removed = g_task_propagate_int (G_TASK (result), error);
+  if (out_removed != NULL)
+    *out_removed = removed > 0 ? (LkRemovedFlags) removed : LK_REMOVED_NOTHING;
+  return removed > 0;
 }

@@ -42,9 +42,11 @@ void        lk_token_store_clear_async   (const char          *account,
                                           GAsyncReadyCallback  callback,
                                           gpointer             user_data);
 gboolean    lk_token_store_clear_finish  (GAsyncResult        *result,
+                                          gboolean            *out_found,
                                           GError             **error);
 gboolean    lk_token_store_clear_sync    (const char          *account,
                                           GCancellable        *cancellable,
+                                          gboolean            *out_found,
                                           GError             **error);
 
 G_END_DECLS
