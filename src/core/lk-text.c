@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "lk-text.h"
 
 /**
@@ -39,4 +41,29 @@ lk_text_is_plain (const char *text)
     if (lk_text_char_is_control (g_utf8_get_char (p)))
       return FALSE;
   return TRUE;
+}
+
+/**
+ * lk_text_is_b64token:
+ * @text: (nullable): an access token
+ *
+ * An access token goes into SASL strings, onto standard output and into
+ * mail clients: it must be an RFC 6750 §2.1 b64token (letters, digits,
+ * "-._~+/", then "="s), which keeps out every space, quote and control
+ * character. Also compiled into the latchkey-cli launcher (GLib only).
+ */
+gboolean
+lk_text_is_b64token (const char *text)
+{
+  const char *p = text;
+
+  if (text == NULL)
+    return FALSE;
+  while (*p != '\0' && (g_ascii_isalnum (*p) || strchr ("-._~+/", *p) != NULL))
+    p++;
+  if (p == text)
+    return FALSE;
+  while (*p == '=')
+    p++;
+  return *p == '\0';
 }

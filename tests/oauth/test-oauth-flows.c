@@ -745,7 +745,7 @@ refresh (LkOAuthClient    *client,
   LkTokenSet *tokens;
 
   lk_oauth_client_refresh_async (client, current, NULL, NULL, store_result_cb, &result);
-  tokens = lk_oauth_client_refresh_finish (client, wait_for (&result), error);
+  tokens = lk_oauth_client_refresh_finish (client, wait_for (&result), NULL, error);
   g_object_unref (result);
   return tokens;
 }

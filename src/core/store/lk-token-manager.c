@@ -146,6 +146,23 @@ needs_sign_in_error (const char *email)
                       email, email);
 }
 
+/* A provider that wants a person to sign in again (MFA, sign-in
+ * frequency), with its OAuth details for the diagnosis. */
+static GError *
+interaction_error (const char   *email,
+                   const GError *cause)
+{
+  const LkErrorDetails *details = lk_error_get_details (cause);
+  GError *error = g_error_new (LK_ERROR, LK_ERROR_NEEDS_SIGN_IN,
+                               _("%s needs to sign in again: %s Run “latchkey-cli login %s”."),
+                               email, cause->message, email);
+
+  if (details != NULL && details->oauth_error != NULL)
+    lk_error_set_oauth (error, details->oauth_error, details->oauth_error_description,
+                        details->http_status);
+  return error;
+}
+
 /* The same, carrying the provider's OAuth error for the diagnosis. */
 static GError *
 refused_error (const char   *email,
@@ -298,17 +315,54 @@ refused_stored_cb (GObject      *source,
 }
 
 static void
+rotated_stored_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Refresh *refresh = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!lk_token_store_store_finish (result, &error))
+    g_warning ("Cannot store the rotated refresh token of %s: %s",
+               refresh->account->email, error->message);
+  refresh_complete (refresh, NULL, g_steal_pointer (&refresh->refused));
+}
+
+static void
 refreshed_cb (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
   Refresh *refresh = user_data;
   g_autoptr(LkTokenSet) answer = NULL;
+  g_autoptr(LkTokenSet) rotated = NULL;
   g_autoptr(GError) error = NULL;
 
-  answer = lk_token_refresher_refresh_finish (LK_TOKEN_REFRESHER (source), result, &error);
+  answer = lk_token_refresher_refresh_finish (LK_TOKEN_REFRESHER (source), result, &rotated,
+                                              &error);
+  if (answer == NULL && rotated != NULL)
+    {
+      /* An answer refused for its access token or lifetime still rotated
+       * the refresh token: with single-use refresh tokens the old one is
+       * spent now. Store the new one (and no access token), then fail. */
+      refresh->merged = merge_tokens (refresh->current, rotated);
+      g_clear_pointer (&refresh->merged->access_token, lk_secret_wipe);
+      refresh->merged->expires_at = 0;
+      refresh->refused = g_steal_pointer (&error);
+      lk_token_store_store_async (refresh->account->email, refresh->merged, NULL,
+                                  rotated_stored_cb, refresh);
+      return;
+    }
   if (answer == NULL)
     {
+      if (g_error_matches (error, LK_ERROR, LK_ERROR_NEEDS_SIGN_IN))
+        {
+          /* The provider wants a person (MFA, sign-in frequency): the
+           * refresh token is not revoked, but only a sign-in helps. */
+          mark_needs_sign_in (refresh->self, refresh->account);
+          refresh_complete (refresh, NULL, interaction_error (refresh->account->email, error));
+          return;
+        }
       if (g_error_matches (error, LK_ERROR, LK_ERROR_INVALID_GRANT))
         {
           g_autoptr(LkTokenSet) without = lk_token_set_copy (refresh->current);

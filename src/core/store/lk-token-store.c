@@ -203,8 +203,13 @@ lookup_cb (GObject      *source,
   secret_password_free (secret);
   if (tokens == NULL)
     {
-      g_prefix_error (&error, _("The keyring item of %s cannot be read: "), data->account);
-      g_task_return_error (task, error);
+      /* The keyring answered; its item is what is broken, and only a new
+       * sign-in writes a good one ("unlock the keyring" would not help). */
+      g_task_return_new_error (task, LK_ERROR, LK_ERROR_NEEDS_SIGN_IN,
+                               _("The keyring item of %s is damaged and cannot be read (%s). "
+                                 "Sign in again with “latchkey-cli login %s”."),
+                               data->account, error->message, data->account);
+      g_error_free (error);
       return;
     }
   g_task_return_pointer (task, g_steal_pointer (&tokens), (GDestroyNotify) lk_token_set_free);
@@ -368,6 +373,87 @@ lk_token_store_store_sync (const char        *account,
   g_main_context_pop_thread_default (context);
   g_object_unref (sync.result);
   return ok;
+}
+
+/* check: before a sign-in, so that a locked keyring is said before the
+ * browser opens rather than after the person signed in (issue #19 §3). */
+
+static void
+check_collection_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(SecretCollection) collection = NULL;
+  GError *error = NULL;
+
+  collection = secret_collection_for_alias_finish (result, &error);
+  if (error != NULL)
+    g_task_return_error (task, keyring_error (error, g_task_get_task_data (task)));
+  else if (collection != NULL && secret_collection_get_locked (collection))
+    g_task_return_new_error (task, LK_ERROR, LK_ERROR_KEYRING,
+                             _("Your keyring is locked, so the tokens of %s could not be "
+                               "saved; nothing was started. Unlock your keyring (for example "
+                               "by logging in to the desktop again, or in Passwords and Keys), "
+                               "then sign in again."),
+                             (const char *) g_task_get_task_data (task));
+  else
+    g_task_return_boolean (task, TRUE);   /* none yet: storing creates it */
+}
+
+static void
+check_service_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(SecretService) service = NULL;
+  GCancellable *cancellable;
+  GError *error = NULL;
+
+  service = secret_service_get_finish (result, &error);
+  if (service == NULL)
+    {
+      g_task_return_error (task, keyring_error (error, g_task_get_task_data (task)));
+      return;
+    }
+  cancellable = g_task_get_cancellable (task);
+  secret_collection_for_alias (service, SECRET_COLLECTION_DEFAULT, SECRET_COLLECTION_NONE,
+                               cancellable, check_collection_cb, g_steal_pointer (&task));
+}
+
+/**
+ * lk_token_store_check_async:
+ * @account: the address, for the messages
+ *
+ * Checks, without prompting, that the keyring can take @account's tokens:
+ * the Secret Service answers and its default collection is not locked.
+ * Fails with %LK_ERROR_KEYRING as lk_token_store_store_async() would.
+ */
+void
+lk_token_store_check_async (const char          *account,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (account != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, lk_token_store_check_async);
+  g_task_set_task_data (task, g_strdup (account), g_free);
+  secret_service_get (SECRET_SERVICE_NONE, cancellable, check_service_cb,
+                      g_steal_pointer (&task));
+}
+
+gboolean
+lk_token_store_check_finish (GAsyncResult  *result,
+                             GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == lk_token_store_check_async, FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* clear: libsecret's secret_password_clear() unlocks nothing without a
