@@ -10,8 +10,13 @@
 #include <gio/gio.h>
 
 #include "lk-error.h"
+#include "lk-file.h"
 #include "lk-export-private.h"
 #include "lk-export-value.h"
+
+/* A client's own file (an ~/.msmtprc with many accounts) read to compare
+ * with what replaces it; bigger ones are simply kept as a backup. */
+#define LK_EXPORT_MAX_EXISTING (16 * 1024 * 1024)
 
 static const LkExporter * const exporters[] = {
   &lk_exporter_msmtp,
@@ -316,6 +321,9 @@ lk_export_write (const char  *path,
 
   if (out_backup != NULL)
     *out_backup = NULL;
+  /* A FIFO, socket or device given as --output: refused, never opened. */
+  if (!lk_file_check_regular (path, error))
+    return FALSE;
   if (g_file_test (path, G_FILE_TEST_EXISTS))
     {
       if (!force)
@@ -325,7 +333,8 @@ lk_export_write (const char  *path,
                          "kept), or --output to write elsewhere."), path);
           return FALSE;
         }
-      if (!g_file_get_contents (path, &old, NULL, NULL) || strcmp (old, contents) != 0)
+      if (!lk_file_read_regular (path, LK_EXPORT_MAX_EXISTING, &old, NULL, NULL) ||
+          strcmp (old, contents) != 0)
         {
           backup = keep_backup (path, error);
           if (backup == NULL)

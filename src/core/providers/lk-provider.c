@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "lk-error.h"
+#include "lk-file.h"
 #include "lk-json.h"
 #include "lk-provider.h"
 #include "lk-text.h"
@@ -402,7 +403,7 @@ lk_provider_new_from_file (const char  *path,
   g_autofree char *data = NULL;
   gsize length;
 
-  if (!g_file_get_contents (path, &data, &length, error))
+  if (!lk_file_read_regular (path, LK_FILE_MAX_SMALL, &data, &length, error))
     return NULL;
   return lk_provider_new_from_data (data, (gssize) length, path, error);
 }

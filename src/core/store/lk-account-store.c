@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "lk-error.h"
+#include "lk-file.h"
 #include "store/lk-account-store.h"
 
 /**
@@ -148,7 +149,7 @@ load_file (const char  *path,
   g_autofree char *data = NULL;
   gsize length = 0;
 
-  if (!g_file_get_contents (path, &data, &length, error))
+  if (!lk_file_read_regular (path, LK_FILE_MAX_SMALL, &data, &length, error))
     return NULL;
   return lk_account_new_from_data (data, (gssize) length, path, error);
 }

@@ -50,7 +50,15 @@ typedef struct
   LkTokenSet     *merged;       /* to store */
   GError         *refused;      /* the refresher's invalid_grant */
   guint           store_attempts;
+  GCancellable   *lock_wait;    /* cancelled when every waiter gave up waiting */
+  GArray         *handlers;     /* WaiterHandler, one per cancellable waiter */
 } Refresh;
+
+typedef struct
+{
+  GCancellable *cancellable;
+  gulong        id;
+} WaiterHandler;
 
 static void
 refresh_free (Refresh *refresh)
@@ -64,6 +72,15 @@ refresh_free (Refresh *refresh)
   g_clear_pointer (&refresh->current, lk_token_set_free);
   g_clear_pointer (&refresh->merged, lk_token_set_free);
   g_clear_error (&refresh->refused);
+  for (guint i = 0; i < refresh->handlers->len; i++)
+    {
+      WaiterHandler *handler = &g_array_index (refresh->handlers, WaiterHandler, i);
+
+      g_cancellable_disconnect (handler->cancellable, handler->id);
+      g_object_unref (handler->cancellable);
+    }
+  g_array_unref (refresh->handlers);
+  g_clear_object (&refresh->lock_wait);
   g_free (refresh);
 }
 
@@ -469,10 +486,48 @@ locked_cb (GObject      *source,
   lk_token_store_lookup_async (refresh->account->email, NULL, relookup_cb, refresh);
 }
 
+/* Ctrl+C must end a command that only waits for another process's refresh
+ * (issue #19 §4): once every waiter has given up, the wait for the lock is
+ * cancelled. A request already at the provider is not: it may have rotated
+ * the refresh token, which must be stored before the process ends. */
+static void
+waiter_cancelled_cb (GCancellable *cancellable,
+                     gpointer      user_data)
+{
+  Refresh *refresh = user_data;
+
+  if (refresh->lock != NULL)
+    return;
+  for (guint i = 0; i < refresh->waiters->len; i++)
+    {
+      GCancellable *other = g_task_get_cancellable (g_ptr_array_index (refresh->waiters, i));
+
+      if (other == NULL || !g_cancellable_is_cancelled (other))
+        return;
+    }
+  g_cancellable_cancel (refresh->lock_wait);
+}
+
+static void
+watch_waiter (Refresh *refresh,
+              GTask   *task)
+{
+  WaiterHandler handler = { g_task_get_cancellable (task), 0 };
+
+  if (handler.cancellable == NULL)
+    return;
+  g_object_ref (handler.cancellable);
+  /* Appended first: the handler runs at once when already cancelled. */
+  g_array_append_val (refresh->handlers, handler);
+  g_array_index (refresh->handlers, WaiterHandler, refresh->handlers->len - 1).id =
+    g_cancellable_connect (handler.cancellable, G_CALLBACK (waiter_cancelled_cb), refresh, NULL);
+}
+
 /* Adds @task to the refresh of its account in flight, or starts one. The
  * shared refresh runs without the callers' cancellables: one caller giving
  * up must not fail the others. A cancelled caller still gets
- * G_IO_ERROR_CANCELLED from _finish, when the refresh ends. */
+ * G_IO_ERROR_CANCELLED from _finish, when the refresh ends; when every
+ * caller gave up while it still waited for the lock, that is at once. */
 static void
 join_refresh (LkTokenManager   *self,
               GTask            *task,
@@ -486,6 +541,7 @@ join_refresh (LkTokenManager   *self,
   if (refresh != NULL)
     {
       g_ptr_array_add (refresh->waiters, task);
+      watch_waiter (refresh, task);
       return;
     }
 
@@ -497,9 +553,12 @@ join_refresh (LkTokenManager   *self,
   refresh->seen_access_token = seen != NULL ? g_strdup (seen->access_token) : NULL;
   refresh->waiters = g_ptr_array_new_with_free_func (g_object_unref);
   g_ptr_array_add (refresh->waiters, task);
+  refresh->lock_wait = g_cancellable_new ();
+  refresh->handlers = g_array_new (FALSE, FALSE, sizeof (WaiterHandler));
   g_hash_table_insert (self->refreshes, refresh->key, refresh);
+  watch_waiter (refresh, task);
 
-  lk_refresh_lock_acquire_async (account->email, self->lock_timeout_ms, NULL,
+  lk_refresh_lock_acquire_async (account->email, self->lock_timeout_ms, refresh->lock_wait,
                                  locked_cb, refresh);
 }
 
