@@ -48,12 +48,17 @@ static const char * const bad_hosts[] = {
   "'a'", "\"a\"", "a b", "a/b", "[::1]",
 };
 
-static LkProvider *microsoft365;
-
+/* Loaded in each test: GLib's per-test isolated folders (and so the user
+ * profile folder) are only set once a test runs. */
 static LkAccount *
 make_account (void)
 {
-  g_autoptr(LkProvider) provider = lk_provider_copy_with (microsoft365, "contoso.com", "id");
+  g_autoptr(LkProviderRegistry) registry = lk_provider_registry_new ();
+  g_autoptr(LkProvider) provider = NULL;
+
+  lk_provider_registry_load (registry);
+  provider = lk_provider_copy_with (lk_provider_registry_lookup (registry, "microsoft365"),
+                                    "contoso.com", "id");
   LkAccount *account;
 
   g_free (provider->ca_file);
@@ -207,13 +212,8 @@ int
 main (int    argc,
       char **argv)
 {
-  g_autoptr(LkProviderRegistry) registry = NULL;
-
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
   lk_core_init ();
-  registry = lk_provider_registry_new ();
-  lk_provider_registry_load (registry);
-  microsoft365 = lk_provider_registry_lookup (registry, "microsoft365");
 
   g_test_add_func ("/export/values/plain-account", test_plain_account_exports);
   g_test_add_func ("/export/values/control", test_control_values);
