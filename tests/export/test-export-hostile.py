@@ -26,6 +26,7 @@ sys.path.insert(0, os.path.join(os.environ["LK_SOURCE_ROOT"], "tests"))
 from tap import Tap, Skip  # noqa: E402
 
 DUMP = os.path.join(os.environ["LK_BUILD_ROOT"], "tests", "export", "lk-export-dump")
+CLI = os.path.join(os.environ["LK_BUILD_ROOT"], "src", "cli", "latchkey-cli")
 WORK = tempfile.mkdtemp(prefix="lk-hostile-")
 CANARY = os.path.join(WORK, "canary")
 HOME = os.path.join(WORK, "home")
@@ -128,6 +129,13 @@ for path, value, field in ATTACKS:
             r = export(client, extra=["--profile", file], expect_ok=False)
             assert r.returncode == 2, (client, r.returncode, r.stdout, r.stderr)
             assert file in r.stderr and f"“{field}”" in r.stderr, r.stderr
+        # The way such a profile arrives: `add --profile`, refused before
+        # any sign-in starts.
+        r = subprocess.run([CLI, "add", "alice@contoso.com", "--profile", file, "--no-browser"],
+                           capture_output=True, text=True, timeout=30,
+                           env={**ENV, "DBUS_SESSION_BUS_ADDRESS": "disabled:"})
+        assert r.returncode == 1 and r.stdout == "", (r.returncode, r.stdout, r.stderr)
+        assert file in r.stderr and f"“{field}”" in r.stderr, r.stderr
         no_canary("(nothing was written)")
 
 with t.case("the same profile without the attack exports for every client"):
