@@ -102,6 +102,12 @@ print_remedy (const GError *error)
     case LK_REMEDY_ADD_APP_ONLY:
       g_printerr (_("Run “latchkey-cli add %s --app-only”.\n"), account);
       break;
+    case LK_REMEDY_REMOVE:
+      g_printerr (_("Run “latchkey-cli remove %s”.\n"), account);
+      break;
+    case LK_REMEDY_CHECK_ADDRESS:
+      g_printerr (_("“latchkey-cli list” shows your accounts.\n"));
+      break;
     case LK_REMEDY_NONE:
     default:
       break;

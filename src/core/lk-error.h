@@ -55,6 +55,8 @@ typedef enum
   LK_REMEDY_SIGN_IN,        /* sign the account in again */
   LK_REMEDY_ADD,            /* add the account (it does not exist) */
   LK_REMEDY_ADD_APP_ONLY,   /* add the account again as an app-only one */
+  LK_REMEDY_REMOVE,         /* remove the account (what is left of it) */
+  LK_REMEDY_CHECK_ADDRESS,  /* check the address against the accounts there are */
 } LkRemedy;
 
 /**

@@ -18,6 +18,9 @@ const char *lk_json_get_string (JsonObject *obj,
 gboolean  lk_json_get_boolean (JsonObject *obj,
                                const char *name,
                                gboolean    default_value);
+char     *lk_json_dup_marking_nul (const char *data,
+                                   gssize      length,
+                                   gsize      *out_length) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Writers: each sets the member @name on the object being built. */
 void      lk_json_add_string          (JsonBuilder        *builder,

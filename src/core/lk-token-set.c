@@ -9,6 +9,7 @@
 
 #include "lk-error.h"
 #include "lk-json.h"
+#include "lk-text.h"
 #include "lk-token-set.h"
 
 G_DEFINE_BOXED_TYPE (LkTokenSet, lk_token_set, lk_token_set_copy, lk_token_set_free)
@@ -77,7 +78,9 @@ lk_token_set_is_fresh (const LkTokenSet *self,
                        gint64            now,
                        gint64            margin_seconds)
 {
-  return self->access_token != NULL && *self->access_token != '\0' &&
+  /* A token no mail server would take (spaces, control characters: see
+   * lk_text_is_b64token()) is never handed out, however fresh. */
+  return lk_text_is_b64token (self->access_token) &&
          self->expires_at > 0 && self->expires_at - now > margin_seconds;
 }
 

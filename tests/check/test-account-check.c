@@ -68,7 +68,7 @@ static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
-  lk_token_store_clear_sync (ALICE, NULL, NULL);
+  lk_token_store_clear_sync (ALICE, NULL, NULL, NULL);
   g_array_unref (f->checked);
   g_clear_pointer (&f->account, lk_account_unref);
   g_assert_finalize_object (f->tokens);

@@ -791,6 +791,15 @@ respond_json_node (Request  *req,
           json_object_set_string_member (object, "expires_in", s);
         }
       break;
+    case LK_TEST_IDP_FAULT_EXPIRES_IN_VALUE:
+      if (json_object_has_member (object, "expires_in") && req->fault.field != NULL)
+        json_object_set_int_member (object, "expires_in",
+                                    g_ascii_strtoll (req->fault.field, NULL, 10));
+      break;
+    case LK_TEST_IDP_FAULT_ACCESS_TOKEN:
+      if (json_object_has_member (object, "access_token") && req->fault.field != NULL)
+        json_object_set_string_member (object, "access_token", req->fault.field);
+      break;
     case LK_TEST_IDP_FAULT_OVERSIZED:
       {
         g_autofree char *pad = g_strnfill (OVERSIZED_BODY, 'x');
@@ -3051,7 +3060,7 @@ lk_test_idp_endpoint_from_string (const char        *name,
 
 /* "none", "aadsts", "http500", "slow", "malformed-json", "oversized",
  * "expires-in-string", "missing-field", "large-tokens", "wrong-iss",
- * "wrong-state". */
+ * "wrong-state", "expires-in-value", "access-token". */
 gboolean
 lk_test_idp_fault_kind_from_string (const char         *name,
                                     LkTestIdpFaultKind *out)
@@ -3059,6 +3068,7 @@ lk_test_idp_fault_kind_from_string (const char         *name,
   static const char * const names[] = {
     "none", "aadsts", "http500", "slow", "malformed-json", "oversized",
     "expires-in-string", "missing-field", "large-tokens", "wrong-iss", "wrong-state",
+    "expires-in-value", "access-token",
   };
 
   for (guint i = 0; name != NULL && i < G_N_ELEMENTS (names); i++)

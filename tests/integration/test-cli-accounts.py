@@ -191,7 +191,7 @@ try:
         assert secret_tool_lookup("bob@example.com") is None
         assert not os.path.exists(os.path.join(accounts_dir, "bob@example.com.json"))
         r = cli("remove", "bob@example.com")
-        assert r.returncode == 1 and "latchkey-cli add" in r.stderr
+        assert r.returncode == 1 and "There is no account bob@example.com" in r.stderr, r.stderr
 
     with t.case("no token, code or secret in any file under HOME or the scratch folder"):
         stats = idp.stats()

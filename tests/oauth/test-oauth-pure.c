@@ -149,7 +149,7 @@ test_token_response_success (void)
                           "\"refresh_token\":\"rt-1\",\"scope\":\"https://outlook.office.com/IMAP.AccessAsUser.All\","
                           "\"id_token\":\"%s\"}", id_token);
   b = bytes (body);
-  tokens = lk_token_response_parse (200, b, 1000, &error);
+  tokens = lk_token_response_parse (200, b, 1000, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (tokens->access_token, ==, "at-1");
   g_assert_cmpstr (tokens->refresh_token, ==, "rt-1");
@@ -167,13 +167,13 @@ test_token_response_expires_in_string (void)
   g_autoptr(GBytes) b = bytes ("{\"access_token\":\"x\",\"expires_in\":\"3599\",\"token_type\":\"bearer\"}");
   g_autoptr(GBytes) bad = bytes ("{\"access_token\":\"x\",\"expires_in\":\"soon\"}");
   g_autoptr(GError) error = NULL;
-  g_autoptr(LkTokenSet) tokens = lk_token_response_parse (200, b, 10, &error);
+  g_autoptr(LkTokenSet) tokens = lk_token_response_parse (200, b, 10, NULL, &error);
   g_autoptr(LkTokenSet) none = NULL;
 
   g_assert_no_error (error);
   g_assert_cmpint (tokens->expires_at, ==, 10 + 3599);
   g_assert_null (tokens->refresh_token);
-  none = lk_token_response_parse (200, bad, 10, &error);
+  none = lk_token_response_parse (200, bad, 10, NULL, &error);
   g_assert_null (none);
   g_assert_error (error, LK_ERROR, LK_ERROR_BAD_RESPONSE);
 }
@@ -187,7 +187,7 @@ test_token_response_aadsts (void)
   g_autoptr(GBytes) b2 = bytes ("{\"error\":\"invalid_client\",\"error_description\":\"client is bad\","
                                 "\"error_codes\":[7000218]}");
   g_autoptr(GError) error = NULL;
-  g_autoptr(LkTokenSet) tokens = lk_token_response_parse (400, b, 0, &error);
+  g_autoptr(LkTokenSet) tokens = lk_token_response_parse (400, b, 0, NULL, &error);
   const LkErrorDetails *details;
 
   g_assert_null (tokens);
@@ -201,7 +201,7 @@ test_token_response_aadsts (void)
   g_clear_error (&error);
 
   /* The number from error_codes when the description has none. */
-  tokens = lk_token_response_parse (401, b2, 0, &error);
+  tokens = lk_token_response_parse (401, b2, 0, NULL, &error);
   g_assert_error (error, LK_ERROR, LK_ERROR_OAUTH);
   g_assert_cmpuint (lk_error_get_details (error)->aadsts, ==, 7000218);
   g_assert_cmpstr (lk_error_get_details (error)->oauth_error, ==, "invalid_client");
@@ -227,7 +227,7 @@ test_token_response_malformed (void)
     {
       g_autoptr(GBytes) b = bytes (cases[i].body);
       g_autoptr(GError) error = NULL;
-      g_autoptr(LkTokenSet) tokens = lk_token_response_parse (cases[i].status, b, 0, &error);
+      g_autoptr(LkTokenSet) tokens = lk_token_response_parse (cases[i].status, b, 0, NULL, &error);
 
       g_test_message ("case %u: %s", i, cases[i].body);
       g_assert_null (tokens);
@@ -242,7 +242,7 @@ test_token_response_no_secret_in_messages (void)
   g_autoptr(GBytes) b = bytes ("{\"access_token\":\"lksecret_AT\",\"refresh_token\":\"lkrt_RT\","
                                "\"token_type\":\"mac\"}");
   g_autoptr(GError) error = NULL;
-  g_autoptr(LkTokenSet) tokens = lk_token_response_parse (200, b, 0, &error);
+  g_autoptr(LkTokenSet) tokens = lk_token_response_parse (200, b, 0, NULL, &error);
 
   g_assert_null (tokens);
   g_assert_nonnull (error);

@@ -98,7 +98,7 @@ test_round_trip (void)
   g_assert_cmpint (st.st_mode & 0777, ==, 0700);
 
   g_assert_true (lk_account_store_exists (store, "zed@example.com"));
-  g_assert_true (lk_account_store_remove (store, "zed@example.com", &error));
+  g_assert_true (lk_account_store_remove (store, "zed@example.com", NULL, &error));
   g_assert_no_error (error);
   g_assert_false (lk_account_store_exists (store, "zed@example.com"));
   g_clear_pointer (&loaded, lk_account_unref);
@@ -112,7 +112,7 @@ test_round_trip (void)
   g_assert_cmpstr (lk_error_get_details (error)->account, ==, "zed@example.com");
   g_clear_error (&error);
   /* Removing again is fine: the account is gone either way. */
-  g_assert_true (lk_account_store_remove (store, "zed@example.com", &error));
+  g_assert_true (lk_account_store_remove (store, "zed@example.com", NULL, &error));
   g_assert_no_error (error);
 }
 

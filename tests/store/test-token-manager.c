@@ -348,7 +348,7 @@ removed_cb (GObject      *source,
 {
   BoolResult *out = user_data;
 
-  out->ok = lk_token_manager_remove_finish (LK_TOKEN_MANAGER (source), result, &out->error);
+  out->ok = lk_token_manager_remove_finish (LK_TOKEN_MANAGER (source), result, NULL, &out->error);
   out->done = TRUE;
 }
 

@@ -57,7 +57,7 @@ test_store_lookup_clear (void)
   g_assert_cmpstr (found->refresh_token, ==, tokens->refresh_token);
   g_clear_pointer (&found, lk_token_set_free);
 
-  g_assert_true (lk_token_store_clear_sync ("alice@example.com", NULL, &error));
+  g_assert_true (lk_token_store_clear_sync ("alice@example.com", NULL, NULL, &error));
   g_assert_no_error (error);
   found = lk_token_store_lookup_sync ("alice@example.com", NULL, &error);
   g_assert_null (found);
@@ -73,7 +73,7 @@ test_store_lookup_clear (void)
   found = lk_token_store_lookup_sync ("o'brien+x@example.com", NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (found->access_token, ==, other->access_token);
-  g_assert_true (lk_token_store_clear_sync ("alice@example.com", NULL, &error));
+  g_assert_true (lk_token_store_clear_sync ("alice@example.com", NULL, NULL, &error));
   g_assert_no_error (error);
 }
 
@@ -133,7 +133,7 @@ test_no_secret_service (void)
       g_assert_null (found);
       assert_keyring_error (error);
       g_clear_error (&error);
-      g_assert_false (lk_token_store_clear_sync ("erin@example.com", NULL, &error));
+      g_assert_false (lk_token_store_clear_sync ("erin@example.com", NULL, NULL, &error));
       assert_keyring_error (error);
       return;
     }

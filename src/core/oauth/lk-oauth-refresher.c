@@ -41,14 +41,21 @@ refresh_cb (GObject      *object,
   LkOAuthClient *client = LK_OAUTH_CLIENT (object);
   LkAccount *account = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
+  LkTokenSet *rotated = NULL;
   LkTokenSet *tokens;
 
   if (account->flow == LK_FLOW_APP_ONLY)
     tokens = lk_oauth_client_client_credentials_finish (client, result, &error);
   else
-    tokens = lk_oauth_client_refresh_finish (client, result, &error);
+    tokens = lk_oauth_client_refresh_finish (client, result, &rotated, &error);
   if (tokens == NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
+    {
+      /* Beside the error, never in it: see lk_token_response_parse(). */
+      if (rotated != NULL)
+        g_object_set_data_full (G_OBJECT (task), "lk-rotated", rotated,
+                                (GDestroyNotify) lk_token_set_free);
+      g_task_return_error (task, g_steal_pointer (&error));
+    }
   else
     g_task_return_pointer (task, tokens, (GDestroyNotify) lk_token_set_free);
 }
@@ -115,8 +122,10 @@ lk_oauth_refresher_refresh_async (LkTokenRefresher    *refresher,
 static LkTokenSet *
 lk_oauth_refresher_refresh_finish (LkTokenRefresher  *refresher,
                                    GAsyncResult      *result,
+                                   LkTokenSet       **out_rotated,
                                    GError           **error)
 {
+  *out_rotated = g_object_steal_data (G_OBJECT (result), "lk-rotated");
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 

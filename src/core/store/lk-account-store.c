@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "lk-error.h"
+#include "lk-file.h"
 #include "store/lk-account-store.h"
 
 /**
@@ -148,7 +149,7 @@ load_file (const char  *path,
   g_autofree char *data = NULL;
   gsize length = 0;
 
-  if (!g_file_get_contents (path, &data, &length, error))
+  if (!lk_file_read_regular (path, LK_FILE_MAX_SMALL, &data, &length, error))
     return NULL;
   return lk_account_new_from_data (data, (gssize) length, path, error);
 }
@@ -315,20 +316,27 @@ lk_account_store_save (LkAccountStore  *self,
 /**
  * lk_account_store_remove:
  *
- * Removes @email's file. Removing an account that has no file is not an
- * error: the goal is that it is gone.
+ * @out_found: (out) (optional): whether there was a file to remove
+ *
+ * Removes @email's file, whatever it holds (a damaged one too). Removing an
+ * account that has no file is not an error: the goal is that it is gone.
  */
 gboolean
 lk_account_store_remove (LkAccountStore  *self,
                          const char      *email,
+                         gboolean        *out_found,
                          GError         **error)
 {
   g_autofree char *path = NULL;
+  int unlinked;
 
   g_return_val_if_fail (LK_IS_ACCOUNT_STORE (self), FALSE);
 
   path = lk_account_store_get_path (self, email);
-  if (g_unlink (path) != 0 && errno != ENOENT)
+  unlinked = g_unlink (path);
+  if (out_found != NULL)
+    *out_found = unlinked == 0;
+  if (unlinked != 0 && errno != ENOENT)
     {
       int saved_errno = errno;
 
