@@ -26,6 +26,8 @@ lk_error_private_copy (const LkErrorPrivate *src,
   dest->http_status = src->http_status;
   dest->server_reply = g_strdup (src->server_reply);
   dest->challenge = g_strdup (src->challenge);
+  dest->remedy = src->remedy;
+  dest->account = g_strdup (src->account);
   dest->trace_id = g_strdup (src->trace_id);
   dest->correlation_id = g_strdup (src->correlation_id);
 }
@@ -37,6 +39,7 @@ lk_error_private_clear (LkErrorPrivate *priv)
   g_clear_pointer (&priv->oauth_error_description, g_free);
   g_clear_pointer (&priv->server_reply, g_free);
   g_clear_pointer (&priv->challenge, g_free);
+  g_clear_pointer (&priv->account, g_free);
   g_clear_pointer (&priv->trace_id, g_free);
   g_clear_pointer (&priv->correlation_id, g_free);
 }
@@ -184,6 +187,28 @@ lk_error_set_request_ids (GError     *error,
     ? dup_request_id (correlation_id, strlen (correlation_id)) : NULL;
   if (details->correlation_id == NULL)
     details->correlation_id = find_request_id (description, "Correlation ID:");
+}
+
+/**
+ * lk_error_set_remedy:
+ * @account: (nullable): the account's address
+ *
+ * Says what the person can do about @error, for front ends that offer it
+ * in their own way (the CLI names its command). The message itself should
+ * say it in words too.
+ */
+void
+lk_error_set_remedy (GError     *error,
+                     LkRemedy    remedy,
+                     const char *account)
+{
+  LkErrorDetails *details = lk_error_get_details_mut (error);
+
+  g_return_if_fail (details != NULL);
+
+  details->remedy = remedy;
+  g_free (details->account);
+  details->account = g_strdup (account);
 }
 
 gboolean

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "latchkey"
+#define G_LOG_DOMAIN "latchkey-ui"
 
 #include "config.h"
 
@@ -7,7 +7,6 @@
 
 #include "admin/lk-admin-checklist.h"
 #include "admin/lk-admin-consent.h"
-#include "admin/lk-admin-tenant.h"
 #include "admin/lk-exchange-script.h"
 #include "admin/lk-org-profile.h"
 #include "lk-admin-window.h"
@@ -16,6 +15,7 @@
 #include "lk-error.h"
 #include "lk-ui-init.h"
 #include "lk-ui-util.h"
+#include "providers/lk-microsoft.h"
 
 /**
  * LkAdminWindow:
@@ -324,7 +324,7 @@ update (LkAdminWindow *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->open_consent_button),
                             link != NULL && self->consent == NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "admin.save-profile",
-                                 lk_admin_tenant_check (tenant, NULL) && *client_id != '\0');
+                                 lk_microsoft_tenant_check (tenant, NULL) && *client_id != '\0');
   update_exchange_group (self);
   update_script (self, tenant, client_id);
 }

@@ -127,7 +127,7 @@ test_already_added (void)
 
   gtk_window_destroy (GTK_WINDOW (wizard));
   lk_ui_test_iterate (10);
-  lk_account_store_remove (store, "alice@example.test", NULL);
+  lk_account_store_remove (store, "alice@example.test", NULL, NULL);
   g_rmdir (dir);
 }
 
@@ -193,7 +193,7 @@ test_results_not_saved (void)
 
   gtk_window_close (GTK_WINDOW (wizard));
   lk_ui_test_iterate (10);
-  lk_token_store_clear_sync ("dave@example.test", NULL, NULL);
+  lk_token_store_clear_sync ("dave@example.test", NULL, NULL, NULL);
   g_unlink (blocked);
   g_rmdir (dir);
 }

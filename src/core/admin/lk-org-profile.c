@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "latchkey-core"
+#define G_LOG_DOMAIN "latchkey-admin"
 
 #include "config.h"
 
@@ -8,9 +8,10 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#include "admin/lk-admin-tenant.h"
 #include "admin/lk-org-profile.h"
 #include "lk-error.h"
+#include "lk-protocol.h"
+#include "providers/lk-microsoft.h"
 
 /**
  * lk_org_profile_id_for:
@@ -83,7 +84,7 @@ lk_org_profile_new (LkProvider       *base,
 
   g_return_val_if_fail (base != NULL, NULL);
 
-  if (!lk_admin_tenant_check (tenant, error))
+  if (!lk_microsoft_tenant_check (tenant, error))
     return NULL;
   if (client_id == NULL || *client_id == '\0')
     {
@@ -132,8 +133,9 @@ lk_org_profile_new (LkProvider       *base,
  *
  * Lets the profile claim the organisation's own domains, so that once it
  * is installed a colleague's address is recognised by itself. Only the
- * domains IT names here are claimed; each must be a DNS domain, and the
- * person importing the profile sees them before it is used.
+ * domains IT names here are claimed; each must be a DNS name of two labels
+ * or more (lk_host_to_ascii(): IDNA, in lower case), and the person
+ * importing the profile sees them before it is used.
  *
  * Returns: %FALSE with %LK_ERROR_INVALID_INPUT naming a domain that is not
  *   one; @profile is then unchanged
@@ -149,9 +151,11 @@ lk_org_profile_set_domains (LkProvider          *profile,
 
   for (guint i = 0; domains != NULL && domains[i] != NULL; i++)
     {
-      g_autofree char *domain = g_ascii_strdown (domains[i], -1);
+      g_autofree char *domain = lk_host_to_ascii (domains[i]);
 
-      if (!lk_admin_domain_is_valid (domain))
+      if (domain != NULL && g_str_has_suffix (domain, "."))
+        domain[strlen (domain) - 1] = '\0';
+      if (domain == NULL || g_hostname_is_ip_address (domain) || strchr (domain, '.') == NULL)
         {
           g_autofree char *safe = g_strescape (domains[i], NULL);
 
