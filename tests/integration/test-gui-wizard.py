@@ -161,7 +161,9 @@ try:
         for secret in ("lkrt_", "lkcode_", "lkdev_", marker):
             assert secret not in details, secret
         link = copy_from(wizard, "alt+l", "adminconsent")
-        assert link.startswith("https://") and "/v2.0/adminconsent?client_id=lk-test-client" in link
+        # The profile's own identity provider: the test IdP stands in for Microsoft.
+        assert link.startswith(idp.base + "/"), link
+        assert "/v2.0/adminconsent?client_id=lk-test-client&" in link, link
         screenshot("2-sign-in-consent", wizard)
         assert account_file() is None
 
