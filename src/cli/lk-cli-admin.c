@@ -122,6 +122,7 @@ resolve_tenant (LkCliContext *cli,
 {
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *said = NULL;
   char *guid;
 
   if (lk_guid_is_valid (o->tenant) || o->no_lookup)
@@ -129,14 +130,9 @@ resolve_tenant (LkCliContext *cli,
   lk_microsoft_tenant_resolve_async (provider, o->tenant, cli->cancellable,
                                      lk_cli_store_result_cb, &result);
   guid = lk_microsoft_tenant_resolve_finish (lk_cli_wait (&result), &error);
-  if (guid != NULL)
-    {
-      g_printerr (_("%s is the tenant %s.\n"), o->tenant, guid);
-      return guid;
-    }
-  g_printerr (_("Could not look up the tenant id of %s (%s); using the domain, which Microsoft "
-                "accepts as the tenant when it is verified.\n"), o->tenant, error->message);
-  return g_strdup (o->tenant);
+  said = lk_microsoft_tenant_resolve_describe (o->tenant, guid, error);
+  g_printerr ("%s\n", said);
+  return guid != NULL ? guid : g_strdup (o->tenant);
 }
 
 /* checklist */

@@ -389,6 +389,31 @@ lk_microsoft_tenant_resolve_finish (GAsyncResult  *result,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/**
+ * lk_microsoft_tenant_resolve_describe:
+ * @domain: what was looked up
+ * @tenant: (nullable): the tenant id found
+ * @error: (nullable): why none was, when @tenant is %NULL
+ *
+ * Returns: (transfer full): one sentence for the person who typed
+ *   @domain: which tenant it is, or that the domain stands in for it
+ */
+char *
+lk_microsoft_tenant_resolve_describe (const char   *domain,
+                                      const char   *tenant,
+                                      const GError *error)
+{
+  g_return_val_if_fail (domain != NULL, NULL);
+
+  if (tenant != NULL)
+    /* Translators: a domain, then its tenant id (a GUID). */
+    return g_strdup_printf (_("%s is the tenant %s."), domain, tenant);
+  /* Translators: a domain, then why it could not be looked up. */
+  return g_strdup_printf (_("Could not look up the tenant id of %s (%s); using the domain, which "
+                            "Microsoft accepts as the tenant when it is verified."),
+                          domain, error != NULL ? error->message : "");
+}
+
 /* ---- admin consent ---------------------------------------------------- */
 
 /**

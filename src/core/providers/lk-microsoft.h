@@ -33,6 +33,9 @@ void      lk_microsoft_tenant_resolve_async  (LkProvider          *provider,
                                               gpointer             user_data);
 char     *lk_microsoft_tenant_resolve_finish (GAsyncResult        *result,
                                               GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+char     *lk_microsoft_tenant_resolve_describe (const char        *domain,
+                                                const char        *tenant,
+                                                const GError      *error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Admin consent */
 char     *lk_microsoft_admin_consent_scope   (LkProvider          *provider,
