@@ -115,7 +115,7 @@ lk_account_row_new (LkAccount *account)
   set_status (self);
 
   add_item (actions, _("_Test"), "win.test-account", account->email);
-  add_item (actions, _("_Export…"), "win.export-account", account->email);
+  add_item (actions, _("Set _Up Mail Programs…"), "win.set-up-account", account->email);
   add_item (actions, _("_Sign In Again"), "win.sign-in-again", account->email);
   add_item (removal, _("_Remove…"), "win.remove-account", account->email);
   g_menu_append_section (menu, NULL, G_MENU_MODEL (actions));

@@ -49,6 +49,13 @@ struct _LkExportPage
 
 G_DEFINE_FINAL_TYPE (LkExportPage, lk_export_page, GTK_TYPE_WIDGET)
 
+enum {
+  SIGNAL_SAVED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 GtkWidget *
 lk_export_page_new (void)
 {
@@ -193,7 +200,8 @@ lk_export_page_copy_action (GtkWidget  *widget,
  * Writes the client's configuration to @file, as Save… does once the person
  * has chosen where (the file chooser asked before replacing a file). The
  * file is a few hundred bytes; core writes it atomically, mode 0600, and
- * keeps a replaced file beside it (the toast says where).
+ * keeps a replaced file beside it (the toast says where), then says
+ * "saved".
  */
 void
 lk_export_page_save_to (LkExportPage *self,
@@ -233,6 +241,7 @@ lk_export_page_save_to (LkExportPage *self,
     /* Translators: %s is where the file went, such as "~/.msmtprc". */
     message = g_strdup_printf (_("Saved to %s"), shown);
   lk_ui_toast (GTK_WIDGET (self), message);
+  g_signal_emit (self, signals[SIGNAL_SAVED], 0, client->id, path);
 }
 
 static void
@@ -283,6 +292,17 @@ lk_export_page_class_init (LkExportPageClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = lk_export_page_dispose;
+
+  /**
+   * LkExportPage::saved:
+   * @client: the exporter's id
+   * @path: the file written, absolute
+   *
+   * A client's configuration was saved.
+   */
+  signals[SIGNAL_SAVED] =
+    g_signal_new ("saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
 
   lk_ui_ensure_resources ();
   gtk_widget_class_set_template_from_resource (widget_class,

@@ -490,3 +490,23 @@ lk_ui_unparent_children (GtkWidget *widget)
   while ((child = gtk_widget_get_first_child (widget)) != NULL)
     gtk_widget_unparent (child);
 }
+
+/**
+ * lk_ui_protocol_title:
+ *
+ * Returns: what a protocol's row is called, with what it is for:
+ *   "IMAP (Reading Mail)"
+ */
+const char *
+lk_ui_protocol_title (LkProtocol protocol)
+{
+  switch (protocol)
+    {
+    /* Translators: these name the row of each protocol on the test page
+     * and the account page. */
+    case LK_PROTOCOL_IMAP: return _("IMAP (Reading Mail)");
+    case LK_PROTOCOL_POP: return _("POP (Downloading Mail)");
+    case LK_PROTOCOL_SMTP: return _("SMTP (Sending Mail)");
+    default: g_return_val_if_reached (NULL);
+    }
+}

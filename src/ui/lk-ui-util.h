@@ -3,6 +3,8 @@
 
 #include <adwaita.h>
 
+#include "lk-protocol.h"
+
 G_BEGIN_DECLS
 
 void  lk_ui_toast          (GtkWidget  *widget,
@@ -35,5 +37,6 @@ void  lk_ui_choose_file    (GtkWidget      *widget,
                             GDestroyNotify  destroy);
 void  lk_ui_unparent_children (GtkWidget *widget);
 char *lk_ui_error_message  (const GError *error) G_GNUC_WARN_UNUSED_RESULT;
+const char *lk_ui_protocol_title (LkProtocol protocol);
 
 G_END_DECLS

@@ -93,7 +93,7 @@ ensure_discovery (LkWindow *self)
 }
 
 static void
-wizard_account_added_cb (LkWindow *self)
+wizard_account_changed_cb (LkWindow *self)
 {
   lk_window_reload (self);
 }
@@ -105,8 +105,8 @@ open_wizard (LkWindow *self)
 
   wizard = lk_setup_wizard_new (GTK_WINDOW (self), ensure_registry (self), self->store,
                                 self->tokens);
-  g_signal_connect_object (wizard, "account-added", G_CALLBACK (wizard_account_added_cb), self,
-                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (wizard, "account-changed", G_CALLBACK (wizard_account_changed_cb),
+                           self, G_CONNECT_SWAPPED);
   if (lk_discovery_is_enabled ())
     lk_setup_wizard_set_discovery (wizard, ensure_discovery (self));
   return wizard;
@@ -148,27 +148,28 @@ lk_window_add_account_action (GtkWidget  *widget,
   gtk_window_present (GTK_WINDOW (open_wizard (self)));
 }
 
-/* Test, Export and Sign In Again open the wizard on that step. */
+/* Test, Set Up Mail Programs and Sign In Again open the wizard for that
+ * task. */
 static void
-lk_window_account_step_action (GtkWidget  *widget,
+lk_window_account_task_action (GtkWidget  *widget,
                                const char *action_name,
                                GVariant   *parameter)
 {
   LkWindow *self = LK_WINDOW (widget);
   LkAccount *account = find_account (self, g_variant_get_string (parameter, NULL));
   LkSetupWizard *wizard;
-  const char *step;
+  LkSetupWizardTask task;
 
   if (account == NULL)
     return;
   if (g_str_equal (action_name, "win.test-account"))
-    step = "test";
-  else if (g_str_equal (action_name, "win.export-account"))
-    step = "export";
+    task = LK_SETUP_WIZARD_TEST;
+  else if (g_str_equal (action_name, "win.set-up-account"))
+    task = LK_SETUP_WIZARD_SET_UP;
   else
-    step = "sign-in";
+    task = LK_SETUP_WIZARD_SIGN_IN_AGAIN;
   wizard = open_wizard (self);
-  lk_setup_wizard_start_at (wizard, account, step);
+  lk_setup_wizard_start_task (wizard, account, task);
   gtk_window_present (GTK_WINDOW (wizard));
 }
 
@@ -656,11 +657,11 @@ lk_window_class_init (LkWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.add-account", NULL,
                                    lk_window_add_account_action);
   gtk_widget_class_install_action (widget_class, "win.test-account", "s",
-                                   lk_window_account_step_action);
-  gtk_widget_class_install_action (widget_class, "win.export-account", "s",
-                                   lk_window_account_step_action);
+                                   lk_window_account_task_action);
+  gtk_widget_class_install_action (widget_class, "win.set-up-account", "s",
+                                   lk_window_account_task_action);
   gtk_widget_class_install_action (widget_class, "win.sign-in-again", "s",
-                                   lk_window_account_step_action);
+                                   lk_window_account_task_action);
   gtk_widget_class_install_action (widget_class, "win.remove-account", "s",
                                    lk_window_remove_account_action);
   gtk_widget_class_install_action (widget_class, "win.for-it", NULL, lk_window_for_it_action);

@@ -144,12 +144,14 @@ test_no_browser (void)
 
   remove_every_browser ();
   wizard = new_wizard (store);
-  lk_setup_wizard_start_at (wizard, account, "sign-in");
+  lk_setup_wizard_start_task (wizard, account, LK_SETUP_WIZARD_SIGN_IN_AGAIN);
   gtk_window_present (GTK_WINDOW (wizard));
   lk_ui_test_iterate (50);
   page = LK_SIGN_IN_PAGE (lk_setup_wizard_get_page (wizard, "sign-in"));
   gtk_widget_activate_action (GTK_WIDGET (page), "sign-in.start", NULL);
-  lk_ui_test_iterate (20);
+  /* The keyring is asked first, then the browser opens. */
+  for (guint i = 0; i < 500 && g_strcmp0 (lk_sign_in_page_get_state (page), "waiting") != 0; i++)
+    lk_ui_test_wait (10);
   g_assert_cmpstr (lk_sign_in_page_get_state (page), ==, "waiting");
 
   lk_ui_test_wait_toast (GTK_WIDGET (wizard), "No browser opened. Use “Copy Link” and open the "
@@ -184,7 +186,7 @@ test_results_not_saved (void)
   g_assert_true (g_file_set_contents (blocked, "not a folder", -1, NULL));
 
   wizard = new_wizard (store);
-  lk_setup_wizard_start_at (wizard, account, "test");
+  lk_setup_wizard_start_task (wizard, account, LK_SETUP_WIZARD_TEST);
   gtk_window_present (GTK_WINDOW (wizard));
 
   /* The message is core's, ending with the system's reason. */
@@ -214,11 +216,16 @@ test_export_messages (void)
   g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autoptr(GFile) remote = g_file_new_for_uri ("sftp://files.example.test/home/erin/.mbsyncrc");
   g_autoptr(GFile) unwritable = g_file_new_for_path (blocked);
+  g_autoptr(LkAccount) saved = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *account_path = NULL;
   LkSetupWizard *wizard;
   LkExportPage *page;
 
+  g_assert_true (lk_account_store_save (store, account, &error));
+  g_assert_no_error (error);
   wizard = new_wizard (store);
-  lk_setup_wizard_start_at (wizard, account, "export");
+  lk_setup_wizard_start_task (wizard, account, LK_SETUP_WIZARD_SET_UP);
   gtk_window_present (GTK_WINDOW (wizard));
   lk_ui_test_iterate (50);
   page = LK_EXPORT_PAGE (lk_setup_wizard_get_page (wizard, "export"));
@@ -228,6 +235,11 @@ test_export_messages (void)
 
   lk_export_page_save_to (page, "mbsync", file);
   lk_ui_test_wait_toast (GTK_WIDGET (wizard), "Saved to ~/mail/.mbsyncrc");
+  /* The account lists where it is set up, for its page. */
+  saved = lk_account_store_load (store, account->email, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (saved->exports->len, ==, 1);
+  g_assert_cmpstr (((LkAccountExport *) g_ptr_array_index (saved->exports, 0))->path, ==, path);
 
   g_assert_true (g_file_set_contents (path, "account home\n", -1, NULL));
   lk_export_page_save_to (page, "mbsync", file);
@@ -236,6 +248,14 @@ test_export_messages (void)
 
   lk_export_page_save_to (page, "mbsync", remote);
   lk_ui_test_wait_toast (GTK_WIDGET (wizard), "Choose a folder on this computer.");
+
+  /* The account is gone meanwhile (latchkey-cli remove): the file is saved
+   * and the message says the account could not list it. */
+  account_path = lk_account_store_get_path (store, account->email);
+  g_assert_cmpint (g_unlink (account_path), ==, 0);
+  lk_export_page_save_to (page, "mbsync", file);
+  g_free (lk_ui_test_wait_toast_prefix (GTK_WIDGET (wizard), "The file is saved, but the "
+                                                             "account does not list it: "));
 
   g_assert_true (g_file_set_contents (blocker, "a file, not a folder", -1, NULL));
   lk_export_page_save_to (page, "mbsync", unwritable);

@@ -748,7 +748,7 @@ test_wizard_export (void)
 
   account = lk_account_new ("dave@outlook.com", lk_provider_registry_lookup (registry, "outlook"));
   wizard = lk_setup_wizard_new (NULL, registry, store, tokens);
-  lk_setup_wizard_start_at (wizard, account, "export");
+  lk_setup_wizard_start_task (wizard, account, LK_SETUP_WIZARD_SET_UP);
   gtk_window_present (GTK_WINDOW (wizard));
   lk_ui_test_iterate (50);
   g_assert_cmpstr (lk_setup_wizard_get_step (wizard), ==, "export");
@@ -764,11 +764,13 @@ test_wizard_export (void)
   g_assert_false (adw_expander_row_get_expanded (ADW_EXPANDER_ROW (
     lk_export_page_get_row (page, "mbsync"))));
 
+  /* Setting mail programs up ends here: Done closes the window, with no
+   * "Account Added" after it. */
+  g_assert_nonnull (lk_ui_test_find (GTK_WIDGET (wizard), GTK_TYPE_BUTTON, "_Done"));
+  g_object_add_weak_pointer (G_OBJECT (wizard), (gpointer *) &wizard);
   gtk_widget_activate_action (GTK_WIDGET (wizard), "wizard.next", NULL);
-  g_assert_cmpstr (lk_setup_wizard_get_step (wizard), ==, "done");
-  lk_ui_test_screenshot (GTK_WIDGET (wizard), "5-done");
-  gtk_window_destroy (GTK_WINDOW (wizard));
   lk_ui_test_iterate (10);
+  g_assert_null (wizard);
 }
 
 static void
@@ -842,7 +844,7 @@ test_no_inserted_hyphens (void)
   account->protocols = LK_PROTOCOL_FLAG_IMAP | LK_PROTOCOL_FLAG_SMTP;
   wizard = lk_setup_wizard_new (NULL, registry, store, tokens);
   gtk_window_set_default_size (GTK_WINDOW (wizard), 360, 640);
-  lk_setup_wizard_start_at (wizard, account, "export");
+  lk_setup_wizard_start_task (wizard, account, LK_SETUP_WIZARD_SET_UP);
   gtk_window_present (GTK_WINDOW (wizard));
   lk_ui_test_iterate (50);
   page = lk_setup_wizard_get_page (wizard, "export");
