@@ -10,6 +10,8 @@
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 
+#include "diagnose/lk-diagnosis.h"
+#include "lk-account-page.h"
 #include "lk-account-row.h"
 #include "lk-address-page.h"
 #include "lk-application.h"
@@ -249,6 +251,194 @@ test_account_list (void)
 
   gtk_window_destroy (GTK_WINDOW (window));
   iterate (10);
+}
+
+static LkAccountPage *
+open_account_page (LkWindow   *window,
+                   const char *email)
+{
+  LkAccountPage *page;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.show-account", "s", email);
+  page = LK_ACCOUNT_PAGE (find_widget (GTK_WIDGET (window), LK_TYPE_ACCOUNT_PAGE, NULL));
+  g_assert_nonnull (page);
+  /* The keyring answers in the background. */
+  while (lk_account_page_get_reading_keyring (page))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+    }
+  iterate (20);
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (page)));
+  g_assert_cmpstr (lk_account_page_get_account (page)->email, ==, email);
+  return page;
+}
+
+/* The account page (issue #18 point 4): a row opens it; it says what fails
+ * with the whole diagnosis, what the keyring holds about the sign-in
+ * without a secret, where the account is set up; Back returns to the row.
+ * Needs sign-in and never tested are said as plainly. */
+static void
+test_account_page (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("lk-accounts-XXXXXX", NULL);
+  g_autofree char *msmtprc = g_build_filename (g_get_home_dir (), ".msmtprc", NULL);
+  g_autoptr(LkAccountStore) store = lk_account_store_new (dir);
+  g_autoptr(LkProviderRegistry) registry = lk_provider_registry_new ();
+  g_autoptr(LkAccount) failing = NULL;
+  g_autoptr(LkAccount) expired = NULL;
+  g_autoptr(LkAccount) untested = NULL;
+  g_autoptr(LkTokenSet) tokens = lk_token_set_new ();
+  g_autoptr(LkDiagnosis) diagnosis = NULL;
+  g_autoptr(JsonNode) details = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  const LkTokenInfo *info;
+  LkAccountPage *page;
+  LkDiagnosis *shown;
+  GtkWidget *row;
+  LkWindow *window;
+
+  lk_provider_registry_load (registry);
+  failing = lk_account_new ("grace@outlook.com", lk_provider_registry_lookup (registry, "outlook"));
+  failing->protocols = LK_PROTOCOL_FLAG_IMAP | LK_PROTOCOL_FLAG_SMTP;
+  failing->state = LK_ACCOUNT_STATE_FAILING;
+  failing->last_tested = now - 300;
+  diagnosis = lk_diagnosis_new ("smtp-auth-disabled-mailbox", LK_FIXER_MAILBOX_ADMIN,
+                                LK_CONFIDENCE_CERTAIN,
+                                "SMTP sign-in is switched off for this mailbox",
+                                "The mailbox refuses SMTP AUTH.");
+  lk_diagnosis_add_command (diagnosis, "Set-CASMailbox -Identity 'grace@outlook.com' "
+                                       "-SmtpClientAuthenticationDisabled $false");
+  diagnosis->raw = g_strdup ("535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication "
+                             "is disabled for the Mailbox.");
+  details = lk_diagnosis_to_json (diagnosis);
+  lk_account_set_test (failing, LK_PROTOCOL_IMAP, now - 300, TRUE,
+                       "XOAUTH2 over TLS 1.3 to outlook.office365.com", NULL);
+  lk_account_set_test (failing, LK_PROTOCOL_SMTP, now - 300, FALSE,
+                       "SMTP sign-in is switched off for this mailbox",
+                       "smtp-auth-disabled-mailbox");
+  lk_account_set_test_details (failing, LK_PROTOCOL_SMTP, details);
+  lk_account_add_export (failing, "msmtp", msmtprc, now - 2 * 86400);
+  expired = lk_account_new ("henry@outlook.com", lk_provider_registry_lookup (registry, "outlook"));
+  expired->state = LK_ACCOUNT_STATE_NEEDS_SIGN_IN;
+  untested = lk_account_new ("iris@outlook.com", lk_provider_registry_lookup (registry, "outlook"));
+  g_assert_true (lk_account_store_save (store, failing, &error));
+  g_assert_true (lk_account_store_save (store, expired, &error));
+  g_assert_true (lk_account_store_save (store, untested, &error));
+  g_assert_no_error (error);
+  tokens->access_token = g_strdup ("lk-test-access-page");
+  tokens->refresh_token = g_strdup ("lk-test-refresh-page");
+  tokens->expires_at = now + 3000;
+  tokens->scope = g_strdup ("https://outlook.office.com/IMAP.AccessAsUser.All "
+                            "https://outlook.office.com/SMTP.Send offline_access");
+  tokens->id_name = g_strdup ("Grace Hopper");
+  tokens->id_username = g_strdup ("grace@outlook.com");
+  tokens->signed_in_at = now - 3 * 86400;
+  tokens->refresh_token_at = now - 3 * 86400;
+  g_assert_true (lk_token_store_store_sync ("grace@outlook.com", tokens, NULL, &error));
+  g_assert_no_error (error);
+
+  window = lk_window_new (app);
+  lk_window_set_account_store (window, store);
+  gtk_window_set_default_size (GTK_WINDOW (window), 360, 900);
+  gtk_window_present (GTK_WINDOW (window));
+  while (!lk_window_get_loaded (window))
+    g_main_context_iteration (NULL, TRUE);
+  iterate (20);
+
+  /* The row says what fails, not only "Failing". */
+  for (row = find_widget (GTK_WIDGET (window), LK_TYPE_ACCOUNT_ROW, NULL); row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    if (g_str_equal (lk_account_row_get_account (LK_ACCOUNT_ROW (row))->email, "grace@outlook.com"))
+      break;
+  g_assert_nonnull (row);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), ==,
+                   "Outlook.com (personal Microsoft account)\n"
+                   "SMTP: SMTP sign-in is switched off for this mailbox");
+  g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (row)), ==, "win.show-account");
+
+  /* Failing: what fails, each protocol's last test, the diagnosis of the
+   * failed one, the sign-in as the keyring holds it, the mail programs. */
+  page = open_account_page (window, "grace@outlook.com");
+  g_assert_cmpstr (lk_account_page_get_status (page), ==, "Something Does Not Work");
+  g_assert_true (find_text (GTK_WIDGET (page), "SMTP: SMTP sign-in is switched off for this "
+                                               "mailbox"));
+  g_assert_nonnull (lk_account_page_get_protocol_row (page, LK_PROTOCOL_IMAP));
+  g_assert_nonnull (lk_account_page_get_protocol_row (page, LK_PROTOCOL_SMTP));
+  g_assert_null (lk_account_page_get_protocol_row (page, LK_PROTOCOL_POP));
+  g_assert_null (lk_account_page_get_diagnosis (page, LK_PROTOCOL_IMAP));
+  shown = lk_account_page_get_diagnosis (page, LK_PROTOCOL_SMTP);
+  g_assert_nonnull (shown);
+  g_assert_cmpstr (shown->id, ==, "smtp-auth-disabled-mailbox");
+  g_assert_cmpstr (shown->raw, ==, diagnosis->raw);
+  g_assert_cmpstr (adw_expander_row_get_subtitle (lk_account_page_get_protocol_row (
+                     page, LK_PROTOCOL_IMAP)), ==,
+                   "outlook.office365.com:993, TLS\n"
+                   "Worked 5 minutes ago: XOAUTH2 over TLS 1.3 to outlook.office365.com");
+  info = lk_account_page_get_token_info (page);
+  g_assert_nonnull (info);
+  g_assert_true (info->has_refresh_token);
+  g_assert_true (find_text (GTK_WIDGET (page), "Grace Hopper (grace@outlook.com)"));
+  g_assert_true (find_text (GTK_WIDGET (page), "IMAP.AccessAsUser.All, SMTP.Send, "
+                                               "offline_access"));
+  g_assert_true (find_text (GTK_WIDGET (page), "Issued 3 days ago"));
+  g_assert_true (find_text (GTK_WIDGET (page), "~/.msmtprc, saved 2 days ago"));
+  /* Never a token. */
+  g_assert_false (find_text (GTK_WIDGET (page), "lk-test-access-page"));
+  g_assert_false (find_text (GTK_WIDGET (page), "lk-test-refresh-page"));
+  /* A failure asks for a test first. */
+  g_assert_true (gtk_widget_has_focus (GTK_WIDGET (find_widget (GTK_WIDGET (page),
+                                                                GTK_TYPE_BUTTON, "_Test"))));
+  lk_ui_test_screenshot (GTK_WIDGET (window), "6-account-failing");
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (),
+                                      ADW_COLOR_SCHEME_FORCE_DARK);
+  lk_ui_test_screenshot (GTK_WIDGET (window), "6-account-failing-dark");
+  adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+
+  /* Back: the list, the account's row in focus. */
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.show-accounts", NULL);
+  iterate (20);
+  g_assert_false (gtk_widget_get_mapped (GTK_WIDGET (page)));
+  g_assert_true (gtk_widget_has_focus (row));
+
+  /* Needs sign-in, and the keyring holds nothing for it. */
+  page = open_account_page (window, "henry@outlook.com");
+  g_assert_cmpstr (lk_account_page_get_status (page), ==, "Needs Sign-In");
+  g_assert_true (find_text (GTK_WIDGET (page), "It holds no key for this account"));
+  g_assert_true (gtk_widget_has_focus (GTK_WIDGET (find_widget (GTK_WIDGET (page),
+                                                                GTK_TYPE_BUTTON,
+                                                                "Sign In _Again"))));
+  g_assert_true (find_text (GTK_WIDGET (page), "No mail program set up from Latchkey yet"));
+  lk_ui_test_screenshot (GTK_WIDGET (window), "6-account-needs-sign-in");
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.show-accounts", NULL);
+  iterate (10);
+
+  page = open_account_page (window, "iris@outlook.com");
+  g_assert_cmpstr (lk_account_page_get_status (page), ==, "Not Tested Yet");
+
+  /* Removed from elsewhere (latchkey-cli remove): the page closes on the
+   * next reload instead of showing an account that is gone. */
+  g_assert_true (lk_account_store_remove (store, "iris@outlook.com", NULL, &error));
+  g_assert_no_error (error);
+  lk_window_reload (window);
+  {
+    gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+    while (gtk_widget_get_mapped (GTK_WIDGET (page)))
+      {
+        g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+        g_main_context_iteration (NULL, FALSE);
+      }
+  }
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate (10);
+  lk_token_store_clear_sync ("grace@outlook.com", NULL, NULL, NULL);
+  lk_account_store_remove (store, "grace@outlook.com", NULL, NULL);
+  lk_account_store_remove (store, "henry@outlook.com", NULL, NULL);
+  g_rmdir (dir);
 }
 
 static LkSetupWizard *
@@ -598,6 +788,7 @@ main (int    argc,
   g_test_add_func ("/ui/window/empty-state", test_empty_state);
   g_test_add_func ("/ui/window/accounts", test_account_list);
   g_test_add_func ("/ui/window/strange-account-files", test_strange_account_files);
+  g_test_add_func ("/ui/window/account-page", test_account_page);
   g_test_add_func ("/ui/window/refresh-refused", test_refresh_refused);
   g_test_add_func ("/ui/window/open-profile", test_open_profile);
   g_test_add_func ("/ui/window/sign-in-action", test_sign_in_action);
