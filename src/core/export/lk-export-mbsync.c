@@ -156,7 +156,8 @@ add_steps (LkExportPlan               *plan,
            GError                    **error)
 {
   g_autofree char *folder = maildir (plan->slug);
-  g_autofree char *path = lk_export_expand_path (folder);
+  g_autofree char *expanded = lk_export_expand_path (folder);
+  g_autofree char *path = g_canonicalize_filename (expanded, NULL);   /* no trailing / */
 
   lk_export_plan_add (plan, LK_EXPORT_STEP_MERGE, plan->target,
                       ((LkExportFile *) plan->files->pdata[0])->contents,
