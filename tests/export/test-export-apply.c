@@ -133,6 +133,20 @@ slug_of (const char *email)
   return g_strndup (line, end - line);
 }
 
+/* The client's text as `export --output -` printed it before Set Up, with
+ * an older token command: what people pasted into their files. */
+static char *
+pasted_export (const char *client,
+               const char *email)
+{
+  g_autoptr(LkAccount) account = make_account (email);
+  const char *argv[] = { "/old/latchkey-cli", "token", email, NULL };
+  LkExportContext context = { 0 };
+
+  context.token_argv = argv;
+  return lk_exporter_generate_text (lk_exporter_lookup (client), account, &context, NULL);
+}
+
 static const char msmtprc[] =
   "# my own settings\n"
   "defaults\n"
@@ -209,17 +223,12 @@ static void
 test_msmtp_earlier (void)
 {
   g_autofree char *path = home_path (".msmtprc");
-  g_autoptr(LkAccount) account = make_account ("alice@contoso.com");
-  LkExportContext context = { 0 };
-  const char *argv[] = { "/old/latchkey-cli", "token", "alice@contoso.com", NULL };
-  g_autofree char *pasted = NULL;
+  g_autofree char *pasted = pasted_export ("msmtp", "alice@contoso.com");
   g_autofree char *before = NULL;
   g_autofree char *text = NULL;
   g_autoptr(LkExportApplyResult) result = NULL;
   const char *after = "\n# Gmail\naccount gmail\nhost smtp.gmail.com\n";
 
-  context.token_argv = argv;
-  pasted = lk_exporter_generate_text (lk_exporter_lookup ("msmtp"), account, &context, NULL);
   before = g_strconcat ("defaults\ntls on\n\n", pasted, after, NULL);
   lk_test_write_file (path, before);
 
@@ -320,10 +329,7 @@ test_mbsync (void)
 {
   g_autofree char *path = home_path (".mbsyncrc");
   g_autofree char *alice = slug_of ("alice@contoso.com");
-  g_autoptr(LkAccount) account = make_account ("alice@contoso.com");
-  LkExportContext context = { 0 };
-  const char *argv[] = { "/old/latchkey-cli", "token", "alice@contoso.com", NULL };
-  g_autofree char *pasted = NULL;
+  g_autofree char *pasted = pasted_export ("mbsync", "alice@contoso.com");
   g_autofree char *before = NULL;
   g_autofree char *text = NULL;
   g_autofree char *maildir = NULL;
@@ -332,8 +338,6 @@ test_mbsync (void)
                       "IMAPStore work-remote\nAccount work\n\n";
   const char *tail = "Channel work\nFar :work-remote:\nNear :work-local:\n";
 
-  context.token_argv = argv;
-  pasted = lk_exporter_generate_text (lk_exporter_lookup ("mbsync"), account, &context, NULL);
   before = g_strconcat (other, pasted, "\n", tail, NULL);
   lk_test_write_file (path, before);
 

@@ -147,6 +147,20 @@ lk_export_plan_add (LkExportPlan     *plan,
   g_ptr_array_add (plan->steps, step);
 }
 
+/* The usual step: @block (NULL: the one generated file) merged into the
+ * target, with the client's comment syntax and finder. */
+void
+lk_export_plan_add_block (LkExportPlan *plan,
+                          const char   *block)
+{
+  const LkExportApplier *applier = plan->exporter->applier;
+
+  if (block == NULL)
+    block = ((LkExportFile *) plan->files->pdata[0])->contents;
+  lk_export_plan_add (plan, LK_EXPORT_STEP_MERGE, plan->target, block,
+                      applier->comment, applier->find_earlier);
+}
+
 static void
 plan_free (LkExportPlan *plan)
 {
@@ -353,9 +367,7 @@ run_plan (LkExportPlan               *plan,
         return NULL;
     }
   else
-    lk_export_plan_add (plan, LK_EXPORT_STEP_MERGE, plan->target,
-                        ((LkExportFile *) plan->files->pdata[0])->contents,
-                        applier->comment, applier->find_earlier);
+    lk_export_plan_add_block (plan, NULL);
 
   /* Everything read and merged first: a file that cannot be read or merged
    * stops the whole set-up before any file was touched. */

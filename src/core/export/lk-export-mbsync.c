@@ -159,9 +159,7 @@ add_steps (LkExportPlan               *plan,
   g_autofree char *expanded = lk_export_expand_path (folder);
   g_autofree char *path = g_canonicalize_filename (expanded, NULL);   /* no trailing / */
 
-  lk_export_plan_add (plan, LK_EXPORT_STEP_MERGE, plan->target,
-                      ((LkExportFile *) plan->files->pdata[0])->contents,
-                      "# ", find_earlier);
+  lk_export_plan_add_block (plan, NULL);
   lk_export_plan_add (plan, LK_EXPORT_STEP_FOLDER, path, NULL, NULL, NULL);
   return TRUE;
 }

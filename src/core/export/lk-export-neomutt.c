@@ -221,7 +221,7 @@ add_steps (LkExportPlan               *plan,
 
   lk_export_plan_add (plan, LK_EXPORT_STEP_FILE, path,
                       ((LkExportFile *) plan->files->pdata[0])->contents, NULL, NULL);
-  lk_export_plan_add (plan, LK_EXPORT_STEP_MERGE, plan->target, block, "# ", find_earlier);
+  lk_export_plan_add_block (plan, block);
   return TRUE;
 }
 

@@ -136,6 +136,8 @@ void             lk_export_plan_add        (LkExportPlan           *plan,
                                             const char             *text,
                                             const char             *comment,
                                             LkExportFindFunc        find_earlier);
+void             lk_export_plan_add_block  (LkExportPlan           *plan,
+                                            const char             *block);
 char            *lk_export_first_existing  (const char * const     *paths) G_GNUC_WARN_UNUSED_RESULT;
 LkExportReload   lk_export_evolution_reload (GCancellable          *cancellable,
                                              char                 **out_problem);

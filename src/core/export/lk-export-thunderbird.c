@@ -421,7 +421,7 @@ add_steps (LkExportPlan               *plan,
       !merge_list (block, "mail.smtpservers", prefs, user_js, error))
     return FALSE;
 
-  lk_export_plan_add (plan, LK_EXPORT_STEP_MERGE, plan->target, block->str, "// ", find_earlier);
+  lk_export_plan_add_block (plan, block->str);
   return TRUE;
 }
 
