@@ -10,8 +10,10 @@ accounts, mbsync syncs both channels, aerc shows both INBOXes, NeoMutt
 reads the merged muttrc and sends as Alice. Bob's lines stay byte for byte.
 A second --apply changes nothing; a block edited by hand is replaced and
 kept in the backup; a file that is a symbolic link (dotfile managers) is
-written through the link. Thunderbird's user.js and Evolution's sources
-are read back with the prefs syntax and GKeyFile (test-export-apply.c).
+written through the link. Evolution's own registry (evolution-data-server)
+loads the sources --apply wrote, at its start and on the reload --apply
+asks for. Thunderbird's user.js is read back with the prefs syntax in
+test-export-apply.c.
 """
 import glob
 import json
@@ -19,8 +21,9 @@ import os
 import re
 import shutil
 import subprocess
+import time
 
-from harness import (CLI, SCRATCH, Dovecot, Idp, Skip, Tap, add_with_browser, cli,
+from harness import (CLI, SCRATCH, Dovecot, Idp, Process, Skip, Tap, add_with_browser, cli,
                      maildir_subjects, run_on_terminal, scan_for_secrets, write_profile)
 
 ALICE = "alice@example.com"
@@ -87,6 +90,7 @@ def sends(args, subject, log):
     return r, got
 
 
+registry = None
 try:
     with t.case("two accounts signed in (Bob's is already set up by hand in every client)"):
         for who in (BOB, ALICE):
@@ -276,11 +280,72 @@ try:
         assert r.returncode == 0, r.stdout + r.stderr
         assert len(got) == 1 and f"<{ALICE}>".encode() in got[0], got
 
+    # ---- Evolution: the real registry reads what --apply wrote.
+    REGISTRY = "/usr/libexec/evolution-source-registry"
+    SOURCES = os.path.join(CONFIG, "evolution", "sources")
+    BOB_SOURCE = "[Data Source]\nDisplayName=Bob\nEnabled=true\nParent=\n"
+
+    def registry_running():
+        r = client(["gdbus", "call", "--session", "--dest", "org.freedesktop.DBus",
+                    "--object-path", "/org/freedesktop/DBus", "--method",
+                    "org.freedesktop.DBus.NameHasOwner",
+                    "org.gnome.evolution.dataserver.Sources5"], "evolution.log")
+        return "true" in r.stdout
+
+    def wait_for_sources(prefix, timeout=30):
+        """The registry's sources once one of them starts with prefix."""
+        deadline = time.monotonic() + timeout
+        sources = {}
+        while time.monotonic() < deadline and not any(u.startswith(prefix) for u in sources):
+            time.sleep(0.3)
+            sources = registry_sources() if registry_running() else {}
+        return sources
+
+    def registry_sources():
+        """UID → key-file data of every source the running registry has."""
+        r = client(["gdbus", "call", "--session", "--dest",
+                    "org.gnome.evolution.dataserver.Sources5", "--object-path",
+                    "/org/gnome/evolution/dataserver/SourceManager", "--method",
+                    "org.freedesktop.DBus.ObjectManager.GetManagedObjects"], "evolution.log")
+        assert r.returncode == 0, r.stderr
+        return dict(re.findall(r"'UID': <'([^']+)'>, 'Data': <'((?:[^'\\]|\\.)*)'>", r.stdout))
+
+    with t.case("Evolution: --apply writes its sources; no registry runs, so it says when "
+                "they are read"):
+        if not os.path.exists(REGISTRY):
+            raise Skip("evolution-data-server is not installed")
+        write(os.path.join(SOURCES, "bob.source"), BOB_SOURCE)
+        out = apply("evolution")
+        assert "reads the account when it next starts" in out, out
+        assert len(glob.glob(os.path.join(SOURCES, "latchkey-*.source"))) == 3
+        assert read(os.path.join(SOURCES, "bob.source")) == BOB_SOURCE
+
+    with t.case("Evolution: the real evolution-source-registry loads them when it starts"):
+        if not os.path.exists(REGISTRY):
+            raise Skip("evolution-data-server is not installed")
+        registry = Process([REGISTRY], log=os.path.join(LOGS, "registry.log"))
+        sources = wait_for_sources("latchkey-alice")
+        mine = {u: d for u, d in sources.items() if u.startswith("latchkey-alice")}
+        assert len(mine) == 3, sorted(sources)
+        assert any("BackendName=imapx" in d and "Host=localhost" in d for d in mine.values()), mine
+        assert "bob" in sources, sorted(sources)
+
+    with t.case("Evolution: a second account's --apply tells the running registry to reload"):
+        if registry is None:
+            raise Skip("no registry ran")
+        out = apply("evolution", email=BOB)
+        assert "Evolution read its accounts again" in out, out
+        sources = wait_for_sources("latchkey-bob")
+        assert len([u for u in sources if u.startswith("latchkey-bob")]) == 3, sorted(sources)
+        assert len([u for u in sources if u.startswith("latchkey-alice")]) == 3, sorted(sources)
+
     with t.case("no token in any file --apply wrote, nor in the clients' logs and Maildirs"):
         hits = scan_for_secrets([HOME, LOGS],
                                 skip=[os.path.join(HOME, ".local", "share", "keyrings")])
         assert not hits, hits
 finally:
+    if registry is not None:
+        registry.close()
     idp.close()
     dovecot.close()
 
