@@ -320,19 +320,18 @@ normalise_spans (GArray *spans)
   g_array_set_size (spans, kept);
 }
 
+/* @body ends with a line break: the hash is of exactly what stands
+ * between the markers. */
 static void
 append_marked (GString    *out,
                const char *comment,
                const char *slug,
-               const char *block)
+               const char *body)
 {
-  gsize length = strlen (block);
-  g_autofree char *hash = block_hash (block, length);
+  g_autofree char *hash = block_hash (body, strlen (body));
 
   g_string_append_printf (out, "%s>>> latchkey %s >>>\n", comment, slug);
-  g_string_append (out, block);
-  if (length > 0 && block[length - 1] != '\n')
-    g_string_append_c (out, '\n');
+  g_string_append (out, body);
   g_string_append_printf (out, "%s<<< latchkey %s %s <<<\n", comment, slug, hash);
 }
 
@@ -369,6 +368,8 @@ lk_export_merge (const char         *old_text,
   g_autoptr(GArray) spans = g_array_new (FALSE, FALSE, sizeof (LkExportLineSpan));
   g_autofree char *begin = g_strstrip (g_strdup_printf ("%s>>> latchkey %s >>>", comment, slug));
   g_autofree char *prefix = g_strstrip (g_strdup (comment));
+  g_autofree char *body = g_str_has_suffix (block, "\n") || *block == '\0'
+    ? g_strdup (block) : g_strconcat (block, "\n", NULL);
   guint count = lk_export_lines_count (lines);
   LkExportMergeKind kind = LK_EXPORT_MERGE_REPLACED;
   gboolean edited = FALSE;
@@ -402,7 +403,7 @@ lk_export_merge (const char         *old_text,
             edited |= strcmp (now, hash) != 0;
             if (spans->len == 0 &&
                 lk_export_same_but_first_line (old_text + body_start, body_end - body_start,
-                                               block, strlen (block)))
+                                               body, strlen (body)))
               kind = LK_EXPORT_MERGE_UNCHANGED;
           }
           span.last = j + 1;
@@ -434,7 +435,7 @@ lk_export_merge (const char         *old_text,
     }
   normalise_spans (spans);
 
-  out = g_string_sized_new (old_length + strlen (block) + 128);
+  out = g_string_sized_new (old_length + strlen (body) + 128);
   if (spans->len == 0)
     {
       g_string_append_len (out, old_text != NULL ? old_text : "", old_length);
@@ -442,7 +443,7 @@ lk_export_merge (const char         *old_text,
         g_string_append_c (out, '\n');
       if (count > 0 && !lk_export_lines_is_blank (lines, count - 1))
         g_string_append_c (out, '\n');
-      append_marked (out, comment, slug, block);
+      append_marked (out, comment, slug, body);
       return g_string_free (out, FALSE);
     }
 
@@ -454,7 +455,7 @@ lk_export_merge (const char         *old_text,
       pos = line_start (lines, span.last);
       if (n == 0)
         {
-          append_marked (out, comment, slug, block);
+          append_marked (out, comment, slug, body);
           continue;
         }
       /* A block removed from between two others leaves one empty line. */
