@@ -348,7 +348,8 @@ append_marked (GString    *out,
  * The file with the account's block in place of its old one (or ones), or
  * added at the end after an empty line. Nothing outside those blocks
  * changes. A begin marker without its end is refused: the end of the block
- * cannot be known, and guessing could delete the user's lines.
+ * cannot be known, and guessing could delete the user's lines. So is a
+ * file with a NUL byte, which is no text.
  *
  * Returns: (transfer full): the new text, or %NULL with @error set
  */
@@ -378,6 +379,17 @@ lk_export_merge (const char         *old_text,
 
   *out_kind = LK_EXPORT_MERGE_ADDED;
   *out_edited = FALSE;
+
+  /* No configuration syntax has a NUL byte; a file with one is not text,
+   * and the merged result could not be written whole. */
+  if (old_text != NULL && memchr (old_text, '\0', old_length) != NULL)
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
+                   _("It holds a NUL byte, so it is not a text file Latchkey can add to; "
+                     "nothing was changed. Check what the file is, and move it out of the "
+                     "way if it is not the mail program’s configuration."));
+      return NULL;
+    }
 
   for (guint i = 0; i < count; i++)
     {
