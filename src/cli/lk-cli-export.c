@@ -99,7 +99,7 @@ apply (LkCliContext          *cli,
        const char            *profile,
        gboolean               json)
 {
-  LkExportApplyOptions options = { file, profile };
+  LkExportApplyOptions options = { file, profile, FALSE };
   g_autoptr(LkExportApplyResult) result = NULL;
   g_autoptr(GAsyncResult) async = NULL;
   g_autoptr(GError) error = NULL;

@@ -36,24 +36,40 @@ result_cb (GObject      *object,
 }
 
 static LkExportApplyResult *
+apply_options (const char                 *client,
+               const char                 *email,
+               const LkExportApplyOptions *options,
+               GError                    **error);
+
+static LkExportApplyResult *
 apply_full (const char  *client,
             const char  *email,
             const char  *file,
             const char  *profile,
             GError     **error)
 {
+  LkExportApplyOptions options = { file, profile, FALSE };
+
+  return apply_options (client, email, &options, error);
+}
+
+static LkExportApplyResult *
+apply_options (const char                 *client,
+               const char                 *email,
+               const LkExportApplyOptions *options,
+               GError                    **error)
+{
   const LkExporter *exporter = lk_exporter_lookup (client);
   g_autoptr(LkAccount) account = make_account (email);
   const char *argv[G_N_ELEMENTS (token_argv)];
   LkExportContext context = { 0 };
-  LkExportApplyOptions options = { file, profile };
   g_autoptr(GAsyncResult) result = NULL;
 
   memcpy (argv, token_argv, sizeof argv);
   argv[2] = email;
   context.token_argv = argv;
   context.version = "9.9";
-  lk_exporter_apply_async (exporter, account, &context, &options, NULL, result_cb, &result);
+  lk_exporter_apply_async (exporter, account, &context, options, NULL, result_cb, &result);
   while (result == NULL)
     g_main_context_iteration (NULL, TRUE);
   return lk_exporter_apply_finish (exporter, result, error);
@@ -544,6 +560,37 @@ test_evolution (void)
   g_assert_true (g_file_test (mine, G_FILE_TEST_EXISTS));
 }
 
+/* What the GUI's account page asks: is the client set up for the account? */
+static void
+test_dry_run (void)
+{
+  g_autofree char *path = home_path (".mbsyncrc");
+  g_autofree char *maildir = NULL;
+  LkExportApplyOptions dry = { NULL, NULL, TRUE };
+  g_autoptr(LkExportApplyResult) before = NULL;
+  g_autoptr(LkExportApplyResult) after = NULL;
+  g_autoptr(LkExportApplyResult) applied = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  lk_test_write_file (path, "IMAPAccount mine\nHost h\n");
+  before = apply_options ("mbsync", "alice@contoso.com", &dry, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (change (before, 0)->kind, ==, LK_EXPORT_CHANGE_ADDED);
+  g_assert_cmpint (change (before, 1)->kind, ==, LK_EXPORT_CHANGE_CREATED);
+  g_assert_null (change (before, 0)->backup);
+  text = read_text (path);
+  g_assert_cmpstr (text, ==, "IMAPAccount mine\nHost h\n");
+  maildir = g_strdup (change (before, 1)->path);
+  g_assert_false (g_file_test (maildir, G_FILE_TEST_EXISTS));
+
+  applied = apply ("mbsync", "alice@contoso.com");
+  after = apply_options ("mbsync", "alice@contoso.com", &dry, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < after->changes->len; i++)
+    g_assert_cmpint (change (after, i)->kind, ==, LK_EXPORT_CHANGE_UNCHANGED);
+}
+
 static void
 test_detect (void)
 {
@@ -599,6 +646,7 @@ main (int   argc,
   g_test_add_func ("/export/apply/thunderbird", test_thunderbird);
   g_test_add_func ("/export/apply/thunderbird/no-profile", test_thunderbird_no_profile);
   g_test_add_func ("/export/apply/evolution", test_evolution);
+  g_test_add_func ("/export/apply/dry-run", test_dry_run);
   g_test_add_func ("/export/apply/detect", test_detect);
   return g_test_run ();
 }

@@ -104,7 +104,7 @@ lk_exporter_dup_apply_target (const LkExporter           *self,
                               const LkExportApplyOptions *options,
                               GError                    **error)
 {
-  static const LkExportApplyOptions none = { NULL, NULL };
+  static const LkExportApplyOptions none = { NULL, NULL, FALSE };
 
   g_return_val_if_fail (self != NULL, NULL);
 
@@ -391,6 +391,11 @@ run_plan (LkExportPlan               *plan,
     {
       Pending *p = &g_array_index (pending, Pending, i);
 
+      if (options->dry_run)
+        {
+          g_ptr_array_add (result->changes, g_steal_pointer (&p->change));
+          continue;
+        }
       if (!perform (p, error))
         {
           if (result->changes->len > 0)
@@ -401,7 +406,7 @@ run_plan (LkExportPlan               *plan,
       g_ptr_array_add (result->changes, g_steal_pointer (&p->change));
     }
 
-  if (plan->reload_evolution)
+  if (plan->reload_evolution && !options->dry_run)
     result->reload = lk_export_evolution_reload (cancellable, &result->reload_problem);
   if (applier->done_hint != NULL)
     {
@@ -487,6 +492,7 @@ lk_exporter_apply_async (const LkExporter           *self,
   data->profile = g_strdup (options != NULL ? options->profile : NULL);
   data->options.file = data->file;
   data->options.profile = data->profile;
+  data->options.dry_run = options != NULL && options->dry_run;
   g_task_set_task_data (task, data, (GDestroyNotify) apply_data_free);
   g_task_run_in_thread (task, apply_thread);
 }

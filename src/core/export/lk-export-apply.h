@@ -29,11 +29,17 @@ typedef enum
  *   "msmtp -C FILE", and for tests
  * @profile: (nullable): Thunderbird's profile, by its name in profiles.ini
  *   or its folder; %NULL picks the default one
+ * @dry_run: write nothing (and tell Evolution nothing): the result says
+ *   what applying would do; %LK_EXPORT_CHANGE_UNCHANGED everywhere means
+ *   the client is set up for the account as it would be now (the GUI's
+ *   account page shows that), %LK_EXPORT_CHANGE_REPLACED that it was set up
+ *   differently (an older token command, or a hand edit)
  */
 typedef struct
 {
   const char *file;
   const char *profile;
+  gboolean    dry_run;
 } LkExportApplyOptions;
 
 typedef enum
