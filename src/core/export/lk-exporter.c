@@ -240,19 +240,14 @@ lk_export_resolve_link (const char  *path,
 
   for (guint i = 0; i < MAX_LINKS; i++)
     {
-      g_autoptr(GError) local = NULL;
-      g_autofree char *target = g_file_read_link (current, &local);
+      g_autofree char *target = g_file_read_link (current, NULL);
       g_autofree char *dir = NULL;
 
+      /* No link (EINVAL), nothing there (ENOENT, ENOTDIR), or nothing we
+       * may look at: the path as it is, and writing it says what is wrong
+       * in the words of the write (the folder that cannot be made…). */
       if (target == NULL)
-        {
-          if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_INVAL) ||
-              g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-            return g_steal_pointer (&current);
-          g_propagate_prefixed_error (error, g_steal_pointer (&local),
-                                      _("Could not follow the link %s: "), current);
-          return NULL;
-        }
+        return g_steal_pointer (&current);
       dir = g_path_get_dirname (current);
       g_free (current);
       current = g_canonicalize_filename (target, dir);
