@@ -128,6 +128,9 @@ lk_account_row_new (LkAccount *account)
   set_status (self);
   gtk_actionable_set_action_name (GTK_ACTIONABLE (self), "win.show-account");
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self), "s", account->email);
+  /* AdwActionRow is activatable only with an activatable widget; without
+   * this, Enter and a click on the row did nothing. */
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (self), TRUE);
 
   add_item (actions, _("_Test"), "win.test-account", account->email);
   add_item (actions, _("Set _Up Mail Programs…"), "win.set-up-account", account->email);
