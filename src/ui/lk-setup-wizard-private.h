@@ -86,5 +86,7 @@ void          lk_setup_wizard_fill_export_page (LkSetupWizard *self);
 void          lk_setup_wizard_export_saved_cb  (LkSetupWizard *self,
                                                 const char    *client,
                                                 const char    *path);
+void          lk_setup_wizard_export_set_up_cb (LkSetupWizard *self,
+                                                const char    *client);
 
 G_END_DECLS

@@ -613,6 +613,7 @@ lk_setup_wizard_class_init (LkSetupWizardClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, lk_setup_wizard_sign_in_cancel_cb);
   gtk_widget_class_bind_template_callback (widget_class, lk_setup_wizard_run_tests);
   gtk_widget_class_bind_template_callback (widget_class, lk_setup_wizard_export_saved_cb);
+  gtk_widget_class_bind_template_callback (widget_class, lk_setup_wizard_export_set_up_cb);
 
   gtk_widget_class_install_action (widget_class, "wizard.next", NULL,
                                    lk_setup_wizard_next_action);
