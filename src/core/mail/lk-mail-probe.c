@@ -70,8 +70,12 @@ G_DEFINE_TYPE_WITH_PRIVATE (LkMailProbe, lk_mail_probe, G_TYPE_OBJECT)
 
 typedef struct
 {
-  char     *access_token;
-  gboolean  send_test;
+  char       *access_token;
+  gboolean    send_test;
+  gboolean    sign_in;         /* stop after the login and hand the connection over */
+  GIOStream  *stream;          /* sign-in mode, on success */
+  GBytes     *buffered;        /* what the server sent after its login reply */
+  char      **capabilities;
 } RunData;
 
 /* lk_secret_wipe() overwrites and frees. */
@@ -85,6 +89,9 @@ static void
 run_data_free (RunData *data)
 {
   wipe_and_free (data->access_token);
+  g_clear_object (&data->stream);
+  g_clear_pointer (&data->buffered, g_bytes_unref);
+  g_strfreev (data->capabilities);
   g_free (data);
 }
 
@@ -668,25 +675,6 @@ accept_certificate_cb (GTlsConnection       *connection,
   return flags == 0;
 }
 
-static char *
-fingerprint (GTlsCertificate *certificate)
-{
-  g_autoptr(GByteArray) der = NULL;
-  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-  guint8 digest[32];
-  gsize len = sizeof digest;
-  GString *text = g_string_new (NULL);
-
-  g_object_get (certificate, "certificate", &der, NULL);
-  if (der == NULL)
-    return g_string_free (text, TRUE);
-  g_checksum_update (checksum, der->data, der->len);
-  g_checksum_get_digest (checksum, digest, &len);
-  for (gsize i = 0; i < len; i++)
-    g_string_append_printf (text, i == 0 ? "%02X" : ":%02X", digest[i]);
-  return g_string_free (text, FALSE);
-}
-
 static const char *
 tls_version_to_string (GTlsProtocolVersion version)
 {
@@ -735,7 +723,7 @@ record_tls (LkMailProbe    *self,
   g_clear_pointer (&result->cert_not_after, g_date_time_unref);
   result->cert_not_after = g_tls_certificate_get_not_valid_after (peer);
   g_free (result->cert_sha256);
-  result->cert_sha256 = fingerprint (peer);
+  result->cert_sha256 = lk_certificate_fingerprint (peer);
 }
 
 static gboolean
@@ -815,10 +803,10 @@ do_close (LkMailProbe *self)
 
 static gboolean
 run_stages (LkMailProbe  *self,
-            const char   *access_token,
-            gboolean      send_test,
+            RunData      *data,
             GError      **error)
 {
+  const char *access_token = data->access_token;
   LkMailProbePrivate *priv = lk_mail_probe_get_instance_private (self);
   LkMailProbeClass *klass = LK_MAIL_PROBE_GET_CLASS (self);
   g_auto(GStrv) mechanisms = NULL;
@@ -920,8 +908,11 @@ run_stages (LkMailProbe  *self,
     }
   wipe_and_free (g_steal_pointer (&initial_response));
 
+  if (data->sign_in)
+    return klass->after_login == NULL || klass->after_login (self, &data->capabilities, error);
+
   begin_stage (self, LK_PROBE_STAGE_COMMAND);
-  if (!klass->command (self, send_test, error))
+  if (!klass->command (self, data->send_test, error))
     return FALSE;
 
   begin_stage (self, LK_PROBE_STAGE_LOGOUT);
@@ -985,8 +976,14 @@ run_thread (GTask        *task,
   g_source_set_callback (overall, overall_timeout_cb, self, NULL);
   g_source_attach (overall, priv->context);
 
-  result->ok = run_stages (self, data->access_token, data->send_test, &error);
+  result->ok = run_stages (self, data, &error);
   begin_stage (self, result->stage);
+  if (result->ok && data->sign_in)
+    {
+      /* Handed over as it is: nothing more is read or written here. */
+      data->buffered = lk_line_reader_steal_buffered (priv->reader);
+      data->stream = g_steal_pointer (&priv->stream);
+    }
   do_close (self);
   result->total_ms = (g_get_monotonic_time () - start) / 1000;
 
@@ -1074,5 +1071,77 @@ lk_mail_probe_run_finish (LkMailProbe   *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == lk_mail_probe_run_async, NULL);
 
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * lk_mail_probe_sign_in_async:
+ * @access_token: the bearer token; copied, and wiped when done
+ *
+ * Signs in as a probe does (connect, TLS verified, STARTTLS never
+ * stripped, greeting, capabilities, SASL with the token) and stops there:
+ * the connection is handed over, logged in, for someone else to use (the
+ * bridge relays a mail program's session over it). The worker thread is
+ * done with it by the time the callback runs.
+ */
+void
+lk_mail_probe_sign_in_async (LkMailProbe         *self,
+                             const char          *access_token,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  LkMailProbePrivate *priv = lk_mail_probe_get_instance_private (self);
+  g_autoptr(GTask) task = NULL;
+  RunData *data;
+
+  g_return_if_fail (LK_IS_MAIL_PROBE (self));
+  g_return_if_fail (access_token != NULL);
+  g_return_if_fail (priv->result == NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, lk_mail_probe_sign_in_async);
+  data = g_new0 (RunData, 1);
+  data->access_token = g_strdup (access_token);
+  data->sign_in = TRUE;
+  g_task_set_task_data (task, data, (GDestroyNotify) run_data_free);
+  priv->result = lk_probe_result_new (priv->protocol, priv->server.host, priv->server.port,
+                                      priv->server.security);
+  g_task_run_in_thread (task, run_thread);
+}
+
+/**
+ * lk_mail_probe_sign_in_finish:
+ * @out_stream: (out) (transfer full) (nullable): the signed-in connection,
+ *   when the result is ok; its streams are pollable
+ * @out_buffered: (out) (transfer full) (nullable): what the server sent
+ *   after its login reply, to be read before anything from @out_stream
+ * @out_capabilities: (out) (transfer full) (nullable): IMAP: the server's
+ *   capabilities after the login
+ *
+ * Returns: (transfer full) (nullable): what the sign-in found, ok or not
+ *   (the failure is in its error field, for the diagnosis); NULL with
+ *   G_IO_ERROR_CANCELLED only when the caller cancelled
+ */
+LkProbeResult *
+lk_mail_probe_sign_in_finish (LkMailProbe   *self,
+                              GAsyncResult  *result,
+                              GIOStream    **out_stream,
+                              GBytes       **out_buffered,
+                              char        ***out_capabilities,
+                              GError       **error)
+{
+  RunData *data;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == lk_mail_probe_sign_in_async, NULL);
+
+  data = g_task_get_task_data (G_TASK (result));
+  if (out_stream != NULL)
+    *out_stream = g_steal_pointer (&data->stream);
+  if (out_buffered != NULL)
+    *out_buffered = g_steal_pointer (&data->buffered);
+  if (out_capabilities != NULL)
+    *out_capabilities = g_steal_pointer (&data->capabilities);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
