@@ -10,7 +10,7 @@
 #include "lk-cli-context.h"
 #include "lk-cli-sign-in.h"
 #include "lk-error.h"
-#include "oauth/lk-http.h"
+#include "lk-http.h"
 #include "providers/lk-discovery.h"
 
 /* The domain of an address is case-insensitive; the local part is not

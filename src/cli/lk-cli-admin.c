@@ -15,7 +15,7 @@
 #include "lk-cli-commands.h"
 #include "lk-cli-context.h"
 #include "lk-error.h"
-#include "oauth/lk-http.h"
+#include "lk-http.h"
 
 #define DEFAULT_PROVIDER "microsoft365"
 

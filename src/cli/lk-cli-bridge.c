@@ -16,7 +16,7 @@
 #include "lk-cli-commands.h"
 #include "lk-cli-context.h"
 #include "lk-error.h"
-#include "oauth/lk-token-set.h"
+#include "lk-token-set.h"
 
 /* `latchkey-cli bridge …`: the local bridge for programs that only know
  * passwords (doc/bridge.md). The credentials change here, in the file the

@@ -8,6 +8,7 @@
 
 #include "lk-cli-commands.h"
 #include "lk-cli-context.h"
+#include "lk-json.h"
 
 static const char *
 state_label (LkAccountState state)
@@ -30,7 +31,6 @@ static void
 print_json (GPtrArray *accounts)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
   g_autofree char *text = NULL;
 
@@ -41,27 +41,18 @@ print_json (GPtrArray *accounts)
       g_autofree char *protocols = lk_protocol_flags_to_string (account->protocols);
 
       json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "email");
-      json_builder_add_string_value (builder, account->email);
-      json_builder_set_member_name (builder, "login");
-      json_builder_add_string_value (builder, lk_account_get_login_hint (account));
-      json_builder_set_member_name (builder, "provider");
-      json_builder_add_string_value (builder, account->provider->id);
-      json_builder_set_member_name (builder, "tenant");
-      json_builder_add_string_value (builder, lk_account_get_tenant (account));
-      json_builder_set_member_name (builder, "flow");
-      json_builder_add_string_value (builder, lk_flow_to_string (account->flow));
-      json_builder_set_member_name (builder, "protocols");
-      json_builder_add_string_value (builder, protocols);
-      json_builder_set_member_name (builder, "state");
-      json_builder_add_string_value (builder, lk_account_state_to_string (account->state));
+      lk_json_add_string (builder, "email", account->email);
+      lk_json_add_string (builder, "login", lk_account_get_login_hint (account));
+      lk_json_add_string (builder, "provider", account->provider->id);
+      lk_json_add_string (builder, "tenant", lk_account_get_tenant (account));
+      lk_json_add_string (builder, "flow", lk_flow_to_string (account->flow));
+      lk_json_add_string (builder, "protocols", protocols);
+      lk_json_add_string (builder, "state", lk_account_state_to_string (account->state));
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
   root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  json_generator_set_pretty (generator, TRUE);
-  text = json_generator_to_data (generator, NULL);
+  text = lk_json_to_data (root, TRUE, NULL);
   g_print ("%s\n", text);
 }
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * Reads the three members the fast token path needs from the keyring
- * payload (oauth/lk-token-set.c writes it with json-glib): "v",
+ * payload (src/core/lk-token-set.c writes it with json-glib): "v",
  * "access_token" and "expires_at". json-glib would pull GIO into the
  * launcher, so this is a small strict reader of JSON's object syntax: it
  * walks the top-level object, skips every other value whatever its type,

@@ -8,6 +8,7 @@
 #include <json-glib/json-glib.h>
 
 #include "lk-cli-commands.h"
+#include "lk-json.h"
 #include "providers/lk-provider-registry.h"
 
 static char *
@@ -27,7 +28,6 @@ static void
 print_json (GPtrArray *providers)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
   g_autofree char *text = NULL;
 
@@ -37,35 +37,24 @@ print_json (GPtrArray *providers)
       LkProvider *p = g_ptr_array_index (providers, i);
 
       json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "id");
-      json_builder_add_string_value (builder, p->id);
-      json_builder_set_member_name (builder, "name");
-      json_builder_add_string_value (builder, p->name);
-      json_builder_set_member_name (builder, "kind");
-      json_builder_add_string_value (builder, p->kind);
-      json_builder_set_member_name (builder, "domains");
-      json_builder_begin_array (builder);
-      for (guint j = 0; p->domains[j] != NULL; j++)
-        json_builder_add_string_value (builder, p->domains[j]);
-      json_builder_end_array (builder);
+      lk_json_add_string (builder, "id", p->id);
+      lk_json_add_string (builder, "name", p->name);
+      lk_json_add_string (builder, "kind", p->kind);
+      lk_json_add_strv (builder, "domains", p->domains);
       json_builder_set_member_name (builder, "protocols");
       json_builder_begin_array (builder);
       for (guint proto = 0; proto < LK_N_PROTOCOLS; proto++)
         if (lk_provider_get_server (p, proto) != NULL)
           json_builder_add_string_value (builder, lk_protocol_to_string (proto));
       json_builder_end_array (builder);
-      json_builder_set_member_name (builder, "device_flow");
-      json_builder_add_boolean_value (builder, p->device_flow);
-      json_builder_set_member_name (builder, "origin");
-      json_builder_add_string_value (builder, p->origin);
+      lk_json_add_boolean (builder, "device_flow", p->device_flow);
+      lk_json_add_string (builder, "origin", p->origin);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
 
   root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  json_generator_set_pretty (generator, TRUE);
-  text = json_generator_to_data (generator, NULL);
+  text = lk_json_to_data (root, TRUE, NULL);
   g_print ("%s\n", text);
 }
 

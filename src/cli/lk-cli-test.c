@@ -11,6 +11,7 @@
 #include "lk-cli-commands.h"
 #include "lk-cli-context.h"
 #include "lk-error.h"
+#include "lk-json.h"
 #include "mail/lk-mail-probe.h"
 
 typedef struct
@@ -209,13 +210,9 @@ lk_cli_test (int    argc,
 
   if (json)
     {
-      g_autoptr(JsonGenerator) generator = json_generator_new ();
       g_autoptr(JsonNode) root = json_builder_get_root (builder);
-      g_autofree char *text = NULL;
+      g_autofree char *text = lk_json_to_data (root, TRUE, NULL);
 
-      json_generator_set_root (generator, root);
-      json_generator_set_pretty (generator, TRUE);
-      text = json_generator_to_data (generator, NULL);
       g_print ("%s\n", text);
     }
 

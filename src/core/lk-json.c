@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Reading members of JSON objects that servers, profiles and our own files
- * may get wrong: a wrong type is the same as a missing member. */
+ * may get wrong (a wrong type is the same as a missing member), and writing
+ * our own files and `--json` output the one way. */
 #define G_LOG_DOMAIN "latchkey-core"
 
 #include "config.h"
@@ -112,4 +113,111 @@ lk_json_get_seconds (JsonObject *obj,
     return FALSE;
   *out_seconds = value;
   return TRUE;
+}
+
+/**
+ * lk_json_add_string:
+ * @value: (nullable): the string, or NULL for a JSON null
+ *
+ * For formats whose readers expect every member to be there, such as
+ * provider profiles and `--json` output.
+ */
+void
+lk_json_add_string (JsonBuilder *builder,
+                    const char  *name,
+                    const char  *value)
+{
+  json_builder_set_member_name (builder, name);
+  if (value != NULL)
+    json_builder_add_string_value (builder, value);
+  else
+    json_builder_add_null_value (builder);
+}
+
+/**
+ * lk_json_add_optional_string:
+ * @value: (nullable): the string, or NULL to leave the member out
+ *
+ * For our own files (accounts, the keyring payload), where a missing member
+ * reads back as NULL and keeps them small.
+ */
+void
+lk_json_add_optional_string (JsonBuilder *builder,
+                             const char  *name,
+                             const char  *value)
+{
+  if (value == NULL)
+    return;
+  json_builder_set_member_name (builder, name);
+  json_builder_add_string_value (builder, value);
+}
+
+/**
+ * lk_json_add_strv:
+ * @strv: (nullable): the strings; NULL writes an empty array
+ */
+void
+lk_json_add_strv (JsonBuilder  *builder,
+                  const char   *name,
+                  char * const *strv)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_begin_array (builder);
+  for (guint i = 0; strv != NULL && strv[i] != NULL; i++)
+    json_builder_add_string_value (builder, strv[i]);
+  json_builder_end_array (builder);
+}
+
+void
+lk_json_add_int (JsonBuilder *builder,
+                 const char  *name,
+                 gint64       value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_int_value (builder, value);
+}
+
+void
+lk_json_add_boolean (JsonBuilder *builder,
+                     const char  *name,
+                     gboolean     value)
+{
+  json_builder_set_member_name (builder, name);
+  json_builder_add_boolean_value (builder, value);
+}
+
+/**
+ * lk_json_add_date:
+ * @value: (nullable): the time, or NULL for a JSON null
+ *
+ * Writes ISO 8601 with the time's own offset, as g_date_time_format_iso8601().
+ */
+void
+lk_json_add_date (JsonBuilder *builder,
+                  const char  *name,
+                  GDateTime   *value)
+{
+  g_autofree char *text = value != NULL ? g_date_time_format_iso8601 (value) : NULL;
+
+  lk_json_add_string (builder, name, text);
+}
+
+/**
+ * lk_json_to_data:
+ * @pretty: indent for people (files they may read, `--json`); FALSE for
+ *   compact text (the keyring payload, text parsed again at once)
+ * @length: (out) (optional): the length of the text
+ *
+ * Returns: (transfer full): @root as JSON text
+ */
+char *
+lk_json_to_data (JsonNode *root,
+                 gboolean  pretty,
+                 gsize    *length)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+
+  json_generator_set_root (generator, root);
+  json_generator_set_pretty (generator, pretty);
+  return json_generator_to_data (generator, length);
 }

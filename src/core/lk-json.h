@@ -16,4 +16,27 @@ gint64    lk_json_get_int     (JsonObject *obj,
 const char *lk_json_get_string (JsonObject *obj,
                                 const char *name);
 
+/* Writers: each sets the member @name on the object being built. */
+void      lk_json_add_string          (JsonBuilder        *builder,
+                                       const char         *name,
+                                       const char         *value);
+void      lk_json_add_optional_string (JsonBuilder        *builder,
+                                       const char         *name,
+                                       const char         *value);
+void      lk_json_add_strv            (JsonBuilder        *builder,
+                                       const char         *name,
+                                       char * const       *strv);
+void      lk_json_add_int             (JsonBuilder        *builder,
+                                       const char         *name,
+                                       gint64              value);
+void      lk_json_add_boolean         (JsonBuilder        *builder,
+                                       const char         *name,
+                                       gboolean            value);
+void      lk_json_add_date            (JsonBuilder        *builder,
+                                       const char         *name,
+                                       GDateTime          *value);
+char     *lk_json_to_data             (JsonNode           *root,
+                                       gboolean            pretty,
+                                       gsize              *length) G_GNUC_WARN_UNUSED_RESULT;
+
 G_END_DECLS

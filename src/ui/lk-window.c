@@ -13,7 +13,7 @@
 #include "lk-ui-util.h"
 #include "lk-admin-window.h"
 #include "lk-window.h"
-#include "oauth/lk-http.h"
+#include "lk-http.h"
 #include "oauth/lk-oauth-refresher.h"
 
 struct _LkWindow

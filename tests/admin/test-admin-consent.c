@@ -14,7 +14,7 @@
 #include "lk-core.h"
 #include "lk-error.h"
 #include "lk-test-utils.h"
-#include "oauth/lk-http.h"
+#include "lk-http.h"
 
 #define CLIENT "lk-admin-app"
 

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "lk-cli-payload.h"
-#include "oauth/lk-token-set.h"
+#include "lk-token-set.h"
 
 static gboolean
 read_text (const char  *text,

@@ -3,7 +3,7 @@
 
 #include "lk-error.h"
 #include "lk-test-utils.h"
-#include "oauth/lk-token-set.h"
+#include "lk-token-set.h"
 #include "providers/lk-provider-registry.h"
 #include "store/lk-account.h"
 

@@ -4,7 +4,7 @@
 #include "config.h"
 
 #include "lk-fuzz.h"
-#include "oauth/lk-token-set.h"
+#include "lk-token-set.h"
 
 /* The keyring payload, as the token store and the CLI's fast path read it.
  * What loads must serialize and load again to the same tokens. */

@@ -8,7 +8,7 @@
 #include "lk-test-jwt.h"
 #include "lk-test-utils.h"
 #include "oauth/lk-device-authorization.h"
-#include "oauth/lk-http.h"
+#include "lk-http.h"
 #include "oauth/lk-jwt.h"
 #include "oauth/lk-oauth-client.h"
 #include "oauth/lk-pkce.h"

@@ -14,7 +14,7 @@
 #include "lk-test-idp.h"
 #include "lk-ui-test-utils.h"
 #include "lk-window.h"
-#include "oauth/lk-token-set.h"
+#include "lk-token-set.h"
 #include "providers/lk-provider-registry.h"
 #include "store/lk-account-store.h"
 #include "store/lk-token-store.h"

@@ -8,6 +8,7 @@
 
 #include "admin/lk-admin-checklist.h"
 #include "admin/lk-admin-consent.h"
+#include "lk-json.h"
 
 #define APP_REGISTRATIONS N_("Entra admin center → Identity → Applications → App registrations")
 
@@ -250,19 +251,12 @@ lk_admin_checklist_to_json (GPtrArray *items)
   for (guint i = 0; i < items->len; i++)
     {
       LkChecklistItem *item = items->pdata[i];
-      const char *names[] = { "id", "title", "portal_path", "value", "explanation" };
-      const char *values[] = { item->id, item->title, item->portal_path, item->value,
-                               item->explanation };
-
       json_builder_begin_object (builder);
-      for (guint j = 0; j < G_N_ELEMENTS (names); j++)
-        {
-          json_builder_set_member_name (builder, names[j]);
-          if (values[j] != NULL)
-            json_builder_add_string_value (builder, values[j]);
-          else
-            json_builder_add_null_value (builder);
-        }
+      lk_json_add_string (builder, "id", item->id);
+      lk_json_add_string (builder, "title", item->title);
+      lk_json_add_string (builder, "portal_path", item->portal_path);
+      lk_json_add_string (builder, "value", item->value);
+      lk_json_add_string (builder, "explanation", item->explanation);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);

@@ -3,7 +3,7 @@
 
 #include <gio/gio.h>
 
-#include "oauth/lk-http.h"
+#include "lk-http.h"
 #include "providers/lk-provider.h"
 
 G_BEGIN_DECLS

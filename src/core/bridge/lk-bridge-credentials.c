@@ -14,7 +14,7 @@
 #include "bridge/lk-bridge-password.h"
 #include "lk-error.h"
 #include "lk-json.h"
-#include "oauth/lk-token-set.h"
+#include "lk-token-set.h"
 #include "store/lk-account.h"
 
 /**

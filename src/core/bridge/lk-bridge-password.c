@@ -11,7 +11,7 @@
 
 #include "bridge/lk-bridge-password.h"
 #include "lk-error.h"
-#include "oauth/lk-token-set.h"
+#include "lk-token-set.h"
 
 /* 25 characters from 36 (a–z, 0–9) carry 25·log2(36) ≈ 129 bits, as five
  * groups of five that a person can read aloud and type. */

@@ -16,7 +16,7 @@
 #include "lk-error.h"
 #include "lk-sign-in-notice.h"
 #include "mail/lk-mail-probe.h"
-#include "oauth/lk-token-set.h"
+#include "lk-token-set.h"
 
 /**
  * LkBridge:

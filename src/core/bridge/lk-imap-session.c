@@ -10,7 +10,7 @@
 #include "bridge/lk-imap-session.h"
 #include "bridge/lk-mail-command.h"
 #include "bridge/lk-sasl-password.h"
-#include "oauth/lk-token-set.h"
+#include "lk-token-set.h"
 
 /*
  * IMAP (RFC 9051, RFC 3501) in the not-authenticated state: CAPABILITY,

@@ -9,7 +9,7 @@
 #include "bridge/lk-mail-command.h"
 #include "bridge/lk-pop-session.h"
 #include "bridge/lk-sasl-password.h"
-#include "oauth/lk-token-set.h"
+#include "lk-token-set.h"
 
 /*
  * POP3 (RFC 1939) in the AUTHORIZATION state: CAPA (RFC 2449), STLS

@@ -8,7 +8,6 @@
 #include "bridge/lk-sasl-password.h"
 #include "lk-error.h"
 #include "mail/lk-sasl.h"
-#include "oauth/lk-token-set.h"
 
 /* Messages here go to the client only in general terms ("malformed"), so
  * they stay untranslated protocol text. */

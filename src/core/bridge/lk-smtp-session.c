@@ -9,7 +9,7 @@
 #include "bridge/lk-mail-command.h"
 #include "bridge/lk-sasl-password.h"
 #include "bridge/lk-smtp-session.h"
-#include "oauth/lk-token-set.h"
+#include "lk-token-set.h"
 
 /*
  * SMTP submission (RFC 6409) until AUTH succeeds: EHLO/HELO, STARTTLS

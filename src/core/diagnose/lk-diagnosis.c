@@ -6,6 +6,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "diagnose/lk-diagnosis.h"
+#include "lk-json.h"
 
 G_DEFINE_BOXED_TYPE (LkDiagnosis, lk_diagnosis, lk_diagnosis_ref, lk_diagnosis_unref)
 
@@ -127,30 +128,6 @@ lk_diagnosis_add_command (LkDiagnosis *self,
   strv_append (&self->commands, command);
 }
 
-static void
-add_strv_member (JsonBuilder *builder,
-                 const char  *name,
-                 char       **strv)
-{
-  json_builder_set_member_name (builder, name);
-  json_builder_begin_array (builder);
-  for (guint i = 0; strv[i] != NULL; i++)
-    json_builder_add_string_value (builder, strv[i]);
-  json_builder_end_array (builder);
-}
-
-static void
-add_string_member (JsonBuilder *builder,
-                   const char  *name,
-                   const char  *value)
-{
-  json_builder_set_member_name (builder, name);
-  if (value != NULL)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
-
 /**
  * lk_diagnosis_to_json:
  *
@@ -165,17 +142,17 @@ lk_diagnosis_to_json (LkDiagnosis *self)
   g_return_val_if_fail (self != NULL, NULL);
 
   json_builder_begin_object (builder);
-  add_string_member (builder, "id", self->id);
-  add_string_member (builder, "title", self->title);
-  add_string_member (builder, "explanation", self->explanation);
-  add_string_member (builder, "fixer", lk_fixer_to_string (self->fixer));
-  add_string_member (builder, "fixer_label", lk_fixer_get_label (self->fixer));
-  add_string_member (builder, "confidence", lk_confidence_to_string (self->confidence));
-  add_strv_member (builder, "steps", self->steps);
-  add_strv_member (builder, "commands", self->commands);
-  add_string_member (builder, "portal_path", self->portal_path);
-  add_string_member (builder, "url", self->url);
-  add_string_member (builder, "raw", self->raw);
+  lk_json_add_string (builder, "id", self->id);
+  lk_json_add_string (builder, "title", self->title);
+  lk_json_add_string (builder, "explanation", self->explanation);
+  lk_json_add_string (builder, "fixer", lk_fixer_to_string (self->fixer));
+  lk_json_add_string (builder, "fixer_label", lk_fixer_get_label (self->fixer));
+  lk_json_add_string (builder, "confidence", lk_confidence_to_string (self->confidence));
+  lk_json_add_strv (builder, "steps", self->steps);
+  lk_json_add_strv (builder, "commands", self->commands);
+  lk_json_add_string (builder, "portal_path", self->portal_path);
+  lk_json_add_string (builder, "url", self->url);
+  lk_json_add_string (builder, "raw", self->raw);
   json_builder_end_object (builder);
   return json_builder_get_root (builder);
 }

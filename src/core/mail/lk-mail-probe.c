@@ -12,7 +12,7 @@
 #include "lk-mail-probe-private.h"
 #include "lk-pop-probe.h"
 #include "lk-smtp-probe.h"
-#include "oauth/lk-token-set.h"
+#include "lk-token-set.h"
 
 /*
  * How a probe runs. lk_mail_probe_run_async() hands the whole conversation

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "lk-error.h"
+#include "lk-json.h"
 #include "lk-probe-result.h"
 
 G_DEFINE_BOXED_TYPE (LkProbeResult, lk_probe_result, lk_probe_result_ref, lk_probe_result_unref)
@@ -79,28 +80,6 @@ lk_probe_result_dup_transcript (const LkProbeResult *self)
   return g_string_free (text, FALSE);
 }
 
-static void
-add_string (JsonBuilder *builder,
-            const char  *name,
-            const char  *value)
-{
-  json_builder_set_member_name (builder, name);
-  if (value != NULL)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
-
-static void
-add_date (JsonBuilder *builder,
-          const char  *name,
-          GDateTime   *value)
-{
-  g_autofree char *text = value != NULL ? g_date_time_format_iso8601 (value) : NULL;
-
-  add_string (builder, name, text);
-}
-
 /**
  * lk_probe_result_to_json:
  * @with_transcript: include the (redacted) transcript
@@ -117,45 +96,39 @@ lk_probe_result_to_json (const LkProbeResult *self,
   g_autoptr(JsonBuilder) builder = json_builder_new ();
 
   json_builder_begin_object (builder);
-  add_string (builder, "protocol", lk_protocol_to_string (self->protocol));
-  add_string (builder, "host", self->host);
-  json_builder_set_member_name (builder, "port");
-  json_builder_add_int_value (builder, self->port);
-  add_string (builder, "security", lk_security_to_string (self->security));
-  json_builder_set_member_name (builder, "ok");
-  json_builder_add_boolean_value (builder, self->ok);
-  add_string (builder, "stage", lk_probe_stage_to_string (self->stage));
-  add_string (builder, "mechanism", self->mechanism);
+  lk_json_add_string (builder, "protocol", lk_protocol_to_string (self->protocol));
+  lk_json_add_string (builder, "host", self->host);
+  lk_json_add_int (builder, "port", self->port);
+  lk_json_add_string (builder, "security", lk_security_to_string (self->security));
+  lk_json_add_boolean (builder, "ok", self->ok);
+  lk_json_add_string (builder, "stage", lk_probe_stage_to_string (self->stage));
+  lk_json_add_string (builder, "mechanism", self->mechanism);
 
   json_builder_set_member_name (builder, "ms");
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "total");
-  json_builder_add_int_value (builder, self->total_ms);
+  lk_json_add_int (builder, "total", self->total_ms);
   for (guint i = 0; i < LK_PROBE_N_STAGES; i++)
     if (self->stage_ms[i] >= 0)
-      {
-        json_builder_set_member_name (builder, lk_probe_stage_to_string (i));
-        json_builder_add_int_value (builder, self->stage_ms[i]);
-      }
+      lk_json_add_int (builder, lk_probe_stage_to_string (i), self->stage_ms[i]);
   json_builder_end_object (builder);
 
   json_builder_set_member_name (builder, "tls");
   if (self->tls_version != NULL || self->cert_subject != NULL)
     {
       json_builder_begin_object (builder);
-      add_string (builder, "version", self->tls_version);
-      add_string (builder, "cipher", self->tls_cipher);
-      add_string (builder, "subject", self->cert_subject);
-      add_string (builder, "issuer", self->cert_issuer);
-      add_date (builder, "not_before", self->cert_not_before);
-      add_date (builder, "not_after", self->cert_not_after);
-      add_string (builder, "sha256", self->cert_sha256);
+      lk_json_add_string (builder, "version", self->tls_version);
+      lk_json_add_string (builder, "cipher", self->tls_cipher);
+      lk_json_add_string (builder, "subject", self->cert_subject);
+      lk_json_add_string (builder, "issuer", self->cert_issuer);
+      lk_json_add_date (builder, "not_before", self->cert_not_before);
+      lk_json_add_date (builder, "not_after", self->cert_not_after);
+      lk_json_add_string (builder, "sha256", self->cert_sha256);
       json_builder_end_object (builder);
     }
   else
     json_builder_add_null_value (builder);
 
-  add_string (builder, "last_reply", self->last_reply);
+  lk_json_add_string (builder, "last_reply", self->last_reply);
 
   json_builder_set_member_name (builder, "error");
   if (self->error != NULL)
@@ -163,12 +136,11 @@ lk_probe_result_to_json (const LkProbeResult *self,
       const LkErrorDetails *details = lk_error_get_details (self->error);
 
       json_builder_begin_object (builder);
-      add_string (builder, "domain", g_quark_to_string (self->error->domain));
-      json_builder_set_member_name (builder, "code");
-      json_builder_add_int_value (builder, self->error->code);
-      add_string (builder, "message", self->error->message);
-      add_string (builder, "server_reply", details != NULL ? details->server_reply : NULL);
-      add_string (builder, "challenge", details != NULL ? details->challenge : self->challenge);
+      lk_json_add_string (builder, "domain", g_quark_to_string (self->error->domain));
+      lk_json_add_int (builder, "code", self->error->code);
+      lk_json_add_string (builder, "message", self->error->message);
+      lk_json_add_string (builder, "server_reply", details != NULL ? details->server_reply : NULL);
+      lk_json_add_string (builder, "challenge", details != NULL ? details->challenge : self->challenge);
       json_builder_end_object (builder);
     }
   else

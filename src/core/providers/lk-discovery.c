@@ -691,18 +691,6 @@ match_servers (RunData      *data,
   return best;
 }
 
-static void
-add_strv_member (JsonBuilder  *builder,
-                 const char   *member,
-                 char        **strv)
-{
-  json_builder_set_member_name (builder, member);
-  json_builder_begin_array (builder);
-  for (guint i = 0; strv != NULL && strv[i] != NULL; i++)
-    json_builder_add_string_value (builder, strv[i]);
-  json_builder_end_array (builder);
-}
-
 /* A profile made from an autoconfig file: its servers that can be used
  * safely, its OAuth2 endpoints when it names them, placeholders otherwise. */
 static LkProvider *
@@ -713,7 +701,6 @@ synthesise_provider (RunData       *data,
                      GError       **error)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
   g_auto(GStrv) scopes = NULL;
   g_autofree char *text = NULL;
@@ -725,24 +712,17 @@ synthesise_provider (RunData       *data,
     scopes = g_strsplit_set (config->oauth2_scope, " \t\n", -1);
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "id");
-  json_builder_add_string_value (builder, data->domain);
-  json_builder_set_member_name (builder, "name");
-  json_builder_add_string_value (builder, config->display_name != NULL ? config->display_name
-                                                                       : data->domain);
-  json_builder_set_member_name (builder, "kind");
-  json_builder_add_string_value (builder, "generic");
-  json_builder_set_member_name (builder, "authorization_endpoint");
-  json_builder_add_string_value (builder, endpoints_known ? config->oauth2_auth_url
-                                                          : "https://example.invalid/authorize");
-  json_builder_set_member_name (builder, "token_endpoint");
-  json_builder_add_string_value (builder, endpoints_known ? config->oauth2_token_url
-                                                          : "https://example.invalid/token");
-  if (config->oauth2_issuer != NULL)
-    {
-      json_builder_set_member_name (builder, "issuer");
-      json_builder_add_string_value (builder, config->oauth2_issuer);
-    }
+  lk_json_add_string (builder, "id", data->domain);
+  lk_json_add_string (builder, "name", config->display_name != NULL ? config->display_name
+                                                                    : data->domain);
+  lk_json_add_string (builder, "kind", "generic");
+  lk_json_add_string (builder, "authorization_endpoint",
+                      endpoints_known ? config->oauth2_auth_url
+                                      : "https://example.invalid/authorize");
+  lk_json_add_string (builder, "token_endpoint",
+                      endpoints_known ? config->oauth2_token_url
+                                      : "https://example.invalid/token");
+  lk_json_add_optional_string (builder, "issuer", config->oauth2_issuer);
   json_builder_set_member_name (builder, "servers");
   json_builder_begin_object (builder);
   for (guint p = 0; p < LK_N_PROTOCOLS; p++)
@@ -757,17 +737,14 @@ synthesise_provider (RunData       *data,
       g_string_replace (host, "%EMAILDOMAIN%", data->domain, 0);
       json_builder_set_member_name (builder, lk_protocol_to_string (p));
       json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "host");
-      json_builder_add_string_value (builder, host->str);
-      json_builder_set_member_name (builder, "port");
-      json_builder_add_int_value (builder, server->port);
-      json_builder_set_member_name (builder, "security");
-      json_builder_add_string_value (builder, lk_security_to_string (server->security));
+      lk_json_add_string (builder, "host", host->str);
+      lk_json_add_int (builder, "port", server->port);
+      lk_json_add_string (builder, "security", lk_security_to_string (server->security));
       json_builder_end_object (builder);
       any = TRUE;
     }
   json_builder_end_object (builder);
-  add_strv_member (builder, "domains", domains);
+  lk_json_add_strv (builder, "domains", domains);
   json_builder_end_object (builder);
 
   if (!any)
@@ -795,8 +772,7 @@ synthesise_provider (RunData       *data,
       }
     json_object_set_object_member (object, "scopes", scope_object);
   }
-  json_generator_set_root (generator, root);
-  text = json_generator_to_data (generator, NULL);
+  text = lk_json_to_data (root, FALSE, NULL);
   *out_endpoints_known = endpoints_known;
   return lk_provider_new_from_data (text, -1, origin, error);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "lk-error.h"
+#include "lk-json.h"
 #include "lk-provider.h"
 
 G_DEFINE_BOXED_TYPE (LkProvider, lk_provider, lk_provider_ref, lk_provider_unref)
@@ -464,30 +465,6 @@ lk_provider_validate (LkProvider  *self,
   return TRUE;
 }
 
-static void
-add_strv (JsonBuilder *builder,
-          const char  *member,
-          char       **strv)
-{
-  json_builder_set_member_name (builder, member);
-  json_builder_begin_array (builder);
-  for (guint i = 0; strv != NULL && strv[i] != NULL; i++)
-    json_builder_add_string_value (builder, strv[i]);
-  json_builder_end_array (builder);
-}
-
-static void
-add_string (JsonBuilder *builder,
-            const char  *member,
-            const char  *value)
-{
-  json_builder_set_member_name (builder, member);
-  if (value != NULL)
-    json_builder_add_string_value (builder, value);
-  else
-    json_builder_add_null_value (builder);
-}
-
 /**
  * lk_provider_to_data:
  *
@@ -499,28 +476,27 @@ lk_provider_to_data (LkProvider *self,
                      gsize      *length)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
 
   json_builder_begin_object (builder);
-  add_string (builder, "id", self->id);
-  add_string (builder, "name", self->name);
-  add_string (builder, "kind", self->kind);
-  add_string (builder, "authorization_endpoint", self->authorization_endpoint);
-  add_string (builder, "token_endpoint", self->token_endpoint);
-  add_string (builder, "device_authorization_endpoint", self->device_authorization_endpoint);
-  add_string (builder, "issuer", self->issuer);
-  add_string (builder, "tenant", self->tenant);
-  add_string (builder, "client_id", self->client_id);
-  add_string (builder, "client_secret", self->client_secret);
-  add_string (builder, "redirect_host", self->redirect_host);
+  lk_json_add_string (builder, "id", self->id);
+  lk_json_add_string (builder, "name", self->name);
+  lk_json_add_string (builder, "kind", self->kind);
+  lk_json_add_string (builder, "authorization_endpoint", self->authorization_endpoint);
+  lk_json_add_string (builder, "token_endpoint", self->token_endpoint);
+  lk_json_add_string (builder, "device_authorization_endpoint", self->device_authorization_endpoint);
+  lk_json_add_string (builder, "issuer", self->issuer);
+  lk_json_add_string (builder, "tenant", self->tenant);
+  lk_json_add_string (builder, "client_id", self->client_id);
+  lk_json_add_string (builder, "client_secret", self->client_secret);
+  lk_json_add_string (builder, "redirect_host", self->redirect_host);
   json_builder_set_member_name (builder, "scopes");
   json_builder_begin_object (builder);
   for (guint i = 0; i < LK_N_PROTOCOLS; i++)
-    add_strv (builder, lk_protocol_to_string (i), self->scopes[i]);
-  add_strv (builder, "extra", self->extra_scopes);
+    lk_json_add_strv (builder, lk_protocol_to_string (i), self->scopes[i]);
+  lk_json_add_strv (builder, "extra", self->extra_scopes);
   json_builder_end_object (builder);
-  add_string (builder, "app_only_scope", self->app_only_scope);
+  lk_json_add_string (builder, "app_only_scope", self->app_only_scope);
   json_builder_set_member_name (builder, "servers");
   json_builder_begin_object (builder);
   for (guint i = 0; i < LK_N_PROTOCOLS; i++)
@@ -531,41 +507,33 @@ lk_provider_to_data (LkProvider *self,
         continue;
       json_builder_set_member_name (builder, lk_protocol_to_string (i));
       json_builder_begin_object (builder);
-      add_string (builder, "host", server->host);
-      json_builder_set_member_name (builder, "port");
-      json_builder_add_int_value (builder, server->port);
-      add_string (builder, "security", lk_security_to_string (server->security));
+      lk_json_add_string (builder, "host", server->host);
+      lk_json_add_int (builder, "port", server->port);
+      lk_json_add_string (builder, "security", lk_security_to_string (server->security));
       json_builder_end_object (builder);
     }
   json_builder_end_object (builder);
-  add_strv (builder, "sasl", self->sasl);
-  add_strv (builder, "domains", self->domains);
-  add_strv (builder, "mx", self->mx);
-  add_string (builder, "ca_file", self->ca_file);
-  if (self->notes != NULL)
-    add_string (builder, "notes", self->notes);
-  if (self->client_id_help != NULL)
-    add_string (builder, "client_id_help", self->client_id_help);
+  lk_json_add_strv (builder, "sasl", self->sasl);
+  lk_json_add_strv (builder, "domains", self->domains);
+  lk_json_add_strv (builder, "mx", self->mx);
+  lk_json_add_string (builder, "ca_file", self->ca_file);
+  lk_json_add_optional_string (builder, "notes", self->notes);
+  lk_json_add_optional_string (builder, "client_id_help", self->client_id_help);
   if (self->authorization_params[0] != NULL)
     {
       json_builder_set_member_name (builder, "authorization_params");
       json_builder_begin_object (builder);
       for (guint i = 0; self->authorization_params[i] != NULL &&
                         self->authorization_params[i + 1] != NULL; i += 2)
-        {
-          json_builder_set_member_name (builder, self->authorization_params[i]);
-          json_builder_add_string_value (builder, self->authorization_params[i + 1]);
-        }
+        lk_json_add_string (builder, self->authorization_params[i],
+                            self->authorization_params[i + 1]);
       json_builder_end_object (builder);
     }
-  json_builder_set_member_name (builder, "device_flow");
-  json_builder_add_boolean_value (builder, self->device_flow);
+  lk_json_add_boolean (builder, "device_flow", self->device_flow);
   json_builder_end_object (builder);
 
   root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  json_generator_set_pretty (generator, TRUE);
-  return json_generator_to_data (generator, length);
+  return lk_json_to_data (root, TRUE, length);
 }
 
 /**

@@ -136,7 +136,6 @@ lk_account_new_from_data (const char  *data,
                           GError     **error)
 {
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(LkProvider) provider = NULL;
   g_autoptr(LkAccount) self = NULL;
   g_autoptr(GError) local_error = NULL;
@@ -170,8 +169,7 @@ lk_account_new_from_data (const char  *data,
                      "and add the account again"), origin);
       return NULL;
     }
-  json_generator_set_root (generator, node);
-  provider_data = json_generator_to_data (generator, NULL);
+  provider_data = lk_json_to_data (node, FALSE, NULL);
   provider_origin = g_strdup_printf ("%s (provider)", origin);
   provider = lk_provider_new_from_data (provider_data, -1, provider_origin, error);
   if (provider == NULL)
@@ -196,41 +194,27 @@ lk_account_new_from_data (const char  *data,
   return g_steal_pointer (&self);
 }
 
-static void
-set_string (JsonBuilder *builder,
-            const char  *name,
-            const char  *value)
-{
-  if (value == NULL)
-    return;
-  json_builder_set_member_name (builder, name);
-  json_builder_add_string_value (builder, value);
-}
-
 char *
 lk_account_to_data (LkAccount *self,
                     gsize     *length)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(JsonNode) root = NULL;
   g_autofree char *provider_data = lk_provider_to_data (self->provider, NULL);
   g_autofree char *protocols = lk_protocol_flags_to_string (self->protocols);
 
   json_builder_begin_object (builder);
-  set_string (builder, "email", self->email);
-  set_string (builder, "login", self->login);
-  set_string (builder, "tenant", self->tenant);
-  set_string (builder, "client_id", self->client_id);
-  set_string (builder, "flow", lk_flow_to_string (self->flow));
-  set_string (builder, "protocols", protocols);
-  set_string (builder, "state", lk_account_state_to_string (self->state));
-  set_string (builder, "display_name", self->display_name);
-  json_builder_set_member_name (builder, "created");
-  json_builder_add_int_value (builder, self->created);
-  json_builder_set_member_name (builder, "last_tested");
-  json_builder_add_int_value (builder, self->last_tested);
+  lk_json_add_optional_string (builder, "email", self->email);
+  lk_json_add_optional_string (builder, "login", self->login);
+  lk_json_add_optional_string (builder, "tenant", self->tenant);
+  lk_json_add_optional_string (builder, "client_id", self->client_id);
+  lk_json_add_optional_string (builder, "flow", lk_flow_to_string (self->flow));
+  lk_json_add_optional_string (builder, "protocols", protocols);
+  lk_json_add_optional_string (builder, "state", lk_account_state_to_string (self->state));
+  lk_json_add_optional_string (builder, "display_name", self->display_name);
+  lk_json_add_int (builder, "created", self->created);
+  lk_json_add_int (builder, "last_tested", self->last_tested);
   json_builder_set_member_name (builder, "provider");
   if (json_parser_load_from_data (parser, provider_data, -1, NULL))
     json_builder_add_value (builder, json_node_copy (json_parser_get_root (parser)));
@@ -239,9 +223,7 @@ lk_account_to_data (LkAccount *self,
   json_builder_end_object (builder);
 
   root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  json_generator_set_pretty (generator, TRUE);
-  return json_generator_to_data (generator, length);
+  return lk_json_to_data (root, TRUE, length);
 }
 
 const char *

@@ -3,7 +3,7 @@
 
 #include <gio/gio.h>
 
-#include "oauth/lk-token-set.h"
+#include "lk-token-set.h"
 #include "store/lk-account-store.h"
 #include "store/lk-account.h"
 #include "store/lk-token-refresher.h"

@@ -4,7 +4,7 @@
 #include <gio/gio.h>
 #include <libsecret/secret.h>
 
-#include "oauth/lk-token-set.h"
+#include "lk-token-set.h"
 
 G_BEGIN_DECLS
 

@@ -81,17 +81,6 @@ lk_token_set_is_fresh (const LkTokenSet *self,
          self->expires_at > 0 && self->expires_at - now > margin_seconds;
 }
 
-static void
-add_member (JsonBuilder *builder,
-            const char  *name,
-            const char  *value)
-{
-  if (value == NULL)
-    return;
-  json_builder_set_member_name (builder, name);
-  json_builder_add_string_value (builder, value);
-}
-
 /**
  * lk_token_set_serialize:
  *
@@ -102,26 +91,22 @@ char *
 lk_token_set_serialize (const LkTokenSet *self)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "v");
-  json_builder_add_int_value (builder, LK_TOKEN_SET_VERSION);
-  add_member (builder, "access_token", self->access_token);
-  json_builder_set_member_name (builder, "expires_at");
-  json_builder_add_int_value (builder, self->expires_at);
-  add_member (builder, "refresh_token", self->refresh_token);
-  add_member (builder, "scope", self->scope);
-  add_member (builder, "client_secret", self->client_secret);
-  add_member (builder, "id_username", self->id_username);
-  add_member (builder, "id_email", self->id_email);
-  add_member (builder, "id_name", self->id_name);
-  add_member (builder, "id_tenant", self->id_tenant);
+  lk_json_add_int (builder, "v", LK_TOKEN_SET_VERSION);
+  lk_json_add_optional_string (builder, "access_token", self->access_token);
+  lk_json_add_int (builder, "expires_at", self->expires_at);
+  lk_json_add_optional_string (builder, "refresh_token", self->refresh_token);
+  lk_json_add_optional_string (builder, "scope", self->scope);
+  lk_json_add_optional_string (builder, "client_secret", self->client_secret);
+  lk_json_add_optional_string (builder, "id_username", self->id_username);
+  lk_json_add_optional_string (builder, "id_email", self->id_email);
+  lk_json_add_optional_string (builder, "id_name", self->id_name);
+  lk_json_add_optional_string (builder, "id_tenant", self->id_tenant);
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  return json_generator_to_data (generator, NULL);
+  return lk_json_to_data (root, FALSE, NULL);
 }
 
 /**
