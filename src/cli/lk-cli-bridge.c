@@ -16,6 +16,7 @@
 #include "lk-cli-commands.h"
 #include "lk-cli-context.h"
 #include "lk-error.h"
+#include "lk-json.h"
 #include "lk-token-set.h"
 
 /* `latchkey-cli bridge …`: the local bridge for programs that only know
@@ -26,12 +27,8 @@
 static void
 print_json (JsonNode *node)
 {
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autofree char *text = NULL;
+  g_autofree char *text = lk_json_to_data (node, TRUE, NULL);
 
-  json_generator_set_root (generator, node);
-  json_generator_set_pretty (generator, TRUE);
-  text = json_generator_to_data (generator, NULL);
   g_print ("%s\n", text);
 }
 
@@ -162,13 +159,8 @@ print_settings (const char      *email,
   g_autoptr(JsonBuilder) builder = json_builder_new ();
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "username");
-  json_builder_add_string_value (builder, email);
-  json_builder_set_member_name (builder, "password");
-  if (password != NULL)
-    json_builder_add_string_value (builder, password);
-  else
-    json_builder_add_null_value (builder);
+  lk_json_add_string (builder, "username", email);
+  lk_json_add_string (builder, "password", password);
   if (!json)
     {
       /* Translators: %s is an e-mail address */
@@ -188,12 +180,9 @@ print_settings (const char      *email,
           continue;
         }
       json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "host");
-      json_builder_add_string_value (builder, where.host);
-      json_builder_set_member_name (builder, "port");
-      json_builder_add_int_value (builder, where.port);
-      json_builder_set_member_name (builder, "security");
-      json_builder_add_string_value (builder, where.security);
+      lk_json_add_string (builder, "host", where.host);
+      lk_json_add_int (builder, "port", where.port);
+      lk_json_add_string (builder, "security", where.security);
       json_builder_end_object (builder);
       if (!json)
         {

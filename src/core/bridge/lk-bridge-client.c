@@ -10,6 +10,7 @@
 #include "bridge/lk-bridge-client.h"
 #include "bridge/lk-bridge-control.h"
 #include "lk-error.h"
+#include "lk-json.h"
 
 #define MAX_REPLY (1024 * 1024)
 #define REQUEST_MS 10000
@@ -183,19 +184,16 @@ lk_bridge_client_request_async (const char          *command,
   g_autofree char *path = socket_path != NULL ? g_strdup (socket_path)
                                               : lk_bridge_control_default_path ();
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
   g_autofree char *json = NULL;
   Request *request = g_new0 (Request, 1);
 
   g_task_set_source_tag (task, lk_bridge_client_request_async);
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "command");
-  json_builder_add_string_value (builder, command);
+  lk_json_add_string (builder, "command", command);
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  json = json_generator_to_data (generator, NULL);
+  json = lk_json_to_data (root, FALSE, NULL);
   request->request = g_strconcat (json, "\n", NULL);
   request->reply = g_byte_array_new ();
   request->cancellable = g_cancellable_new ();

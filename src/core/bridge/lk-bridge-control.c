@@ -12,6 +12,7 @@
 
 #include "bridge/lk-bridge-control.h"
 #include "lk-error.h"
+#include "lk-json.h"
 
 /**
  * LkBridgeControl:
@@ -74,8 +75,7 @@ error_reply (const char *message)
   g_autoptr(JsonBuilder) builder = json_builder_new ();
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "error");
-  json_builder_add_string_value (builder, message);
+  lk_json_add_string (builder, "error", message);
   json_builder_end_object (builder);
   return json_builder_get_root (builder);
 }
@@ -86,7 +86,7 @@ answer (Exchange *exchange,
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(JsonNode) reply = NULL;
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autofree char *json = NULL;
   GOutputStream *output = g_io_stream_get_output_stream (G_IO_STREAM (exchange->connection));
   JsonNode *root;
 
@@ -95,12 +95,8 @@ answer (Exchange *exchange,
     reply = error_reply ("not a JSON object");
   else
     reply = exchange->self->handler (json_node_get_object (root), exchange->self->user_data);
-  json_generator_set_root (generator, reply);
-  {
-    g_autofree char *json = json_generator_to_data (generator, NULL);
-
-    exchange->reply = g_strconcat (json, "\n", NULL);
-  }
+  json = lk_json_to_data (reply, FALSE, NULL);
+  exchange->reply = g_strconcat (json, "\n", NULL);
   g_output_stream_write_all_async (output, exchange->reply, strlen (exchange->reply),
                                    G_PRIORITY_DEFAULT, exchange->cancellable, written_cb, exchange);
 }

@@ -297,14 +297,12 @@ save (LkBridgeCredentials  *self,
       GError              **error)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
   g_autoptr(JsonNode) root = NULL;
   g_autofree char *dir = g_path_get_dirname (self->path);
   g_autofree char *data = NULL;
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "version");
-  json_builder_add_int_value (builder, FILE_VERSION);
+  lk_json_add_int (builder, "version", FILE_VERSION);
   json_builder_set_member_name (builder, "users");
   json_builder_begin_array (builder);
   for (guint i = 0; i < self->users->len; i++)
@@ -313,29 +311,20 @@ save (LkBridgeCredentials  *self,
       g_autofree char *protocols = lk_protocol_flags_to_string (user->protocols);
 
       json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "name");
-      json_builder_add_string_value (builder, user->name);
-      json_builder_set_member_name (builder, "account");
-      json_builder_add_string_value (builder, user->account);
-      json_builder_set_member_name (builder, "hash");
-      json_builder_add_string_value (builder, user->hash);
-      json_builder_set_member_name (builder, "protocols");
-      json_builder_add_string_value (builder, protocols);
-      json_builder_set_member_name (builder, "enabled");
-      json_builder_add_boolean_value (builder, user->enabled);
-      json_builder_set_member_name (builder, "created");
-      json_builder_add_int_value (builder, user->created);
-      json_builder_set_member_name (builder, "changed");
-      json_builder_add_int_value (builder, user->changed);
+      lk_json_add_string (builder, "name", user->name);
+      lk_json_add_string (builder, "account", user->account);
+      lk_json_add_string (builder, "hash", user->hash);
+      lk_json_add_string (builder, "protocols", protocols);
+      lk_json_add_boolean (builder, "enabled", user->enabled);
+      lk_json_add_int (builder, "created", user->created);
+      lk_json_add_int (builder, "changed", user->changed);
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
   json_builder_end_object (builder);
 
   root = json_builder_get_root (builder);
-  json_generator_set_root (generator, root);
-  json_generator_set_pretty (generator, TRUE);
-  data = json_generator_to_data (generator, NULL);
+  data = lk_json_to_data (root, TRUE, NULL);
 
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {

@@ -19,6 +19,7 @@
 #include "bridge/lk-bridge.h"
 #include "lk-core.h"
 #include "lk-error.h"
+#include "lk-json.h"
 #include "mail/lk-probe-result.h"
 #include "oauth/lk-oauth-refresher.h"
 #include "store/lk-keep-alive.h"
@@ -182,27 +183,19 @@ static JsonNode *
 status_reply (Daemon *daemon)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autofree char *started = g_date_time_format_iso8601 (daemon->started);
   g_autofree char *cert_dir = lk_bridge_certificate_default_directory ();
   g_autofree char *cert_file = g_build_filename (cert_dir, "cert.pem", NULL);
 
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "running");
-  json_builder_add_boolean_value (builder, TRUE);
-  json_builder_set_member_name (builder, "pid");
-  json_builder_add_int_value (builder, getpid ());
-  json_builder_set_member_name (builder, "version");
-  json_builder_add_string_value (builder, PACKAGE_VERSION);
-  json_builder_set_member_name (builder, "started");
-  json_builder_add_string_value (builder, started);
-  json_builder_set_member_name (builder, "sessions");
-  json_builder_add_int_value (builder, lk_bridge_get_n_sessions (daemon->bridge));
+  lk_json_add_boolean (builder, "running", TRUE);
+  lk_json_add_int (builder, "pid", getpid ());
+  lk_json_add_string (builder, "version", PACKAGE_VERSION);
+  lk_json_add_date (builder, "started", daemon->started);
+  lk_json_add_int (builder, "sessions", lk_bridge_get_n_sessions (daemon->bridge));
   json_builder_set_member_name (builder, "certificate");
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "sha256");
-  json_builder_add_string_value (builder, daemon->fingerprint);
-  json_builder_set_member_name (builder, "file");
-  json_builder_add_string_value (builder, cert_file);
+  lk_json_add_string (builder, "sha256", daemon->fingerprint);
+  lk_json_add_string (builder, "file", cert_file);
   json_builder_end_object (builder);
   json_builder_set_member_name (builder, "listeners");
   json_builder_begin_array (builder);
@@ -212,14 +205,10 @@ status_reply (Daemon *daemon)
       const LkBridgeEndpoint *endpoint = lk_bridge_listener_get_endpoint (listener);
 
       json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "protocol");
-      json_builder_add_string_value (builder, lk_protocol_to_string (endpoint->protocol));
-      json_builder_set_member_name (builder, "address");
-      json_builder_add_string_value (builder, endpoint->address);
-      json_builder_set_member_name (builder, "port");
-      json_builder_add_int_value (builder, lk_bridge_listener_get_port (listener));
-      json_builder_set_member_name (builder, "security");
-      json_builder_add_string_value (builder, lk_security_to_string (endpoint->security));
+      lk_json_add_string (builder, "protocol", lk_protocol_to_string (endpoint->protocol));
+      lk_json_add_string (builder, "address", endpoint->address);
+      lk_json_add_int (builder, "port", lk_bridge_listener_get_port (listener));
+      lk_json_add_string (builder, "security", lk_security_to_string (endpoint->security));
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
@@ -319,14 +308,10 @@ control_cb (JsonObject *request,
   if (g_strcmp0 (command, "reload") == 0)
     {
       reload (daemon);
-      json_builder_set_member_name (builder, "ok");
-      json_builder_add_boolean_value (builder, TRUE);
+      lk_json_add_boolean (builder, "ok", TRUE);
     }
   else
-    {
-      json_builder_set_member_name (builder, "error");
-      json_builder_add_string_value (builder, "unknown command");
-    }
+    lk_json_add_string (builder, "error", "unknown command");
   json_builder_end_object (builder);
   return json_builder_get_root (builder);
 }

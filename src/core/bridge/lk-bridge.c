@@ -14,6 +14,7 @@
 #include "diagnose/lk-diagnose-probe.h"
 #include "diagnose/lk-diagnose.h"
 #include "lk-error.h"
+#include "lk-json.h"
 #include "lk-sign-in-notice.h"
 #include "mail/lk-mail-probe.h"
 #include "lk-token-set.h"
@@ -294,20 +295,14 @@ lk_bridge_forget_account (LkBridge   *self,
   lk_token_manager_forget (self->tokens, account);
 }
 
-static JsonNode *
-time_node (gint64 when)
+static void
+add_time (JsonBuilder *builder,
+          const char  *name,
+          gint64       when)
 {
-  g_autoptr(GDateTime) time = NULL;
-  g_autofree char *text = NULL;
-  JsonNode *node;
+  g_autoptr(GDateTime) time = when != 0 ? g_date_time_new_from_unix_utc (when) : NULL;
 
-  if (when == 0)
-    return json_node_new (JSON_NODE_NULL);
-  time = g_date_time_new_from_unix_utc (when);
-  text = g_date_time_format_iso8601 (time);
-  node = json_node_new (JSON_NODE_VALUE);
-  json_node_set_string (node, text);
-  return node;
+  lk_json_add_date (builder, name, time);
 }
 
 /**
@@ -323,40 +318,37 @@ JsonNode *
 lk_bridge_describe_accounts (LkBridgeCredentials *credentials,
                              LkBridge            *bridge)
 {
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(GPtrArray) users = NULL;
   g_autoptr(GError) error = NULL;
-  JsonArray *array = json_array_new ();
-  JsonNode *node = json_node_new (JSON_NODE_ARRAY);
 
   if (!lk_bridge_credentials_load (credentials, &error))
     g_warning ("%s", error->message);
   users = lk_bridge_credentials_list (credentials);
+  json_builder_begin_array (builder);
   for (guint i = 0; i < users->len; i++)
     {
       LkBridgeUser *user = g_ptr_array_index (users, i);
       g_autofree char *key = g_ascii_strdown (user->account, -1);
       AccountStats *stats = bridge != NULL ? g_hash_table_lookup (bridge->stats, key) : NULL;
-      JsonObject *obj = json_object_new ();
-      JsonArray *protocols = json_array_new ();
+      const char *protocols[LK_N_PROTOCOLS + 1] = { NULL };
+      guint n = 0;
 
       for (guint p = 0; p < LK_N_PROTOCOLS; p++)
         if (user->protocols & (1 << p))
-          json_array_add_string_element (protocols, lk_protocol_to_string (p));
-      json_object_set_string_member (obj, "email", user->account);
-      json_object_set_boolean_member (obj, "enabled", user->enabled);
-      json_object_set_array_member (obj, "protocols", protocols);
-      json_object_set_int_member (obj, "sessions", stats != NULL ? stats->sessions : 0);
-      json_object_set_member (obj, "last_login", time_node (stats != NULL ? stats->last_login : 0));
-      if (stats != NULL && stats->last_error != NULL)
-        json_object_set_string_member (obj, "last_error", stats->last_error);
-      else
-        json_object_set_null_member (obj, "last_error");
-      json_object_set_member (obj, "last_error_at",
-                              time_node (stats != NULL ? stats->last_error_at : 0));
-      json_array_add_object_element (array, obj);
+          protocols[n++] = lk_protocol_to_string (p);
+      json_builder_begin_object (builder);
+      lk_json_add_string (builder, "email", user->account);
+      lk_json_add_boolean (builder, "enabled", user->enabled);
+      lk_json_add_strv (builder, "protocols", (char **) protocols);
+      lk_json_add_int (builder, "sessions", stats != NULL ? stats->sessions : 0);
+      add_time (builder, "last_login", stats != NULL ? stats->last_login : 0);
+      lk_json_add_string (builder, "last_error", stats != NULL ? stats->last_error : NULL);
+      add_time (builder, "last_error_at", stats != NULL ? stats->last_error_at : 0);
+      json_builder_end_object (builder);
     }
-  json_node_take_array (node, array);
-  return node;
+  json_builder_end_array (builder);
+  return json_builder_get_root (builder);
 }
 
 JsonNode *
