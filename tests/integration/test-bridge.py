@@ -13,7 +13,9 @@ import socket
 import ssl
 import time
 
-from harness import (Bridge, Dovecot, Idp, Tap, add_with_browser, enable_bridge,
+import subprocess
+
+from harness import (SCRATCH, Bridge, Dovecot, Idp, Tap, add_with_browser, enable_bridge,
                      write_profile)
 
 t = Tap()
@@ -69,6 +71,39 @@ class Raw:
 
 def seed(subject):
     dovecot.seed(EMAIL, subject)
+
+
+def private_file(name, text):
+    path = os.path.join(SCRATCH, name)
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, 0o600)
+    return path
+
+
+def fetchmail(protocol, port):
+    """Debian's fetchmail 6.4 (no OAuth2 at all) with a password, clear text
+    on loopback as such programs are set up; messages go to a file."""
+    out = os.path.join(SCRATCH, f"fetched-{protocol}")
+    rc = private_file(f"fetchmailrc-{protocol}",
+                      f"set no bouncemail\n"
+                      f"poll 127.0.0.1 service {port} protocol {protocol} auth password\n"
+                      f'  user "{EMAIL}" password "{PASSWORD}" sslproto "" keep\n'
+                      f"  mda \"/bin/sh -c 'cat >> {out}'\"\n")
+    r = subprocess.run(["fetchmail", "-f", rc, "--nosyslog", "--pidfile", rc + ".pid",
+                        "-i", rc + ".ids"], capture_output=True, text=True, timeout=60,
+                       env=dict(os.environ, FETCHMAILHOME=SCRATCH))
+    assert r.returncode == 0, (r.returncode, r.stdout, r.stderr)
+    with open(out) as f:
+        return f.read()
+
+
+def inbox_count():
+    m = imaplib.IMAP4("127.0.0.1", bridge.port("imap"), timeout=30)
+    m.login(EMAIL, PASSWORD)
+    typ, data = m.select("INBOX", readonly=True)
+    m.logout()
+    return int(data[0])
 
 
 try:
@@ -221,6 +256,83 @@ try:
         assert raw.line().startswith("+OK")
         raw.send("QUIT\r\n")
         raw.close()
+    with t.case("fetchmail 6.4 retrieves over IMAP and over POP3 with the password"):
+        seed("fetchmail-imap")
+        assert "Subject: fetchmail-imap" in fetchmail("IMAP", bridge.port("imap"))
+        seed("fetchmail-pop")
+        assert "Subject: fetchmail-pop" in fetchmail("POP3", bridge.port("pop"))
+
+    with t.case("swaks sends with AUTH LOGIN and with AUTH PLAIN"):
+        for mechanism in ("LOGIN", "PLAIN"):
+            r = subprocess.run(["swaks", "--server", f"127.0.0.1:{bridge.port('smtp')}",
+                                "--auth", mechanism, "--auth-user", EMAIL, "--auth-password", PASSWORD,
+                                "--from", EMAIL, "--to", "bob@example.net",
+                                "--header", f"Subject: swaks-{mechanism}"],
+                               capture_output=True, text=True, timeout=60)
+            assert r.returncode == 0, (mechanism, r.stdout[-2000:], r.stderr)
+            assert f"AUTH {mechanism}" in r.stdout and "235 2.7.0" in r.stdout, r.stdout
+            assert len(delivered_with(f"swaks-{mechanism}")) == 1
+
+    with t.case("msmtp with auth plain and a password, over STARTTLS with the bridge's certificate"):
+        rc = private_file("msmtprc", f"defaults\ntls on\ntls_starttls on\n"
+                                     f"tls_trust_file {bridge.cert_file}\n"
+                                     f"account bridge\nhost 127.0.0.1\nport {bridge.port('smtp')}\n"
+                                     f"auth plain\nuser {EMAIL}\npassword {PASSWORD}\n"
+                                     f"from {EMAIL}\naccount default : bridge\n")
+        r = subprocess.run(["msmtp", "-C", rc, "bob@example.net"], input="Subject: msmtp-plain\n\nhi\n",
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        assert len(delivered_with("msmtp-plain")) == 1
+
+    with t.case("NeoMutt with imap_pass over STARTTLS deletes a message"):
+        seed("neomutt-delete-me")
+        before = inbox_count()
+        folder = f"imap://{EMAIL.replace('@', '%40')}@127.0.0.1:{bridge.port('imap')}/"
+        rc = private_file("neomuttrc", f'set folder="{folder}"\nset spoolfile="+INBOX"\n'
+                                       f'set imap_user="{EMAIL}"\nset imap_pass="{PASSWORD}"\n'
+                                       "set ssl_starttls=yes\nset ssl_force_tls=yes\n"
+                                       f'set ssl_ca_certificates_file="{bridge.cert_file}"\n'
+                                       f'set certificate_file="{SCRATCH}/neomutt-certs"\n'
+                                       'set header_cache=""\nset message_cachedir=""\n'
+                                       "set delete=yes\nset quit=yes\nset sort=reverse-date-received\n")
+        # NeoMutt wants a terminal: script(1) gives it one.
+        r = subprocess.run(["script", "-qec", f"neomutt -n -F {rc} -e "
+                            "'push <delete-message><sync-mailbox><quit>'", "/dev/null"],
+                           capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+                           env=dict(os.environ, TERM="xterm"))
+        assert r.returncode == 0, r.stdout[-1000:]
+        assert inbox_count() == before - 1, (before, r.stdout[-1000:])
+
+    with t.case("IMAP IDLE through the bridge receives a new message's EXISTS"):
+        raw = Raw(bridge.port("imap"))
+        raw.line()
+        raw.send(f'i1 LOGIN "{EMAIL}" "{PASSWORD}"\r\ni2 SELECT INBOX\r\n')
+        raw.until("i2 ")
+        raw.send("i3 IDLE\r\n")
+        assert raw.line().startswith("+"), "IDLE continuation"
+        seed("idle-wakes-up")
+        line = raw.line()
+        assert line.startswith("* ") and line.endswith(" EXISTS"), line
+        raw.send("DONE\r\n")
+        assert raw.until("i3 ")[-1].startswith("i3 OK")
+        raw.close()
+
+    with t.case("a 20 MB APPEND and FETCH round-trip byte-exact"):
+        body = os.urandom(15 * 1024 * 1024)
+        message = (b"From: alice@example.com\r\nSubject: big-one\r\nContent-Type: application/"
+                   b"octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+                   + base64.encodebytes(body).replace(b"\n", b"\r\n"))
+        assert len(message) > 20 * 1000 * 1000
+        m = imaplib.IMAP4("127.0.0.1", bridge.port("imap"), timeout=120)
+        m.login(EMAIL, PASSWORD)
+        typ, data = m.append("INBOX", None, None, message)
+        assert typ == "OK", data
+        m.select("INBOX")
+        typ, data = m.search(None, "SUBJECT", "big-one")
+        typ, data = m.fetch(data[0].split()[-1], "(BODY.PEEK[])")
+        assert typ == "OK" and data[0][1] == message, (len(data[0][1]), len(message))
+        m.logout()
+
 finally:
     if bridge is not None:
         bridge.close()
