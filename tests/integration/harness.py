@@ -342,7 +342,8 @@ class Bridge:
         return self.ports[name]
 
     def log_text(self):
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         with open(self.log_path) as f:
             return f.read()
 

@@ -13,9 +13,13 @@ import socket
 import ssl
 import time
 
+import json
+import signal
 import subprocess
+import threading
 
-from harness import (SCRATCH, Bridge, Dovecot, Idp, Tap, add_with_browser, enable_bridge,
+from harness import (CLI, SCRATCH, Bridge, Dovecot, Idp, Process, Tap, add_with_browser,
+                     browse, cli, enable_bridge, scan_for_secrets, secret_tool_lookup,
                      write_profile)
 
 t = Tap()
@@ -98,6 +102,22 @@ def fetchmail(protocol, port):
         return f.read()
 
 
+def wait_for_sessions(n, timeout=10):
+    """Until the bridge counts @n open sessions (closing takes a moment)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        sessions = json.loads(cli("bridge", "status", "--json").stdout)["sessions"]
+        if sessions == n:
+            return
+        assert time.monotonic() < deadline, f"{sessions} sessions open, not {n}"
+        time.sleep(0.1)
+
+
+def dovecot_log():
+    with open(dovecot.conf["log"], errors="replace") as f:
+        return f.read()
+
+
 def inbox_count():
     m = imaplib.IMAP4("127.0.0.1", bridge.port("imap"), timeout=30)
     m.login(EMAIL, PASSWORD)
@@ -113,7 +133,11 @@ try:
         settings = enable_bridge(EMAIL)
         PASSWORD = settings["password"]
         assert settings["username"] == EMAIL and len(PASSWORD.replace("-", "")) >= 25, settings
-        bridge = Bridge()
+        # Short limits, so that the tests of them are quick; and every debug
+        # message, which must still hold no secret.
+        config = private_file("bridge.json", json.dumps({"login_timeout": 8,
+                                                          "max_connections_per_address": 60}))
+        bridge = Bridge("--config", config, env=dict(os.environ, G_MESSAGES_DEBUG="all"))
         assert set(bridge.ports) == {"imap", "pop", "smtp", "imaps", "pop3s", "smtps"}, bridge.ports
 
     with t.case("smtplib: AUTH PLAIN in clear text on loopback, the message arrives"):
@@ -333,9 +357,327 @@ try:
         assert typ == "OK" and data[0][1] == message, (len(data[0][1]), len(message))
         m.logout()
 
+    with t.case("a wrong password is refused in every protocol, and Dovecot never hears of it"):
+        stored = secret_tool_lookup(EMAIL)
+        log_before = dovecot_log()
+        wrong = "wrong-" + PASSWORD[6:]
+        m = imaplib.IMAP4("127.0.0.1", bridge.port("imap"), timeout=30)
+        try:
+            m.login(EMAIL, wrong)
+            raise AssertionError("IMAP accepted a wrong password")
+        except imaplib.IMAP4.error as e:
+            assert "AUTHENTICATIONFAILED" in str(e), e
+        with smtplib.SMTP("127.0.0.1", bridge.port("smtp"), timeout=30) as s:
+            s.ehlo()
+            try:
+                s.login(EMAIL, wrong)
+                raise AssertionError("SMTP accepted a wrong password")
+            except smtplib.SMTPAuthenticationError as e:
+                assert e.smtp_code == 535, e
+        p = poplib.POP3("127.0.0.1", bridge.port("pop"), timeout=30)
+        p.user(EMAIL)
+        try:
+            p.pass_(wrong)
+            raise AssertionError("POP3 accepted a wrong password")
+        except poplib.error_proto as e:
+            assert b"[AUTH]" in e.args[0], e
+        p.quit()
+        new = dovecot_log()[len(log_before):]
+        assert "-login:" not in new, new
+        assert secret_tool_lookup(EMAIL) == stored, "a wrong password must not touch the token"
+
+    with t.case("wrong passwords cost growing delays; the right one still works afterwards"):
+        took = []
+        with smtplib.SMTP("127.0.0.1", bridge.port("smtp"), timeout=60) as s:
+            s.ehlo()
+            for _ in range(3):
+                start = time.monotonic()
+                code, _ = s.docmd("AUTH", "PLAIN " + plain_b64(EMAIL, "no-such-password"))
+                took.append(time.monotonic() - start)
+                assert code == 535, code
+        assert took[0] < took[1] < took[2] and took[2] > took[0] + 1, took
+        with smtplib.SMTP("127.0.0.1", bridge.port("smtp"), timeout=60) as s:
+            s.login(EMAIL, PASSWORD)
+
+    with t.case("login forms the bridge does not parse are refused, and nothing is passed on"):
+        log_before = dovecot_log()
+        token = cli("token", EMAIL).stdout.strip()
+        xoauth2 = base64.b64encode(f"user={EMAIL}\x01auth=Bearer {token}\x01\x01".encode()).decode()
+        raw = Raw(bridge.port("imap"))
+        raw.line()
+        raw.send(f"x1 AUTHENTICATE XOAUTH2 {xoauth2}\r\nx2 AUTHENTICATE CRAM-MD5\r\n"
+                 "x3 AUTHENTICATE PLAIN bm90IHBsYWlu\r\nx4 LOGIN onlyone\r\n")
+        lines = raw.until("x4 ")
+        assert [l.split()[1] for l in lines] == ["NO", "NO", "BAD", "BAD"], lines
+        raw.close()
+        with smtplib.SMTP("127.0.0.1", bridge.port("smtp"), timeout=30) as s:
+            s.ehlo()
+            assert s.docmd("AUTH", "XOAUTH2 " + xoauth2)[0] == 504
+            assert s.docmd("AUTH", "CRAM-MD5")[0] == 504
+            assert s.docmd("MAIL", "FROM:<alice@example.com>")[0] == 530
+        raw = Raw(bridge.port("pop"))
+        raw.line()
+        raw.send(f"AUTH XOAUTH2 {xoauth2}\r\nAPOP {EMAIL} 0123456789abcdef\r\n")
+        assert raw.line().startswith("-ERR") and raw.line().startswith("-ERR")
+        raw.close()
+        new = dovecot_log()[len(log_before):]
+        assert "-login:" not in new, new
+
+    with t.case("before login: an overlong line and a huge literal are refused"):
+        raw = Raw(bridge.port("smtp"))
+        raw.line()
+        raw.send("NOOP " + "x" * 9000 + "\r\n")
+        assert raw.line().startswith("500 5.5.2"), "line too long"
+        raw.close()
+        raw = Raw(bridge.port("imap"))
+        raw.line()
+        raw.send("l1 LOGIN {70000}\r\n")
+        assert raw.line().startswith("l1 BAD"), "literal too large"
+        raw.send("l2 NOOP\r\n")
+        assert raw.line().startswith("l2 OK"), "the session goes on"
+        raw.close()
+
+    with t.case("a client that does not log in in time is told so and closed"):
+        raw = Raw(bridge.port("imap"))
+        raw.line()
+        start = time.monotonic()
+        assert raw.line().startswith("* BYE"), "autologout"
+        assert 6 < time.monotonic() - start < 20
+        raw.close()
+
+    with t.case("connections from one address beyond the cap are closed at once"):
+        clients = [Raw(bridge.port("pop")) for _ in range(60)]
+        for c in clients:
+            assert c.line().startswith("+OK")
+        extra = Raw(bridge.port("pop"))
+        assert extra.file.readline() == b"", "the 61st connection must be closed"
+        for c in clients + [extra]:
+            c.close()
+        wait_for_sessions(0)
+
+    with t.case("the upstream down: a temporary error, in each protocol's words"):
+        accounts = os.path.join(os.environ["XDG_CONFIG_HOME"], "latchkey", "accounts")
+        path = os.path.join(accounts, os.listdir(accounts)[0])
+        original = open(path).read()
+        account = json.loads(original)
+        closed = socket.socket()
+        closed.bind(("127.0.0.1", 0))
+        for server in account["provider"]["servers"].values():
+            server["port"] = closed.getsockname()[1]
+        with open(path, "w") as f:
+            json.dump(account, f)
+        try:
+            m = imaplib.IMAP4("127.0.0.1", bridge.port("imap"), timeout=60)
+            try:
+                m.login(EMAIL, PASSWORD)
+                raise AssertionError("IMAP logged in with the upstream down")
+            except imaplib.IMAP4.error as e:
+                assert "UNAVAILABLE" in str(e), e
+            with smtplib.SMTP("127.0.0.1", bridge.port("smtp"), timeout=60) as s:
+                s.ehlo()
+                code, text = s.docmd("AUTH", "PLAIN " + plain_b64(EMAIL, PASSWORD))
+                assert code == 454 and text.startswith(b"4.7.0"), (code, text)
+            raw = Raw(bridge.port("pop"))
+            raw.line()
+            raw.send(f"USER {EMAIL}\r\nPASS {PASSWORD}\r\n")
+            raw.line()
+            assert raw.line().startswith("-ERR [SYS/TEMP]")
+            raw.close()
+        finally:
+            with open(path, "w") as f:
+                f.write(original)
+            closed.close()
+
+    with t.case("password --reset: the old password stops working at once, open sessions stay"):
+        m = imaplib.IMAP4("127.0.0.1", bridge.port("imap"), timeout=30)
+        m.login(EMAIL, PASSWORD)
+        r = cli("bridge", "password", EMAIL, "--reset")
+        assert r.returncode == 0, r.stderr
+        new_password = r.stdout.strip()
+        assert r.stdout == new_password + "\n" and new_password != PASSWORD
+        assert m.noop()[0] == "OK", "the open session goes on"
+        m.logout()
+        with smtplib.SMTP("127.0.0.1", bridge.port("smtp"), timeout=60) as s:
+            s.ehlo()
+            try:
+                s.login(EMAIL, PASSWORD)
+                raise AssertionError("the old password still works")
+            except smtplib.SMTPAuthenticationError:
+                pass
+        PASSWORD = new_password
+        with smtplib.SMTP("127.0.0.1", bridge.port("smtp"), timeout=60) as s:
+            s.login(EMAIL, PASSWORD)
+
+    with t.case("disable refuses logins; enable again keeps the password (and does not show it)"):
+        r = cli("bridge", "disable", EMAIL)
+        assert r.returncode == 0, r.stderr
+        try:
+            with smtplib.SMTP("127.0.0.1", bridge.port("smtp"), timeout=60) as s:
+                s.ehlo()
+                code, _ = s.docmd("AUTH", "PLAIN " + plain_b64(EMAIL, PASSWORD))
+                assert code == 535, "a disabled login works"
+        finally:
+            settings = enable_bridge(EMAIL, "--protocols", "imap,smtp")
+        assert settings["password"] is None and settings["pop"] is None, settings
+        assert settings["imap"]["port"] == bridge.port("imap"), settings
+        with smtplib.SMTP("127.0.0.1", bridge.port("smtp"), timeout=60) as s:
+            s.login(EMAIL, PASSWORD)
+        p = poplib.POP3("127.0.0.1", bridge.port("pop"), timeout=30)
+        p.user(EMAIL)
+        try:
+            p.pass_(PASSWORD)
+            raise AssertionError("POP3 served though not enabled for it")
+        except poplib.error_proto as e:
+            assert b"[SYS/PERM]" in e.args[0] and b"--protocols" in e.args[0], e
+        enable_bridge(EMAIL, "--protocols", "imap,pop,smtp")
+
+    with t.case("bridge status: running, listeners, the certificate, the account's sessions"):
+        m = imaplib.IMAP4("127.0.0.1", bridge.port("imap"), timeout=30)
+        m.login(EMAIL, PASSWORD)
+        r = cli("bridge", "status", "--json")
+        assert r.returncode == 0, r.stderr
+        status = json.loads(r.stdout)
+        assert status["running"] is True
+        assert {(l["protocol"], l["port"]) for l in status["listeners"]} >= {("imap", bridge.port("imap"))}
+        fingerprint = subprocess.run(["openssl", "x509", "-noout", "-fingerprint", "-sha256", "-in",
+                                      bridge.cert_file], capture_output=True, text=True).stdout
+        assert status["certificate"]["sha256"] == fingerprint.strip().split("=", 1)[1], fingerprint
+        account = [a for a in status["accounts"] if a["email"] == EMAIL][0]
+        assert account["sessions"] >= 1 and account["last_login"], account
+        assert account["protocols"] == ["imap", "pop", "smtp"], account
+        human = cli("bridge", "status").stdout
+        assert "running" in human and EMAIL in human and f"127.0.0.1:{bridge.port('imap')}" in human
+        m.logout()
+
+    with t.case("a revoked sign-in: a temporary error naming sign-in, one notification"):
+        monitor = Process(["dbus-monitor", "--session", "interface='org.gtk.Notifications'",
+                           "interface='org.freedesktop.Notifications'"],
+                          log=os.path.join(SCRATCH, "monitor.log"))
+        time.sleep(0.5)
+        # A stored token about to expire (so the bridge must refresh), a
+        # refresh token the provider no longer takes, and a bridge without
+        # a cached token.
+        idp.control("config", {"access_token_lifetime": 120})
+        assert cli("token", EMAIL, "--force-refresh").returncode == 0
+        idp.control("config", {"access_token_lifetime": 3600})
+        idp.control("revoke", {"user": EMAIL})
+        bridge.stop()
+        bridge.close()
+        bridge = Bridge("--config", config, env=dict(os.environ, G_MESSAGES_DEBUG="all"))
+        m = imaplib.IMAP4("127.0.0.1", bridge.port("imap"), timeout=60)
+        try:
+            m.login(EMAIL, PASSWORD)
+            raise AssertionError("logged in with a revoked sign-in")
+        except imaplib.IMAP4.error as e:
+            assert "UNAVAILABLE" in str(e) and "sign in again" in str(e), e
+        with smtplib.SMTP("127.0.0.1", bridge.port("smtp"), timeout=60) as s:
+            s.ehlo()
+            code, text = s.docmd("AUTH", "PLAIN " + plain_b64(EMAIL, PASSWORD))
+            assert code == 454 and b"sign in again" in text, (code, text)
+        p = poplib.POP3("127.0.0.1", bridge.port("pop"), timeout=30)
+        p.user(EMAIL)
+        try:
+            p.pass_(PASSWORD)
+            raise AssertionError("POP3 logged in with a revoked sign-in")
+        except poplib.error_proto as e:
+            assert b"[SYS/TEMP]" in e.args[0] and b"sign in again" in e.args[0], e
+        time.sleep(1)
+        monitor.close()
+        calls = monitor.proc.stdout.read()
+        assert calls.count("member=AddNotification") == 1, calls
+        assert "app.sign-in" in calls and EMAIL in calls, calls
+        account = json.loads(cli("bridge", "status", "--json").stdout)["accounts"][0]
+        assert "sign in again" in account["last_error"], account
+
+    with t.case("signing in again makes the bridge work at once"):
+        p = Process([CLI, "login", EMAIL, "--no-browser"])
+        browse(p.readline().strip())
+        assert p.proc.wait(timeout=60) == 0
+        p.close()
+        with smtplib.SMTP("127.0.0.1", bridge.port("smtp"), timeout=60) as s:
+            s.login(EMAIL, PASSWORD)
+
+    with t.case("a token expiring while 50 clients log in at once: one refresh, 50 logins"):
+        idp.control("config", {"access_token_lifetime": 120})
+        assert cli("token", EMAIL, "--force-refresh").returncode == 0
+        idp.control("config", {"access_token_lifetime": 3600})
+        bridge.stop()
+        bridge.close()
+        bridge = Bridge("--config", config, env=dict(os.environ, G_MESSAGES_DEBUG="all"))
+        idp.control("reset-counts", {})
+        codes = []
+        barrier = threading.Barrier(50, timeout=60)
+
+        def client():
+            try:
+                with smtplib.SMTP("127.0.0.1", bridge.port("smtp"), timeout=60) as s:
+                    s.ehlo()
+                    barrier.wait()
+                    codes.append(s.docmd("AUTH", "PLAIN " + plain_b64(EMAIL, PASSWORD))[0])
+            except Exception as e:  # noqa: BLE001 - reported below
+                codes.append(repr(e))
+
+        threads = [threading.Thread(target=client) for _ in range(50)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        assert codes == [235] * 50, codes
+        assert idp.count("token:refresh_token") == 1, idp.stats()["counts"]
+
+    with t.case("SIGTERM with sessions open: they are closed, each in its protocol's words"):
+        waiting = Raw(bridge.port("smtp"))
+        assert waiting.line().startswith("220")
+        m = imaplib.IMAP4("127.0.0.1", bridge.port("imap"), timeout=30)
+        m.login(EMAIL, PASSWORD)
+        m.select("INBOX")
+        start = time.monotonic()
+        assert bridge.stop() == 0, bridge.log_text()[-2000:]
+        assert time.monotonic() - start < 10
+        assert waiting.line().startswith("421 4.3.2"), "goodbye before login"
+        try:
+            m.noop()
+            raise AssertionError("the relayed session survived the bridge")
+        except (imaplib.IMAP4.abort, OSError):
+            pass
+        log = bridge.log_text()
+        assert "session ended (shutdown)" in log, log[-2000:]
+        assert not os.path.exists(os.path.join(os.environ["XDG_RUNTIME_DIR"], "latchkey",
+                                               "bridge.sock"))
+        assert bridge.stdout_after_ready == [], bridge.stdout_after_ready
+        assert "not running" in cli("bridge", "status").stdout
+
+    with t.case("a port already taken: exit 1 and a message that says what to do"):
+        taken = socket.socket()
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        r = subprocess.run([CLI, "bridge", "run", "--imap", f"127.0.0.1:{port}"], capture_output=True,
+                           text=True, timeout=30)
+        taken.close()
+        assert r.returncode == 1, (r.returncode, r.stderr)
+        assert f"127.0.0.1:{port}" in r.stderr and "already in use" in r.stderr, r.stderr
+        assert r.stdout == ""
+
+    with t.case("no password or token in any log or file, with every debug message on"):
+        log = bridge.log_text()
+        assert "DEBUG" in log, "the bridge ran with G_MESSAGES_DEBUG=all"
+        token = cli("token", EMAIL).stdout.strip()
+        hits = scan_for_secrets([bridge.log_path, os.environ["HOME"]],
+                                extra=[PASSWORD, PASSWORD.replace("-", ""), token],
+                                skip=[os.path.join(os.environ["HOME"], ".local", "share", "keyrings")])
+        assert not hits, hits
+        assert plain_b64(EMAIL, PASSWORD) not in log
+
 finally:
     if bridge is not None:
         bridge.close()
+        if os.environ.get("LK_KEEP_BRIDGE_LOG"):
+            import shutil
+            shutil.copy(bridge.log_path, os.environ["LK_KEEP_BRIDGE_LOG"])
+        if t.failed:
+            for line in bridge.log_text().splitlines()[-150:]:
+                print("# bridge: " + line)
     idp.close()
     dovecot.close()
 

@@ -103,6 +103,9 @@ lk_bridge_listener_new (LkBridge                     *bridge,
   self->endpoint = lk_bridge_endpoint_copy (endpoint);
   self->options = *options;
   self->options.security = endpoint->security;
+  /* GSocketListener's default backlog is 10: mail programs that connect
+   * many sessions at once would wait for SYN retries. */
+  g_socket_listener_set_backlog (G_SOCKET_LISTENER (self), 128);
   address = g_inet_socket_address_new (inet, endpoint->port);
   if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self), address, G_SOCKET_TYPE_STREAM,
                                       G_SOCKET_PROTOCOL_TCP, NULL, &effective, &local))

@@ -73,6 +73,7 @@ static guint signals[N_SIGNALS];
 
 static void process_input (LkBridgeSession *self);
 static void begin_close (LkBridgeSession *self, const char *reason);
+static void start_timeout (LkBridgeSession *self);
 
 static void
 wipe_input (LkBridgeSessionPrivate *priv)
@@ -638,11 +639,29 @@ login_cb (GObject      *source,
   LK_BRIDGE_SESSION_GET_CLASS (self)->login_done (self, login);
   if (login->status == LK_BRIDGE_LOGIN_OK && priv->state == STATE_READING)
     begin_relay (self, login);
-  else if (priv->timed_out && priv->state == STATE_READING)
-    begin_close (self, "timeout");
   else if (priv->state == STATE_READING)
-    process_input (self);
+    {
+      /* The time the login took (a backoff delay among it) is not the
+       * client's: it gets a full timeout for its next try. */
+      priv->timed_out = FALSE;
+      start_timeout (self);
+      process_input (self);
+    }
   g_object_unref (self);
+}
+
+static gboolean timeout_cb (gpointer user_data);
+
+/* Before login: how long the client has to log in, from now. */
+static void
+start_timeout (LkBridgeSession *self)
+{
+  LkBridgeSessionPrivate *priv = lk_bridge_session_get_instance_private (self);
+
+  clear_source (&priv->timeout);
+  priv->timeout = g_timeout_source_new (priv->options.prelogin_timeout_ms);
+  g_source_set_callback (priv->timeout, timeout_cb, self, NULL);
+  g_source_attach (priv->timeout, NULL);
 }
 
 /**
@@ -661,6 +680,7 @@ lk_bridge_session_login (LkBridgeSession *self,
   g_return_if_fail (priv->state == STATE_READING);
   priv->state = STATE_LOGGING_IN;
   lk_bridge_channel_watch_readable (priv->client, FALSE);
+  clear_source (&priv->timeout);
   g_free (priv->user);
   priv->user = lk_bridge_log_safe (user);
   lk_bridge_login_async (priv->bridge, priv->protocol, user, password, priv->id, priv->cancellable,
@@ -677,8 +697,6 @@ timeout_cb (gpointer user_data)
 
   g_clear_pointer (&priv->timeout, g_source_unref);
   priv->timed_out = TRUE;
-  if (priv->state == STATE_LOGGING_IN)
-    return G_SOURCE_REMOVE;     /* ends after the login's answer, if it failed */
   if (priv->state == STATE_READING)
     LK_BRIDGE_SESSION_GET_CLASS (self)->goodbye (self, "timeout");
   begin_close (self, "timeout");
@@ -706,10 +724,7 @@ lk_bridge_session_start (LkBridgeSession *self)
   lk_bridge_log (G_LOG_LEVEL_DEBUG, &fields, "%s %s: connection from %s", priv->id,
                  fields.protocol, priv->source_address);
 
-  priv->timeout = g_timeout_source_new (priv->options.prelogin_timeout_ms);
-  g_source_set_callback (priv->timeout, timeout_cb, self, NULL);
-  g_source_attach (priv->timeout, NULL);
-
+  start_timeout (self);
   if (priv->options.security == LK_SECURITY_TLS)
     {
       priv->implicit_tls = TRUE;

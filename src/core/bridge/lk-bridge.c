@@ -553,6 +553,8 @@ signed_in_cb (GObject      *source,
    * more try with a refreshed one. */
   if (login->attempt == 0 && g_error_matches (failure, LK_ERROR, LK_ERROR_AUTH_REJECTED))
     {
+      g_debug ("%s: the upstream refused the token (%s); trying once more with a refreshed one",
+               login->connection, failure->message);
       login->attempt++;
       g_clear_object (&login->probe);
       get_token (task, TRUE);
