@@ -81,7 +81,8 @@ split_endpoint (const char   *text,
     {
       const char *colon = strrchr (text, ':');
 
-      if (colon == NULL)
+      /* An IPv6 address needs its brackets: "::1:1143" is ambiguous. */
+      if (colon == NULL || memchr (text, ':', colon - text) != NULL)
         return FALSE;
       address = colon == text ? g_strdup ("127.0.0.1") : g_strndup (text, colon - text);
       port_text = colon + 1;
