@@ -20,6 +20,7 @@ void     lk_bridge_session_login         (LkBridgeSession *self,
                                           const char      *user,
                                           const char      *password);
 void     lk_bridge_session_close         (LkBridgeSession *self);
+char    *lk_bridge_session_reply_text    (const char      *message) G_GNUC_WARN_UNUSED_RESULT;
 void     lk_bridge_session_log_debug     (LkBridgeSession *self,
                                           const char      *format,
                                           ...) G_GNUC_PRINTF (2, 3);

@@ -256,6 +256,28 @@ lk_bridge_session_log_debug (LkBridgeSession *self,
 
 /* ── Talking to the client before login ───────────────────────────────── */
 
+#define MAX_REPLY_TEXT 400
+
+/**
+ * lk_bridge_session_reply_text:
+ *
+ * @message (translated, from a diagnosis or an error) as the text of one
+ * reply line: SMTP (RFC 5321 §4.2), POP3 and IMAP4rev1 replies are 7-bit,
+ * so it is transliterated to ASCII ("ü" becomes "u", quotation marks
+ * plain), control characters and line ends become spaces, and it is cut
+ * to a length every client takes.
+ */
+char *
+lk_bridge_session_reply_text (const char *message)
+{
+  g_autofree char *ascii = g_str_to_ascii (message != NULL ? message : "", "C");
+  GString *out = g_string_sized_new (strlen (ascii));
+
+  for (const char *p = ascii; *p != '\0' && out->len < MAX_REPLY_TEXT; p++)
+    g_string_append_c (out, g_ascii_iscntrl (*p) ? ' ' : *p);
+  return g_string_free (out, FALSE);
+}
+
 static void
 update_reading (LkBridgeSession *self)
 {

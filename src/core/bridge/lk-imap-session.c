@@ -322,7 +322,7 @@ lk_imap_session_login_done (LkBridgeSession     *session,
 {
   LkImapSession *self = LK_IMAP_SESSION (session);
   g_autofree char *tag = g_steal_pointer (&self->login_tag);
-  g_autofree char *message = g_strdelimit (g_strdup (login->message), "\r\n", ' ');
+  g_autofree char *message = lk_bridge_session_reply_text (login->message);
 
   switch (login->status)
     {

@@ -335,7 +335,7 @@ lk_smtp_session_login_done (LkBridgeSession     *session,
                             const LkBridgeLogin *login)
 {
   LkSmtpSession *self = LK_SMTP_SESSION (session);
-  g_autofree char *message = g_strdelimit (g_strdup (login->message), "\r\n", ' ');
+  g_autofree char *message = lk_bridge_session_reply_text (login->message);
 
   switch (login->status)
     {
