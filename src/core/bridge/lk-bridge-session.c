@@ -3,6 +3,8 @@
 
 #include "config.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -45,6 +47,7 @@ typedef struct
   LkBridgeChannel        *upstream;
   LkBridgeRelay          *relay;
   GByteArray             *input;        /* before login, only while a command is incomplete */
+  GString                *corked;       /* replies to the command being handled, sent at once */
   State                   state;
   gboolean                tls;
   gboolean                implicit_tls;
@@ -104,6 +107,8 @@ lk_bridge_session_finalize (GObject *object)
   g_clear_pointer (&priv->client, lk_bridge_channel_free);
   g_clear_pointer (&priv->upstream, lk_bridge_channel_free);
   wipe_input (priv);
+  if (priv->corked != NULL)
+    g_string_free (priv->corked, TRUE);
   clear_source (&priv->timeout);
   clear_source (&priv->close_timeout);
   g_clear_handle_id (&priv->idle_close, g_source_remove);
@@ -140,6 +145,28 @@ lk_bridge_session_init (LkBridgeSession *self)
   priv->cancellable = g_cancellable_new ();
   priv->close_cancellable = g_cancellable_new ();
   priv->started_us = g_get_monotonic_time ();
+}
+
+/* The bridge relays each read at once and answers each command with one
+ * write: Nagle's algorithm would only add the peer's delayed ACK (40 ms)
+ * to exchanges of small lines. */
+static void
+set_no_delay (GIOStream *stream)
+{
+  GIOStream *base = stream;
+
+  if (G_IS_TLS_CONNECTION (stream))
+    g_object_get (stream, "base-io-stream", &base, NULL);
+  else
+    g_object_ref (base);
+  if (G_IS_SOCKET_CONNECTION (base))
+    {
+      GSocket *socket = g_socket_connection_get_socket (G_SOCKET_CONNECTION (base));
+
+      if (g_socket_get_family (socket) != G_SOCKET_FAMILY_UNIX)
+        g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+    }
+  g_object_unref (base);
 }
 
 static char *
@@ -195,6 +222,7 @@ lk_bridge_session_new (LkProtocol                    protocol,
     priv->options.prelogin_timeout_ms = LK_BRIDGE_PRELOGIN_TIMEOUT_MS;
   priv->id = g_strdup_printf ("c%u", ++next_id);
   priv->source_address = address_to_string (connection);
+  set_no_delay (G_IO_STREAM (connection));
   priv->client = lk_bridge_channel_new (G_IO_STREAM (connection));
   return self;
 }
@@ -304,6 +332,12 @@ lk_bridge_session_send (LkBridgeSession *self,
 
   if (priv->state == STATE_CLOSED)
     return;
+  if (priv->corked != NULL)
+    {
+      g_string_append (priv->corked, text);
+      memset (text, 0, strlen (text));
+      return;
+    }
   if (!lk_bridge_channel_write (priv->client, text, strlen (text), &error))
     {
       lk_bridge_session_log_debug (self, "writing failed: %s", error->message);
@@ -449,6 +483,26 @@ static const LkBridgeChannelCallbacks client_callbacks = {
   .failed = failed_cb,
 };
 
+/* Sends the replies gathered while handling commands, in one write. */
+static void
+uncork (LkBridgeSession *self)
+{
+  LkBridgeSessionPrivate *priv = lk_bridge_session_get_instance_private (self);
+  g_autoptr(GError) error = NULL;
+  GString *corked = g_steal_pointer (&priv->corked);
+
+  if (corked == NULL)
+    return;
+  if (corked->len > 0 && priv->state != STATE_CLOSED
+      && !lk_bridge_channel_write (priv->client, corked->str, corked->len, &error))
+    {
+      lk_bridge_session_log_debug (self, "writing failed: %s", error->message);
+      begin_close (self, "write-error");
+    }
+  memset (corked->str, 0, corked->len);
+  g_string_free (corked, TRUE);
+}
+
 /* Hands what the client sent to the protocol, a command at a time, while
  * it keeps reading (a login or STARTTLS stops it). */
 static void
@@ -460,8 +514,11 @@ process_input (LkBridgeSession *self)
   while (priv->state == STATE_READING && priv->input != NULL && priv->input->len > 0
          && lk_bridge_channel_is_drained (priv->client))
     {
-      gsize n = klass->process (self, priv->input->data, priv->input->len);
+      gsize n;
 
+      priv->corked = g_string_new (NULL);
+      n = klass->process (self, priv->input->data, priv->input->len);
+      uncork (self);
       if (n == 0)
         break;
       if (priv->input == NULL)    /* closed meanwhile */
@@ -612,6 +669,7 @@ begin_relay (LkBridgeSession *self,
   lk_bridge_account_session_started (priv->bridge, priv->account);
   if (G_IS_TLS_CONNECTION (login->upstream))
     g_tls_connection_set_require_close_notify (G_TLS_CONNECTION (login->upstream), FALSE);
+  set_no_delay (login->upstream);
   priv->upstream = lk_bridge_channel_new (login->upstream);
   priv->state = STATE_RELAYING;
 
