@@ -63,6 +63,7 @@ chown nobody:nogroup mail sink 2>/dev/null || chmod 777 mail sink
 
 issuer=https://issuer.test
 sessions=${LK_DOVECOT_SESSIONS:-200}
+if [ "$sessions" -gt 200 ]; then imap_clients=100; else imap_clients=1; fi
 # The aud claim Dovecot insists on; the integration tests use what the test
 # identity provider puts in Outlook tokens.
 audience=${LK_DOVECOT_AUDIENCE:-latchkey-test}
@@ -137,6 +138,11 @@ service submission-login {
 # connections per process (Dovecot's "high-performance mode").
 default_process_limit = $((sessions + 100))
 default_client_limit = $((sessions * 3 + 1000))
+# Beyond a few hundred, one imap process per session costs gigabytes:
+# let each serve up to 100 (Dovecot supports it; it only shares the CPU).
+service imap {
+  client_limit = $imap_clients
+}
 protocol imap {
   mail_max_userip_connections = $sessions
 }
