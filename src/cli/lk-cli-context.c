@@ -5,13 +5,49 @@
 
 #include <glib-unix.h>
 #include <glib/gi18n.h>
+#include <unistd.h>
 
 #include "lk-cli-context.h"
 #include "lk-error.h"
 #include "oauth/lk-oauth-refresher.h"
 
 static gboolean
+show_stop_hint_cb (gpointer user_data)
+{
+  LkCliContext *self = user_data;
+
+  self->hint_id = 0;
+  g_printerr (_("%s: finishing what is under way so that nothing is lost (a refresh the "
+                "provider may already have answered); press Ctrl+C again to stop at once.\n"),
+              g_get_prgname ());
+  return G_SOURCE_REMOVE;
+}
+
+/* Ctrl+C always works (issue #19 §4): the first cancels everything, and
+ * what can be abandoned ends at once; a refresh already at the provider is
+ * finished (its rotated token stored), and if that takes a while, a second
+ * Ctrl+C ends the program there and then. */
+static gboolean
 cancel_on_signal_cb (gpointer user_data)
+{
+  LkCliContext *self = user_data;
+
+  if (++self->signals >= 2)
+    {
+      g_printerr (_("%s: stopped at once; a refresh that was under way may be lost. If the "
+                    "next command says the account needs to sign in again, run "
+                    "“latchkey-cli login”.\n"), g_get_prgname ());
+      _exit (130);
+    }
+  g_cancellable_cancel (self->cancellable);
+  if (self->hint_id == 0)
+    self->hint_id = g_timeout_add (700, show_stop_hint_cb, self);
+  return G_SOURCE_CONTINUE;
+}
+
+/* SIGHUP comes once (the terminal closed): finish, never stop at once. */
+static gboolean
+cancel_on_hangup_cb (gpointer user_data)
 {
   LkCliContext *self = user_data;
 
@@ -35,7 +71,7 @@ lk_cli_context_new (void)
   /* A closed terminal, or a mail client whose password command outlived
    * its parent: without this the default action would end us between the
    * provider rotating the refresh token and the keyring storing it. */
-  self->sighup_id = g_unix_signal_add (SIGHUP, cancel_on_signal_cb, self);
+  self->sighup_id = g_unix_signal_add (SIGHUP, cancel_on_hangup_cb, self);
   return self;
 }
 
@@ -45,6 +81,7 @@ lk_cli_context_free (LkCliContext *self)
   g_clear_handle_id (&self->sigint_id, g_source_remove);
   g_clear_handle_id (&self->sigterm_id, g_source_remove);
   g_clear_handle_id (&self->sighup_id, g_source_remove);
+  g_clear_handle_id (&self->hint_id, g_source_remove);
   g_clear_object (&self->tokens);
   g_clear_object (&self->accounts);
   g_clear_object (&self->registry);

@@ -28,6 +28,8 @@ typedef struct
   guint               sigint_id;
   guint               sigterm_id;
   guint               sighup_id;
+  guint               hint_id;      /* "Ctrl+C again stops at once", when slow */
+  guint               signals;      /* SIGINT and SIGTERM received */
 } LkCliContext;
 
 LkCliContext *lk_cli_context_new          (void);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "lk-cli-payload.h"
+#include "lk-text.h"
 
 typedef struct
 {
@@ -245,5 +246,12 @@ lk_cli_payload_read (const char  *json,
   if (r.p != r.end || token == NULL || !have_version || !have_expiry)
     return FALSE;
   *out_access_token = g_strndup (token, token_len);
+  if (!lk_text_is_b64token (*out_access_token))
+    {
+      /* Never printed: the full program refreshes it instead. */
+      explicit_bzero (*out_access_token, token_len);
+      g_clear_pointer (out_access_token, g_free);
+      return FALSE;
+    }
   return TRUE;
 }

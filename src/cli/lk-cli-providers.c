@@ -98,6 +98,7 @@ lk_cli_providers (int    argc,
   g_autoptr(GOptionContext) context = lk_cli_option_context_new (&command, entries);
   g_autoptr(LkProviderRegistry) registry = NULL;
   GPtrArray *problems;
+  GPtrArray *overrides;
   int status;
 
   if (!lk_cli_parse (context, &argc, &argv, &status))
@@ -116,6 +117,15 @@ lk_cli_providers (int    argc,
 
       /* Translators: %s is e.g. "…/contoso.json: field “servers.imap.port” must be…" */
       g_printerr (_("Skipped a provider profile: %s\n"), problem->message);
+    }
+  overrides = lk_provider_registry_get_overrides (registry);
+  for (guint i = 0; i < overrides->len; i++)
+    {
+      LkProvider *provider = g_ptr_array_index (overrides, i);
+
+      /* Translators: "…/providers/x.json replaces the built-in profile “google”; …" */
+      g_printerr (_("%s replaces the built-in profile “%s”; remove or rename it to use the "
+                    "built-in one again.\n"), provider->origin, provider->id);
     }
 
   if (json)

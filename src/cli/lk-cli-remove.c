@@ -13,13 +13,13 @@ lk_cli_remove (int    argc,
                char **argv)
 {
   static const LkCliCommand command = {
-    "remove", "EMAIL", N_("Remove an account: its keyring item and its file"), NULL
+    "remove", "EMAIL", N_("Remove an account: its keyring item and its file, or whatever is left of them"), NULL
   };
   g_autoptr(GOptionContext) context = lk_cli_option_context_new (&command, NULL);
   g_autoptr(LkCliContext) cli = NULL;
-  g_autoptr(LkAccount) account = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
+  LkRemovedFlags removed = LK_REMOVED_NOTHING;
   int status;
 
   if (!lk_cli_parse (context, &argc, &argv, &status))
@@ -27,14 +27,20 @@ lk_cli_remove (int    argc,
   if (argc != 2)
     return lk_cli_usage_error (context, _("Give exactly one account address"));
 
+  /* Not through lk_cli_context_load_account(): whatever is left of the
+   * address goes, a damaged file or a keyring item without a file too. */
   cli = lk_cli_context_new ();
-  account = lk_cli_context_load_account (cli, argv[1], &error);
-  if (account == NULL)
-    return lk_cli_fail (error);
-  lk_token_manager_remove_async (cli->tokens, account->email, cli->cancellable,
+  lk_token_manager_remove_async (cli->tokens, argv[1], cli->cancellable,
                                  lk_cli_store_result_cb, &result);
-  if (!lk_token_manager_remove_finish (cli->tokens, lk_cli_wait (&result), &error))
+  if (!lk_token_manager_remove_finish (cli->tokens, lk_cli_wait (&result), &removed, &error))
     return lk_cli_fail (error);
-  g_printerr (_("Removed %s and its tokens.\n"), account->email);
+  if (removed == LK_REMOVED_TOKENS)
+    g_printerr (_("Removed the tokens of %s that were left in the keyring (it had no "
+                  "account file).\n"), argv[1]);
+  else if (removed == LK_REMOVED_FILE)
+    g_printerr (_("Removed the account file of %s (the keyring held no tokens for it).\n"),
+                argv[1]);
+  else
+    g_printerr (_("Removed %s and its tokens.\n"), argv[1]);
   return LK_EXIT_OK;
 }

@@ -15,6 +15,7 @@
 #include "lk-error.h"
 #include "oauth/lk-browser-sign-in.h"
 #include "oauth/lk-oauth-client.h"
+#include "store/lk-token-store.h"
 
 static LkTokenSet *
 sign_in_browser (LkCliContext  *cli,
@@ -27,7 +28,18 @@ sign_in_browser (LkCliContext  *cli,
   g_autoptr(GError) launch_error = NULL;
   const char *url;
 
-  if (sign_in == NULL || !lk_browser_sign_in_prepare (sign_in, error))
+  if (sign_in == NULL)
+    return NULL;
+  /* How long to wait for the browser (default 10 minutes); tests shorten it. */
+  if (g_getenv ("LATCHKEY_SIGN_IN_TIMEOUT") != NULL)
+    {
+      guint64 seconds;
+
+      if (g_ascii_string_to_unsigned (g_getenv ("LATCHKEY_SIGN_IN_TIMEOUT"), 10, 1, 86400,
+                                      &seconds, NULL))
+        lk_browser_sign_in_set_timeout (sign_in, (guint) seconds);
+    }
+  if (!lk_browser_sign_in_prepare (sign_in, error))
     return NULL;
   url = lk_browser_sign_in_get_authorization_url (sign_in);
   /* Listening already: start waiting before the browser can answer. */
@@ -248,7 +260,13 @@ lk_cli_sign_in_and_store (LkCliContext    *cli,
 {
   g_autoptr(LkTokenSet) tokens = NULL;
   g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) checked = NULL;
   g_autoptr(GError) error = NULL;
+
+  /* A locked keyring is said now, not after the person signed in. */
+  lk_token_store_check_async (account->email, cli->cancellable, lk_cli_store_result_cb, &checked);
+  if (!lk_token_store_check_finish (lk_cli_wait (&checked), &error))
+    return lk_cli_fail (error);
 
   tokens = lk_cli_sign_in (cli, account, mode, &error);
   if (tokens == NULL)
@@ -265,6 +283,16 @@ lk_cli_sign_in_and_store (LkCliContext    *cli,
   if (!lk_token_manager_store_initial_finish (cli->tokens, lk_cli_wait (&result), &error))
     return lk_cli_fail (error);
 
+  if (tokens->refresh_token == NULL && account->flow != LK_FLOW_APP_ONLY)
+    {
+      /* Saved, but it will stop working within the hour: say so now. */
+      g_printerr (_("Signed in, but %s gave no refresh token: %s will need a new sign-in "
+                    "(“latchkey-cli login %s”) each time its access token expires, usually "
+                    "after an hour. Usually the profile’s scopes lack “offline_access”; "
+                    "add it to “scopes.extra” and sign in again.\n"),
+                  account->provider->name, account->email, account->email);
+      return LK_EXIT_OK;
+    }
   if (tokens->id_username != NULL)
     /* Translators: the first %s is the user name the provider reports,
      * the other two are the account's address */

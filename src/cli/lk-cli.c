@@ -78,6 +78,42 @@ lk_cli_exit_status_for_error (const GError *error)
  *
  * Prints @error for a person and returns its exit status.
  */
+/* Core says what to do in words (LkRemedy); the command line names the
+ * command that does it. */
+static void
+print_remedy (const GError *error)
+{
+  const LkErrorDetails *details = lk_error_get_details (error);
+  /* Translators: stands for an e-mail address in a command */
+  const char *account = details != NULL && details->account != NULL ? details->account
+                                                                      : _("ADDRESS");
+
+  if (details == NULL)
+    return;
+  switch (details->remedy)
+    {
+    case LK_REMEDY_SIGN_IN:
+      g_printerr (_("Run “latchkey-cli login %s”.\n"), account);
+      break;
+    case LK_REMEDY_ADD:
+      g_printerr (_("“latchkey-cli list” shows your accounts; “latchkey-cli add %s” adds this "
+                    "one.\n"), account);
+      break;
+    case LK_REMEDY_ADD_APP_ONLY:
+      g_printerr (_("Run “latchkey-cli add %s --app-only”.\n"), account);
+      break;
+    case LK_REMEDY_REMOVE:
+      g_printerr (_("Run “latchkey-cli remove %s”.\n"), account);
+      break;
+    case LK_REMEDY_CHECK_ADDRESS:
+      g_printerr (_("“latchkey-cli list” shows your accounts.\n"));
+      break;
+    case LK_REMEDY_NONE:
+    default:
+      break;
+    }
+}
+
 int
 lk_cli_fail (const GError *error)
 {
@@ -86,7 +122,10 @@ lk_cli_fail (const GError *error)
   if (lk_error_is_cancelled (error))
     g_printerr (_("%s: stopped; nothing was lost\n"), g_get_prgname ());
   else
-    g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+    {
+      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+      print_remedy (error);
+    }
   return lk_cli_exit_status_for_error (error);
 }
 
@@ -111,6 +150,7 @@ lk_cli_fail_explained (const GError *error,
   input.phase = phase;
   diagnosis = lk_diagnose (&input);
   g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+  print_remedy (error);
   if (diagnosis != NULL && g_strcmp0 (diagnosis->id, "unrecognised") != 0)
     {
       g_autofree char *text = lk_diagnosis_to_text (diagnosis);

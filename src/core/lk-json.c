@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "lk-json.h"
 
 /**
@@ -67,6 +69,25 @@ lk_json_get_int (JsonObject *obj,
 }
 
 /**
+ * lk_json_get_boolean:
+ *
+ * Returns: the boolean member @name, or @default_value when it is missing
+ *   or anything but true or false
+ */
+gboolean
+lk_json_get_boolean (JsonObject *obj,
+                     const char *name,
+                     gboolean    default_value)
+{
+  JsonNode *node = json_object_get_member (obj, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return default_value;
+  return json_node_get_boolean (node);
+}
+
+/**
  * lk_json_get_seconds:
  *
  * Reads a count of seconds given as a JSON number or as a decimal string
@@ -113,6 +134,45 @@ lk_json_get_seconds (JsonObject *obj,
     return FALSE;
   *out_seconds = value;
   return TRUE;
+}
+
+/**
+ * lk_json_dup_marking_nul:
+ * @length: the length of @data, or -1 when it ends with a NUL
+ * @out_length: (out): the length of the copy
+ *
+ * json-glib hands strings out as C strings, so a "\u0000" in a JSON text
+ * silently cuts a value short ("mail.example\u0000…" reads as
+ * "mail.example"). This copy has every such escape written "\u0001"
+ * instead (same length), so that a reader that refuses control characters
+ * refuses the value and names its field, rather than taking the part
+ * before the NUL. An escape is a backslash after an even number of them.
+ */
+char *
+lk_json_dup_marking_nul (const char *data,
+                         gssize      length,
+                         gsize      *out_length)
+{
+  gsize n = length < 0 ? strlen (data) : (gsize) length;
+  char *copy = g_malloc (n + 1);
+  gsize backslashes = 0;
+
+  memcpy (copy, data, n);
+  copy[n] = '\0';
+  for (gsize i = 0; i < n; i++)
+    {
+      if (copy[i] == '\\')
+        {
+          backslashes++;
+          continue;
+        }
+      if (backslashes % 2 == 1 && copy[i] == 'u' && n - i >= 5 &&
+          memcmp (copy + i + 1, "0000", 4) == 0)
+        copy[i + 4] = '1';
+      backslashes = 0;
+    }
+  *out_length = n;
+  return copy;
 }
 
 /**

@@ -9,6 +9,7 @@
 
 #include "lk-error.h"
 #include "lk-protocol.h"
+#include "lk-text.h"
 
 static const char * const protocol_names[LK_N_PROTOCOLS] = { "imap", "pop", "smtp" };
 
@@ -17,6 +18,21 @@ lk_protocol_to_string (LkProtocol protocol)
 {
   g_return_val_if_fail (protocol < LK_N_PROTOCOLS, NULL);
   return protocol_names[protocol];
+}
+
+/**
+ * lk_protocol_get_name:
+ *
+ * Returns: the protocol's name as people write it: "IMAP", "POP", "SMTP"
+ *   (lk_protocol_to_string() gives the lower-case id of files and options)
+ */
+const char *
+lk_protocol_get_name (LkProtocol protocol)
+{
+  static const char * const names[LK_N_PROTOCOLS] = { "IMAP", "POP", "SMTP" };
+
+  g_return_val_if_fail (protocol < LK_N_PROTOCOLS, NULL);
+  return names[protocol];
 }
 
 gboolean
@@ -135,4 +151,68 @@ lk_host_is_loopback (const char *host)
     bare = g_strdup (host);
   address = g_inet_address_new_from_string (bare);
   return address != NULL && g_inet_address_get_is_loopback (address);
+}
+
+static gboolean
+label_is_valid (const char *label,
+                gsize       length)
+{
+  if (length == 0 || length > 63 || label[0] == '-' || label[length - 1] == '-')
+    return FALSE;
+  for (gsize i = 0; i < length; i++)
+    if (!g_ascii_isalnum (label[i]) && label[i] != '-' && label[i] != '_')
+      return FALSE;
+  return TRUE;
+}
+
+/**
+ * lk_host_to_ascii:
+ * @host: (nullable): a server's host name as a profile or a person gives it
+ *
+ * A host is an IPv4 or IPv6 address literal (without brackets or a scope
+ * id) or a DNS name: internationalised names are turned into their ASCII
+ * (IDNA) form, every label is 1 to 63 letters, digits, hyphens (not first
+ * or last) or underscores (Windows networks use them, RFC 2181 §11 allows
+ * them), and the whole at most 253 characters, with an optional final dot
+ * (RFC 1123 §2.1). Nothing else can reach a mail client's configuration as
+ * a host name, so none of its syntax can be smuggled in through one.
+ *
+ * Returns: (nullable): the host in ASCII (names in lower case), or %NULL
+ *   when @host is not one
+ */
+char *
+lk_host_to_ascii (const char *host)
+{
+  g_autofree char *ascii = NULL;
+  const char *label;
+  gsize length;
+
+  if (host == NULL || *host == '\0' || !lk_text_is_plain (host))
+    return NULL;
+  if (g_hostname_is_ip_address (host))
+    return strchr (host, '%') == NULL ? g_strdup (host) : NULL;
+
+  ascii = g_hostname_to_ascii (host);
+  if (ascii == NULL)
+    return NULL;
+  length = strlen (ascii);
+  if (length > 0 && ascii[length - 1] == '.')
+    length--;
+  if (length == 0 || length > 253)
+    return NULL;
+  label = ascii;
+  while (label < ascii + length)
+    {
+      const char *end = memchr (label, '.', ascii + length - label);
+      gsize label_length = end != NULL ? (gsize) (end - label) : (gsize) (ascii + length - label);
+
+      if (!label_is_valid (label, label_length))
+        return NULL;
+      if (end == NULL)
+        break;
+      label = end + 1;
+      if (label == ascii + length)   /* "a..": an empty last label */
+        return NULL;
+    }
+  return g_steal_pointer (&ascii);
 }

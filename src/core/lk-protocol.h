@@ -31,6 +31,7 @@ typedef enum
 } LkSecurity;
 
 const char      *lk_protocol_to_string     (LkProtocol       protocol);
+const char      *lk_protocol_get_name      (LkProtocol       protocol);
 gboolean         lk_protocol_from_string   (const char      *text,
                                             LkProtocol      *out_protocol);
 char            *lk_protocol_flags_to_string (LkProtocolFlags flags);
@@ -41,5 +42,6 @@ const char      *lk_security_to_string     (LkSecurity       security);
 gboolean         lk_security_from_string   (const char      *text,
                                             LkSecurity      *out_security);
 gboolean         lk_host_is_loopback       (const char      *host);
+char            *lk_host_to_ascii          (const char      *host) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -9,6 +9,7 @@
 
 #include "lk-error.h"
 #include "lk-json.h"
+#include "lk-text.h"
 #include "lk-token-set.h"
 
 G_DEFINE_BOXED_TYPE (LkTokenSet, lk_token_set, lk_token_set_copy, lk_token_set_free)
@@ -77,7 +78,9 @@ lk_token_set_is_fresh (const LkTokenSet *self,
                        gint64            now,
                        gint64            margin_seconds)
 {
-  return self->access_token != NULL && *self->access_token != '\0' &&
+  /* A token no mail server would take (spaces, control characters: see
+   * lk_text_is_b64token()) is never handed out, however fresh. */
+  return lk_text_is_b64token (self->access_token) &&
          self->expires_at > 0 && self->expires_at - now > margin_seconds;
 }
 
@@ -127,8 +130,8 @@ lk_token_set_deserialize (const char  *data,
       (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error_literal (error, LK_ERROR, LK_ERROR_KEYRING,
-                           _("The keyring item of this account is damaged; sign in again "
-                             "with “latchkey-cli login”"));
+                           _("The keyring item of this account is damaged; sign the account "
+                             "in again"));
       return NULL;
     }
   obj = json_node_get_object (root);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "latchkey"
+#define G_LOG_DOMAIN "latchkey-ui"
 
 #include "config.h"
 
@@ -88,8 +88,7 @@ ensure_discovery (LkWindow *self)
           g_warning ("No autodiscovery: %s", error->message);
           return NULL;
         }
-      self->discovery = lk_discovery_new (lk_http_get_session (self->http),
-                                          ensure_registry (self));
+      self->discovery = lk_discovery_new (self->http, ensure_registry (self));
     }
   return self->discovery;
 }
@@ -109,7 +108,7 @@ open_wizard (LkWindow *self)
                                 self->tokens);
   g_signal_connect_object (wizard, "account-added", G_CALLBACK (wizard_account_added_cb), self,
                            G_CONNECT_SWAPPED);
-  if (g_getenv ("LATCHKEY_NO_DISCOVERY") == NULL)
+  if (lk_discovery_is_enabled ())
     lk_setup_wizard_set_discovery (wizard, ensure_discovery (self));
   return wizard;
 }
@@ -182,7 +181,7 @@ removed_cb (GObject      *source,
   g_autoptr(LkWindow) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!lk_token_manager_remove_finish (LK_TOKEN_MANAGER (source), result, &error))
+  if (!lk_token_manager_remove_finish (LK_TOKEN_MANAGER (source), result, NULL, &error))
     {
       if (!lk_error_is_cancelled (error))
         adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
@@ -413,9 +412,37 @@ list_thread (GTask        *task,
 
   accounts = lk_account_store_list (store, &problems, &error);
   if (accounts == NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  /* Read in listed_cb, once the task has returned. */
+  if (problems != NULL && problems->len > 0)
+    g_object_set_data_full (G_OBJECT (task), "lk-problems", g_steal_pointer (&problems),
+                            (GDestroyNotify) g_ptr_array_unref);
+  g_task_return_pointer (task, accounts, (GDestroyNotify) g_ptr_array_unref);
+}
+
+/* Files in the accounts folder that were skipped (damaged, a FIFO, too
+ * large): said, naming the first, rather than left out without a word. */
+static void
+show_problems (LkWindow  *self,
+               GPtrArray *problems)
+{
+  const GError *first = g_ptr_array_index (problems, 0);
+  g_autofree char *title = NULL;
+  AdwToast *toast;
+
+  if (problems->len == 1)
+    title = g_strdup_printf (_("Skipped an account file: %s"), first->message);
   else
-    g_task_return_pointer (task, accounts, (GDestroyNotify) g_ptr_array_unref);
+    title = g_strdup_printf (ngettext ("Skipped %u account file: %s",
+                                       "Skipped %u account files, the first: %s",
+                                       problems->len),
+                             problems->len, first->message);
+  toast = adw_toast_new (title);
+  adw_toast_set_timeout (toast, 0);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
 static void
@@ -435,6 +462,8 @@ listed_cb (GObject      *source,
       return;
     }
   show_accounts (self, accounts);
+  if (g_object_get_data (G_OBJECT (result), "lk-problems") != NULL)
+    show_problems (self, g_object_get_data (G_OBJECT (result), "lk-problems"));
   self->loaded = TRUE;
   if (self->pending_email != NULL)
     {

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <json-glib/json-glib.h>
+#include <string.h>
+
 #include "lk-error.h"
 #include "lk-test-utils.h"
 #include "providers/lk-provider-registry.h"
@@ -203,6 +206,185 @@ test_user_profile_problems (void)
   g_assert_nonnull (lk_provider_registry_lookup (registry, "microsoft365"));
 }
 
+/* A complete profile with every string field, for the hostile-value table. */
+static const char *full_profile =
+  "{\"id\":\"contoso\",\"name\":\"Contoso\",\"kind\":\"microsoft\","
+  "\"authorization_endpoint\":\"https://login.example/{tenant}/authorize\","
+  "\"token_endpoint\":\"https://login.example/{tenant}/token\","
+  "\"device_authorization_endpoint\":\"https://login.example/{tenant}/devicecode\","
+  "\"issuer\":\"https://login.example/{tenant}/v2.0\","
+  "\"tenant\":\"contoso.com\",\"client_id\":\"abc\",\"client_secret\":\"s\","
+  "\"redirect_host\":\"localhost\",\"app_only_scope\":\"https://x/.default\","
+  "\"scopes\":{\"imap\":[\"x\"],\"pop\":[\"y\"],\"smtp\":[\"z\"],\"extra\":[\"offline_access\"]},"
+  "\"servers\":{\"imap\":{\"host\":\"imap.example\",\"port\":993,\"security\":\"tls\"},"
+  "\"pop\":{\"host\":\"pop.example\",\"port\":995,\"security\":\"tls\"},"
+  "\"smtp\":{\"host\":\"smtp.example\",\"port\":587,\"security\":\"starttls\"}},"
+  "\"sasl\":[\"XOAUTH2\"],\"domains\":[\"contoso.com\"],\"mx\":[\"*.example\"],"
+  "\"ca_file\":\"/etc/ssl/contoso.pem\",\"notes\":\"Hello\",\"client_id_help\":\"https://x/help\","
+  "\"authorization_params\":{\"prompt\":\"select_account\"}}";
+
+/* Every string in a profile, as the error names it, and how to reach it. */
+static const char * const string_fields[] = {
+  "id", "name", "kind", "authorization_endpoint", "token_endpoint",
+  "device_authorization_endpoint", "issuer", "tenant", "client_id", "client_secret",
+  "redirect_host", "app_only_scope", "ca_file", "notes", "client_id_help",
+  "servers.imap.host", "servers.pop.host", "servers.smtp.host", "servers.smtp.security",
+  "scopes.imap", "scopes.pop", "scopes.smtp", "scopes.extra", "sasl", "domains", "mx",
+  "authorization_params.prompt",
+};
+
+/* Control characters a client's syntax could read as the end of a value:
+ * line breaks (also C1 NEL and Unicode's separators), NUL, escape, DEL,
+ * and a bidirectional override that makes a file read differently. */
+static const char * const control_values[] = {
+  "\\n", "\\r", "\\u0000", "\\t", "\\u001b", "\\u007f", "\\u0085", "\\u2028", "\\u202e",
+};
+
+/* Sets @field of @root (a dotted path; a list gets a one-item list) to the
+ * JSON text @value_json. */
+static void
+set_field (JsonObject *root,
+           const char *field,
+           const char *value_json)
+{
+  g_auto(GStrv) path = g_strsplit (field, ".", -1);
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  JsonObject *obj = root;
+  guint n = g_strv_length (path);
+  JsonNode *old;
+  JsonNode *value;
+
+  g_assert_true (json_parser_load_from_data (parser, value_json, -1, NULL));
+  value = json_node_copy (json_parser_get_root (parser));
+  for (guint i = 0; i + 1 < n; i++)
+    obj = json_object_get_object_member (obj, path[i]);
+  old = json_object_get_member (obj, path[n - 1]);
+  g_assert_nonnull (old);
+  if (JSON_NODE_HOLDS_ARRAY (old))
+    {
+      JsonArray *array = json_array_new ();
+      json_array_add_element (array, value);
+      json_object_set_array_member (obj, path[n - 1], array);
+    }
+  else
+    json_object_set_member (obj, path[n - 1], value);
+}
+
+/* The value goes in as raw JSON text: json-glib itself would cut a
+ * "\u0000" short before the profile reader ever saw it. */
+static char *
+profile_with (const char *field,
+              const char *value_json)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(GString) text = NULL;
+  g_autofree char *data = NULL;
+
+  g_assert_true (json_parser_load_from_data (parser, full_profile, -1, NULL));
+  if (field != NULL)
+    set_field (json_node_get_object (json_parser_get_root (parser)), field, "\"@VALUE@\"");
+  json_generator_set_root (generator, json_parser_get_root (parser));
+  data = json_generator_to_data (generator, NULL);
+  text = g_string_new (data);
+  if (field != NULL)
+    g_assert_cmpuint (g_string_replace (text, "\"@VALUE@\"", value_json, 0), ==, 1);
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+/* Profiles are handed around by e-mail: a control character in any field
+ * is refused, naming the file and the field (issue #19: a host name with a
+ * line break became a "Tunnel" command in mbsync). */
+static void
+test_hostile_fields (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *plain = profile_with (NULL, NULL);
+  g_autoptr(LkProvider) ok = lk_provider_new_from_data (plain, -1, "org.json", &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (ok);
+  for (guint f = 0; f < G_N_ELEMENTS (string_fields); f++)
+    for (guint v = 0; v < G_N_ELEMENTS (control_values); v++)
+      {
+        g_autofree char *value = g_strdup_printf ("\"imap.example%slocalhost\"", control_values[v]);
+        g_autofree char *data = profile_with (string_fields[f], value);
+        g_autoptr(LkProvider) provider = NULL;
+        g_autofree char *quoted = g_strdup_printf ("“%s”", string_fields[f]);
+
+        g_clear_error (&error);
+        provider = lk_provider_new_from_data (data, -1, "org.json", &error);
+        if (provider != NULL)
+          g_error ("%s with %s was accepted", string_fields[f], control_values[v]);
+        g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_PROFILE);
+        g_assert_true (g_str_has_prefix (error->message, "org.json: "));
+        if (strstr (error->message, quoted) == NULL)
+          g_error ("%s with %s: %s", string_fields[f], control_values[v], error->message);
+      }
+}
+
+typedef struct
+{
+  const char *host;
+  const char *stored;   /* NULL: refused */
+} HostCase;
+
+static const HostCase host_cases[] = {
+  { "imap.example.com", "imap.example.com" },
+  { "IMAP.Example.COM.", "imap.example.com." },
+  { "exchange_01.corp.example", "exchange_01.corp.example" },
+  { "münchen.example", "xn--mnchen-3ya.example" },
+  { "127.0.0.1", "127.0.0.1" },
+  { "::1", "::1" },
+  { "2001:db8::25", "2001:db8::25" },
+  { "localhost", "localhost" },
+  { "localhost Tunnel \\\"touch /tmp/x\\\"", NULL },
+  { "localhost;id", NULL },
+  { "$(touch /tmp/x)", NULL },
+  { "`touch /tmp/x`", NULL },
+  { "a%b.example", NULL },
+  { "a#b.example", NULL },
+  { "it's.example", NULL },
+  { "\\\"q\\\".example", NULL },
+  { "mail.example.com/x", NULL },
+  { "user@mail.example.com", NULL },
+  { "[::1]", NULL },
+  { "fe80::1%eth0", NULL },
+  { "-mail.example", NULL },
+  { "mail-.example", NULL },
+  { "mail..example", NULL },
+  { ".example", NULL },
+  { "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.example", NULL },
+};
+
+/* Host names are DNS names (IDNA turned into ASCII) or IP literals. */
+static void
+test_hosts (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (host_cases); i++)
+    {
+      const HostCase *c = &host_cases[i];
+      g_autofree char *value = g_strdup_printf ("\"%s\"", c->host);
+      g_autofree char *data = profile_with ("servers.pop.host", value);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(LkProvider) provider = lk_provider_new_from_data (data, -1, "org.json", &error);
+
+      g_test_message ("host %s", c->host);
+      if (c->stored != NULL)
+        {
+          g_assert_no_error (error);
+          g_assert_cmpstr (provider->servers[LK_PROTOCOL_POP].host, ==, c->stored);
+        }
+      else
+        {
+          g_assert_null (provider);
+          g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_PROFILE);
+          g_assert_true (g_str_has_prefix (error->message, "org.json: "));
+          g_assert_nonnull (strstr (error->message, "“servers.pop.host”"));
+        }
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -215,6 +397,8 @@ main (int    argc,
   g_test_add_func ("/provider/loopback-allowed", test_loopback_allowed);
   g_test_add_func ("/provider/round-trip", test_round_trip);
   g_test_add_func ("/provider/user-profile-problems", test_user_profile_problems);
+  g_test_add_func ("/provider/hostile-fields", test_hostile_fields);
+  g_test_add_func ("/provider/hosts", test_hosts);
   for (guint i = 0; i < G_N_ELEMENTS (bad_profiles); i++)
     {
       g_autofree char *path = g_strdup_printf ("/provider/bad/%s", bad_profiles[i].description);

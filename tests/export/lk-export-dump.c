@@ -3,8 +3,13 @@
  * command line, so that Python tests can parse them the way clients do.
  *
  *   lk-export-dump --client ID --email E [--login L] [--provider ID]
- *                  [--ca FILE] [--format F] [--protocols LIST]
- *                  [--server-host H] --dir OUT -- TOKEN-ARGV…
+ *                  [--profile FILE] [--ca FILE] [--format F] [--protocols LIST]
+ *                  [--server-host H] [--display-name N] [--provider-name N]
+ *                  --dir OUT -- TOKEN-ARGV…
+ *
+ * --profile loads a provider profile file as `add --profile` does (exit 2
+ * with its error when it is refused); the other options change the account
+ * in memory, past the profile checks, to test the exporters' own rule.
  *
  * Prints the names of the files written (their basename), one a line. */
 #include "config.h"
@@ -21,6 +26,7 @@ main (int   argc,
 {
   g_autofree char *client = NULL, *email = NULL, *login = NULL, *provider_id = NULL;
   g_autofree char *ca = NULL, *format = NULL, *dir = NULL, *protocols = NULL, *host = NULL;
+  g_autofree char *profile = NULL, *display_name = NULL, *provider_name = NULL;
   g_auto(GStrv) token = NULL;
   GOptionEntry entries[] = {
     { "client", 0, 0, G_OPTION_ARG_STRING, &client, NULL, NULL },
@@ -31,6 +37,9 @@ main (int   argc,
     { "format", 0, 0, G_OPTION_ARG_STRING, &format, NULL, NULL },
     { "protocols", 0, 0, G_OPTION_ARG_STRING, &protocols, NULL, NULL },
     { "server-host", 0, 0, G_OPTION_ARG_STRING, &host, NULL, NULL },
+    { "profile", 0, 0, G_OPTION_ARG_FILENAME, &profile, NULL, NULL },
+    { "display-name", 0, 0, G_OPTION_ARG_STRING, &display_name, NULL, NULL },
+    { "provider-name", 0, 0, G_OPTION_ARG_STRING, &provider_name, NULL, NULL },
     { "dir", 0, 0, G_OPTION_ARG_FILENAME, &dir, NULL, NULL },
     { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &token, NULL, NULL },
     { NULL }
@@ -53,9 +62,24 @@ main (int   argc,
   lk_core_init ();
   registry = lk_provider_registry_new ();
   lk_provider_registry_load (registry);
-  provider = lk_provider_copy_with (lk_provider_registry_lookup (registry,
-                                                                 provider_id ? provider_id : "microsoft365"),
-                                    NULL, NULL);
+  if (profile != NULL)
+    {
+      provider = lk_provider_new_from_file (profile, &error);
+      if (provider == NULL)
+        {
+          g_printerr ("%s\n", error->message);
+          return 2;
+        }
+    }
+  else
+    provider = lk_provider_copy_with (lk_provider_registry_lookup (registry,
+                                                                   provider_id ? provider_id : "microsoft365"),
+                                      NULL, NULL);
+  if (provider_name != NULL)
+    {
+      g_free (provider->name);
+      provider->name = g_strdup (provider_name);
+    }
   if (ca != NULL)
     {
       g_free (provider->ca_file);
@@ -70,6 +94,7 @@ main (int   argc,
         }
   account = lk_account_new (email, provider);
   account->login = g_strdup (login);
+  account->display_name = g_strdup (display_name);
   if (protocols != NULL && !lk_protocol_flags_parse (protocols, &account->protocols, &error))
     g_error ("%s", error->message);
 

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "lk-fuzz.h"
+#include "lk-text.h"
 #include "oauth/lk-token-response.h"
 
 /* A token endpoint's body, read both as a success (200) and as an error
@@ -22,11 +23,17 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
       g_autoptr(GError) error = NULL;
       g_autoptr(GError) token_error = NULL;
       g_autoptr(JsonObject) obj = lk_oauth_response_parse (statuses[i], body, &error);
+      g_autoptr(LkTokenSet) rotated = NULL;
       g_autoptr(LkTokenSet) tokens = lk_token_response_parse (statuses[i], body, 1700000000,
-                                                              &token_error);
+                                                              &rotated, &token_error);
 
       g_assert ((obj != NULL) != (error != NULL));
       g_assert ((tokens != NULL) != (token_error != NULL));
+      /* Only a refused answer hands back its refresh token, and only that. */
+      g_assert (rotated == NULL ||
+                (tokens == NULL && rotated->refresh_token != NULL && rotated->access_token == NULL));
+      if (tokens != NULL)
+        g_assert (lk_text_is_b64token (tokens->access_token));
       if (tokens != NULL)
         {
           g_autofree char *payload = lk_token_set_serialize (tokens);

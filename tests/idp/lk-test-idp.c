@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The strict test identity provider (see lk-test-idp.h). It follows
- * Microsoft's identity platform as ../shared/PROTOCOLS.md §A describes it:
+ * Microsoft's identity platform as doc/protocols.md A describes it:
  * the v2.0 paths under a tenant segment, PKCE, single-use codes, refresh
  * tokens replaced on every use, the device code grant without
  * verification_uri_complete, client credentials with `roles`, and errors
@@ -791,6 +791,15 @@ respond_json_node (Request  *req,
           json_object_set_string_member (object, "expires_in", s);
         }
       break;
+    case LK_TEST_IDP_FAULT_EXPIRES_IN_VALUE:
+      if (json_object_has_member (object, "expires_in") && req->fault.field != NULL)
+        json_object_set_int_member (object, "expires_in",
+                                    g_ascii_strtoll (req->fault.field, NULL, 10));
+      break;
+    case LK_TEST_IDP_FAULT_ACCESS_TOKEN:
+      if (json_object_has_member (object, "access_token") && req->fault.field != NULL)
+        json_object_set_string_member (object, "access_token", req->fault.field);
+      break;
     case LK_TEST_IDP_FAULT_OVERSIZED:
       {
         g_autofree char *pad = g_strnfill (OVERSIZED_BODY, 'x');
@@ -1532,13 +1541,18 @@ handle_adminconsent (Request *req)
       redirect_error (req, redirect_uri, NULL, error_code, detail, state, NULL);
       return;
     }
-  if (!scopes.dot_default)
-    {
-      redirect_error (req, redirect_uri, NULL, 70011,
-                      "The provided value for the input parameter 'scope' is not valid: admin consent "
-                      "takes the resource's '.default' scope.", state, NULL);
-      return;
-    }
+  /* Static ('.default') or dynamic (named) scopes, but application
+   * permissions only through '.default'
+   * (https://learn.microsoft.com/entra/identity-platform/v2-admin-consent). */
+  for (guint i = 0; !scopes.dot_default && i < scopes.perms->len; i++)
+    if (g_str_has_suffix (g_ptr_array_index (scopes.perms, i), "AsApp"))
+      {
+        redirect_error (req, redirect_uri, NULL, 70011,
+                        "The provided value for the input parameter 'scope' is not valid: "
+                        "application permissions are requested with the resource's '.default'.",
+                        state, NULL);
+        return;
+      }
 
   consent = g_new0 (Consent, 1);
   consent->admin = TRUE;
@@ -3046,7 +3060,7 @@ lk_test_idp_endpoint_from_string (const char        *name,
 
 /* "none", "aadsts", "http500", "slow", "malformed-json", "oversized",
  * "expires-in-string", "missing-field", "large-tokens", "wrong-iss",
- * "wrong-state". */
+ * "wrong-state", "expires-in-value", "access-token". */
 gboolean
 lk_test_idp_fault_kind_from_string (const char         *name,
                                     LkTestIdpFaultKind *out)
@@ -3054,6 +3068,7 @@ lk_test_idp_fault_kind_from_string (const char         *name,
   static const char * const names[] = {
     "none", "aadsts", "http500", "slow", "malformed-json", "oversized",
     "expires-in-string", "missing-field", "large-tokens", "wrong-iss", "wrong-state",
+    "expires-in-value", "access-token",
   };
 
   for (guint i = 0; name != NULL && i < G_N_ELEMENTS (names); i++)

@@ -61,6 +61,8 @@ typedef enum
   LK_TEST_IDP_FAULT_LARGE_TOKENS,      /* access token of @param chars (default 2500) */
   LK_TEST_IDP_FAULT_WRONG_ISS,         /* authorize: redirect with a wrong `iss` */
   LK_TEST_IDP_FAULT_WRONG_STATE,       /* authorize: redirect with a wrong `state` */
+  LK_TEST_IDP_FAULT_EXPIRES_IN_VALUE,  /* "expires_in": the integer @field spells */
+  LK_TEST_IDP_FAULT_ACCESS_TOKEN,      /* "access_token": @field as it is */
 } LkTestIdpFaultKind;
 
 #define LK_TYPE_TEST_IDP (lk_test_idp_get_type ())

@@ -115,7 +115,8 @@ class TestIdp:
 
     def fault(self, endpoint, kind, count=1, code=None, delay_ms=None, size=None, field=None):
         """kind: aadsts, http500, slow, malformed-json, oversized, expires-in-string,
-        missing-field, large-tokens, wrong-iss, wrong-state, none. count -1: until cleared."""
+        missing-field, large-tokens, wrong-iss, wrong-state, expires-in-value,
+        access-token, none. count -1: until cleared."""
         body = {"endpoint": endpoint, "kind": kind, "count": count}
         for k, v in (("code", code), ("delay_ms", delay_ms), ("size", size), ("field", field)):
             if v is not None:

@@ -221,6 +221,65 @@ def secret_tool_lookup(email):
     return r.stdout if r.returncode == 0 else None
 
 
+def keyring_daemons():
+    """gnome-keyring-daemon processes on this test's session bus."""
+    bus = os.environ["DBUS_SESSION_BUS_ADDRESS"].encode()
+    pids = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/comm") as f:
+                if not f.read().startswith("gnome-keyring"):
+                    continue
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                if b"DBUS_SESSION_BUS_ADDRESS=" + bus + b"\0" not in f.read():
+                    continue
+        except OSError:
+            continue
+        pids.append(int(pid))
+    return pids
+
+
+def stop_keyring():
+    for pid in keyring_daemons():
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    while keyring_daemons():
+        assert time.monotonic() < deadline, "gnome-keyring-daemon did not stop"
+        time.sleep(0.05)
+
+
+def start_keyring():
+    """As tests/lk-test-session.sh does: same password, same data folder."""
+    subprocess.run(["gnome-keyring-daemon", "--unlock", "--components=secrets"],
+                   input=b"lk-test-keyring", stdout=subprocess.DEVNULL, check=True, timeout=30)
+
+
+def lock_keyring():
+    """Locks the login collection as the desktop does on screen lock.
+    (`secret-tool lock` hangs in libsecret 0.20.5: a bad object path.)"""
+    run(["gdbus", "call", "--session", "--dest", "org.freedesktop.secrets",
+         "--object-path", "/org/freedesktop/secrets",
+         "--method", "org.freedesktop.Secret.Service.Lock",
+         "['/org/freedesktop/secrets/collection/login']"], check=True, timeout=30)
+
+
+def unlock_keyring():
+    """A fresh daemon unlocked with the session's password: unlocking over
+    D-Bus would need a prompt."""
+    stop_keyring()
+    start_keyring()
+
+
+def secret_tool_search(email):
+    """What `secret-tool search account EMAIL` lists: every item with that
+    account attribute, of any schema or version, locked or not."""
+    env = {k: v for k, v in os.environ.items() if k != "G_MESSAGES_DEBUG"}
+    r = run(["secret-tool", "search", "--all", "account", email], env=env)
+    return r.stdout + "".join(l for l in r.stderr.splitlines(keepends=True) if "locked" in l)
+
+
 class Dovecot:
     """A private Dovecot (IMAP, POP3, submission) with smtp-sink as its relay,
     validating the test IdP's JWTs (tests/peers/dovecot.sh)."""

@@ -18,8 +18,9 @@ import threading
 import time
 import urllib.parse
 
-from harness import (CLI, SCRATCH, Idp, Process, Skip, Tap, browse, run, scan_for_secrets,
-                     secret_tool_lookup, write_profile)
+from harness import (CLI, SCRATCH, Idp, Process, Skip, Tap, browse, keyring_daemons, run,
+                     scan_for_secrets, secret_tool_lookup, start_keyring, stop_keyring,
+                     write_profile)
 
 # Every program this file runs logs everything it would ever log.
 os.environ["G_MESSAGES_DEBUG"] = "all"
@@ -61,41 +62,6 @@ def sign_in(command, email, *extra, wrap=(), preexec=None):
     with open(CLI_LOG, "a") as f:
         f.write(f"$ latchkey-cli {command} {email}\n{out}{err}\n")
     return subprocess.CompletedProcess(p.args, p.returncode, url + "\n" + out, err)
-
-
-def keyring_daemons():
-    """gnome-keyring-daemon processes on this test's session bus."""
-    bus = os.environ["DBUS_SESSION_BUS_ADDRESS"].encode()
-    pids = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/comm") as f:
-                if not f.read().startswith("gnome-keyring"):
-                    continue
-            with open(f"/proc/{pid}/environ", "rb") as f:
-                if b"DBUS_SESSION_BUS_ADDRESS=" + bus + b"\0" not in f.read():
-                    continue
-        except OSError:
-            continue
-        pids.append(int(pid))
-    return pids
-
-
-def stop_keyring():
-    for pid in keyring_daemons():
-        os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + 10
-    while keyring_daemons():
-        assert time.monotonic() < deadline, "gnome-keyring-daemon did not stop"
-        time.sleep(0.05)
-
-
-def start_keyring():
-    """As tests/lk-test-session.sh does: same password, same data folder."""
-    subprocess.run(["gnome-keyring-daemon", "--unlock", "--components=secrets"],
-                   input=b"lk-test-keyring", stdout=subprocess.DEVNULL, check=True, timeout=30)
 
 
 def unshare_works():

@@ -356,7 +356,7 @@ try:
         text = open(rc).read()
         assert "6.5" in text.split("\n\n")[0], "the header says which fetchmail it needs"
         body = [l for l in text.splitlines() if l.strip() and not l.startswith("#")]
-        assert re.fullmatch(r"poll localhost protocol imap port %d" % dovecot.port("imaps"),
+        assert re.fullmatch(r"poll \"localhost\" protocol imap port %d" % dovecot.port("imaps"),
                             body[0]), body[0]
         kw = {l.split()[0]: l.split(None, 1)[1] if len(l.split()) > 1 else ""
               for l in body[1:]}

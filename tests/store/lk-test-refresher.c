@@ -96,8 +96,10 @@ refresh_async (LkTokenRefresher    *refresher,
 static LkTokenSet *
 refresh_finish (LkTokenRefresher  *refresher,
                 GAsyncResult      *result,
+                LkTokenSet       **out_rotated,
                 GError           **error)
 {
+  *out_rotated = NULL;
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 

@@ -234,7 +234,11 @@ test_invalid_grant (Fixture       *fixture,
 
   get_tokens (fixture, account, 3, FALSE, &calls);
   g_assert_error (calls.error, LK_ERROR, LK_ERROR_NEEDS_SIGN_IN);
-  g_assert_nonnull (strstr (calls.error->message, "latchkey-cli login revoked@example.com"));
+  /* The message says what to do; the CLI names its command (LkRemedy). */
+  g_assert_nonnull (strstr (calls.error->message, "revoked@example.com"));
+  g_assert_null (strstr (calls.error->message, "latchkey-cli"));
+  g_assert_cmpint (lk_error_get_details (calls.error)->remedy, ==, LK_REMEDY_SIGN_IN);
+  g_assert_cmpstr (lk_error_get_details (calls.error)->account, ==, "revoked@example.com");
   g_assert_null (strstr (calls.error->message, LK_TEST_REFRESH_PREFIX));
   g_assert_cmpstr (lk_error_get_details (calls.error)->oauth_error, ==, "invalid_grant");
   for (guint i = 0; i < calls.results->len; i++)
@@ -266,7 +270,11 @@ test_no_tokens (Fixture       *fixture,
 
   get_tokens (fixture, account, 1, FALSE, &calls);
   g_assert_error (calls.error, LK_ERROR, LK_ERROR_NEEDS_SIGN_IN);
-  g_assert_nonnull (strstr (calls.error->message, "latchkey-cli login nobody@example.com"));
+  /* The message says what to do; the CLI names its command (LkRemedy). */
+  g_assert_nonnull (strstr (calls.error->message, "nobody@example.com"));
+  g_assert_null (strstr (calls.error->message, "latchkey-cli"));
+  g_assert_cmpint (lk_error_get_details (calls.error)->remedy, ==, LK_REMEDY_SIGN_IN);
+  g_assert_cmpstr (lk_error_get_details (calls.error)->account, ==, "nobody@example.com");
   calls_clear (&calls);
 }
 
@@ -340,7 +348,7 @@ removed_cb (GObject      *source,
 {
   BoolResult *out = user_data;
 
-  out->ok = lk_token_manager_remove_finish (LK_TOKEN_MANAGER (source), result, &out->error);
+  out->ok = lk_token_manager_remove_finish (LK_TOKEN_MANAGER (source), result, NULL, &out->error);
   out->done = TRUE;
 }
 
@@ -458,7 +466,7 @@ test_memory_cache (Fixture       *fixture,
   g_assert_no_error (calls.error);
   calls_clear (&calls);
 
-  g_assert_true (lk_token_store_clear_sync (account->email, NULL, &error));
+  g_assert_true (lk_token_store_clear_sync (account->email, NULL, NULL, &error));
   got = get_one (fixture, account, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (got->access_token, ==, stored->access_token);
@@ -493,7 +501,7 @@ test_memory_cache_expiring (Fixture       *fixture,
     g_assert_cmpstr (((LkTokenSet *) calls.results->pdata[i])->access_token, ==, refreshed);
   calls_clear (&calls);
 
-  g_assert_true (lk_token_store_clear_sync (account->email, NULL, &error));
+  g_assert_true (lk_token_store_clear_sync (account->email, NULL, NULL, &error));
   got = get_one (fixture, account, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (got->access_token, ==, refreshed);

@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <sys/stat.h>
+
+#include <string.h>
+
 #include <adwaita.h>
 
 #include <gio/gio.h>
@@ -108,6 +112,56 @@ find_dialog (void)
         return ADW_MESSAGE_DIALOG (toplevel);
     }
   return NULL;
+}
+
+static gboolean
+find_text (GtkWidget  *root,
+           const char *text)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_LABEL (child) && strstr (gtk_label_get_label (GTK_LABEL (child)), text) != NULL)
+        return TRUE;
+      if (find_text (child, text))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* A FIFO among the account files (issue #19 §4) once made the list hang in
+ * its thread and the window say "No accounts yet": the others show, and a
+ * toast names what was skipped. */
+static void
+test_strange_account_files (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("lk-accounts-XXXXXX", NULL);
+  g_autofree char *fifo = g_build_filename (dir, "fifo@example.com.json", NULL);
+  g_autoptr(LkAccountStore) store = lk_account_store_new (dir);
+  g_autoptr(LkProviderRegistry) registry = lk_provider_registry_new ();
+  g_autoptr(LkAccount) account = NULL;
+  g_autoptr(GError) error = NULL;
+  LkWindow *window;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  lk_provider_registry_load (registry);
+  account = lk_account_new ("gina@outlook.com", lk_provider_registry_lookup (registry, "outlook"));
+  g_assert_true (lk_account_store_save (store, account, &error));
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+
+  window = lk_window_new (app);
+  lk_window_set_account_store (window, store);
+  gtk_window_present (GTK_WINDOW (window));
+  while (!lk_window_get_loaded (window))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+    }
+  iterate (20);
+  g_assert_nonnull (find_widget (GTK_WIDGET (window), LK_TYPE_ACCOUNT_ROW, NULL));
+  g_assert_true (find_text (GTK_WIDGET (window), "fifo@example.com.json"));
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_unlink (fifo);
 }
 
 /* Accounts show with their status; Remove asks first, then takes away the
@@ -542,6 +596,7 @@ main (int    argc,
 
   g_test_add_func ("/ui/window/empty-state", test_empty_state);
   g_test_add_func ("/ui/window/accounts", test_account_list);
+  g_test_add_func ("/ui/window/strange-account-files", test_strange_account_files);
   g_test_add_func ("/ui/window/refresh-refused", test_refresh_refused);
   g_test_add_func ("/ui/window/open-profile", test_open_profile);
   g_test_add_func ("/ui/window/sign-in-action", test_sign_in_action);

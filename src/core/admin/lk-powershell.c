@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "latchkey-core"
+#define G_LOG_DOMAIN "latchkey-admin"
 
 #include "config.h"
 
 #include <string.h>
 
 #include "admin/lk-powershell.h"
+#include "lk-text.h"
 
 /* The characters PowerShell's tokenizer treats as a single quote
  * (CharExtensions.IsSingleQuote in System.Management.Automation): the ASCII
@@ -19,15 +20,14 @@ is_single_quote (gunichar c)
   return c == '\'' || c == 0x2018 || c == 0x2019 || c == 0x201A || c == 0x201B;
 }
 
-/* Characters dropped from a value: C0 and C1 controls, DEL and the Unicode
- * line and paragraph separators. None can break out of a single-quoted
- * literal, but a line break in a pasted command makes the console prompt for
- * more and hides what runs, and no address, name or id needs one. */
+/* Characters dropped from a value: the controls of lk_text_char_is_control().
+ * None can break out of a single-quoted literal, but a line break in a
+ * pasted command makes the console prompt for more and hides what runs, and
+ * no address, name or id needs one. */
 static gboolean
 is_dropped (gunichar c)
 {
-  return c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f) ||
-         c == 0x2028 || c == 0x2029;
+  return lk_text_char_is_control (c);
 }
 
 /**

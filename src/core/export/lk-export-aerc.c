@@ -5,6 +5,7 @@
 #include <string.h>
 #include <glib/gi18n-lib.h>
 
+#include "lk-error.h"
 #include "lk-export-private.h"
 
 /* aerc reads accounts.conf with go-ini: a bare value loses anything after
@@ -14,16 +15,27 @@
 static const char * const mechanisms[] = { "OAUTHBEARER", "XOAUTH2", NULL };
 static const char * const formats[] = { "xoauth2", "oauthbearer", NULL };
 
-static void
+/* go-ini has no escape: a value holding """ cannot be written at all. */
+static gboolean
 add_value (GString    *out,
            const char *key,
-           const char *value)
+           const char *value,
+           const char *what,
+           GError    **error)
 {
   gboolean bare = *value != '\0' && !g_ascii_isspace (*value) &&
                   !g_ascii_isspace (value[strlen (value) - 1]) &&
                   strpbrk (value, "#;\"'`\\") == NULL;
 
+  if (strstr (value, "\"\"\"") != NULL)
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
+                   _("The %s holds three double quotes in a row, which aerc’s "
+                     "accounts.conf cannot hold; choose another client."), what);
+      return FALSE;
+    }
   g_string_append_printf (out, bare ? "%s = %s\n" : "%s = \"\"\"%s\"\"\"\n", key, value);
+  return TRUE;
 }
 
 static char *
@@ -37,8 +49,10 @@ url (const char     *scheme,
   const char *tls = server->security == LK_SECURITY_TLS ? "s"
                   : server->security == LK_SECURITY_NONE ? "+insecure" : "";
 
+  g_autofree char *host = lk_export_url_host (server->host);
+
   return g_strdup_printf ("%s%s+%s://%s@%s:%u", scheme, tls, lower, escaped,
-                          server->host, server->port);
+                          host, server->port);
 }
 
 static GPtrArray *
@@ -69,21 +83,28 @@ generate (LkAccount             *account,
       notes[0] = ca_note;
     }
 
-  out = lk_export_header (&lk_exporter_aerc, account, context, "# ", notes);
-  g_string_append_printf (out, "\n[%s]\n", name);
+  out = g_string_new (NULL);
   {
+    g_autoptr(GString) header = lk_export_header (&lk_exporter_aerc, account, context, "# ", notes);
     g_autofree char *source = url ("imap", mechanism, user, lk_export_server (account, LK_PROTOCOL_IMAP));
-    add_value (out, "source", source);
-    add_value (out, "source-cred-cmd", command);
+    g_autofree char *outgoing = (protocols & LK_PROTOCOL_FLAG_SMTP)
+      ? url ("smtp", mechanism, user, lk_export_server (account, LK_PROTOCOL_SMTP)) : NULL;
+    g_autofree char *section = g_strdup_printf ("\n[%s]\n", name);
+
+    g_string_append (out, header->str);
+    g_string_append (out, section);
+    if (!add_value (out, "source", source, _("address"), error) ||
+        !add_value (out, "source-cred-cmd", command, _("token command"), error) ||
+        (outgoing != NULL &&
+         (!add_value (out, "outgoing", outgoing, _("address"), error) ||
+          !add_value (out, "outgoing-cred-cmd", command, _("token command"), error))) ||
+        !add_value (out, "from", account->email, _("address"), error) ||
+        !add_value (out, "default", "INBOX", "default", error))
+      {
+        g_string_free (out, TRUE);
+        return NULL;
+      }
   }
-  if (protocols & LK_PROTOCOL_FLAG_SMTP)
-    {
-      g_autofree char *outgoing = url ("smtp", mechanism, user, lk_export_server (account, LK_PROTOCOL_SMTP));
-      add_value (out, "outgoing", outgoing);
-      add_value (out, "outgoing-cred-cmd", command);
-    }
-  add_value (out, "from", account->email);
-  add_value (out, "default", "INBOX");
 
   return lk_export_single (lk_exporter_aerc.path, out);
 }

@@ -2,8 +2,10 @@
 #define G_LOG_DOMAIN "latchkey-export"
 #include "config.h"
 
+#include <string.h>
 #include <glib/gi18n-lib.h>
 
+#include "lk-error.h"
 #include "lk-export-private.h"
 
 /* fetchmail 6.5 and later sign in with "auth oauthbearer" (falling back to
@@ -12,17 +14,26 @@
  * command for the password: a preconnect command could refresh a token file
  * in the private runtime folder before each poll, but that leaves a token in
  * a file, which Latchkey never does on its own. So the line is written
- * commented out, with the header saying what enabling it means. Strings are
- * in double quotes with backslash escapes. */
+ * commented out, with the header saying what enabling it means. Every string
+ * is quoted (see quoted()); the server's name too, so that a host called
+ * like a keyword ("via", "keep") stays a name. */
 
 static const char * const mechanisms[] = { "OAUTHBEARER", "XOAUTH2", NULL };
 static const char * const formats[] = { "xoauth2", "oauthbearer", NULL };
 
+/* fetchmail's lexer ends a string at the first quote mark of its kind,
+ * backslash or not, and turns \\ into \: a value goes in whichever quotes
+ * it does not hold, backslashes doubled. One holding both kinds cannot be
+ * written; NULL then. */
 static char *
 quoted (const char *text)
 {
-  g_autofree char *inner = lk_export_backslash (text, "\\\"");
-  return g_strdup_printf ("\"%s\"", inner);
+  g_autofree char *inner = lk_export_backslash (text, "\\");
+  char quote = strchr (text, '"') == NULL ? '"' : '\'';
+
+  if (strchr (text, quote) != NULL)
+    return NULL;
+  return g_strdup_printf ("%c%s%c", quote, inner, quote);
 }
 
 static GPtrArray *
@@ -43,6 +54,8 @@ generate (LkAccount             *account,
   g_autofree char *q_file = lk_export_shell_quote (token_file);
   g_autofree char *preconnect = NULL;
   g_autofree char *lower = NULL;
+  g_autofree char *host = NULL;
+  g_autofree char *ca = NULL;
   g_autofree char *user = quoted (lk_account_get_sasl_user (account));
   g_autofree char *file = quoted (token_file);
   const char *notes[] = {
@@ -67,9 +80,27 @@ generate (LkAccount             *account,
                                               q_dir, command, q_file);
     preconnect = quoted (shell);
   }
+  host = quoted (server->host);
+  ca = account->provider->ca_file != NULL ? quoted (account->provider->ca_file) : NULL;
+  {
+    const struct { const char *what; gboolean ok; } values[] = {
+      { _("address"), user != NULL },
+      { _("token command"), preconnect != NULL },
+      { "ca_file", account->provider->ca_file == NULL || ca != NULL },
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+      if (!values[i].ok)
+        {
+          g_set_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
+                       _("The %s holds both kinds of quote marks, which a fetchmailrc "
+                         "cannot hold; choose another client."), values[i].what);
+          return NULL;
+        }
+  }
 
   out = lk_export_header (&lk_exporter_fetchmail, account, context, "# ", notes);
-  g_string_append_printf (out, "\npoll %s protocol %s port %u\n", server->host,
+  g_string_append_printf (out, "\npoll %s protocol %s port %u\n", host,
                           protocol == LK_PROTOCOL_IMAP ? "imap" : "pop3", server->port);
   g_string_append_printf (out, "  auth %s\n", lower);
   g_string_append_printf (out, "  user %s\n", user);
@@ -88,11 +119,8 @@ generate (LkAccount             *account,
       g_string_append (out, "  sslproto \"\"\n");
       break;
     }
-  if (account->provider->ca_file != NULL && server->security != LK_SECURITY_NONE)
-    {
-      g_autofree char *ca = quoted (account->provider->ca_file);
-      g_string_append_printf (out, "  sslcertfile %s\n", ca);
-    }
+  if (ca != NULL && server->security != LK_SECURITY_NONE)
+    g_string_append_printf (out, "  sslcertfile %s\n", ca);
   g_string_append (out, "  keep\n");
 
   return lk_export_single (lk_exporter_fetchmail.path, out);

@@ -37,10 +37,12 @@ url (const char     *scheme,
      const LkServer *server)
 {
   g_autofree char *escaped = user != NULL ? lk_export_uri_user (user) : NULL;
+  g_autofree char *host = lk_export_url_host (server->host);
+
   return g_strdup_printf ("%s%s://%s%s%s:%u/", scheme,
                           server->security == LK_SECURITY_TLS ? "s" : "",
                           escaped != NULL ? escaped : "", escaped != NULL ? "@" : "",
-                          server->host, server->port);
+                          host, server->port);
 }
 
 static GPtrArray *
@@ -68,7 +70,9 @@ generate (LkAccount             *account,
                                              account->provider->name));
   if (!use_imap && !use_pop && !use_smtp)
     {
-      if (mechanism == NULL && pop_mechanism == NULL)
+      /* Found by the export fuzz target: a POP-only account of a provider
+       * without OAUTHBEARER got here with no error set. */
+      if ((mechanism == NULL && pop_mechanism == NULL) || (protocols & LK_PROTOCOL_FLAG_POP))
         lk_export_fail_mechanism (&lk_exporter_neomutt, account, error);
       else
         lk_export_require (protocols, LK_PROTOCOL_FLAG_ALL, &lk_exporter_neomutt, error);

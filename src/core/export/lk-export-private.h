@@ -28,6 +28,7 @@ char            *lk_export_python_list     (const LkExportContext  *context,
                                             gboolean                tuple) G_GNUC_WARN_UNUSED_RESULT;
 char            *lk_export_uri_user        (const char             *user) G_GNUC_WARN_UNUSED_RESULT;
 char            *lk_export_double_percent  (const char             *text) G_GNUC_WARN_UNUSED_RESULT;
+char            *lk_export_url_host        (const char             *host) G_GNUC_WARN_UNUSED_RESULT;
 GString         *lk_export_header          (const LkExporter       *exporter,
                                             LkAccount              *account,
                                             const LkExportContext  *context,

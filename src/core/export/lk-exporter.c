@@ -10,7 +10,13 @@
 #include <gio/gio.h>
 
 #include "lk-error.h"
+#include "lk-file.h"
 #include "lk-export-private.h"
+#include "lk-export-value.h"
+
+/* A client's own file (an ~/.msmtprc with many accounts) read to compare
+ * with what replaces it; bigger ones are simply kept as a backup. */
+#define LK_EXPORT_MAX_EXISTING (16 * 1024 * 1024)
 
 static const LkExporter * const exporters[] = {
   &lk_exporter_msmtp,
@@ -62,15 +68,6 @@ lk_export_file_free (LkExportFile *file)
 }
 
 static gboolean
-has_control (const char *text)
-{
-  for (const char *p = text; *p != '\0'; p++)
-    if ((guchar) *p < 0x20 || *p == 0x7f)
-      return TRUE;
-  return FALSE;
-}
-
-static gboolean
 strv_contains_nocase (const char * const *strv,
                       const char         *text)
 {
@@ -87,21 +84,16 @@ is_mechanism (const char *format)
          g_ascii_strcasecmp (format, "OAUTHBEARER") == 0;
 }
 
-/* Nothing here can quote a line break for every client; refuse early. */
+/* Nothing here can quote a line break for every client: the shared rule of
+ * lk-export-value.c refuses it, and the rest, before any file is made. */
 static gboolean
 check_input (const LkExporter      *self,
              LkAccount             *account,
              const LkExportContext *context,
              GError               **error)
 {
-  if (account->email == NULL || *account->email == '\0' ||
-      has_control (account->email) || !g_utf8_validate (account->email, -1, NULL))
-    {
-      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
-                   _("The account’s address is empty or holds a control character; add the account again with its plain address."));
-      return FALSE;
-    }
-
+  if (!lk_export_value_check (_("address"), account->email, error))
+    return FALSE;
   if (account->provider == NULL)
     {
       g_set_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
@@ -109,6 +101,8 @@ check_input (const LkExporter      *self,
                    account->email);
       return FALSE;
     }
+  if (!lk_export_account_check (account, error))
+    return FALSE;
 
   if (self->uses_token_command)
     {
@@ -120,13 +114,8 @@ check_input (const LkExporter      *self,
           return FALSE;
         }
       for (guint i = 0; context->token_argv[i] != NULL; i++)
-        if (has_control (context->token_argv[i]) ||
-            !g_utf8_validate (context->token_argv[i], -1, NULL))
-          {
-            g_set_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
-                         _("The token command holds a control character; install latchkey-cli in a folder with a plain name."));
-            return FALSE;
-          }
+        if (!lk_export_value_check (_("token command"), context->token_argv[i], error))
+          return FALSE;
     }
 
   if (context->format != NULL &&
@@ -332,6 +321,9 @@ lk_export_write (const char  *path,
 
   if (out_backup != NULL)
     *out_backup = NULL;
+  /* A FIFO, socket or device given as --output: refused, never opened. */
+  if (!lk_file_check_regular (path, error))
+    return FALSE;
   if (g_file_test (path, G_FILE_TEST_EXISTS))
     {
       if (!force)
@@ -341,7 +333,8 @@ lk_export_write (const char  *path,
                          "kept), or --output to write elsewhere."), path);
           return FALSE;
         }
-      if (!g_file_get_contents (path, &old, NULL, NULL) || strcmp (old, contents) != 0)
+      if (!lk_file_read_regular (path, LK_EXPORT_MAX_EXISTING, &old, NULL, NULL) ||
+          strcmp (old, contents) != 0)
         {
           backup = keep_backup (path, error);
           if (backup == NULL)
@@ -478,6 +471,13 @@ char *
 lk_export_uri_user (const char *user)
 {
   return g_uri_escape_string (user, NULL, FALSE);
+}
+
+/* The host part of a URL: an IPv6 literal in brackets (RFC 3986 §3.2.2). */
+char *
+lk_export_url_host (const char *host)
+{
+  return strchr (host, ':') != NULL ? g_strdup_printf ("[%s]", host) : g_strdup (host);
 }
 
 char *

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "latchkey-core"
+#define G_LOG_DOMAIN "latchkey-oauth"
 
 #include "config.h"
 
@@ -329,13 +329,15 @@ timeout_cb (gpointer user_data)
   LkLoopbackReceiver *self = user_data;
 
   g_clear_pointer (&self->timeout_source, g_source_unref);
+  /* Not LK_ERROR_TIMED_OUT, which means an unreachable server (exit 5,
+   * "check the network or firewall"): here nobody finished signing in. */
   if (!self->answered)
     settle (self, NULL,
-            g_error_new (LK_ERROR, LK_ERROR_TIMED_OUT,
+            g_error_new (LK_ERROR, LK_ERROR_FAILED,
                          /* Translators: %u is a number of minutes */
                          g_dngettext (GETTEXT_PACKAGE,
-                                      "The browser did not come back within %u minute. Start the sign-in again.",
-                                      "The browser did not come back within %u minutes. Start the sign-in again.",
+                                      "No sign-in arrived from the browser within %u minute; nothing was saved. Start the sign-in again and finish it in the browser.",
+                                      "No sign-in arrived from the browser within %u minutes; nothing was saved. Start the sign-in again and finish it in the browser.",
                                       MAX (self->timeout_seconds / 60, 1)),
                          MAX (self->timeout_seconds / 60, 1)));
   lk_loopback_receiver_stop (self);

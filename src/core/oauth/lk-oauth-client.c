@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "latchkey-core"
+#define G_LOG_DOMAIN "latchkey-oauth"
 
 #include "config.h"
 
@@ -222,6 +222,23 @@ lk_oauth_client_build_authorization_url (LkOAuthClient  *self,
 
 /* Token requests */
 
+/* A refused answer's rotated refresh token (lk_token_response_parse()),
+ * kept on the failed task beside its error, which must never hold it. */
+static void
+set_rotated (GTask      *task,
+             LkTokenSet *rotated)
+{
+  if (rotated != NULL)
+    g_object_set_data_full (G_OBJECT (task), "lk-rotated", rotated,
+                            (GDestroyNotify) lk_token_set_free);
+}
+
+static LkTokenSet *
+steal_rotated (GTask *task)
+{
+  return g_object_steal_data (G_OBJECT (task), "lk-rotated");
+}
+
 static void
 token_request_cb (GObject      *source,
                   GAsyncResult *result,
@@ -229,6 +246,7 @@ token_request_cb (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(GBytes) body = NULL;
+  LkTokenSet *rotated = NULL;
   GError *error = NULL;
   LkTokenSet *tokens;
   guint status = 0;
@@ -236,15 +254,23 @@ token_request_cb (GObject      *source,
   body = lk_http_post_form_finish (LK_HTTP (source), result, &status, &error);
   if (body == NULL)
     {
+      g_debug ("The token request failed: %s", error->message);
       g_task_return_error (task, error);
       return;
     }
-  tokens = lk_token_response_parse (status, body, g_get_real_time () / G_USEC_PER_SEC, &error);
+  tokens = lk_token_response_parse (status, body, g_get_real_time () / G_USEC_PER_SEC,
+                                    &rotated, &error);
   if (tokens == NULL)
     {
+      g_debug ("The token endpoint answered HTTP %u: %s", status, error->message);
+      set_rotated (task, g_steal_pointer (&rotated));
       g_task_return_error (task, error);
       return;
     }
+  /* Only what lk-token-set.h allows to be shown: expiry and scope. */
+  g_debug ("The token endpoint answered HTTP %u: tokens valid until %" G_GINT64_FORMAT
+           " for %s%s", status, tokens->expires_at, tokens->scope != NULL ? tokens->scope : "?",
+           tokens->refresh_token != NULL ? ", with a refresh token" : "");
   g_task_return_pointer (task, tokens, (GDestroyNotify) lk_token_set_free);
 }
 
@@ -264,6 +290,10 @@ token_request (LkOAuthClient      *self,
       g_object_unref (task);
       return;
     }
+  /* The grant type, never the other fields: they carry codes and secrets. */
+  for (guint i = 0; fields[i] != NULL; i += 2)
+    if (g_str_equal (fields[i], "grant_type"))
+      g_debug ("Token request (%s) to %s", fields[i + 1], url);
   lk_http_post_form_async (self->http, url, fields, g_task_get_cancellable (task),
                            token_request_cb, task);
 }
@@ -356,6 +386,7 @@ refresh_cb (GObject      *source,
   fresh = g_task_propagate_pointer (G_TASK (result), &error);
   if (fresh == NULL)
     {
+      set_rotated (task, steal_rotated (G_TASK (result)));
       g_task_return_error (task, error);
       return;
     }
@@ -432,12 +463,24 @@ lk_oauth_client_refresh_async (LkOAuthClient       *self,
   }
 }
 
+/**
+ * lk_oauth_client_refresh_finish:
+ * @out_rotated: (out) (optional) (nullable): on failure, the refresh token
+ *   of an answer that was refused for its access token or lifetime (see
+ *   lk_token_response_parse()), which the caller must store
+ */
 LkTokenSet *
 lk_oauth_client_refresh_finish (LkOAuthClient  *self,
                                 GAsyncResult   *result,
+                                LkTokenSet    **out_rotated,
                                 GError        **error)
 {
-  return propagate_tokens (self, result, lk_oauth_client_refresh_async, error);
+  LkTokenSet *tokens = propagate_tokens (self, result, lk_oauth_client_refresh_async, error);
+  g_autoptr(LkTokenSet) rotated = tokens == NULL ? steal_rotated (G_TASK (result)) : NULL;
+
+  if (out_rotated != NULL)
+    *out_rotated = g_steal_pointer (&rotated);
+  return tokens;
 }
 
 /* Device code grant (RFC 8628) */

@@ -54,6 +54,7 @@ void           lk_oauth_client_refresh_async             (LkOAuthClient         
                                                           gpointer                     user_data);
 LkTokenSet    *lk_oauth_client_refresh_finish            (LkOAuthClient               *self,
                                                           GAsyncResult                *result,
+                                                          LkTokenSet                 **out_rotated,
                                                           GError                     **error) G_GNUC_WARN_UNUSED_RESULT;
 void           lk_oauth_client_device_start_async        (LkOAuthClient               *self,
                                                           const char                  *scope,

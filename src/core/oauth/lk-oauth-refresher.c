@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "latchkey-core"
+#define G_LOG_DOMAIN "latchkey-oauth"
 
 #include "config.h"
 
@@ -41,14 +41,21 @@ refresh_cb (GObject      *object,
   LkOAuthClient *client = LK_OAUTH_CLIENT (object);
   LkAccount *account = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
+  LkTokenSet *rotated = NULL;
   LkTokenSet *tokens;
 
   if (account->flow == LK_FLOW_APP_ONLY)
     tokens = lk_oauth_client_client_credentials_finish (client, result, &error);
   else
-    tokens = lk_oauth_client_refresh_finish (client, result, &error);
+    tokens = lk_oauth_client_refresh_finish (client, result, &rotated, &error);
   if (tokens == NULL)
-    g_task_return_error (task, g_steal_pointer (&error));
+    {
+      /* Beside the error, never in it: see lk_token_response_parse(). */
+      if (rotated != NULL)
+        g_object_set_data_full (G_OBJECT (task), "lk-rotated", rotated,
+                                (GDestroyNotify) lk_token_set_free);
+      g_task_return_error (task, g_steal_pointer (&error));
+    }
   else
     g_task_return_pointer (task, tokens, (GDestroyNotify) lk_token_set_free);
 }
@@ -79,10 +86,13 @@ lk_oauth_refresher_refresh_async (LkTokenRefresher    *refresher,
     {
       if (current->client_secret == NULL || account->provider->app_only_scope == NULL)
         {
-          g_task_return_new_error (task, LK_ERROR, LK_ERROR_NEEDS_SIGN_IN,
-                                   _("The app-only account %s has no client secret or scope; "
-                                     "add it again with “latchkey-cli add %s --app-only”"),
-                                   account->email, account->email);
+          g_autoptr(GError) error = NULL;
+
+          g_set_error (&error, LK_ERROR, LK_ERROR_NEEDS_SIGN_IN,
+                       _("The app-only account %s has no client secret or scope; add it "
+                         "again as an app-only account"), account->email);
+          lk_error_set_remedy (error, LK_REMEDY_ADD_APP_ONLY, account->email);
+          g_task_return_error (task, g_steal_pointer (&error));
           return;
         }
       lk_oauth_client_client_credentials_async (client, current->client_secret,
@@ -96,10 +106,12 @@ lk_oauth_refresher_refresh_async (LkTokenRefresher    *refresher,
 
       if (current->refresh_token == NULL)
         {
-          g_task_return_new_error (task, LK_ERROR, LK_ERROR_NEEDS_SIGN_IN,
-                                   _("There is no refresh token for %s; sign in again with "
-                                     "“latchkey-cli login %s”"),
-                                   account->email, account->email);
+          g_autoptr(GError) error = NULL;
+
+          g_set_error (&error, LK_ERROR, LK_ERROR_NEEDS_SIGN_IN,
+                       _("There is no refresh token for %s; sign it in again"), account->email);
+          lk_error_set_remedy (error, LK_REMEDY_SIGN_IN, account->email);
+          g_task_return_error (task, g_steal_pointer (&error));
           return;
         }
       lk_oauth_client_refresh_async (client, current, scope, cancellable, refresh_cb,
@@ -110,8 +122,10 @@ lk_oauth_refresher_refresh_async (LkTokenRefresher    *refresher,
 static LkTokenSet *
 lk_oauth_refresher_refresh_finish (LkTokenRefresher  *refresher,
                                    GAsyncResult      *result,
+                                   LkTokenSet       **out_rotated,
                                    GError           **error)
 {
+  *out_rotated = g_object_steal_data (G_OBJECT (result), "lk-rotated");
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 

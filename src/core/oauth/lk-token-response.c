@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "latchkey-core"
+#define G_LOG_DOMAIN "latchkey-oauth"
 
 #include "config.h"
 
@@ -9,6 +9,7 @@
 #include "lk-error.h"
 #include "lk-json.h"
 #include "lk-jwt.h"
+#include "lk-text.h"
 #include "lk-token-response.h"
 
 /* error_description is not secret, but Microsoft's runs to several lines
@@ -55,6 +56,20 @@ first_error_code (JsonObject *obj)
   return (guint) CLAMP (json_node_get_int (item), 0, G_MAXUINT32);
 }
 
+/* interaction_required (RFC 6749 §5.2 leaves it to OpenID Connect Core
+ * §3.1.2.6), and Microsoft's AADSTS50074/50076/50079 (strong authentication
+ * or MFA enrolment required) and 70043/700084 (the session outlived the
+ * sign-in frequency of a Conditional Access policy), whatever `error` they
+ * come with: https://learn.microsoft.com/entra/identity-platform/reference-error-codes */
+static gboolean
+needs_interaction (const char *oauth_error,
+                   guint       aadsts)
+{
+  return g_strcmp0 (oauth_error, "interaction_required") == 0 ||
+         aadsts == 50074 || aadsts == 50076 || aadsts == 50079 ||
+         aadsts == 70043 || aadsts == 700084;
+}
+
 static void
 set_oauth_error (GError    **error,
                  guint       status,
@@ -81,6 +96,18 @@ set_oauth_error (GError    **error,
   lk_error_set_oauth (e, safe_error, line, status);
   if (lk_error_get_details (e)->aadsts == 0)
     lk_error_get_details_mut (e)->aadsts = first_error_code (obj);
+  if (needs_interaction (oauth_error, lk_error_get_details (e)->aadsts))
+    {
+      /* Only a person signing in again (with the second factor the policy
+       * asks for) helps; retrying never will. */
+      e->code = LK_ERROR_NEEDS_SIGN_IN;
+      g_free (e->message);
+      e->message = g_strdup_printf (_("The sign-in server wants you to sign in again in the "
+                                      "browser (multi-factor authentication or a sign-in "
+                                      "frequency policy): %s (%s). Sign in again."),
+                                    line != NULL && *line != '\0' ? line : _("no details given"),
+                                    safe_error);
+    }
   g_propagate_error (error, e);
 }
 
@@ -161,11 +188,33 @@ take_id_token_claims (LkTokenSet *tokens,
   tokens->id_tenant = lk_json_dup_string (claims, "tid");
 }
 
+/* A successful answer refused for its access token or lifetime: its
+ * refresh token goes to @out_rotated, so that a rotated one is not lost. */
+static LkTokenSet *
+refused (LkTokenSet  *tokens,
+         LkTokenSet **out_rotated)
+{
+  if (out_rotated != NULL && tokens->refresh_token != NULL)
+    {
+      *out_rotated = lk_token_set_new ();
+      (*out_rotated)->refresh_token = g_steal_pointer (&tokens->refresh_token);
+    }
+  return NULL;
+}
+
+/* Longest lifetime taken: a year. Providers give an hour or so. */
+#define MAX_LIFETIME_SECONDS (366 * 24 * 3600)
+
 /**
  * lk_token_response_parse:
  * @status: the HTTP status
  * @body: (nullable): the response body
  * @now: the current Unix time, for expires_at
+ * @out_rotated: (out) (optional) (nullable): when a successful answer is
+ *   refused for its access token or its lifetime, the refresh token it
+ *   carried (alone in a token set), or %NULL: with single-use refresh
+ *   tokens the old one is spent, so dropping the new one would lose the
+ *   account
  *
  * A pure function (no I/O, no clock) so that tests and a fuzzer can call it.
  * The refresh token is left NULL when the answer has none; a refresh merges.
@@ -173,10 +222,11 @@ take_id_token_claims (LkTokenSet *tokens,
  * Returns: (transfer full) (nullable): the tokens, or NULL with @error set
  */
 LkTokenSet *
-lk_token_response_parse (guint    status,
-                         GBytes  *body,
-                         gint64   now,
-                         GError **error)
+lk_token_response_parse (guint        status,
+                         GBytes      *body,
+                         gint64       now,
+                         LkTokenSet **out_rotated,
+                         GError     **error)
 {
   g_autoptr(JsonObject) obj = NULL;
   g_autoptr(LkTokenSet) tokens = NULL;
@@ -184,17 +234,31 @@ lk_token_response_parse (guint    status,
   gint64 expires_in = 0;
   char *id_token;
 
+  if (out_rotated != NULL)
+    *out_rotated = NULL;
   obj = lk_oauth_response_parse (status, body, error);
   if (obj == NULL)
     return NULL;
 
   tokens = lk_token_set_new ();
+  tokens->refresh_token = lk_json_dup_string (obj, "refresh_token");
+  if (tokens->refresh_token != NULL && *tokens->refresh_token == '\0')
+    g_clear_pointer (&tokens->refresh_token, g_free);
   tokens->access_token = lk_json_dup_string (obj, "access_token");
   if (tokens->access_token == NULL || *tokens->access_token == '\0')
     {
       g_set_error_literal (error, LK_ERROR, LK_ERROR_BAD_RESPONSE,
                            _("The sign-in server answered without an access token."));
       return NULL;
+    }
+  if (!lk_text_is_b64token (tokens->access_token))
+    {
+      g_set_error_literal (error, LK_ERROR, LK_ERROR_BAD_RESPONSE,
+                           _("The sign-in server sent an access token with spaces, quotes or "
+                             "control characters, which no mail server takes; it was not used "
+                             "or stored. Try again later; if it keeps happening, tell the "
+                             "provider."));
+      return refused (tokens, out_rotated);
     }
   token_type = lk_json_dup_string (obj, "token_type");
   if (token_type != NULL && g_ascii_strcasecmp (token_type, "bearer") != 0)
@@ -212,17 +276,29 @@ lk_token_response_parse (guint    status,
       if (!lk_json_get_seconds (obj, "expires_in", &expires_in))
         {
           g_set_error_literal (error, LK_ERROR, LK_ERROR_BAD_RESPONSE,
-                               _("The sign-in server gave a token lifetime that is not a number."));
-          return NULL;
+                               _("The sign-in server gave a token lifetime that is not a "
+                                 "number of seconds from 1 to a year; the token was not used. "
+                                 "Try again later; if it keeps happening, tell the provider."));
+          return refused (tokens, out_rotated);
+        }
+      if (expires_in < 1 || expires_in > MAX_LIFETIME_SECONDS)
+        {
+          g_autofree char *seconds = g_strdup_printf ("%" G_GINT64_FORMAT, expires_in);
+
+          g_set_error (error, LK_ERROR, LK_ERROR_BAD_RESPONSE,
+                       /* Translators: %s is a number of seconds */
+                       _("The sign-in server gave a token lifetime of %s seconds, not from 1 "
+                         "second to a year; the token was not used. Try again later; if it "
+                         "keeps happening, tell the provider."),
+                       seconds);
+          return refused (tokens, out_rotated);
         }
       tokens->expires_at = now + expires_in;
     }
-  tokens->refresh_token = lk_json_dup_string (obj, "refresh_token");
-  if (tokens->refresh_token != NULL && *tokens->refresh_token == '\0')
-    g_clear_pointer (&tokens->refresh_token, g_free);
   tokens->scope = lk_json_dup_string (obj, "scope");
   id_token = lk_json_dup_string (obj, "id_token");
   take_id_token_claims (tokens, id_token);
   g_free (id_token);
   return g_steal_pointer (&tokens);
+
 }

@@ -14,6 +14,7 @@ JsonObject *lk_oauth_response_parse (guint          status,
 LkTokenSet *lk_token_response_parse (guint          status,
                                      GBytes        *body,
                                      gint64         now,
+                                     LkTokenSet   **out_rotated,
                                      GError       **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

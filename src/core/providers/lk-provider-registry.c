@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "latchkey-core"
+#define G_LOG_DOMAIN "latchkey-providers"
 
 #include "config.h"
 
@@ -27,6 +27,8 @@ struct _LkProviderRegistry
 
   GPtrArray *providers;  /* LkProvider, sorted by the order found */
   GPtrArray *problems;   /* GError */
+  GPtrArray *overrides;  /* LkProvider: user profiles in a built-in one's place */
+  GHashTable *builtin_ids;
 };
 
 G_DEFINE_FINAL_TYPE (LkProviderRegistry, lk_provider_registry, G_TYPE_OBJECT)
@@ -38,6 +40,8 @@ lk_provider_registry_finalize (GObject *object)
 
   g_clear_pointer (&self->providers, g_ptr_array_unref);
   g_clear_pointer (&self->problems, g_ptr_array_unref);
+  g_clear_pointer (&self->overrides, g_ptr_array_unref);
+  g_clear_pointer (&self->builtin_ids, g_hash_table_unref);
 
   G_OBJECT_CLASS (lk_provider_registry_parent_class)->finalize (object);
 }
@@ -53,6 +57,8 @@ lk_provider_registry_init (LkProviderRegistry *self)
 {
   self->providers = g_ptr_array_new_with_free_func ((GDestroyNotify) lk_provider_unref);
   self->problems = g_ptr_array_new_with_free_func ((GDestroyNotify) g_error_free);
+  self->overrides = g_ptr_array_new_with_free_func ((GDestroyNotify) lk_provider_unref);
+  self->builtin_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 LkProviderRegistry *
@@ -118,7 +124,10 @@ load_builtin (LkProviderRegistry *self)
       if (provider == NULL)
         g_ptr_array_add (self->problems, g_steal_pointer (&error));
       else
-        add_provider (self, provider);
+        {
+          g_hash_table_add (self->builtin_ids, g_strdup (provider->id));
+          add_provider (self, provider);
+        }
     }
 }
 
@@ -151,7 +160,11 @@ load_user (LkProviderRegistry *self)
           g_ptr_array_add (self->problems, g_steal_pointer (&error));
         }
       else
-        add_provider (self, provider);
+        {
+          if (g_hash_table_contains (self->builtin_ids, provider->id))
+            g_ptr_array_add (self->overrides, lk_provider_ref (provider));
+          add_provider (self, provider);
+        }
     }
 }
 
@@ -169,6 +182,8 @@ lk_provider_registry_load (LkProviderRegistry *self)
   lk_core_init ();
   g_ptr_array_set_size (self->providers, 0);
   g_ptr_array_set_size (self->problems, 0);
+  g_ptr_array_set_size (self->overrides, 0);
+  g_hash_table_remove_all (self->builtin_ids);
   load_builtin (self);
   load_user (self);
 }
@@ -193,6 +208,20 @@ GPtrArray *
 lk_provider_registry_get_problems (LkProviderRegistry *self)
 {
   return self->problems;
+}
+
+/**
+ * lk_provider_registry_get_overrides:
+ *
+ * Returns: (transfer none) (element-type LkProvider): the user profiles that
+ *   took the place of a built-in one with the same id (their origin is
+ *   their path), for `providers` to say so: a profile received by e-mail
+ *   could quietly replace "microsoft365".
+ */
+GPtrArray *
+lk_provider_registry_get_overrides (LkProviderRegistry *self)
+{
+  return self->overrides;
 }
 
 /**

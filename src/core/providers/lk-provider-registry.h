@@ -15,6 +15,7 @@ LkProviderRegistry *lk_provider_registry_new              (void) G_GNUC_WARN_UNU
 void                lk_provider_registry_load             (LkProviderRegistry *self);
 GPtrArray          *lk_provider_registry_get_providers    (LkProviderRegistry *self);
 GPtrArray          *lk_provider_registry_get_problems     (LkProviderRegistry *self);
+GPtrArray          *lk_provider_registry_get_overrides    (LkProviderRegistry *self);
 LkProvider         *lk_provider_registry_lookup           (LkProviderRegistry *self,
                                                            const char         *id);
 LkProvider         *lk_provider_registry_lookup_domain    (LkProviderRegistry *self,

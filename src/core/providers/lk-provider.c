@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "latchkey-core"
+#define G_LOG_DOMAIN "latchkey-providers"
 
 #include "config.h"
 
@@ -9,8 +9,10 @@
 #include <string.h>
 
 #include "lk-error.h"
+#include "lk-file.h"
 #include "lk-json.h"
 #include "lk-provider.h"
+#include "lk-text.h"
 
 G_DEFINE_BOXED_TYPE (LkProvider, lk_provider, lk_provider_ref, lk_provider_unref)
 
@@ -88,6 +90,18 @@ fail_field (GError    **error,
   return FALSE;
 }
 
+/* Every string in a profile: organisation profiles are handed around by
+ * e-mail, and their values end up in files other programs read. */
+static gboolean
+fail_control (GError    **error,
+              const char *origin,
+              const char *field)
+{
+  return fail_field (error, _("%s: field “%s” holds a line break or another control "
+                              "character; remove it (ask whoever sent the profile for a "
+                              "corrected one)"), origin, field);
+}
+
 static gboolean
 get_string (JsonObject  *obj,
             const char  *member,
@@ -111,6 +125,8 @@ get_string (JsonObject  *obj,
   if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING ||
       !g_utf8_validate (json_node_get_string (node), -1, NULL))
     return fail_field (error, _("%s: field “%s” must be a text string"), origin, field);
+  if (!lk_text_is_plain (json_node_get_string (node)))
+    return fail_control (error, origin, field);
   if (required && *json_node_get_string (node) == '\0')
     return fail_field (error, _("%s: field “%s” must not be empty"), origin, field);
   *out = g_strdup (json_node_get_string (node));
@@ -145,6 +161,8 @@ get_strv (JsonObject   *obj,
           !g_utf8_validate (json_node_get_string (item), -1, NULL))
         return fail_field (error, _("%s: field “%s” must be a list of text strings"),
                            origin, field);
+      if (!lk_text_is_plain (json_node_get_string (item)))
+        return fail_control (error, origin, field);
       g_strv_builder_add (builder, json_node_get_string (item));
     }
   *out = g_strv_builder_end (builder);
@@ -180,6 +198,8 @@ get_params (JsonObject   *obj,
               !JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_STRING ||
               !g_utf8_validate (json_node_get_string (value), -1, NULL))
             return fail_field (error, _("%s: field “%s” must be a text string"), origin, field);
+          if (!lk_text_is_plain (l->data) || !lk_text_is_plain (json_node_get_string (value)))
+            return fail_control (error, origin, field);
           g_strv_builder_add (builder, l->data);
           g_strv_builder_add (builder, json_node_get_string (value));
         }
@@ -201,6 +221,7 @@ get_server (JsonObject  *servers,
   g_autofree char *field_port = g_strdup_printf ("servers.%s.port", name);
   g_autofree char *field_security = g_strdup_printf ("servers.%s.security", name);
   g_autofree char *security = NULL;
+  g_autofree char *host = NULL;
   JsonNode *node = json_object_get_member (servers, name);
   JsonNode *port;
   JsonObject *obj;
@@ -212,8 +233,12 @@ get_server (JsonObject  *servers,
     return fail_field (error, _("%s: field “%s” must be an object with host, port and security"),
                        origin, field);
   obj = json_node_get_object (node);
-  if (!get_string (obj, "host", field_host, TRUE, &server->host, origin, error))
+  if (!get_string (obj, "host", field_host, TRUE, &host, origin, error))
     return FALSE;
+  server->host = lk_host_to_ascii (host);
+  if (server->host == NULL)
+    return fail_field (error, _("%s: field “%s” must be a host name such as "
+                                "mail.example.com, or an IP address"), origin, field_host);
   port = json_object_get_member (obj, "port");
   if (port == NULL || !JSON_NODE_HOLDS_VALUE (port) ||
       json_node_get_value_type (port) != G_TYPE_INT64)
@@ -341,12 +366,15 @@ lk_provider_new_from_data (const char  *data,
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(GError) local_error = NULL;
   g_autoptr(LkProvider) self = NULL;
+  g_autofree char *marked = NULL;
+  gsize marked_length;
   JsonNode *root;
 
   g_return_val_if_fail (data != NULL, NULL);
   g_return_val_if_fail (origin != NULL, NULL);
 
-  if (!json_parser_load_from_data (parser, data, length, &local_error))
+  marked = lk_json_dup_marking_nul (data, length, &marked_length);
+  if (!json_parser_load_from_data (parser, marked, (gssize) marked_length, &local_error))
     {
       g_set_error (error, LK_ERROR, LK_ERROR_INVALID_PROFILE,
                    _("%s: not valid JSON: %s"), origin, local_error->message);
@@ -375,7 +403,7 @@ lk_provider_new_from_file (const char  *path,
   g_autofree char *data = NULL;
   gsize length;
 
-  if (!g_file_get_contents (path, &data, &length, error))
+  if (!lk_file_read_regular (path, LK_FILE_MAX_SMALL, &data, &length, error))
     return NULL;
   return lk_provider_new_from_data (data, (gssize) length, path, error);
 }

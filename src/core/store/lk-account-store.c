@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "latchkey-core"
+#define G_LOG_DOMAIN "latchkey-store"
 
 #include "config.h"
 
@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "lk-error.h"
+#include "lk-file.h"
 #include "store/lk-account-store.h"
 
 /**
@@ -148,7 +149,7 @@ load_file (const char  *path,
   g_autofree char *data = NULL;
   gsize length = 0;
 
-  if (!g_file_get_contents (path, &data, &length, error))
+  if (!lk_file_read_regular (path, LK_FILE_MAX_SMALL, &data, &length, error))
     return NULL;
   return lk_account_new_from_data (data, (gssize) length, path, error);
 }
@@ -239,10 +240,13 @@ lk_account_store_load (LkAccountStore  *self,
   if (account == NULL)
     {
       if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        g_set_error (error, LK_ERROR, LK_ERROR_NOT_FOUND,
-                     _("There is no account %s. See “latchkey-cli list” for the accounts "
-                       "you have, or add it with “latchkey-cli add %s”."),
-                     email, email);
+        {
+          g_set_error (error, LK_ERROR, LK_ERROR_NOT_FOUND,
+                       _("There is no account %s. Check the address against your accounts, "
+                         "or add it."), email);
+          if (error != NULL)
+            lk_error_set_remedy (*error, LK_REMEDY_ADD, email);
+        }
       else
         g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
@@ -312,20 +316,27 @@ lk_account_store_save (LkAccountStore  *self,
 /**
  * lk_account_store_remove:
  *
- * Removes @email's file. Removing an account that has no file is not an
- * error: the goal is that it is gone.
+ * @out_found: (out) (optional): whether there was a file to remove
+ *
+ * Removes @email's file, whatever it holds (a damaged one too). Removing an
+ * account that has no file is not an error: the goal is that it is gone.
  */
 gboolean
 lk_account_store_remove (LkAccountStore  *self,
                          const char      *email,
+                         gboolean        *out_found,
                          GError         **error)
 {
   g_autofree char *path = NULL;
+  int unlinked;
 
   g_return_val_if_fail (LK_IS_ACCOUNT_STORE (self), FALSE);
 
   path = lk_account_store_get_path (self, email);
-  if (g_unlink (path) != 0 && errno != ENOENT)
+  unlinked = g_unlink (path);
+  if (out_found != NULL)
+    *out_found = unlinked == 0;
+  if (unlinked != 0 && errno != ENOENT)
     {
       int saved_errno = errno;
 

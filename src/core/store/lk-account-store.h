@@ -26,6 +26,7 @@ gboolean        lk_account_store_save          (LkAccountStore  *self,
                                                 GError         **error);
 gboolean        lk_account_store_remove        (LkAccountStore  *self,
                                                 const char      *email,
+                                                gboolean        *out_found,
                                                 GError         **error);
 char           *lk_account_store_get_path      (LkAccountStore  *self,
                                                 const char      *email) G_GNUC_WARN_UNUSED_RESULT;

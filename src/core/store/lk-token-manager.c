@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "latchkey-core"
+#define G_LOG_DOMAIN "latchkey-store"
 
 #include "config.h"
 
@@ -53,7 +53,15 @@ typedef struct
   LkTokenSet     *merged;       /* to store */
   GError         *refused;      /* the refresher's invalid_grant */
   guint           store_attempts;
+  GCancellable   *lock_wait;    /* cancelled when every waiter gave up waiting */
+  GArray         *handlers;     /* WaiterHandler, one per cancellable waiter */
 } Refresh;
+
+typedef struct
+{
+  GCancellable *cancellable;
+  gulong        id;
+} WaiterHandler;
 
 static void
 refresh_free (Refresh *refresh)
@@ -67,6 +75,15 @@ refresh_free (Refresh *refresh)
   g_clear_pointer (&refresh->current, lk_token_set_free);
   g_clear_pointer (&refresh->merged, lk_token_set_free);
   g_clear_error (&refresh->refused);
+  for (guint i = 0; i < refresh->handlers->len; i++)
+    {
+      WaiterHandler *handler = &g_array_index (refresh->handlers, WaiterHandler, i);
+
+      g_cancellable_disconnect (handler->cancellable, handler->id);
+      g_object_unref (handler->cancellable);
+    }
+  g_array_unref (refresh->handlers);
+  g_clear_object (&refresh->lock_wait);
   g_free (refresh);
 }
 
@@ -153,10 +170,29 @@ lk_token_manager_set_lock_timeout (LkTokenManager *self,
 static GError *
 needs_sign_in_error (const char *email)
 {
-  return g_error_new (LK_ERROR, LK_ERROR_NEEDS_SIGN_IN,
-                      _("%s needs to sign in again: the provider no longer accepts its "
-                        "saved sign-in. Run “latchkey-cli login %s”."),
-                      email, email);
+  GError *error = g_error_new (LK_ERROR, LK_ERROR_NEEDS_SIGN_IN,
+                               _("%s needs to sign in again: the provider no longer accepts "
+                                 "its saved sign-in."), email);
+
+  lk_error_set_remedy (error, LK_REMEDY_SIGN_IN, email);
+  return error;
+}
+
+/* A provider that wants a person to sign in again (MFA, sign-in
+ * frequency), with its OAuth details for the diagnosis. */
+static GError *
+interaction_error (const char   *email,
+                   const GError *cause)
+{
+  const LkErrorDetails *details = lk_error_get_details (cause);
+  GError *error = g_error_new (LK_ERROR, LK_ERROR_NEEDS_SIGN_IN,
+                               _("%s needs to sign in again: %s"), email, cause->message);
+
+  lk_error_set_remedy (error, LK_REMEDY_SIGN_IN, email);
+  if (details != NULL && details->oauth_error != NULL)
+    lk_error_set_oauth (error, details->oauth_error, details->oauth_error_description,
+                        details->http_status);
+  return error;
 }
 
 /* The same, carrying the provider's OAuth error for the diagnosis. */
@@ -243,6 +279,9 @@ refresh_complete (Refresh          *refresh,
 {
   g_autoptr(GError) owned_error = error;
 
+  g_debug ("The refresh of %s %s%s", refresh->account->email,
+           owned_error != NULL ? "failed: " : "is done",
+           owned_error != NULL ? owned_error->message : "");
   g_clear_pointer (&refresh->lock, lk_refresh_lock_free);
   g_hash_table_remove (refresh->self->refreshes, refresh->key);
   if (tokens != NULL)
@@ -325,17 +364,54 @@ refused_stored_cb (GObject      *source,
 }
 
 static void
+rotated_stored_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Refresh *refresh = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!lk_token_store_store_finish (result, &error))
+    g_warning ("Cannot store the rotated refresh token of %s: %s",
+               refresh->account->email, error->message);
+  refresh_complete (refresh, NULL, g_steal_pointer (&refresh->refused));
+}
+
+static void
 refreshed_cb (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
   Refresh *refresh = user_data;
   g_autoptr(LkTokenSet) answer = NULL;
+  g_autoptr(LkTokenSet) rotated = NULL;
   g_autoptr(GError) error = NULL;
 
-  answer = lk_token_refresher_refresh_finish (LK_TOKEN_REFRESHER (source), result, &error);
+  answer = lk_token_refresher_refresh_finish (LK_TOKEN_REFRESHER (source), result, &rotated,
+                                              &error);
+  if (answer == NULL && rotated != NULL)
+    {
+      /* An answer refused for its access token or lifetime still rotated
+       * the refresh token: with single-use refresh tokens the old one is
+       * spent now. Store the new one (and no access token), then fail. */
+      refresh->merged = merge_tokens (refresh->current, rotated);
+      g_clear_pointer (&refresh->merged->access_token, lk_secret_wipe);
+      refresh->merged->expires_at = 0;
+      refresh->refused = g_steal_pointer (&error);
+      lk_token_store_store_async (refresh->account->email, refresh->merged, NULL,
+                                  rotated_stored_cb, refresh);
+      return;
+    }
   if (answer == NULL)
     {
+      if (g_error_matches (error, LK_ERROR, LK_ERROR_NEEDS_SIGN_IN))
+        {
+          /* The provider wants a person (MFA, sign-in frequency): the
+           * refresh token is not revoked, but only a sign-in helps. */
+          mark_needs_sign_in (refresh->self, refresh->account);
+          refresh_complete (refresh, NULL, interaction_error (refresh->account->email, error));
+          return;
+        }
       if (g_error_matches (error, LK_ERROR, LK_ERROR_INVALID_GRANT))
         {
           g_autoptr(LkTokenSet) without = lk_token_set_copy (refresh->current);
@@ -442,10 +518,48 @@ locked_cb (GObject      *source,
   lk_token_store_lookup_async (refresh->account->email, NULL, relookup_cb, refresh);
 }
 
+/* Ctrl+C must end a command that only waits for another process's refresh
+ * (issue #19 §4): once every waiter has given up, the wait for the lock is
+ * cancelled. A request already at the provider is not: it may have rotated
+ * the refresh token, which must be stored before the process ends. */
+static void
+waiter_cancelled_cb (GCancellable *cancellable,
+                     gpointer      user_data)
+{
+  Refresh *refresh = user_data;
+
+  if (refresh->lock != NULL)
+    return;
+  for (guint i = 0; i < refresh->waiters->len; i++)
+    {
+      GCancellable *other = g_task_get_cancellable (g_ptr_array_index (refresh->waiters, i));
+
+      if (other == NULL || !g_cancellable_is_cancelled (other))
+        return;
+    }
+  g_cancellable_cancel (refresh->lock_wait);
+}
+
+static void
+watch_waiter (Refresh *refresh,
+              GTask   *task)
+{
+  WaiterHandler handler = { g_task_get_cancellable (task), 0 };
+
+  if (handler.cancellable == NULL)
+    return;
+  g_object_ref (handler.cancellable);
+  /* Appended first: the handler runs at once when already cancelled. */
+  g_array_append_val (refresh->handlers, handler);
+  g_array_index (refresh->handlers, WaiterHandler, refresh->handlers->len - 1).id =
+    g_cancellable_connect (handler.cancellable, G_CALLBACK (waiter_cancelled_cb), refresh, NULL);
+}
+
 /* Adds @task to the refresh of its account in flight, or starts one. The
  * shared refresh runs without the callers' cancellables: one caller giving
  * up must not fail the others. A cancelled caller still gets
- * G_IO_ERROR_CANCELLED from _finish, when the refresh ends. */
+ * G_IO_ERROR_CANCELLED from _finish, when the refresh ends; when every
+ * caller gave up while it still waited for the lock, that is at once. */
 static void
 join_refresh (LkTokenManager   *self,
               GTask            *task,
@@ -459,6 +573,7 @@ join_refresh (LkTokenManager   *self,
   if (refresh != NULL)
     {
       g_ptr_array_add (refresh->waiters, task);
+      watch_waiter (refresh, task);
       return;
     }
 
@@ -470,9 +585,13 @@ join_refresh (LkTokenManager   *self,
   refresh->seen_access_token = seen != NULL ? g_strdup (seen->access_token) : NULL;
   refresh->waiters = g_ptr_array_new_with_free_func (g_object_unref);
   g_ptr_array_add (refresh->waiters, task);
+  refresh->lock_wait = g_cancellable_new ();
+  refresh->handlers = g_array_new (FALSE, FALSE, sizeof (WaiterHandler));
   g_hash_table_insert (self->refreshes, refresh->key, refresh);
+  watch_waiter (refresh, task);
 
-  lk_refresh_lock_acquire_async (account->email, self->lock_timeout_ms, NULL,
+  g_debug ("Refreshing the token of %s%s", account->email, forced ? ", as asked" : "");
+  lk_refresh_lock_acquire_async (account->email, self->lock_timeout_ms, refresh->lock_wait,
                                  locked_cb, refresh);
 }
 
@@ -690,6 +809,43 @@ lk_token_manager_get_token_finish (LkTokenManager  *self,
 
 /* store_initial */
 
+typedef struct
+{
+  LkAccount *account;
+  gboolean   had_file;    /* an account of that address existed before */
+  GError    *save_error;  /* why the account file could not be written */
+} StoreInitialData;
+
+static void
+store_initial_data_free (StoreInitialData *data)
+{
+  g_clear_pointer (&data->account, lk_account_unref);
+  g_clear_error (&data->save_error);
+  g_free (data);
+}
+
+static void
+store_initial_rolled_back_cb (GObject      *source,
+                              GAsyncResult *result,
+                              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  StoreInitialData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  GError *save_error = g_steal_pointer (&data->save_error);
+
+  if (!lk_token_store_clear_finish (result, NULL, &error))
+    {
+      g_prefix_error (&save_error,
+                      _("The tokens of %s are left in the keyring without an account (%s); "
+                        "removing the account clears them. "),
+                      data->account->email, error->message);
+      if (save_error->domain == LK_ERROR)
+        lk_error_set_remedy (save_error, LK_REMEDY_REMOVE, data->account->email);
+    }
+  g_task_return_error (task, save_error);
+}
+
 static void
 store_initial_cb (GObject      *source,
                   GAsyncResult *result,
@@ -697,7 +853,7 @@ store_initial_cb (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   LkTokenManager *self = g_task_get_source_object (task);
-  LkAccount *account = g_task_get_task_data (task);
+  StoreInitialData *data = g_task_get_task_data (task);
   GError *error = NULL;
 
   if (!lk_token_store_store_finish (result, &error))
@@ -705,9 +861,19 @@ store_initial_cb (GObject      *source,
       g_task_return_error (task, error);
       return;
     }
-  if (self->store != NULL && !lk_account_store_save (self->store, account, &error))
+  if (self->store != NULL && !lk_account_store_save (self->store, data->account, &error))
     {
-      g_task_return_error (task, error);
+      /* A new account whose file cannot be written (a full or read-only
+       * folder) must not leave its secret behind, invisible to `list`. A
+       * signed-in-again one keeps its old file and now its new tokens. */
+      if (data->had_file)
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+      data->save_error = error;
+      lk_token_store_clear_async (data->account->email, NULL, store_initial_rolled_back_cb,
+                                  g_steal_pointer (&task));
       return;
     }
   g_task_return_boolean (task, TRUE);
@@ -722,7 +888,9 @@ store_initial_cb (GObject      *source,
  *   if not, fails with %LK_ERROR_EXISTS before writing anything
  *
  * Saves a sign-in: the tokens in the keyring first, then the account file.
- * If the keyring cannot be written, nothing is saved.
+ * If the keyring cannot be written, nothing is saved; if a new account's
+ * file cannot be, its tokens are taken out of the keyring again (or the
+ * error says they are left, and that `remove` clears them).
  */
 void
 lk_token_manager_store_initial_async (LkTokenManager      *self,
@@ -734,6 +902,7 @@ lk_token_manager_store_initial_async (LkTokenManager      *self,
                                       gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
+  StoreInitialData *data;
 
   g_return_if_fail (LK_IS_TOKEN_MANAGER (self));
   g_return_if_fail (account != NULL && account->email != NULL);
@@ -741,14 +910,19 @@ lk_token_manager_store_initial_async (LkTokenManager      *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, lk_token_manager_store_initial_async);
-  g_task_set_task_data (task, lk_account_ref (account), (GDestroyNotify) lk_account_unref);
+  data = g_new0 (StoreInitialData, 1);
+  data->account = lk_account_ref (account);
+  data->had_file = self->store != NULL && lk_account_store_exists (self->store, account->email);
+  g_task_set_task_data (task, data, (GDestroyNotify) store_initial_data_free);
 
-  if (!replace && self->store != NULL && lk_account_store_exists (self->store, account->email))
+  if (!replace && data->had_file)
     {
-      g_task_return_new_error (task, LK_ERROR, LK_ERROR_EXISTS,
-                               _("There is already an account %s. Sign it in again with "
-                                 "“latchkey-cli login %s”, or remove it first."),
-                               account->email, account->email);
+      g_autoptr(GError) error = g_error_new (LK_ERROR, LK_ERROR_EXISTS,
+                                             _("There is already an account %s. Sign it in "
+                                               "again, or remove it first."), account->email);
+
+      lk_error_set_remedy (error, LK_REMEDY_SIGN_IN, account->email);
+      g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
   if (account->state == LK_ACCOUNT_STATE_NEEDS_SIGN_IN)
@@ -768,7 +942,24 @@ lk_token_manager_store_initial_finish (LkTokenManager  *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-/* remove */
+/* remove: one operation under the account's refresh lock, so that a
+ * refresh already running finishes (and stores what it got) before the item
+ * goes, and none starts in between; keyring item first, then the file. */
+
+typedef struct
+{
+  char           *email;
+  LkRefreshLock  *lock;
+  LkRemovedFlags  removed;
+} RemoveData;
+
+static void
+remove_data_free (RemoveData *data)
+{
+  g_free (data->email);
+  g_clear_pointer (&data->lock, lk_refresh_lock_free);
+  g_free (data);
+}
 
 static void
 remove_cleared_cb (GObject      *source,
@@ -777,29 +968,73 @@ remove_cleared_cb (GObject      *source,
 {
   g_autoptr(GTask) task = user_data;
   LkTokenManager *self = g_task_get_source_object (task);
-  const char *email = g_task_get_task_data (task);
+  RemoveData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+  gboolean found = FALSE;
+
+  /* The file goes only once the secret is gone, so that a failure (a
+   * locked keyring) leaves an account that can be removed again rather
+   * than an orphaned secret. */
+  if (!lk_token_store_clear_finish (result, &found, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (found)
+    data->removed |= LK_REMOVED_TOKENS;
+  if (self->store != NULL)
+    {
+      if (!lk_account_store_remove (self->store, data->email, &found, &error))
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+      if (found)
+        data->removed |= LK_REMOVED_FILE;
+    }
+  g_clear_pointer (&data->lock, lk_refresh_lock_free);
+  if (data->removed == LK_REMOVED_NOTHING)
+    {
+      g_autoptr(GError) missing = g_error_new (LK_ERROR, LK_ERROR_NOT_FOUND,
+                                               _("There is no account %s: no account file and "
+                                                 "no tokens in the keyring; check the address."),
+                                               data->email);
+
+      lk_error_set_remedy (missing, LK_REMEDY_CHECK_ADDRESS, data->email);
+      g_task_return_error (task, g_steal_pointer (&missing));
+      return;
+    }
+  g_task_return_int (task, data->removed);
+}
+
+static void
+remove_locked_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  RemoveData *data = g_task_get_task_data (task);
+  GCancellable *cancellable;
   GError *error = NULL;
 
-  /* The file goes only once the secret is gone, so that a failure leaves
-   * an account that can be removed again rather than an orphaned secret. */
-  if (!lk_token_store_clear_finish (result, &error))
+  data->lock = lk_refresh_lock_acquire_finish (result, &error);
+  if (data->lock == NULL)
     {
       g_task_return_error (task, error);
       return;
     }
-  if (self->store != NULL && !lk_account_store_remove (self->store, email, &error))
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  g_task_return_boolean (task, TRUE);
+  cancellable = g_task_get_cancellable (task);
+  lk_token_store_clear_async (data->email, cancellable, remove_cleared_cb,
+                              g_steal_pointer (&task));
 }
 
 /**
  * lk_token_manager_remove_async:
  *
- * Removes an account: its keyring item, then its file. Succeeds when either
- * was already gone.
+ * Removes whatever is left of an account, under its refresh lock: every
+ * keyring item of the address, then its file (damaged or not). Fails with
+ * %LK_ERROR_KEYRING, removing nothing, when the keyring is locked, and with
+ * %LK_ERROR_NOT_FOUND when there was neither.
  */
 void
 lk_token_manager_remove_async (LkTokenManager      *self,
@@ -809,22 +1044,36 @@ lk_token_manager_remove_async (LkTokenManager      *self,
                                gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
+  RemoveData *data;
 
   g_return_if_fail (LK_IS_TOKEN_MANAGER (self));
   g_return_if_fail (email != NULL);
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, lk_token_manager_remove_async);
-  g_task_set_task_data (task, g_strdup (email), g_free);
-  lk_token_store_clear_async (email, cancellable, remove_cleared_cb, g_steal_pointer (&task));
+  data = g_new0 (RemoveData, 1);
+  data->email = g_strdup (email);
+  g_task_set_task_data (task, data, (GDestroyNotify) remove_data_free);
+  lk_refresh_lock_acquire_async (email, self->lock_timeout_ms, cancellable, remove_locked_cb,
+                                 g_steal_pointer (&task));
 }
 
+/**
+ * lk_token_manager_remove_finish:
+ * @out_removed: (out) (optional): what there was to remove
+ */
 gboolean
 lk_token_manager_remove_finish (LkTokenManager  *self,
                                 GAsyncResult    *result,
+                                LkRemovedFlags  *out_removed,
                                 GError         **error)
 {
+  gssize removed;
+
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == lk_token_manager_remove_async, FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
+  removed = g_task_propagate_int (G_TASK (result), error);
+  if (out_removed != NULL)
+    *out_removed = removed > 0 ? (LkRemovedFlags) removed : LK_REMOVED_NOTHING;
+  return removed > 0;
 }

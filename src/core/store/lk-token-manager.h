@@ -15,6 +15,14 @@ G_BEGIN_DECLS
 /* How long a caller waits for another process's refresh by default. */
 #define LK_TOKEN_LOCK_TIMEOUT_MS 120000
 
+/* What lk_token_manager_remove_finish() found to remove. */
+typedef enum
+{
+  LK_REMOVED_NOTHING = 0,
+  LK_REMOVED_FILE    = 1 << 0,
+  LK_REMOVED_TOKENS  = 1 << 1,
+} LkRemovedFlags;
+
 #define LK_TYPE_TOKEN_MANAGER (lk_token_manager_get_type ())
 
 G_DECLARE_FINAL_TYPE (LkTokenManager, lk_token_manager, LK, TOKEN_MANAGER, GObject)
@@ -59,6 +67,7 @@ void            lk_token_manager_remove_async       (LkTokenManager      *self,
                                                      gpointer             user_data);
 gboolean        lk_token_manager_remove_finish      (LkTokenManager      *self,
                                                      GAsyncResult        *result,
+                                                     LkRemovedFlags      *out_removed,
                                                      GError             **error);
 
 G_END_DECLS

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "latchkey-core"
+#define G_LOG_DOMAIN "latchkey-store"
 
 #include "config.h"
 
@@ -28,11 +28,22 @@ lk_token_refresher_refresh_async (LkTokenRefresher    *self,
                                                       callback, user_data);
 }
 
+/**
+ * lk_token_refresher_refresh_finish:
+ * @out_rotated: (out) (optional) (nullable): see #LkTokenRefresherInterface
+ */
 LkTokenSet *
 lk_token_refresher_refresh_finish (LkTokenRefresher  *self,
                                    GAsyncResult      *result,
+                                   LkTokenSet       **out_rotated,
                                    GError           **error)
 {
+  g_autoptr(LkTokenSet) rotated = NULL;
+  LkTokenSet *tokens;
+
   g_return_val_if_fail (LK_IS_TOKEN_REFRESHER (self), NULL);
-  return LK_TOKEN_REFRESHER_GET_IFACE (self)->refresh_finish (self, result, error);
+  tokens = LK_TOKEN_REFRESHER_GET_IFACE (self)->refresh_finish (self, result, &rotated, error);
+  if (out_rotated != NULL)
+    *out_rotated = g_steal_pointer (&rotated);
+  return tokens;
 }

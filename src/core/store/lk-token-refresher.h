@@ -20,7 +20,10 @@ G_DECLARE_INTERFACE (LkTokenRefresher, lk_token_refresher, LK, TOKEN_REFRESHER, 
  *   caller holds the account's refresh lock.
  * @refresh_finish: the grant's answer as it came (it may lack a refresh
  *   token or scope; the manager keeps the old ones). A refused grant is
- *   %LK_ERROR_INVALID_GRANT, with the OAuth details attached.
+ *   %LK_ERROR_INVALID_GRANT, with the OAuth details attached; one that only
+ *   a person signing in again can satisfy (MFA) %LK_ERROR_NEEDS_SIGN_IN. An
+ *   answer refused for its access token or lifetime sets @out_rotated to
+ *   the refresh token it carried, for the manager to store.
  *
  * What the token manager needs from the OAuth engine, so that the two can be
  * built and tested apart.
@@ -37,6 +40,7 @@ struct _LkTokenRefresherInterface
                                  gpointer             user_data);
   LkTokenSet *(*refresh_finish) (LkTokenRefresher    *self,
                                  GAsyncResult        *result,
+                                 LkTokenSet         **out_rotated,
                                  GError             **error);
 };
 
@@ -48,6 +52,7 @@ void        lk_token_refresher_refresh_async  (LkTokenRefresher    *self,
                                                gpointer             user_data);
 LkTokenSet *lk_token_refresher_refresh_finish (LkTokenRefresher    *self,
                                                GAsyncResult        *result,
+                                               LkTokenSet         **out_rotated,
                                                GError             **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "latchkey-core"
+#define G_LOG_DOMAIN "latchkey-store"
 
 #include "config.h"
 
@@ -99,10 +99,12 @@ locked_error (const char *account)
 static GError *
 not_found_error (const char *account)
 {
-  return g_error_new (LK_ERROR, LK_ERROR_NOT_FOUND,
-                      _("The keyring holds no tokens for %s. Sign in with "
-                        "“latchkey-cli login %s”."),
-                      account, account);
+  GError *error = g_error_new (LK_ERROR, LK_ERROR_NOT_FOUND,
+                               _("The keyring holds no tokens for %s. Sign it in again."),
+                               account);
+
+  lk_error_set_remedy (error, LK_REMEDY_SIGN_IN, account);
+  return error;
 }
 
 /* lookup: secret_password_lookup() answers NULL both when there is no item
@@ -203,8 +205,16 @@ lookup_cb (GObject      *source,
   secret_password_free (secret);
   if (tokens == NULL)
     {
-      g_prefix_error (&error, _("The keyring item of %s cannot be read: "), data->account);
-      g_task_return_error (task, error);
+      /* The keyring answered; its item is what is broken, and only a new
+       * sign-in writes a good one ("unlock the keyring" would not help). */
+      g_autoptr(GError) damaged = g_error_new (LK_ERROR, LK_ERROR_NEEDS_SIGN_IN,
+                                               _("The keyring item of %s is damaged and cannot "
+                                                 "be read (%s); sign in again."),
+                                               data->account, error->message);
+
+      lk_error_set_remedy (damaged, LK_REMEDY_SIGN_IN, data->account);
+      g_error_free (error);
+      g_task_return_error (task, g_steal_pointer (&damaged));
       return;
     }
   g_task_return_pointer (task, g_steal_pointer (&tokens), (GDestroyNotify) lk_token_set_free);
@@ -370,28 +380,221 @@ lk_token_store_store_sync (const char        *account,
   return ok;
 }
 
-/* clear */
+/* check: before a sign-in, so that a locked keyring is said before the
+ * browser opens rather than after the person signed in (issue #19 §3). */
 
 static void
-clear_cb (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
+check_collection_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
+  g_autoptr(SecretCollection) collection = NULL;
   GError *error = NULL;
 
-  /* FALSE without an error only means there was nothing to remove. */
-  secret_password_clear_finish (result, &error);
+  collection = secret_collection_for_alias_finish (result, &error);
   if (error != NULL)
     g_task_return_error (task, keyring_error (error, g_task_get_task_data (task)));
+  else if (collection != NULL && secret_collection_get_locked (collection))
+    g_task_return_new_error (task, LK_ERROR, LK_ERROR_KEYRING,
+                             _("Your keyring is locked, so the tokens of %s could not be "
+                               "saved; nothing was started. Unlock your keyring (for example "
+                               "by logging in to the desktop again, or in Passwords and Keys), "
+                               "then sign in again."),
+                             (const char *) g_task_get_task_data (task));
   else
-    g_task_return_boolean (task, TRUE);
+    g_task_return_boolean (task, TRUE);   /* none yet: storing creates it */
+}
+
+static void
+check_service_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(SecretService) service = NULL;
+  GCancellable *cancellable;
+  GError *error = NULL;
+
+  service = secret_service_get_finish (result, &error);
+  if (service == NULL)
+    {
+      g_task_return_error (task, keyring_error (error, g_task_get_task_data (task)));
+      return;
+    }
+  cancellable = g_task_get_cancellable (task);
+  secret_collection_for_alias (service, SECRET_COLLECTION_DEFAULT, SECRET_COLLECTION_NONE,
+                               cancellable, check_collection_cb, g_steal_pointer (&task));
+}
+
+/**
+ * lk_token_store_check_async:
+ * @account: the address, for the messages
+ *
+ * Checks, without prompting, that the keyring can take @account's tokens:
+ * the Secret Service answers and its default collection is not locked.
+ * Fails with %LK_ERROR_KEYRING as lk_token_store_store_async() would.
+ */
+void
+lk_token_store_check_async (const char          *account,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (account != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, lk_token_store_check_async);
+  g_task_set_task_data (task, g_strdup (account), g_free);
+  secret_service_get (SECRET_SERVICE_NONE, cancellable, check_service_cb,
+                      g_steal_pointer (&task));
+}
+
+gboolean
+lk_token_store_check_finish (GAsyncResult  *result,
+                             GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == lk_token_store_check_async, FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* clear: libsecret's secret_password_clear() unlocks nothing without a
+ * prompt and answers FALSE without an error both when there was no item and
+ * when the item sat in a locked collection, which read as "nothing to
+ * remove" left the secret behind (issue #19 §2). So: every item of the
+ * account (any version) is looked up without unlocking, a locked one is an
+ * error, and the others are deleted one by one. */
+
+typedef struct
+{
+  char  *account;
+  GList *items;      /* SecretItem, still to delete */
+  guint  deleted;
+} ClearData;
+
+static void
+clear_data_free (ClearData *data)
+{
+  g_free (data->account);
+  g_list_free_full (data->items, g_object_unref);
+  g_free (data);
+}
+
+static GError *
+locked_clear_error (const char *account)
+{
+  return g_error_new (LK_ERROR, LK_ERROR_KEYRING,
+                      _("The tokens of %s are in a locked keyring, so nothing was removed. "
+                        "Unlock your keyring (for example by logging in to the desktop "
+                        "again, or in Passwords and Keys), then try again."),
+                      account);
+}
+
+static void clear_next (GTask *task);
+
+static void
+clear_deleted_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ClearData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!secret_item_delete_finish (SECRET_ITEM (source), result, &error))
+    {
+      g_task_return_error (task, keyring_error (error, data->account));
+      return;
+    }
+  data->deleted++;
+  clear_next (g_steal_pointer (&task));
+}
+
+static void
+clear_next (GTask *task)
+{
+  ClearData *data = g_task_get_task_data (task);
+  g_autoptr(SecretItem) item = NULL;
+
+  if (data->items == NULL)
+    {
+      g_task_return_int (task, data->deleted);
+      g_object_unref (task);
+      return;
+    }
+  item = data->items->data;
+  data->items = g_list_delete_link (data->items, data->items);
+  secret_item_delete (item, g_task_get_cancellable (task), clear_deleted_cb, task);
+}
+
+static void
+clear_searched_cb (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ClearData *data = g_task_get_task_data (task);
+  SecretService *service = SECRET_SERVICE (source);
+  GError *error = NULL;
+  GList *collections;
+  gboolean locked = FALSE;
+
+  data->items = secret_service_search_finish (service, result, &error);
+  if (error != NULL)
+    {
+      g_task_return_error (task, keyring_error (error, data->account));
+      return;
+    }
+  for (GList *l = data->items; l != NULL; l = l->next)
+    locked = locked || secret_item_get_locked (l->data);
+  /* gnome-keyring started again without its password shows no item of a
+   * locked collection at all: nothing found there proves nothing. */
+  collections = data->items == NULL ? secret_service_get_collections (service) : NULL;
+  for (GList *l = collections; l != NULL; l = l->next)
+    locked = locked || secret_collection_get_locked (l->data);
+  g_list_free_full (collections, g_object_unref);
+  if (locked)
+    {
+      g_task_return_error (task, locked_clear_error (data->account));
+      return;
+    }
+  clear_next (g_steal_pointer (&task));
+}
+
+static void
+clear_service_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ClearData *data = g_task_get_task_data (task);
+  g_autoptr(SecretService) service = NULL;
+  g_autoptr(GHashTable) attributes = NULL;
+  GCancellable *cancellable;
+  GError *error = NULL;
+
+  service = secret_service_get_finish (result, &error);
+  if (service == NULL)
+    {
+      g_task_return_error (task, keyring_error (error, data->account));
+      return;
+    }
+  cancellable = g_task_get_cancellable (task);
+  attributes = secret_attributes_build (lk_token_store_get_schema (),
+                                        "account", data->account, NULL);
+  secret_service_search (service, lk_token_store_get_schema (), attributes, SECRET_SEARCH_ALL,
+                         cancellable, clear_searched_cb, g_steal_pointer (&task));
 }
 
 /**
  * lk_token_store_clear_async:
  *
- * Removes the account's keyring item. Succeeds when there was none.
+ * Removes every keyring item of the account, whatever its version. Never
+ * unlocks (no prompt): a locked item, or a locked collection that shows
+ * none, fails with %LK_ERROR_KEYRING and removes nothing.
  */
 void
 lk_token_store_clear_async (const char          *account,
@@ -400,31 +603,42 @@ lk_token_store_clear_async (const char          *account,
                             gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(GHashTable) attributes = NULL;
+  ClearData *data;
 
   g_return_if_fail (account != NULL);
 
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, lk_token_store_clear_async);
-  g_task_set_task_data (task, g_strdup (account), g_free);
-
-  attributes = build_attributes (account);
-  secret_password_clearv (lk_token_store_get_schema (), attributes, cancellable,
-                          clear_cb, g_steal_pointer (&task));
+  data = g_new0 (ClearData, 1);
+  data->account = g_strdup (account);
+  g_task_set_task_data (task, data, (GDestroyNotify) clear_data_free);
+  secret_service_get (SECRET_SERVICE_LOAD_COLLECTIONS, cancellable, clear_service_cb,
+                      g_steal_pointer (&task));
 }
 
+/**
+ * lk_token_store_clear_finish:
+ * @out_found: (out) (optional): whether there was an item to remove
+ */
 gboolean
 lk_token_store_clear_finish (GAsyncResult  *result,
+                             gboolean      *out_found,
                              GError       **error)
 {
+  gssize deleted;
+
   g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == lk_token_store_clear_async, FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
+  deleted = g_task_propagate_int (G_TASK (result), error);
+  if (out_found != NULL)
+    *out_found = deleted > 0;
+  return deleted >= 0;
 }
 
 gboolean
 lk_token_store_clear_sync (const char    *account,
                            GCancellable  *cancellable,
+                           gboolean      *out_found,
                            GError       **error)
 {
   g_autoptr(GMainContext) context = g_main_context_new ();
@@ -434,7 +648,7 @@ lk_token_store_clear_sync (const char    *account,
   g_main_context_push_thread_default (context);
   lk_token_store_clear_async (account, cancellable, sync_cb, &sync);
   sync_wait (&sync);
-  ok = lk_token_store_clear_finish (sync.result, error);
+  ok = lk_token_store_clear_finish (sync.result, out_found, error);
   g_main_context_pop_thread_default (context);
   g_object_unref (sync.result);
   return ok;

@@ -37,14 +37,23 @@ gboolean    lk_token_store_store_sync    (const char          *account,
                                           GCancellable        *cancellable,
                                           GError             **error);
 
+void        lk_token_store_check_async   (const char          *account,
+                                          GCancellable        *cancellable,
+                                          GAsyncReadyCallback  callback,
+                                          gpointer             user_data);
+gboolean    lk_token_store_check_finish  (GAsyncResult        *result,
+                                          GError             **error);
+
 void        lk_token_store_clear_async   (const char          *account,
                                           GCancellable        *cancellable,
                                           GAsyncReadyCallback  callback,
                                           gpointer             user_data);
 gboolean    lk_token_store_clear_finish  (GAsyncResult        *result,
+                                          gboolean            *out_found,
                                           GError             **error);
 gboolean    lk_token_store_clear_sync    (const char          *account,
                                           GCancellable        *cancellable,
+                                          gboolean            *out_found,
                                           GError             **error);
 
 G_END_DECLS
