@@ -13,6 +13,7 @@
 #include "bridge/lk-bridge-credentials.h"
 #include "bridge/lk-bridge-password.h"
 #include "lk-error.h"
+#include "lk-file.h"
 #include "lk-json.h"
 #include "lk-token-set.h"
 #include "store/lk-account.h"
@@ -273,7 +274,7 @@ lk_bridge_credentials_load (LkBridgeCredentials  *self,
       && self->file_size == st.st_size)
     return TRUE;
 
-  if (!g_file_get_contents (self->path, &data, &length, error))
+  if (!lk_file_read_regular (self->path, LK_FILE_MAX_SMALL, &data, &length, error))
     return FALSE;
   users = parse_file (data, length, &local);
   if (users == NULL)

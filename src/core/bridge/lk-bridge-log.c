@@ -6,15 +6,16 @@
 #include <stdarg.h>
 
 #include "bridge/lk-bridge-log.h"
+#include "lk-text.h"
 
 #define MAX_SHOWN 128
 
 /**
  * lk_bridge_log_safe:
  *
- * @text as it may appear in a log line: printable ASCII and UTF-8 only
- * (anything else, CR and LF first, becomes "?"), at most %MAX_SHOWN
- * characters. What a client sends must not forge log lines: fail2ban reads
+ * @text as it may appear in a log line: valid UTF-8 whose control
+ * characters (lk_text_char_is_control(): CR and LF first) became "?", at
+ * most %MAX_SHOWN characters. What a client sends must not forge log lines: fail2ban reads
  * them.
  */
 char *
@@ -32,7 +33,7 @@ lk_bridge_log_safe (const char *text)
     {
       gunichar c = g_utf8_get_char (p);
 
-      if (c < 0x20 || c == 0x7f || (c >= 0x80 && c < 0xa0) || c == 0x2028 || c == 0x2029)
+      if (lk_text_char_is_control (c))
         g_string_append_c (out, '?');
       else
         g_string_append_unichar (out, c);

@@ -11,6 +11,7 @@
 
 #include "bridge/lk-bridge-settings.h"
 #include "lk-error.h"
+#include "lk-file.h"
 #include "lk-json.h"
 
 LkBridgeEndpoint *
@@ -221,13 +222,20 @@ lk_bridge_settings_load (const char  *path,
   g_autoptr(LkBridgeSettings) self = lk_bridge_settings_new_default ();
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) local = NULL;
+  g_autofree char *data = NULL;
+  gsize length = 0;
   JsonObject *root;
   JsonNode *node;
 
-  if (!json_parser_load_from_file (parser, file, &local))
+  if (!lk_file_read_regular (file, LK_FILE_MAX_SMALL, &data, &length, &local))
     {
       if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
         return g_steal_pointer (&self);
+      g_propagate_error (error, g_steal_pointer (&local));
+      return NULL;
+    }
+  if (!json_parser_load_from_data (parser, data, (gssize) length, &local))
+    {
       g_set_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT, _("Cannot read %s: %s"), file,
                    local->message);
       return NULL;
