@@ -12,6 +12,7 @@
 #include "lk-mail-probe-private.h"
 #include "lk-pop-probe.h"
 #include "lk-smtp-probe.h"
+#include "lk-tls-trust-database.h"
 #include "lk-tls-trust.h"
 #include "lk-token-set.h"
 
@@ -23,11 +24,14 @@
  * while timeouts (GSources on the private context) and cancellation (the
  * caller's GCancellable, connected to the run's own) can end any step.
  *
- * Trust. The peer certificate is checked by GIO against the system store and
- * the host name. When the profile names a ca_file, a certificate the system
+ * Trust. The peer certificate is checked against the system store and the
+ * host name. When the profile names a ca_file, a certificate the system
  * store does not accept is verified again against that file alone
  * (lk_tls_trust_accept(), the same rule LkHttp follows), so a profile's
  * private CA is trusted in addition to, never instead of, the system's.
+ * Both happen in an LkTlsTrustDatabase given to the connection when it is
+ * made, which also spares glib-networking a reload of the system store
+ * per connection.
  */
 
 #define DEFAULT_STEP_MS    15000
@@ -656,18 +660,6 @@ do_connect (LkMailProbe  *self,
   return TRUE;
 }
 
-static gboolean
-accept_certificate_cb (GTlsConnection       *connection,
-                       GTlsCertificate      *peer,
-                       GTlsCertificateFlags  errors,
-                       LkMailProbe          *self)
-{
-  LkMailProbePrivate *priv = lk_mail_probe_get_instance_private (self);
-
-  return lk_tls_trust_accept (priv->ca_database, peer, errors, priv->server.host,
-                              priv->server.port);
-}
-
 static const char *
 tls_version_to_string (GTlsProtocolVersion version)
 {
@@ -731,14 +723,12 @@ do_handshake (LkMailProbe  *self,
   Op op;
 
   identity = g_network_address_new (priv->server.host, priv->server.port);
-  tls = g_tls_client_connection_new (priv->stream, identity, error);
+  tls = lk_tls_trust_client_connection_new (priv->stream, identity, priv->ca_database, error);
   if (tls == NULL)
     {
       g_prefix_error (error, _("Could not start TLS with %s: "), priv->server.host);
       return FALSE;
     }
-  if (priv->ca_database != NULL)
-    g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_certificate_cb), self);
 
   op_begin (self, &op, priv->step_ms);
   g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT,
@@ -748,8 +738,6 @@ do_handshake (LkMailProbe  *self,
   op_end (&op);
   /* What the server showed is worth keeping even when it was refused. */
   record_tls (self, G_TLS_CONNECTION (tls));
-  if (priv->ca_database != NULL)
-    g_signal_handlers_disconnect_by_func (tls, accept_certificate_cb, self);
   if (!ok)
     {
       fix_timeout (self, error);
