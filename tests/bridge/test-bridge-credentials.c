@@ -301,11 +301,13 @@ test_settings (void)
   g_assert_cmpuint (defaults->endpoints->len, ==, 3);
   g_assert_cmpuint (lk_bridge_settings_find (defaults, LK_PROTOCOL_SMTP)->port, ==, 1587);
   g_assert_cmpint (lk_bridge_settings_find (defaults, LK_PROTOCOL_POP)->security, ==, LK_SECURITY_STARTTLS);
+  g_assert_cmpuint (defaults->upstream_timeout_seconds, ==, 15);
 
   lk_test_write_file (path, "{\"listeners\": ["
                       "{\"protocol\": \"imap\", \"port\": 1993, \"security\": \"tls\"},"
                       "{\"protocol\": \"imap\", \"address\": \"::1\", \"port\": 1143}],"
-                      "\"max_connections_per_address\": 7, \"login_timeout\": 1}");
+                      "\"max_connections_per_address\": 7, \"login_timeout\": 1,"
+                      "\"upstream_timeout\": 1000}");
   settings = lk_bridge_settings_load (path, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (settings->endpoints->len, ==, 2);
@@ -314,6 +316,7 @@ test_settings (void)
   g_assert_null (lk_bridge_settings_find (settings, LK_PROTOCOL_SMTP));
   g_assert_cmpuint (settings->max_connections_per_address, ==, 7);
   g_assert_cmpuint (settings->login_timeout_seconds, ==, 5);   /* clamped */
+  g_assert_cmpuint (settings->upstream_timeout_seconds, ==, 300);
 
   lk_test_write_file (path, "{\"listeners\": [{\"protocol\": \"nntp\", \"port\": 119}]}");
   g_assert_null (lk_bridge_settings_load (path, &error));

@@ -135,7 +135,7 @@ try:
         assert settings["username"] == EMAIL and len(PASSWORD.replace("-", "")) >= 25, settings
         # Short limits, so that the tests of them are quick; and every debug
         # message, which must still hold no secret.
-        config = private_file("bridge.json", json.dumps({"login_timeout": 8,
+        config = private_file("bridge.json", json.dumps({"login_timeout": 8, "upstream_timeout": 3,
                                                           "max_connections_per_address": 60}))
         bridge = Bridge("--config", config, env=dict(os.environ, G_MESSAGES_DEBUG="all"))
         assert set(bridge.ports) == {"imap", "pop", "smtp", "imaps", "pop3s", "smtps"}, bridge.ports
@@ -327,13 +327,16 @@ try:
         assert r.returncode == 0, r.stdout[-1000:]
         assert inbox_count() == before - 1, (before, r.stdout[-1000:])
 
-    with t.case("IMAP IDLE through the bridge receives a new message's EXISTS"):
+    with t.case("IMAP IDLE through the bridge receives a new message's EXISTS, idle for long"):
         raw = Raw(bridge.port("imap"))
         raw.line()
         raw.send(f'i1 LOGIN "{EMAIL}" "{PASSWORD}"\r\ni2 SELECT INBOX\r\n')
         raw.until("i2 ")
         raw.send("i3 IDLE\r\n")
         assert raw.line().startswith("+"), "IDLE continuation"
+        # Longer than every timeout of the sign-in (upstream_timeout 3 s)
+        # and of the login (8 s): a relayed session has none.
+        time.sleep(10)
         seed("idle-wakes-up")
         line = raw.line()
         assert line.startswith("* ") and line.endswith(" EXISTS"), line

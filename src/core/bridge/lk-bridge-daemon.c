@@ -155,6 +155,10 @@ apply_limits (Daemon *daemon)
 {
   lk_bridge_set_max_connections_per_address (daemon->bridge,
                                              daemon->settings->max_connections_per_address);
+  /* Each step of the sign-in (connect, TLS, a reply), and three of them
+   * for the whole of it. */
+  lk_bridge_set_upstream_timeouts (daemon->bridge, daemon->settings->upstream_timeout_seconds * 1000,
+                                   daemon->settings->upstream_timeout_seconds * 3000);
   lk_keep_alive_set_days (daemon->keep_alive, daemon->settings->keep_alive_days);
 }
 

@@ -159,6 +159,7 @@ lk_bridge_settings_new_default (void)
   g_ptr_array_add (self->endpoints, endpoint_new (LK_PROTOCOL_SMTP, LK_BRIDGE_DEFAULT_SMTP_PORT));
   self->max_connections_per_address = LK_BRIDGE_DEFAULT_MAX_CONNECTIONS_PER_ADDRESS;
   self->login_timeout_seconds = 60;
+  self->upstream_timeout_seconds = 15;
   self->keep_alive_days = LK_BRIDGE_DEFAULT_KEEP_ALIVE_DAYS;
   return self;
 }
@@ -278,6 +279,8 @@ lk_bridge_settings_load (const char  *path,
                                              1, 100000);
   self->login_timeout_seconds = CLAMP (lk_json_get_int (root, "login_timeout",
                                                         self->login_timeout_seconds), 5, 3600);
+  self->upstream_timeout_seconds = CLAMP (lk_json_get_int (root, "upstream_timeout",
+                                                           self->upstream_timeout_seconds), 2, 300);
   self->keep_alive_days = CLAMP (lk_json_get_int (root, "keep_alive_days", self->keep_alive_days),
                                  0, 80);
   return g_steal_pointer (&self);

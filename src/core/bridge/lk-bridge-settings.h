@@ -33,6 +33,7 @@ typedef struct
   GPtrArray *endpoints;              /* LkBridgeEndpoint */
   guint      max_connections_per_address;
   guint      login_timeout_seconds;
+  guint      upstream_timeout_seconds;
   guint      keep_alive_days;
 } LkBridgeSettings;
 

@@ -36,6 +36,7 @@
  * code, and sort every failure into temporary or permanent.
  */
 
+/* Until bridge.json says otherwise (upstream_timeout). */
 #define UPSTREAM_STEP_MS    15000
 #define UPSTREAM_OVERALL_MS 45000
 

@@ -958,7 +958,11 @@ run_thread (GTask        *task,
   begin_stage (self, result->stage);
   if (result->ok && data->sign_in)
     {
-      /* Handed over as it is: nothing more is read or written here. */
+      /* Handed over as it is: nothing more is read or written here. The
+       * socket's timeout was the probe's step timeout; a GSocket applies
+       * it to every source waiting on it too, which would end an idle
+       * session (IMAP IDLE) after that long. */
+      g_socket_set_timeout (g_socket_connection_get_socket (priv->connection), 0);
       data->buffered = lk_line_reader_steal_buffered (priv->reader);
       data->stream = g_steal_pointer (&priv->stream);
     }
