@@ -77,6 +77,7 @@ static guint signals[N_SIGNALS];
 static void process_input (LkBridgeSession *self);
 static void begin_close (LkBridgeSession *self, const char *reason);
 static void start_timeout (LkBridgeSession *self);
+static void uncork (LkBridgeSession *self);
 
 static void
 wipe_input (LkBridgeSessionPrivate *priv)
@@ -493,11 +494,14 @@ uncork (LkBridgeSession *self)
 
   if (corked == NULL)
     return;
-  if (corked->len > 0 && priv->state != STATE_CLOSED
+  if (corked->len > 0 && priv->state < STATE_CLOSING
       && !lk_bridge_channel_write (priv->client, corked->str, corked->len, &error))
     {
       lk_bridge_session_log_debug (self, "writing failed: %s", error->message);
+      memset (corked->str, 0, corked->len);
+      g_string_free (corked, TRUE);
       begin_close (self, "write-error");
+      return;
     }
   memset (corked->str, 0, corked->len);
   g_string_free (corked, TRUE);
@@ -911,6 +915,9 @@ begin_close (LkBridgeSession *self,
 
   if (priv->state >= STATE_CLOSING)
     return;
+  /* The goodbye (QUIT's 221, a BYE) gathered with the command that ends
+   * the session goes out first. */
+  uncork (self);
   if (priv->state == STATE_NEW)
     {
       /* Never started: nothing to close but our reference. */
