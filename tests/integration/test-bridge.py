@@ -650,6 +650,81 @@ try:
         assert bridge.stdout_after_ready == [], bridge.stdout_after_ready
         assert "not running" in cli("bridge", "status").stdout
 
+    with t.case("SIGHUP and a change of bridge.json reload the listeners; sessions stay"):
+        def free_port():
+            free = socket.socket()
+            free.bind(("127.0.0.1", 0))
+            port = free.getsockname()[1]
+            free.close()
+            return port
+
+        # bridge.json's listeners are replaced by the command line's; a
+        # bridge started without any follows the file.
+        with open(config) as f:
+            settings = json.load(f)
+        settings["listeners"] = [{"protocol": "imap", "port": free_port()}]
+        with open(config, "w") as f:
+            json.dump(settings, f)
+        bridge = Bridge("--config", config, listeners=False)
+        m = imaplib.IMAP4("127.0.0.1", bridge.port("imap"), timeout=30)
+        m.login(EMAIL, PASSWORD)
+        new_port = free_port()
+        settings["listeners"] = [{"protocol": "imap", "port": new_port}]
+        with open(config, "w") as f:
+            json.dump(settings, f)
+        bridge.signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while True:
+            listeners = json.loads(cli("bridge", "status", "--json").stdout)["listeners"]
+            if any(l["port"] == new_port for l in listeners):
+                break
+            assert time.monotonic() < deadline, listeners
+            time.sleep(0.2)
+        assert m.noop()[0] == "OK", "an open session survives a reload"
+        m.logout()
+        bridge.stop()
+        bridge.close()
+        # A change to the file is noticed without a signal.
+        bridge = Bridge("--config", config, listeners=False)
+        assert bridge.ports == {"imap": new_port}, bridge.ports
+        settings["listeners"].append({"protocol": "smtp", "port": 0})
+        with open(config, "w") as f:
+            json.dump(settings, f)
+        deadline = time.monotonic() + 10
+        while True:
+            listeners = json.loads(cli("bridge", "status", "--json").stdout)["listeners"]
+            if any(l["protocol"] == "smtp" for l in listeners):
+                break
+            assert time.monotonic() < deadline, listeners
+            time.sleep(0.2)
+        bridge.stop()
+        bridge.close()
+        del settings["listeners"]
+        with open(config, "w") as f:
+            json.dump(settings, f)
+        bridge = Bridge("--config", config, env=dict(os.environ, G_MESSAGES_DEBUG="all"))
+
+    with t.case("keep-alive: a sign-in unused for 14 days is refreshed by the daemon"):
+        item = json.loads(secret_tool_lookup(EMAIL))
+        item["expires_at"] = int(time.time()) - 15 * 86400
+        r = subprocess.run(["secret-tool", "store", f"--label=Latchkey: {EMAIL}", "xdg:schema",
+                            "io.github.latchkey.Token", "account", EMAIL, "version", "1"],
+                           input=json.dumps(item), capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        before = idp.count("token:refresh_token")
+        bridge.stop()
+        bridge.close()
+        bridge = Bridge("--config", config, env=dict(os.environ, G_MESSAGES_DEBUG="all"))
+        # The first pass runs 10 seconds after start.
+        deadline = time.monotonic() + 30
+        while idp.count("token:refresh_token") == before:
+            assert time.monotonic() < deadline, bridge.log_text()[-2000:]
+            time.sleep(0.5)
+        time.sleep(0.5)
+        assert json.loads(secret_tool_lookup(EMAIL))["expires_at"] > time.time() + 1800
+        assert "to keep it alive" in bridge.log_text()
+        assert bridge.stop() == 0
+
     with t.case("a port already taken: exit 1 and a message that says what to do"):
         taken = socket.socket()
         taken.bind(("127.0.0.1", 0))
