@@ -737,10 +737,19 @@ try:
         assert f"127.0.0.1:{port}" in r.stderr and "already in use" in r.stderr, r.stderr
         assert r.stdout == ""
 
+    with t.case("removing the account removes its bridge login"):
+        users = os.path.join(os.environ["XDG_CONFIG_HOME"], "latchkey", "bridge-users.json")
+        token = cli("token", EMAIL).stdout.strip()   # for the scan below
+        r = cli("remove", EMAIL)
+        assert r.returncode == 0 and "bridge password no longer works" in r.stderr, r.stderr
+        with open(users) as f:
+            assert EMAIL not in f.read()
+        r = cli("bridge", "status", "--json")
+        assert json.loads(r.stdout)["accounts"] == [], r.stdout
+
     with t.case("no password or token in any log or file, with every debug message on"):
         log = bridge.log_text()
         assert "DEBUG" in log, "the bridge ran with G_MESSAGES_DEBUG=all"
-        token = cli("token", EMAIL).stdout.strip()
         hits = scan_for_secrets([bridge.log_path, os.environ["HOME"]],
                                 extra=[PASSWORD, PASSWORD.replace("-", ""), token],
                                 skip=[os.path.join(os.environ["HOME"], ".local", "share", "keyrings")])
