@@ -240,32 +240,21 @@ sasl_line (LkImapSession *self,
            const guint8  *data,
            gsize          length)
 {
-  LkBridgeSession *session = LK_BRIDGE_SESSION (self);
   g_autofree char *tag = NULL;
   g_autofree char *line = NULL;
-  gsize line_length = 0, consumed = 0;
+  gsize consumed = lk_bridge_session_take_line (LK_BRIDGE_SESSION (self), data, length,
+                                                MAX_SASL_LINE, "* BYE Line too long", &line);
 
-  switch (lk_mail_line_find (data, length, MAX_SASL_LINE, &line_length, &consumed))
-    {
-    case LK_LINE_INCOMPLETE:
-      return 0;
-    case LK_LINE_TOO_LONG:
-      lk_bridge_session_send (session, "* BYE Line too long");
-      lk_bridge_session_close (session);
-      return length;
-    case LK_LINE_FOUND:
-    default:
-      break;
-    }
+  if (line == NULL)
+    return consumed;
   tag = g_steal_pointer (&self->sasl_tag);
-  line = g_strndup ((const char *) data, line_length);
-  if (memchr (data, '\0', line_length) != NULL)
+  if (memchr (data, '\0', consumed) != NULL)
     bad (self, tag, "Invalid AUTHENTICATE PLAIN response.");
   else if (lk_sasl_is_cancel (line))
     bad (self, tag, "Authentication cancelled.");   /* RFC 9051 §6.2.2 */
   else
     plain_response (self, tag, line);
-  memset (line, 0, line_length);
+  memset (line, 0, strlen (line));
   return consumed;
 }
 

@@ -287,28 +287,17 @@ lk_smtp_session_process (LkBridgeSession *session,
                          gsize            length)
 {
   LkSmtpSession *self = LK_SMTP_SESSION (session);
-  gsize line_length = 0, consumed = 0;
   g_autofree char *line = NULL;
+  gsize consumed = lk_bridge_session_take_line (session, data, length, MAX_LINE,
+                                                "500 5.5.2 Line too long", &line);
+  gsize line_length;
 
-  switch (lk_mail_line_find (data, length, MAX_LINE, &line_length, &consumed))
-    {
-    case LK_LINE_INCOMPLETE:
-      return 0;
-    case LK_LINE_TOO_LONG:
-      lk_bridge_session_send (session, "500 5.5.2 Line too long");
-      lk_bridge_session_close (session);
-      return length;
-    case LK_LINE_FOUND:
-    default:
-      break;
-    }
-  if (memchr (data, '\0', line_length) != NULL)
-    {
-      error_reply (self, "500 5.5.2 Syntax error, command unrecognized");
-      return consumed;
-    }
-  line = g_strndup ((const char *) data, line_length);
-  if (self->sasl != SASL_NONE)
+  if (line == NULL)
+    return consumed;
+  line_length = strlen (line);
+  if (memchr (data, '\0', consumed) != NULL)
+    error_reply (self, "500 5.5.2 Syntax error, command unrecognized");
+  else if (self->sasl != SASL_NONE)
     sasl_response (self, line);
   else
     command (self, line, line_length);
