@@ -17,6 +17,10 @@ G_BEGIN_DECLS
  * @send_as: grant SendAs on each mailbox too
  * @protocols: the protocols used; with SMTP, SMTP AUTH is switched on per
  *   mailbox. 0 means all.
+ * @shared_mailboxes: (nullable) (array zero-terminated=1): delegated only:
+ *   shared mailboxes that @delegates open with their own sign-in
+ * @delegates: (nullable) (array zero-terminated=1): delegated only: the
+ *   people who use @shared_mailboxes
  *
  * Zero it first and fill it in; nothing is kept.
  */
@@ -29,9 +33,13 @@ typedef struct
   const char * const *mailboxes;
   gboolean            send_as;
   guint               protocols;
+  const char * const *shared_mailboxes;
+  const char * const *delegates;
 } LkExchangeScriptInput;
 
-char *lk_exchange_script_generate (const LkExchangeScriptInput  *input,
-                                   GError                      **error) G_GNUC_WARN_UNUSED_RESULT;
+char *lk_exchange_script_generate           (const LkExchangeScriptInput  *input,
+                                             GError                      **error) G_GNUC_WARN_UNUSED_RESULT;
+char *lk_exchange_script_generate_delegated (const LkExchangeScriptInput  *input,
+                                             GError                      **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS
