@@ -21,7 +21,6 @@
 /* What a client may have sent and we not yet handled, before login: one
  * command line with its literals (the protocols cap lower). */
 #define MAX_PENDING_INPUT (LK_IMAP_MAX_LINE + LK_IMAP_MAX_LITERALS + 1024)
-#define HANDSHAKE_MS      15000
 #define CLOSE_MS          3000
 
 typedef enum
