@@ -22,6 +22,8 @@
  * command line with its literals (the protocols cap lower). */
 #define MAX_PENDING_INPUT (LK_IMAP_MAX_LINE + LK_IMAP_MAX_LITERALS + 1024)
 #define CLOSE_MS          3000
+/* Refused commands before login before the session gives up on the client. */
+#define MAX_ERRORS        20
 
 typedef enum
 {
@@ -62,6 +64,7 @@ typedef struct
   guint                   closing;      /* streams still closing */
   guint                   close_timeout;
   guint                   idle_close;
+  guint                   errors;       /* commands refused before login */
 } LkBridgeSessionPrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE (LkBridgeSession, lk_bridge_session, G_TYPE_OBJECT)
@@ -984,6 +987,27 @@ void
 lk_bridge_session_close (LkBridgeSession *self)
 {
   begin_close (self, "logout");
+}
+
+/**
+ * lk_bridge_session_count_error:
+ * @goodbye: the protocol's last line when the client has made too many
+ *   errors (e.g. "* BYE Too many errors")
+ *
+ * Counts a command the subclass has just refused; after MAX_ERRORS of
+ * them the client is told @goodbye and the session closes, so that a
+ * client looping on errors (or probing) does not hold a session forever.
+ */
+void
+lk_bridge_session_count_error (LkBridgeSession *self,
+                               const char      *goodbye)
+{
+  LkBridgeSessionPrivate *priv = lk_bridge_session_get_instance_private (self);
+
+  if (++priv->errors < MAX_ERRORS)
+    return;
+  lk_bridge_session_send (self, goodbye);
+  lk_bridge_session_close (self);
 }
 
 /**

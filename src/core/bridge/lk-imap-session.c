@@ -23,7 +23,6 @@
  */
 
 #define MAX_SASL_LINE 8192
-#define MAX_ERRORS    20
 
 struct _LkImapSession
 {
@@ -31,7 +30,6 @@ struct _LkImapSession
   guint            prompts_sent;    /* continuation requests for the command being read */
   char            *sasl_tag;        /* AUTHENTICATE waiting for its response */
   char            *login_tag;       /* the login being checked */
-  guint            errors;
 };
 
 G_DEFINE_FINAL_TYPE (LkImapSession, lk_imap_session, LK_TYPE_BRIDGE_SESSION)
@@ -68,11 +66,7 @@ bad (LkImapSession *self,
   g_autofree char *line = g_strconcat ("BAD ", text, NULL);
 
   tagged (self, tag, line);
-  if (++self->errors >= MAX_ERRORS)
-    {
-      lk_bridge_session_send (session, "* BYE Too many errors");
-      lk_bridge_session_close (session);
-    }
+  lk_bridge_session_count_error (session, "* BYE Too many errors");
 }
 
 static void

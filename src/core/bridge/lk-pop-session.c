@@ -24,14 +24,12 @@
  */
 
 #define MAX_LINE   8192
-#define MAX_ERRORS 20
 
 struct _LkPopSession
 {
   LkBridgeSession  parent_instance;
   char            *user;          /* from USER, waiting for PASS */
   gboolean         sasl;          /* AUTH PLAIN waiting for its response */
-  guint            errors;
 };
 
 G_DEFINE_FINAL_TYPE (LkPopSession, lk_pop_session, LK_TYPE_BRIDGE_SESSION)
@@ -43,11 +41,7 @@ error_reply (LkPopSession *self,
   LkBridgeSession *session = LK_BRIDGE_SESSION (self);
 
   lk_bridge_session_send (session, line);
-  if (++self->errors >= MAX_ERRORS)
-    {
-      lk_bridge_session_send (session, "-ERR Too many errors, closing the connection");
-      lk_bridge_session_close (session);
-    }
+  lk_bridge_session_count_error (session, "-ERR Too many errors, closing the connection");
 }
 
 static void

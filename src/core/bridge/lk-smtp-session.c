@@ -30,7 +30,6 @@
  * servers take 12288 octets); 8 KiB is what the bridge allows before
  * login. */
 #define MAX_LINE    8192
-#define MAX_ERRORS  20
 
 typedef enum
 {
@@ -46,7 +45,6 @@ struct _LkSmtpSession
   gboolean         ehlo;
   SaslState        sasl;
   char            *login_user;
-  guint            errors;
 };
 
 G_DEFINE_FINAL_TYPE (LkSmtpSession, lk_smtp_session, LK_TYPE_BRIDGE_SESSION)
@@ -58,11 +56,7 @@ error_reply (LkSmtpSession *self,
   LkBridgeSession *session = LK_BRIDGE_SESSION (self);
 
   lk_bridge_session_send (session, line);
-  if (++self->errors >= MAX_ERRORS)
-    {
-      lk_bridge_session_send (session, "421 4.7.0 Too many errors, closing the connection");
-      lk_bridge_session_close (session);
-    }
+  lk_bridge_session_count_error (session, "421 4.7.0 Too many errors, closing the connection");
 }
 
 static void
