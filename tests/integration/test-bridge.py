@@ -228,6 +228,40 @@ try:
         assert raw.until("b1 ")[-1].startswith("b1 OK"), "SASL-IR"
         raw.close()
 
+    with t.case("before login: IMAP ID is answered; \"*\" cancels AUTHENTICATE and AUTH in each protocol"):
+        raw = Raw(bridge.port("imap"))
+        raw.line()
+        raw.send('c1 ID ("name" "fetchmail" "version" NIL)\r\n')
+        lines = raw.until("c1 ")
+        assert lines[0].startswith('* ID ("name" "Latchkey bridge"') and lines[-1].startswith("c1 OK"), lines
+        raw.send("c2 AUTHENTICATE PLAIN\r\n")
+        assert raw.line() == "+ "
+        raw.send("*\r\n")
+        assert raw.line().startswith("c2 BAD"), "cancelled (RFC 9051 6.2.2)"
+        raw.send("c3 NOOP\r\n")
+        assert raw.line().startswith("c3 OK"), "the session goes on, not logged in"
+        raw.close()
+        raw = Raw(bridge.port("smtp"))
+        raw.line()
+        raw.send("EHLO client\r\n")
+        raw.until("250 ")
+        raw.send("AUTH LOGIN\r\n")
+        assert raw.line().startswith("334 ")
+        raw.send("*\r\n")
+        assert raw.line().startswith("501 "), "cancelled (RFC 4954 4)"
+        raw.send("MAIL FROM:<alice@example.com>\r\n")
+        assert raw.line().startswith("530 "), "still not logged in"
+        raw.close()
+        raw = Raw(bridge.port("pop"))
+        raw.line()
+        raw.send("AUTH PLAIN\r\n")
+        assert raw.line() == "+ "
+        raw.send("*\r\n")
+        assert raw.line().startswith("-ERR"), "cancelled (RFC 5034)"
+        raw.send("STAT\r\n")
+        assert raw.line().startswith("-ERR"), "still not logged in"
+        raw.close()
+
     with t.case("IMAP: what the client pipelines after LOGIN reaches the server first, in order"):
         raw = Raw(bridge.port("imap"))
         raw.line()
@@ -429,6 +463,17 @@ try:
         assert raw.line().startswith("l2 OK"), "the session goes on"
         raw.close()
 
+    with t.case("before login: a client making error after error is told so and closed"):
+        for port, bogus, goodbye in ((bridge.port("imap"), "e{} BOGUS\r\n", "* BYE"),
+                                     (bridge.port("pop"), "BOGUS {}\r\n", "-ERR Too many"),
+                                     (bridge.port("smtp"), "BOGUS {}\r\n", "421 4.7.0")):
+            raw = Raw(port)
+            raw.line()
+            raw.send("".join(bogus.format(i) for i in range(20)))
+            lines = raw.until(goodbye)
+            assert len(lines) == 21 and raw.file.readline() == b"", lines   # 20 refusals, goodbye
+            raw.close()
+
     with t.case("a client that does not log in in time is told so and closed"):
         raw = Raw(bridge.port("imap"))
         raw.line()
@@ -521,7 +566,14 @@ try:
             raise AssertionError("POP3 served though not enabled for it")
         except poplib.error_proto as e:
             assert b"[SYS/PERM]" in e.args[0] and b"--protocols" in e.args[0], e
-        enable_bridge(EMAIL, "--protocols", "imap,pop,smtp")
+        # What a person copies into a mail program: each protocol's block.
+        r = cli("bridge", "enable", EMAIL, "--protocols", "imap,pop,smtp")
+        assert r.returncode == 0, r.stderr
+        for name in ("imap", "pop", "smtp"):
+            assert f"Port:       {bridge.port(name)}\n" in r.stdout, r.stdout
+        assert r.stdout.count("Server:     127.0.0.1\n") == 3, r.stdout
+        assert r.stdout.count(f"User name:  {EMAIL}\n") == 3, r.stdout
+        assert PASSWORD not in r.stdout and "--reset" in r.stdout, r.stdout
 
     with t.case("bridge status: running, listeners, the certificate, the account's sessions"):
         m = imaplib.IMAP4("127.0.0.1", bridge.port("imap"), timeout=30)
@@ -586,6 +638,45 @@ try:
         browse(p.readline().strip())
         assert p.proc.wait(timeout=60) == 0
         p.close()
+        with smtplib.SMTP("127.0.0.1", bridge.port("smtp"), timeout=60) as s:
+            s.login(EMAIL, PASSWORD)
+
+    with t.case("the upstream refuses the token for good: a permanent error in each protocol"):
+        # A stored token about to expire, so the bridge must refresh; the
+        # provider then hands out tokens Dovecot does not take, twice (the
+        # bridge tries once more with a fresh one before giving up).
+        idp.control("config", {"access_token_lifetime": 120})
+        assert cli("token", EMAIL, "--force-refresh").returncode == 0
+        idp.control("config", {"access_token_lifetime": 3600})
+        bridge.stop()
+        bridge.close()
+        bridge = Bridge("--config", config, env=dict(os.environ, G_MESSAGES_DEBUG="all"))
+        idp.control("fault", {"endpoint": "token", "kind": "access-token",
+                              "field": "not-a-token-dovecot-takes", "count": -1})
+        try:
+            with smtplib.SMTP("127.0.0.1", bridge.port("smtp"), timeout=60) as s:
+                s.ehlo()
+                code, text = s.docmd("AUTH", "PLAIN " + plain_b64(EMAIL, PASSWORD))
+                assert code == 535 and text.startswith(b"5.7."), (code, text)
+                assert b"sign in again" not in text, text
+            m = imaplib.IMAP4("127.0.0.1", bridge.port("imap"), timeout=60)
+            try:
+                m.login(EMAIL, PASSWORD)
+                raise AssertionError("IMAP logged in with a token the server refuses")
+            except imaplib.IMAP4.error as e:
+                assert "UNAVAILABLE" not in str(e), e
+            p = poplib.POP3("127.0.0.1", bridge.port("pop"), timeout=30)
+            p.user(EMAIL)
+            try:
+                p.pass_(PASSWORD)
+                raise AssertionError("POP3 logged in with a token the server refuses")
+            except poplib.error_proto as e:
+                assert b"[SYS/PERM]" in e.args[0], e
+            account = json.loads(cli("bridge", "status", "--json").stdout)["accounts"][0]
+            assert account["last_error"], account
+        finally:
+            idp.control("clear-faults", {})
+        # Good tokens again: the next login refreshes past the bad one.
         with smtplib.SMTP("127.0.0.1", bridge.port("smtp"), timeout=60) as s:
             s.login(EMAIL, PASSWORD)
 
