@@ -113,6 +113,18 @@ def wait_for_sessions(n, timeout=10):
         time.sleep(0.1)
 
 
+def restart_with_token_about_to_expire():
+    """A stored token about to expire, so that the bridge must refresh, and
+    a bridge started again, so that it has no token cached."""
+    global bridge
+    idp.control("config", {"access_token_lifetime": 120})
+    assert cli("token", EMAIL, "--force-refresh").returncode == 0
+    idp.control("config", {"access_token_lifetime": 3600})
+    bridge.stop()
+    bridge.close()
+    bridge = Bridge("--config", config, env=dict(os.environ, G_MESSAGES_DEBUG="all"))
+
+
 def dovecot_log():
     with open(dovecot.conf["log"], errors="replace") as f:
         return f.read()
@@ -598,16 +610,9 @@ try:
                            "interface='org.freedesktop.Notifications'"],
                           log=os.path.join(SCRATCH, "monitor.log"))
         time.sleep(0.5)
-        # A stored token about to expire (so the bridge must refresh), a
-        # refresh token the provider no longer takes, and a bridge without
-        # a cached token.
-        idp.control("config", {"access_token_lifetime": 120})
-        assert cli("token", EMAIL, "--force-refresh").returncode == 0
-        idp.control("config", {"access_token_lifetime": 3600})
+        # A refresh token the provider no longer takes.
+        restart_with_token_about_to_expire()
         idp.control("revoke", {"user": EMAIL})
-        bridge.stop()
-        bridge.close()
-        bridge = Bridge("--config", config, env=dict(os.environ, G_MESSAGES_DEBUG="all"))
         m = imaplib.IMAP4("127.0.0.1", bridge.port("imap"), timeout=60)
         try:
             m.login(EMAIL, PASSWORD)
@@ -642,15 +647,9 @@ try:
             s.login(EMAIL, PASSWORD)
 
     with t.case("the upstream refuses the token for good: a permanent error in each protocol"):
-        # A stored token about to expire, so the bridge must refresh; the
-        # provider then hands out tokens Dovecot does not take, twice (the
+        # The provider hands out tokens Dovecot does not take, twice (the
         # bridge tries once more with a fresh one before giving up).
-        idp.control("config", {"access_token_lifetime": 120})
-        assert cli("token", EMAIL, "--force-refresh").returncode == 0
-        idp.control("config", {"access_token_lifetime": 3600})
-        bridge.stop()
-        bridge.close()
-        bridge = Bridge("--config", config, env=dict(os.environ, G_MESSAGES_DEBUG="all"))
+        restart_with_token_about_to_expire()
         idp.control("fault", {"endpoint": "token", "kind": "access-token",
                               "field": "not-a-token-dovecot-takes", "count": -1})
         try:
@@ -681,12 +680,7 @@ try:
             s.login(EMAIL, PASSWORD)
 
     with t.case("a token expiring while 50 clients log in at once: one refresh, 50 logins"):
-        idp.control("config", {"access_token_lifetime": 120})
-        assert cli("token", EMAIL, "--force-refresh").returncode == 0
-        idp.control("config", {"access_token_lifetime": 3600})
-        bridge.stop()
-        bridge.close()
-        bridge = Bridge("--config", config, env=dict(os.environ, G_MESSAGES_DEBUG="all"))
+        restart_with_token_about_to_expire()
         idp.control("reset-counts", {})
         codes = []
         barrier = threading.Barrier(50, timeout=60)
