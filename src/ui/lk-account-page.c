@@ -8,6 +8,7 @@
 
 #include "export/lk-exporter.h"
 #include "lk-account-page.h"
+#include "lk-bridge-section.h"
 #include "lk-diagnosis-view.h"
 #include "lk-error.h"
 #include "lk-ui-init.h"
@@ -23,10 +24,8 @@
  * (LkDiagnosisView), what the keyring holds about its sign-in (who signed
  * in, the scopes granted, the key's expiry, the last refresh, the refresh
  * token's age: LkTokenInfo, never a token), the mail programs it was set up
- * for, and Remove. Its buttons are the window's actions with the address as
- * target; the page only shows. Two places are kept for what comes next:
- * the per-program "Set Up" buttons and "Use with Other Programs" (the
- * bridge).
+ * for, "Use with Other Programs" (the bridge, LkBridgeSection), and Remove.
+ * Its buttons are the window's actions with the address as target.
  */
 struct _LkAccountPage
 {
@@ -44,8 +43,7 @@ struct _LkAccountPage
   AdwPreferencesGroup *sign_in_group;
   AdwPreferencesGroup *programs_group;
   GtkButton           *set_up_button;
-  GtkWidget           *set_up_box;
-  AdwPreferencesGroup *bridge_group;
+  LkBridgeSection     *bridge_section;
   GtkButton           *remove_button;
 
   LkAccount           *account;
@@ -521,6 +519,7 @@ update (LkAccountPage *self)
   update_servers (self);
   update_sign_in (self);
   update_programs (self);
+  lk_bridge_section_set_account (self->bridge_section, account);
 }
 
 static void
@@ -627,20 +626,12 @@ lk_account_page_get_diagnosis (LkAccountPage *self,
     ? lk_diagnosis_view_get_diagnosis (self->diagnosis_views[protocol]) : NULL;
 }
 
-/* The place kept in "Mail Programs" for per-program Set Up buttons. */
-GtkWidget *
-lk_account_page_get_set_up_box (LkAccountPage *self)
+/* "Use with Other Programs": the bridge. */
+LkBridgeSection *
+lk_account_page_get_bridge_section (LkAccountPage *self)
 {
   g_return_val_if_fail (LK_IS_ACCOUNT_PAGE (self), NULL);
-  return self->set_up_box;
-}
-
-/* The place kept for "Use with Other Programs" (the bridge). */
-AdwPreferencesGroup *
-lk_account_page_get_bridge_group (LkAccountPage *self)
-{
-  g_return_val_if_fail (LK_IS_ACCOUNT_PAGE (self), NULL);
-  return self->bridge_group;
+  return self->bridge_section;
 }
 
 static gboolean
@@ -683,6 +674,7 @@ lk_account_page_class_init (LkAccountPageClass *klass)
   widget_class->grab_focus = lk_account_page_grab_focus;
 
   g_type_ensure (LK_TYPE_DIAGNOSIS_VIEW);
+  g_type_ensure (LK_TYPE_BRIDGE_SECTION);
   lk_ui_ensure_resources ();
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PREFIX "/lk-account-page.ui");
@@ -698,8 +690,7 @@ lk_account_page_class_init (LkAccountPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LkAccountPage, sign_in_group);
   gtk_widget_class_bind_template_child (widget_class, LkAccountPage, programs_group);
   gtk_widget_class_bind_template_child (widget_class, LkAccountPage, set_up_button);
-  gtk_widget_class_bind_template_child (widget_class, LkAccountPage, set_up_box);
-  gtk_widget_class_bind_template_child (widget_class, LkAccountPage, bridge_group);
+  gtk_widget_class_bind_template_child (widget_class, LkAccountPage, bridge_section);
   gtk_widget_class_bind_template_child (widget_class, LkAccountPage, remove_button);
 }
 

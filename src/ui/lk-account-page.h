@@ -4,6 +4,7 @@
 #include <adwaita.h>
 
 #include "diagnose/lk-diagnosis.h"
+#include "lk-bridge-section.h"
 #include "oauth/lk-token-info.h"
 #include "store/lk-account.h"
 
@@ -24,7 +25,6 @@ AdwExpanderRow    *lk_account_page_get_protocol_row   (LkAccountPage *self,
                                                        LkProtocol     protocol);
 LkDiagnosis       *lk_account_page_get_diagnosis      (LkAccountPage *self,
                                                        LkProtocol     protocol);
-GtkWidget         *lk_account_page_get_set_up_box     (LkAccountPage *self);
-AdwPreferencesGroup *lk_account_page_get_bridge_group (LkAccountPage *self);
+LkBridgeSection   *lk_account_page_get_bridge_section (LkAccountPage *self);
 
 G_END_DECLS

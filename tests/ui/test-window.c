@@ -11,6 +11,7 @@
 #include <libsoup/soup.h>
 #include <glib/gstdio.h>
 
+#include "bridge/lk-bridge-credentials.h"
 #include "diagnose/lk-diagnosis.h"
 #include "lk-account-page.h"
 #include "lk-account-row.h"
@@ -414,6 +415,59 @@ test_account_page (void)
                                       ADW_COLOR_SCHEME_FORCE_DARK);
   lk_ui_test_screenshot (GTK_WIDGET (window), "6-account-failing-dark");
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
+
+  /* Use with Other Programs: off until switched on; then the bridge has
+   * a login for the account, the password shows once, and each protocol
+   * says where to connect (bridge.json's defaults: no bridge runs). */
+  {
+    LkBridgeSection *bridge = lk_account_page_get_bridge_section (page);
+    GtkWidget *enable = lk_ui_test_find (GTK_WIDGET (bridge), GTK_TYPE_SWITCH, NULL);
+    g_autoptr(LkBridgeCredentials) logins = lk_bridge_credentials_new (NULL);
+    g_autoptr(LkBridgeUser) user = NULL;
+    g_autofree char *password = NULL;
+    gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+    g_assert_nonnull (enable);
+    g_assert_false (lk_bridge_section_get_enabled (bridge));
+    g_assert_null (lk_bridge_section_get_protocol_row (bridge, LK_PROTOCOL_IMAP));
+    gtk_switch_set_active (GTK_SWITCH (enable), TRUE);
+    while (lk_bridge_section_get_busy (bridge))
+      {
+        g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+        g_main_context_iteration (NULL, FALSE);
+      }
+    iterate (10);
+    g_assert_true (lk_bridge_section_get_enabled (bridge));
+    g_assert_nonnull (lk_bridge_section_get_password (bridge));
+    password = g_strdup (lk_bridge_section_get_password (bridge));
+    g_assert_true (find_text (GTK_WIDGET (bridge), password));
+    g_assert_true (g_str_has_prefix (lk_bridge_section_get_state (bridge), "Not running."));
+    g_assert_true (lk_bridge_credentials_load (logins, &error));
+    g_assert_no_error (error);
+    user = lk_bridge_credentials_lookup (logins, "grace@outlook.com");
+    g_assert_nonnull (user);
+    g_assert_true (user->enabled);
+    g_assert_cmpuint (user->protocols, ==, LK_PROTOCOL_FLAG_IMAP | LK_PROTOCOL_FLAG_SMTP);
+    g_assert_cmpstr (adw_expander_row_get_subtitle (lk_bridge_section_get_protocol_row (
+                       bridge, LK_PROTOCOL_IMAP)), ==, "127.0.0.1:1143");
+    g_assert_cmpstr (adw_expander_row_get_subtitle (lk_bridge_section_get_protocol_row (
+                       bridge, LK_PROTOCOL_SMTP)), ==, "127.0.0.1:1587");
+    g_assert_null (lk_bridge_section_get_protocol_row (bridge, LK_PROTOCOL_POP));
+    lk_ui_test_scroll_to (GTK_WIDGET (bridge));
+    lk_ui_test_screenshot (GTK_WIDGET (window), "6-account-bridge");
+
+    /* Off: no login any more, and the password is no longer shown. */
+    gtk_switch_set_active (GTK_SWITCH (enable), FALSE);
+    while (lk_bridge_section_get_busy (bridge))
+      g_main_context_iteration (NULL, FALSE);
+    iterate (10);
+    g_assert_null (lk_bridge_section_get_password (bridge));
+    g_assert_false (find_text (GTK_WIDGET (bridge), password));
+    g_clear_pointer (&user, lk_bridge_user_unref);
+    g_assert_true (lk_bridge_credentials_load (logins, &error));
+    user = lk_bridge_credentials_lookup (logins, "grace@outlook.com");
+    g_assert_false (user->enabled);
+  }
 
   /* Back: the list, the account's row in focus (the list may have been
    * read again meanwhile: the folder is watched). */
