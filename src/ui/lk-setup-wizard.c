@@ -436,6 +436,13 @@ removed_cb (GObject      *source,
   gtk_window_close (GTK_WINDOW (self));
 }
 
+static gboolean
+close_idle_cb (gpointer user_data)
+{
+  gtk_window_close (GTK_WINDOW (user_data));
+  return G_SOURCE_REMOVE;
+}
+
 static void
 keep_response_cb (AdwMessageDialog *dialog,
                   const char       *response,
@@ -444,7 +451,11 @@ keep_response_cb (AdwMessageDialog *dialog,
   if (g_str_equal (response, "keep"))
     {
       self->closing = TRUE;
-      gtk_window_close (GTK_WINDOW (self));
+      /* Once the dialog has closed itself: closed from inside its
+       * response, the wizard could be freed while the dialog still names
+       * it as its parent (a crash when the dialog goes). */
+      g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, close_idle_cb, g_object_ref (self),
+                       g_object_unref);
     }
   else if (g_str_equal (response, "remove"))
     {
