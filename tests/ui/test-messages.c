@@ -151,7 +151,8 @@ test_no_browser (void)
   page = LK_SIGN_IN_PAGE (lk_setup_wizard_get_page (wizard, "sign-in"));
   gtk_widget_activate_action (GTK_WIDGET (page), "sign-in.start", NULL);
   /* The keyring is asked first, then the browser opens. */
-  for (guint i = 0; i < 500 && g_strcmp0 (lk_sign_in_page_get_state (page), "waiting") != 0; i++)
+  for (guint i = 0; i < 500 * LK_UI_TEST_PATIENCE &&
+                   g_strcmp0 (lk_sign_in_page_get_state (page), "waiting") != 0; i++)
     lk_ui_test_wait (10);
   g_assert_cmpstr (lk_sign_in_page_get_state (page), ==, "waiting");
 

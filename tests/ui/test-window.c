@@ -278,7 +278,7 @@ open_account_page (LkWindow   *window,
 {
   LkAccountPage *page;
   GtkWidget *row = find_row (window, email);
-  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  gint64 deadline = g_get_monotonic_time () + LK_UI_TEST_PATIENCE * 10 * G_USEC_PER_SEC;
 
   g_assert_nonnull (row);
   g_assert_true (gtk_list_box_row_get_activatable (GTK_LIST_BOX_ROW (row)));
@@ -425,7 +425,7 @@ test_account_page (void)
     g_autoptr(LkBridgeCredentials) logins = lk_bridge_credentials_new (NULL);
     g_autoptr(LkBridgeUser) user = NULL;
     g_autofree char *password = NULL;
-    gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+    gint64 deadline = g_get_monotonic_time () + LK_UI_TEST_PATIENCE * 10 * G_USEC_PER_SEC;
 
     g_assert_nonnull (enable);
     g_assert_false (lk_bridge_section_get_enabled (bridge));
@@ -499,7 +499,7 @@ test_account_page (void)
   g_assert_no_error (error);
   lk_window_reload (window);
   {
-    gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+    gint64 deadline = g_get_monotonic_time () + LK_UI_TEST_PATIENCE * 10 * G_USEC_PER_SEC;
 
     while (gtk_widget_get_mapped (GTK_WIDGET (page)))
       {
@@ -534,7 +534,7 @@ find_wizard (void)
 /* Waits for @condition on the main context, at most @ms. */
 #define WAIT_FOR(condition, ms)                                          \
   G_STMT_START {                                                         \
-    gint64 end_ = g_get_monotonic_time () + (ms) * 1000;                 \
+    gint64 end_ = g_get_monotonic_time () + LK_UI_TEST_PATIENCE * (ms) * 1000; \
     while (!(condition) && g_get_monotonic_time () < end_)               \
       g_main_context_iteration (NULL, FALSE);                            \
     g_assert_true (condition);                                           \
