@@ -12,6 +12,9 @@
 #include "store/lk-token-manager.h"
 #include "store/lk-token-store.h"
 
+/* The manager's own store: the process's default (the keyring here). */
+#define STORE (lk_token_store_get_default ())
+
 typedef struct
 {
   char            *scratch;
@@ -53,7 +56,7 @@ store_tokens (const char *email,
   tokens->refresh_token = lk_test_random_string (LK_TEST_REFRESH_PREFIX, 16);
   tokens->expires_at = g_get_real_time () / G_USEC_PER_SEC + lifetime;
   tokens->scope = g_strdup ("https://outlook.office.com/IMAP.AccessAsUser.All");
-  g_assert_true (lk_token_store_store_sync (email, tokens, NULL, &error));
+  g_assert_true (lk_token_store_store_sync (STORE, email, tokens, NULL, &error));
   g_assert_no_error (error);
   return tokens;
 }
@@ -89,7 +92,7 @@ got_token_cb (GObject      *source,
       g_autoptr(GError) lookup_error = NULL;
       const char *email = g_object_get_data (G_OBJECT (source), "email");
 
-      calls->keyring_at_return = lk_token_store_lookup_sync (email, NULL, &lookup_error);
+      calls->keyring_at_return = lk_token_store_lookup_sync (STORE, email, NULL, &lookup_error);
       g_assert_no_error (lookup_error);
     }
   if (error != NULL)
@@ -196,7 +199,7 @@ test_refresh_keeps_refresh_token (Fixture       *fixture,
   get_tokens (fixture, account, 1, FALSE, &calls);
   g_assert_no_error (calls.error);
   g_assert_cmpuint (lk_test_refresher_get_calls (fixture->refresher), ==, 1);
-  after = lk_token_store_lookup_sync (account->email, NULL, &error);
+  after = lk_token_store_lookup_sync (STORE, account->email, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (after->refresh_token, ==, stored->refresh_token);
   g_assert_cmpstr (after->access_token, !=, stored->access_token);
@@ -247,7 +250,7 @@ test_invalid_grant (Fixture       *fixture,
 
   /* The refused refresh token is gone, so the next caller (or another
    * process waiting for the lock) does not ask the provider again. */
-  after = lk_token_store_lookup_sync (account->email, NULL, &error);
+  after = lk_token_store_lookup_sync (STORE, account->email, NULL, &error);
   g_assert_no_error (error);
   g_assert_null (after->refresh_token);
   calls_clear (&calls);
@@ -302,7 +305,7 @@ test_processes_refresh_once (Fixture       *fixture,
     }
 
   g_assert_cmpuint (lk_test_count_lines (count_path), ==, 1);
-  after = lk_token_store_lookup_sync (email, NULL, &error);
+  after = lk_token_store_lookup_sync (STORE, email, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (after->access_token, !=, stored->access_token);
   g_assert_cmpstr (after->refresh_token, !=, stored->refresh_token);
@@ -368,7 +371,7 @@ test_store_initial_and_remove (Fixture       *fixture,
   g_assert_true (lk_test_wait_for (bool_done, &first, 10000));
   g_assert_no_error (first.error);
   g_assert_true (lk_account_store_exists (fixture->store, account->email));
-  found = lk_token_store_lookup_sync (account->email, NULL, &error);
+  found = lk_token_store_lookup_sync (STORE, account->email, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (found->refresh_token, ==, tokens->refresh_token);
 
@@ -382,7 +385,7 @@ test_store_initial_and_remove (Fixture       *fixture,
   g_assert_no_error (removed.error);
   g_assert_false (lk_account_store_exists (fixture->store, account->email));
   g_clear_pointer (&found, lk_token_set_free);
-  found = lk_token_store_lookup_sync (account->email, NULL, &error);
+  found = lk_token_store_lookup_sync (STORE, account->email, NULL, &error);
   g_assert_error (error, LK_ERROR, LK_ERROR_NOT_FOUND);
 }
 

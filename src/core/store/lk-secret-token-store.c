@@ -7,22 +7,32 @@
 #include <string.h>
 
 #include "lk-error.h"
-#include "store/lk-token-store.h"
+#include "store/lk-secret-token-store.h"
 
 /**
- * SECTION:lk-token-store
+ * LkSecretTokenStore:
  *
- * The secret half of an account: one Secret Service item per account whose
+ * The desktop's #LkTokenStore: one Secret Service item per account whose
  * secret is lk_token_set_serialize(), written by one call so that a crash
  * never leaves half a state. Every failure to reach or unlock the keyring
  * becomes %LK_ERROR_KEYRING with a message saying what to do; there is no
  * fallback to a file. Messages never hold the payload.
  */
+struct _LkSecretTokenStore
+{
+  GObject parent_instance;
+};
+
+static void lk_secret_token_store_iface_init (LkTokenStoreInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (LkSecretTokenStore, lk_secret_token_store, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (LK_TYPE_TOKEN_STORE,
+                                                      lk_secret_token_store_iface_init))
 
 #define VERSION_STRING G_STRINGIFY (LK_TOKEN_SET_VERSION)
 
 const SecretSchema *
-lk_token_store_get_schema (void)
+lk_secret_token_store_get_schema (void)
 {
   /* No SECRET_SCHEMA_DONT_MATCH_NAME: libsecret adds xdg:schema, which the
    * fast path in latchkey-cli searches for. */
@@ -41,7 +51,7 @@ lk_token_store_get_schema (void)
 static GHashTable *
 build_attributes (const char *account)
 {
-  return secret_attributes_build (lk_token_store_get_schema (),
+  return secret_attributes_build (lk_secret_token_store_get_schema (),
                                   "account", account,
                                   "version", VERSION_STRING,
                                   NULL);
@@ -193,7 +203,7 @@ lookup_cb (GObject      *source,
   if (secret == NULL)
     {
       attributes = build_attributes (data->account);
-      secret_password_searchv (lk_token_store_get_schema (), attributes, SECRET_SEARCH_ALL,
+      secret_password_searchv (lk_secret_token_store_get_schema (), attributes, SECRET_SEARCH_ALL,
                                g_task_get_cancellable (task), lookup_searched_cb,
                                g_object_ref (task));
       return;
@@ -215,86 +225,38 @@ lookup_cb (GObject      *source,
   g_task_return_pointer (task, g_steal_pointer (&tokens), (GDestroyNotify) lk_token_set_free);
 }
 
-/**
- * lk_token_store_lookup_async:
- * @account: the account's address
- *
- * Reads the account's token set. Fails with %LK_ERROR_NOT_FOUND when there is
- * none, %LK_ERROR_KEYRING when the keyring cannot be reached or stays locked.
- */
-void
-lk_token_store_lookup_async (const char          *account,
-                             GCancellable        *cancellable,
-                             GAsyncReadyCallback  callback,
-                             gpointer             user_data)
+/* Fails with %LK_ERROR_NOT_FOUND when there is no item, %LK_ERROR_KEYRING
+ * when the keyring cannot be reached or stays locked. */
+static void
+secret_lookup_async (LkTokenStore        *store,
+                     const char          *account,
+                     GCancellable        *cancellable,
+                     GAsyncReadyCallback  callback,
+                     gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
   g_autoptr(GHashTable) attributes = NULL;
   LookupData *data;
 
-  g_return_if_fail (account != NULL);
-
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, lk_token_store_lookup_async);
+  task = g_task_new (store, cancellable, callback, user_data);
+  g_task_set_source_tag (task, secret_lookup_async);
   data = g_new0 (LookupData, 1);
   data->account = g_strdup (account);
   g_task_set_task_data (task, data, (GDestroyNotify) lookup_data_free);
 
   attributes = build_attributes (account);
-  secret_password_lookupv (lk_token_store_get_schema (), attributes, cancellable,
+  secret_password_lookupv (lk_secret_token_store_get_schema (), attributes, cancellable,
                            lookup_cb, g_steal_pointer (&task));
 }
 
-LkTokenSet *
-lk_token_store_lookup_finish (GAsyncResult  *result,
-                              GError       **error)
+static LkTokenSet *
+secret_lookup_finish (LkTokenStore  *store,
+                      GAsyncResult  *result,
+                      GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == lk_token_store_lookup_async, NULL);
+  g_return_val_if_fail (g_task_is_valid (result, store), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == secret_lookup_async, NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-/* The _sync variants spin a private main context, as libsecret's own do. */
-typedef struct
-{
-  GMainContext *context;
-  GAsyncResult *result;
-} SyncData;
-
-static void
-sync_cb (GObject      *source,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  SyncData *sync = user_data;
-
-  sync->result = g_object_ref (result);
-  g_main_context_wakeup (sync->context);
-}
-
-static void
-sync_wait (SyncData *sync)
-{
-  while (sync->result == NULL)
-    g_main_context_iteration (sync->context, TRUE);
-}
-
-LkTokenSet *
-lk_token_store_lookup_sync (const char    *account,
-                            GCancellable  *cancellable,
-                            GError       **error)
-{
-  g_autoptr(GMainContext) context = g_main_context_new ();
-  SyncData sync = { context, NULL };
-  LkTokenSet *tokens;
-
-  g_main_context_push_thread_default (context);
-  lk_token_store_lookup_async (account, cancellable, sync_cb, &sync);
-  sync_wait (&sync);
-  tokens = lk_token_store_lookup_finish (sync.result, error);
-  g_main_context_pop_thread_default (context);
-  g_object_unref (sync.result);
-  return tokens;
 }
 
 /* store */
@@ -313,66 +275,42 @@ store_cb (GObject      *source,
     g_task_return_boolean (task, TRUE);
 }
 
-/**
- * lk_token_store_store_async:
- *
- * Writes @tokens as the account's one keyring item, replacing the earlier
- * one in the same call.
- */
-void
-lk_token_store_store_async (const char          *account,
-                            const LkTokenSet    *tokens,
-                            GCancellable        *cancellable,
-                            GAsyncReadyCallback  callback,
-                            gpointer             user_data)
+/* Writes @tokens as the account's one keyring item, replacing the earlier
+ * one in the same call. */
+static void
+secret_store_async (LkTokenStore        *store,
+                    const char          *account,
+                    const LkTokenSet    *tokens,
+                    GCancellable        *cancellable,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
   g_autoptr(GHashTable) attributes = NULL;
   g_autofree char *label = NULL;
   char *payload;
 
-  g_return_if_fail (account != NULL);
-  g_return_if_fail (tokens != NULL);
-
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, lk_token_store_store_async);
+  task = g_task_new (store, cancellable, callback, user_data);
+  g_task_set_source_tag (task, secret_store_async);
   g_task_set_task_data (task, g_strdup (account), g_free);
 
   attributes = build_attributes (account);
   /* Translators: the label of the keyring item, seen in Passwords and Keys. */
   label = g_strdup_printf (_("Latchkey: %s"), account);
   payload = lk_token_set_serialize (tokens);
-  secret_password_storev (lk_token_store_get_schema (), attributes, SECRET_COLLECTION_DEFAULT,
+  secret_password_storev (lk_secret_token_store_get_schema (), attributes, SECRET_COLLECTION_DEFAULT,
                           label, payload, cancellable, store_cb, g_steal_pointer (&task));
   lk_secret_wipe (payload);
 }
 
-gboolean
-lk_token_store_store_finish (GAsyncResult  *result,
-                             GError       **error)
+static gboolean
+secret_store_finish (LkTokenStore  *store,
+                     GAsyncResult  *result,
+                     GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == lk_token_store_store_async, FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, store), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == secret_store_async, FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-gboolean
-lk_token_store_store_sync (const char        *account,
-                           const LkTokenSet  *tokens,
-                           GCancellable      *cancellable,
-                           GError           **error)
-{
-  g_autoptr(GMainContext) context = g_main_context_new ();
-  SyncData sync = { context, NULL };
-  gboolean ok;
-
-  g_main_context_push_thread_default (context);
-  lk_token_store_store_async (account, tokens, cancellable, sync_cb, &sync);
-  sync_wait (&sync);
-  ok = lk_token_store_store_finish (sync.result, error);
-  g_main_context_pop_thread_default (context);
-  g_object_unref (sync.result);
-  return ok;
 }
 
 /* check: before a sign-in, so that a locked keyring is said before the
@@ -422,37 +360,32 @@ check_service_cb (GObject      *source,
                                cancellable, check_collection_cb, g_steal_pointer (&task));
 }
 
-/**
- * lk_token_store_check_async:
- * @account: the address, for the messages
- *
- * Checks, without prompting, that the keyring can take @account's tokens:
+/* Checks, without prompting, that the keyring can take @account's tokens:
  * the Secret Service answers and its default collection is not locked.
- * Fails with %LK_ERROR_KEYRING as lk_token_store_store_async() would.
- */
-void
-lk_token_store_check_async (const char          *account,
-                            GCancellable        *cancellable,
-                            GAsyncReadyCallback  callback,
-                            gpointer             user_data)
+ * Fails with %LK_ERROR_KEYRING as storing would. */
+static void
+secret_check_async (LkTokenStore        *store,
+                    const char          *account,
+                    GCancellable        *cancellable,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
 
-  g_return_if_fail (account != NULL);
-
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, lk_token_store_check_async);
+  task = g_task_new (store, cancellable, callback, user_data);
+  g_task_set_source_tag (task, secret_check_async);
   g_task_set_task_data (task, g_strdup (account), g_free);
   secret_service_get (SECRET_SERVICE_NONE, cancellable, check_service_cb,
                       g_steal_pointer (&task));
 }
 
-gboolean
-lk_token_store_check_finish (GAsyncResult  *result,
-                             GError       **error)
+static gboolean
+secret_check_finish (LkTokenStore  *store,
+                     GAsyncResult  *result,
+                     GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == lk_token_store_check_async, FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, store), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == secret_check_async, FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
@@ -578,32 +511,27 @@ clear_service_cb (GObject      *source,
       return;
     }
   cancellable = g_task_get_cancellable (task);
-  attributes = secret_attributes_build (lk_token_store_get_schema (),
+  attributes = secret_attributes_build (lk_secret_token_store_get_schema (),
                                         "account", data->account, NULL);
-  secret_service_search (service, lk_token_store_get_schema (), attributes, SECRET_SEARCH_ALL,
+  secret_service_search (service, lk_secret_token_store_get_schema (), attributes, SECRET_SEARCH_ALL,
                          cancellable, clear_searched_cb, g_steal_pointer (&task));
 }
 
-/**
- * lk_token_store_clear_async:
- *
- * Removes every keyring item of the account, whatever its version. Never
+/* Removes every keyring item of the account, whatever its version. Never
  * unlocks (no prompt): a locked item, or a locked collection that shows
- * none, fails with %LK_ERROR_KEYRING and removes nothing.
- */
-void
-lk_token_store_clear_async (const char          *account,
-                            GCancellable        *cancellable,
-                            GAsyncReadyCallback  callback,
-                            gpointer             user_data)
+ * none, fails with %LK_ERROR_KEYRING and removes nothing. */
+static void
+secret_clear_async (LkTokenStore        *store,
+                    const char          *account,
+                    GCancellable        *cancellable,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
   ClearData *data;
 
-  g_return_if_fail (account != NULL);
-
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, lk_token_store_clear_async);
+  task = g_task_new (store, cancellable, callback, user_data);
+  g_task_set_source_tag (task, secret_clear_async);
   data = g_new0 (ClearData, 1);
   data->account = g_strdup (account);
   g_task_set_task_data (task, data, (GDestroyNotify) clear_data_free);
@@ -611,40 +539,47 @@ lk_token_store_clear_async (const char          *account,
                       g_steal_pointer (&task));
 }
 
-/**
- * lk_token_store_clear_finish:
- * @out_found: (out) (optional): whether there was an item to remove
- */
-gboolean
-lk_token_store_clear_finish (GAsyncResult  *result,
-                             gboolean      *out_found,
-                             GError       **error)
+static gboolean
+secret_clear_finish (LkTokenStore  *store,
+                     GAsyncResult  *result,
+                     gboolean      *out_found,
+                     GError       **error)
 {
   gssize deleted;
 
-  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == lk_token_store_clear_async, FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, store), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == secret_clear_async, FALSE);
   deleted = g_task_propagate_int (G_TASK (result), error);
   if (out_found != NULL)
     *out_found = deleted > 0;
   return deleted >= 0;
 }
 
-gboolean
-lk_token_store_clear_sync (const char    *account,
-                           GCancellable  *cancellable,
-                           gboolean      *out_found,
-                           GError       **error)
+static void
+lk_secret_token_store_iface_init (LkTokenStoreInterface *iface)
 {
-  g_autoptr(GMainContext) context = g_main_context_new ();
-  SyncData sync = { context, NULL };
-  gboolean ok;
+  iface->lookup_async = secret_lookup_async;
+  iface->lookup_finish = secret_lookup_finish;
+  iface->store_async = secret_store_async;
+  iface->store_finish = secret_store_finish;
+  iface->check_async = secret_check_async;
+  iface->check_finish = secret_check_finish;
+  iface->clear_async = secret_clear_async;
+  iface->clear_finish = secret_clear_finish;
+}
 
-  g_main_context_push_thread_default (context);
-  lk_token_store_clear_async (account, cancellable, sync_cb, &sync);
-  sync_wait (&sync);
-  ok = lk_token_store_clear_finish (sync.result, out_found, error);
-  g_main_context_pop_thread_default (context);
-  g_object_unref (sync.result);
-  return ok;
+static void
+lk_secret_token_store_class_init (LkSecretTokenStoreClass *klass)
+{
+}
+
+static void
+lk_secret_token_store_init (LkSecretTokenStore *self)
+{
+}
+
+LkSecretTokenStore *
+lk_secret_token_store_new (void)
+{
+  return g_object_new (LK_TYPE_SECRET_TOKEN_STORE, NULL);
 }

@@ -4,7 +4,7 @@
 #include <gio/gio.h>
 #include <libsecret/secret.h>
 
-#include "lk-token-set.h"
+#include "store/lk-token-store.h"
 
 G_BEGIN_DECLS
 
@@ -13,47 +13,11 @@ G_BEGIN_DECLS
  * version = "1". */
 #define LK_TOKEN_SCHEMA_NAME "io.github.latchkey.Token"
 
-const SecretSchema *lk_token_store_get_schema   (void) G_GNUC_CONST;
+#define LK_TYPE_SECRET_TOKEN_STORE (lk_secret_token_store_get_type ())
 
-void        lk_token_store_lookup_async  (const char          *account,
-                                          GCancellable        *cancellable,
-                                          GAsyncReadyCallback  callback,
-                                          gpointer             user_data);
-LkTokenSet *lk_token_store_lookup_finish (GAsyncResult        *result,
-                                          GError             **error) G_GNUC_WARN_UNUSED_RESULT;
-LkTokenSet *lk_token_store_lookup_sync   (const char          *account,
-                                          GCancellable        *cancellable,
-                                          GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+G_DECLARE_FINAL_TYPE (LkSecretTokenStore, lk_secret_token_store, LK, SECRET_TOKEN_STORE, GObject)
 
-void        lk_token_store_store_async   (const char          *account,
-                                          const LkTokenSet    *tokens,
-                                          GCancellable        *cancellable,
-                                          GAsyncReadyCallback  callback,
-                                          gpointer             user_data);
-gboolean    lk_token_store_store_finish  (GAsyncResult        *result,
-                                          GError             **error);
-gboolean    lk_token_store_store_sync    (const char          *account,
-                                          const LkTokenSet    *tokens,
-                                          GCancellable        *cancellable,
-                                          GError             **error);
-
-void        lk_token_store_check_async   (const char          *account,
-                                          GCancellable        *cancellable,
-                                          GAsyncReadyCallback  callback,
-                                          gpointer             user_data);
-gboolean    lk_token_store_check_finish  (GAsyncResult        *result,
-                                          GError             **error);
-
-void        lk_token_store_clear_async   (const char          *account,
-                                          GCancellable        *cancellable,
-                                          GAsyncReadyCallback  callback,
-                                          gpointer             user_data);
-gboolean    lk_token_store_clear_finish  (GAsyncResult        *result,
-                                          gboolean            *out_found,
-                                          GError             **error);
-gboolean    lk_token_store_clear_sync    (const char          *account,
-                                          GCancellable        *cancellable,
-                                          gboolean            *out_found,
-                                          GError             **error);
+LkSecretTokenStore *lk_secret_token_store_new        (void) G_GNUC_WARN_UNUSED_RESULT;
+const SecretSchema *lk_secret_token_store_get_schema (void) G_GNUC_CONST;
 
 G_END_DECLS
