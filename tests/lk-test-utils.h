@@ -13,5 +13,6 @@ void      lk_test_write_file    (const char *path,
 gboolean  lk_test_wait_for      (gboolean  (*condition) (gpointer user_data),
                                  gpointer    user_data,
                                  guint       timeout_ms);
+gboolean  lk_test_use_sealed_store_if_asked (void);
 
 G_END_DECLS

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "lk-test-refresher.h"
+#include "lk-test-utils.h"
 #include "store/lk-refresh-lock.h"
 #include "store/lk-token-manager.h"
 
@@ -37,6 +38,8 @@ int
 main (int   argc,
       char *argv[])
 {
+  /* The same store as the test that started it. */
+  lk_test_use_sealed_store_if_asked ();
   if (argc == 4 && g_str_equal (argv[1], "lock"))
     {
       g_autoptr(GError) error = NULL;

@@ -10,9 +10,11 @@
 #include "lk-test-refresher.h"
 #include "lk-test-utils.h"
 #include "store/lk-token-manager.h"
+#include "store/lk-sealed-token-store.h"
 #include "store/lk-token-store.h"
 
-/* The manager's own store: the process's default (the keyring here). */
+/* The manager's own store: the process's default (the keyring, or the
+ * sealed store with LK_TEST_TOKEN_STORE=sealed). */
 #define STORE (lk_token_store_get_default ())
 
 typedef struct
@@ -389,7 +391,8 @@ test_store_initial_and_remove (Fixture       *fixture,
   g_assert_error (error, LK_ERROR, LK_ERROR_NOT_FOUND);
 }
 
-/* Without a keyring a sign-in saves nothing: no account file either. */
+/* Without a keyring (or without the sealed store's key) a sign-in saves
+ * nothing: no account file either. */
 static void
 test_store_initial_no_keyring (Fixture       *fixture,
                                gconstpointer  data)
@@ -417,6 +420,13 @@ test_store_initial_no_keyring (Fixture       *fixture,
     }
 
   g_setenv ("DBUS_SESSION_BUS_ADDRESS", "disabled:", TRUE);
+  if (g_getenv ("CREDENTIALS_DIRECTORY") != NULL)
+    {
+      g_autofree char *empty = g_build_filename (fixture->scratch, "no-credentials", NULL);
+
+      g_assert_cmpint (g_mkdir_with_parents (empty, 0700), ==, 0);
+      g_setenv ("CREDENTIALS_DIRECTORY", empty, TRUE);
+    }
   g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
   g_test_trap_assert_passed ();
 }
@@ -430,6 +440,8 @@ main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  if (lk_test_use_sealed_store_if_asked ())
+    g_assert_true (LK_IS_SEALED_TOKEN_STORE (lk_token_store_get_default ()));
   ADD ("fresh", LK_TEST_REFRESH_ROTATE, test_fresh);
   ADD ("expiring-refreshed-once", LK_TEST_REFRESH_ROTATE, test_expiring_refreshed_once);
   ADD ("keeps-refresh-token", LK_TEST_REFRESH_KEEP, test_refresh_keeps_refresh_token);
