@@ -6,10 +6,12 @@
 #include <gio/gio.h>
 #include <glib/gi18n.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "diagnose/lk-diagnose.h"
 #include "lk-cli.h"
 #include "lk-error.h"
+#include "lk-places.h"
 
 /**
  * lk_cli_exit_status_for_error:
@@ -74,6 +76,52 @@ lk_cli_exit_status_for_error (const GError *error)
 }
 
 /**
+ * lk_cli_adapt_advice:
+ * @text: a message for a person
+ *
+ * The messages name the commands that fix things (“latchkey-cli login
+ * ADDRESS”); for the system bridge's accounts those need `--system`, which
+ * this adds in system mode, so that the advice can be run as it stands.
+ *
+ * Returns: (transfer full): @text, adapted
+ */
+char *
+lk_cli_adapt_advice (const char *text)
+{
+  static const char command[] = "latchkey-cli ";
+  GString *s;
+  const char *p;
+
+  if (!lk_places_is_system_mode ())
+    return g_strdup (text);
+  s = g_string_new (NULL);
+  for (p = text; *p != '\0';)
+    {
+      const char *found = strstr (p, command);
+
+      if (found == NULL)
+        {
+          g_string_append (s, p);
+          break;
+        }
+      g_string_append_len (s, p, found + strlen (command) - p);
+      p = found + strlen (command);
+      /* A subcommand follows, not an option (--system already, --help). */
+      if (g_ascii_islower (*p))
+        g_string_append (s, "--system ");
+    }
+  return g_string_free (s, FALSE);
+}
+
+static void
+print_error (const char *text)
+{
+  g_autofree char *adapted = lk_cli_adapt_advice (text);
+
+  g_printerr ("%s: %s\n", g_get_prgname (), adapted);
+}
+
+/**
  * lk_cli_fail:
  *
  * Prints @error for a person and returns its exit status.
@@ -86,7 +134,7 @@ lk_cli_fail (const GError *error)
   if (lk_error_is_cancelled (error))
     g_printerr (_("%s: stopped; nothing was lost\n"), g_get_prgname ());
   else
-    g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+    print_error (error->message);
   return lk_cli_exit_status_for_error (error);
 }
 
@@ -110,11 +158,13 @@ lk_cli_fail_explained (const GError *error,
   input.account = account;
   input.phase = phase;
   diagnosis = lk_diagnose (&input);
-  g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+  print_error (error->message);
   if (diagnosis != NULL && g_strcmp0 (diagnosis->id, "unrecognised") != 0)
     {
       g_autofree char *text = lk_diagnosis_to_text (diagnosis);
-      g_printerr ("\n%s", text);
+      g_autofree char *adapted = lk_cli_adapt_advice (text);
+
+      g_printerr ("\n%s", adapted);
     }
   return lk_cli_exit_status_for_error (error);
 }
@@ -144,7 +194,9 @@ GOptionContext *
 lk_cli_option_context_new (const LkCliCommand *command,
                            const GOptionEntry *entries)
 {
-  g_autofree char *prgname = g_strdup_printf ("latchkey-cli %s", command->name);
+  g_autofree char *prgname = g_strdup_printf ("latchkey-cli %s%s",
+                                              lk_places_is_system_mode () ? "--system " : "",
+                                              command->name);
   GOptionContext *context = g_option_context_new (command->parameters);
 
   /* "Usage: latchkey-cli add [OPTION…] EMAIL", and messages that name the
