@@ -52,6 +52,7 @@ struct _LkAdminWindow
   AdwEntryRow     *mailboxes_row;
   AdwEntryRow     *display_name_row;
   GtkSwitch       *send_as_switch;
+  GtkSwitch       *smtp_rbac_switch;
   GtkTextView     *script_view;
   GtkButton       *copy_script_button;
   GtkButton       *save_script_button;
@@ -171,6 +172,7 @@ update_script (LkAdminWindow *self,
   in.display_name = *display_name != '\0' ? display_name : NULL;
   in.mailboxes = (const char * const *) mailboxes->pdata;
   in.send_as = gtk_switch_get_active (self->send_as_switch);
+  in.smtp_rbac = gtk_switch_get_active (self->smtp_rbac_switch);
   in.protocols = protocols (self);
   g_clear_pointer (&self->script, g_free);
   g_clear_pointer (&self->script_problem, g_free);
@@ -413,6 +415,7 @@ lk_admin_window_class_init (LkAdminWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LkAdminWindow, mailboxes_row);
   gtk_widget_class_bind_template_child (widget_class, LkAdminWindow, display_name_row);
   gtk_widget_class_bind_template_child (widget_class, LkAdminWindow, send_as_switch);
+  gtk_widget_class_bind_template_child (widget_class, LkAdminWindow, smtp_rbac_switch);
   gtk_widget_class_bind_template_child (widget_class, LkAdminWindow, script_view);
   gtk_widget_class_bind_template_child (widget_class, LkAdminWindow, copy_script_button);
   gtk_widget_class_bind_template_child (widget_class, LkAdminWindow, save_script_button);

@@ -33,7 +33,7 @@ test_fill (void)
                                             "microsoft365.json", NULL);
   g_autoptr(LkProvider) m365 = lk_provider_new_from_file (path, NULL);
   LkAdminWindow *window = lk_admin_window_new (NULL, m365);
-  GtkWidget *app_only, *send_as;
+  GtkWidget *app_only, *send_as, *rbac;
   g_autofree char *checklist = NULL;
   g_autofree char *url = NULL;
   g_autofree char *script = NULL;
@@ -96,6 +96,37 @@ test_fill (void)
                                     OBJECT "' -AccessRights FullAccess\n"));
   g_assert_nonnull (strstr (script, "\nAdd-RecipientPermission -Identity 'o''brien@contoso.com' -Trustee '"
                                     OBJECT "' -AccessRights SendAs -Confirm:$false\n"));
+
+  /* A scanner's mailbox that only sends: the application RBAC route. A
+   * typographic quote cannot go into its filter, and the window says so. */
+  rbac = lk_ui_test_find (GTK_WIDGET (window), ADW_TYPE_ACTION_ROW, "Send through application RBAC");
+  g_assert_nonnull (rbac);
+  rbac = lk_ui_test_find (rbac, GTK_TYPE_SWITCH, NULL);
+  gtk_switch_set_active (GTK_SWITCH (rbac), TRUE);
+  lk_ui_test_iterate (5);
+  g_clear_pointer (&script, g_free);
+  g_assert_null (lk_admin_window_dup_script (window));
+  g_assert_false (gtk_widget_is_sensitive (lk_ui_test_find (GTK_WIDGET (window), GTK_TYPE_BUTTON, "Copy _Script")));
+  type_into (GTK_WIDGET (window), "Mailboxes (separated by commas)", "scan@contoso.com");
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (lk_ui_test_find (GTK_WIDGET (window),
+                                                                  GTK_TYPE_CHECK_BUTTON, "IMAP")), FALSE);
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (lk_ui_test_find (GTK_WIDGET (window),
+                                                                  GTK_TYPE_CHECK_BUTTON, "POP")), FALSE);
+  gtk_switch_set_active (GTK_SWITCH (send_as), FALSE);
+  lk_ui_test_iterate (5);
+  script = lk_admin_window_dup_script (window);
+  g_assert_nonnull (script);
+  g_assert_nonnull (strstr (script, "\nNew-ManagementScope -Name 'Latchkey SMTP senders' "
+                                    "-RecipientRestrictionFilter 'PrimarySmtpAddress -eq "
+                                    "''scan@contoso.com'''\n"));
+  g_assert_nonnull (strstr (script, "-Role 'Application SMTP.SendAsApp' -App '" OBJECT "'"));
+  g_assert_null (strstr (script, "FullAccess"));
+  gtk_switch_set_active (GTK_SWITCH (rbac), FALSE);
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (lk_ui_test_find (GTK_WIDGET (window),
+                                                                  GTK_TYPE_CHECK_BUTTON, "IMAP")), TRUE);
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (lk_ui_test_find (GTK_WIDGET (window),
+                                                                  GTK_TYPE_CHECK_BUTTON, "POP")), TRUE);
+  lk_ui_test_iterate (5);
 
   /* A bad object id: no script, and the reason is shown instead. */
   type_into (GTK_WIDGET (window), "Enterprise application object ID", "not-a-guid");
