@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * HS256 JWTs that Dovecot's oauth2 passdb validates locally
- * (../shared/TESTING.md §4): the test identity provider issues them, and
+ * (doc/testing.md §4): the test identity provider issues them, and
  * tests that talk to Dovecot directly mint them. The key file holds the raw
  * secret; Dovecot's dict holds its base64.
  */

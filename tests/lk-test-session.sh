@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Runs "$@" in a world of its own: a fresh HOME and XDG directories, its own
 # session bus, and gnome-keyring as the Secret Service, unlocked without a
-# prompt. Everything it started ends with the bus (../shared/TESTING.md §3).
+# prompt. Everything it started ends with the bus (doc/testing.md §3).
 set -eu
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/lk-session.XXXXXX")
 trap 'rm -rf "$scratch"' EXIT INT TERM

@@ -146,3 +146,40 @@ lk_test_use_sealed_store_if_asked (void)
   g_assert_no_error (error);
   return TRUE;
 }
+
+/**
+ * lk_test_load_profile:
+ * @id: a built-in profile, as in data/providers/ID.json
+ * @login_base: (nullable): what replaces https://login.microsoftonline.com
+ *   (the test identity provider's base URL), or %NULL to keep it
+ */
+LkProvider *
+lk_test_load_profile (const char *id,
+                      const char *login_base)
+{
+  g_autofree char *name = g_strconcat (id, ".json", NULL);
+  g_autofree char *path = lk_test_source_path ("data", "providers", name, NULL);
+  g_autofree char *json = NULL;
+  g_autoptr(GString) s = NULL;
+  g_autoptr(GError) error = NULL;
+  LkProvider *provider;
+
+  g_file_get_contents (path, &json, NULL, &error);
+  g_assert_no_error (error);
+  s = g_string_new (json);
+  if (login_base != NULL)
+    g_string_replace (s, "https://login.microsoftonline.com", login_base, 0);
+  provider = lk_provider_new_from_data (s->str, (gssize) s->len, name, &error);
+  g_assert_no_error (error);
+  return provider;
+}
+
+/* The query of @url as a table of decoded names and values. */
+GHashTable *
+lk_test_query_of (const char *url)
+{
+  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_ENCODED_QUERY, NULL);
+
+  g_assert_nonnull (uri);
+  return g_uri_parse_params (g_uri_get_query (uri), -1, "&", G_URI_PARAMS_NONE, NULL);
+}

@@ -25,9 +25,8 @@ normalize_email (const char *email)
 }
 
 /* Autoconfig, the Thunderbird database, MX records and the Microsoft tenant
- * (LkDiscovery). LATCHKEY_DISCOVERY=local keeps to the known domains: for
- * people who do not want their domain looked up, and for the tests, which
- * never leave loopback. Returns NULL without an error when nothing fits. */
+ * (LkDiscovery), unless lk_discovery_is_enabled() says to keep to the known
+ * domains. Returns NULL without an error when nothing fits. */
 static LkProvider *
 discover_provider (LkCliContext  *cli,
                    const char    *email,
@@ -39,13 +38,13 @@ discover_provider (LkCliContext  *cli,
   g_autoptr(LkDiscoveryResult) found = NULL;
   g_autoptr(GAsyncResult) result = NULL;
 
-  if (g_strcmp0 (g_getenv ("LATCHKEY_DISCOVERY"), "local") == 0)
+  if (!lk_discovery_is_enabled ())
     return NULL;
   http = lk_http_new (NULL, error);
   if (http == NULL)
     return NULL;
   g_printerr (_("Looking up the provider of %s…\n"), strrchr (email, '@') + 1);
-  discovery = lk_discovery_new (lk_http_get_session (http), cli->registry);
+  discovery = lk_discovery_new (http, cli->registry);
   lk_discovery_run_async (discovery, email, cli->cancellable, lk_cli_store_result_cb, &result);
   found = lk_discovery_run_finish (discovery, lk_cli_wait (&result), error);
   if (found == NULL || found->provider == NULL)

@@ -9,13 +9,13 @@
 
 #include "admin/lk-admin-checklist.h"
 #include "admin/lk-admin-consent.h"
-#include "admin/lk-admin-tenant.h"
 #include "admin/lk-exchange-script.h"
 #include "admin/lk-org-profile.h"
 #include "lk-cli-commands.h"
 #include "lk-cli-context.h"
 #include "lk-error.h"
 #include "lk-http.h"
+#include "providers/lk-microsoft.h"
 
 #define DEFAULT_PROVIDER "microsoft365"
 
@@ -94,7 +94,7 @@ admin_check (GOptionContext *context,
   g_autoptr(GError) error = NULL;
 
   *protocols = 0;
-  if (!lk_admin_tenant_check (o->tenant, &error))
+  if (!lk_microsoft_tenant_check (o->tenant, &error))
     {
       *status = lk_cli_usage_error (context, "%s", error->message);
       return FALSE;
@@ -122,17 +122,24 @@ resolve_tenant (LkCliContext *cli,
   g_autoptr(LkHttp) http = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
   char *guid;
 
   if (lk_guid_is_valid (o->tenant) || o->no_lookup)
     return g_strdup (o->tenant);
-  http = lk_http_new (provider->ca_file, &error);
+  url = lk_microsoft_tenant_discovery_url (provider, o->tenant);
+  if (url == NULL)
+    g_set_error (&error, LK_ERROR, LK_ERROR_INVALID_PROFILE,
+                 _("The profile “%s” has no issuer with a tenant, so a domain "
+                   "cannot be looked up"), provider->id);
+  else
+    http = lk_http_new (provider->ca_file, &error);
   if (http != NULL)
     {
       lk_http_set_timeouts (http, 5, 10);
-      lk_admin_tenant_lookup_async (http, provider, o->tenant, cli->cancellable,
-                                    lk_cli_store_result_cb, &result);
-      guid = lk_admin_tenant_lookup_finish (http, lk_cli_wait (&result), &error);
+      lk_microsoft_tenant_lookup_async (http, url, o->tenant, cli->cancellable,
+                                        lk_cli_store_result_cb, &result);
+      guid = lk_microsoft_tenant_lookup_finish (http, lk_cli_wait (&result), &error);
       if (guid != NULL)
         {
           g_printerr (_("%s is the tenant %s.\n"), o->tenant, guid);
@@ -245,7 +252,7 @@ admin_consent_url (int    argc,
     return lk_cli_fail (error);
   tenant = resolve_tenant (cli, provider, &o);
   consent = lk_admin_consent_new (provider, tenant, o.client_id, protocols, o.app_only);
-  scope = lk_admin_consent_scope (provider, protocols, o.app_only, &reason);
+  scope = lk_microsoft_admin_consent_scope (provider, protocols, o.app_only, &reason);
   if (scope != NULL)
     g_printerr (_("Scope %s. %s\n"), scope, reason);
 

@@ -6,19 +6,12 @@
 #include <glib/gi18n.h>
 #include <json-glib/json-glib.h>
 
-#include "diagnose/lk-diagnose-probe.h"
+#include "check/lk-account-check.h"
 #include "diagnose/lk-diagnose.h"
 #include "lk-cli-commands.h"
 #include "lk-cli-context.h"
 #include "lk-error.h"
 #include "lk-json.h"
-#include "mail/lk-mail-probe.h"
-
-typedef struct
-{
-  LkMailProbe   *probe;
-  GAsyncResult  *result;
-} Run;
 
 static gboolean
 collect_protocols (char            **names,
@@ -45,21 +38,6 @@ collect_protocols (char            **names,
   return TRUE;
 }
 
-static const char *
-protocol_label (LkProtocol protocol)
-{
-  switch (protocol)
-    {
-    case LK_PROTOCOL_IMAP:
-      return "IMAP";
-    case LK_PROTOCOL_POP:
-      return "POP";
-    case LK_PROTOCOL_SMTP:
-    default:
-      return "SMTP";
-    }
-}
-
 static void
 print_human (const LkProbeResult *result,
              LkDiagnosis         *diagnosis,
@@ -69,12 +47,12 @@ print_human (const LkProbeResult *result,
     /* Translators: "✓ IMAP outlook.office365.com:993 (tls) signed in with XOAUTH2 in 412 ms";
      * the number is the time taken, in milliseconds */
     g_print (_("✓ %-4s %s:%u (%s) signed in with %s in %u ms\n"),
-             protocol_label (result->protocol), result->host, result->port,
+             lk_protocol_get_name (result->protocol), result->host, result->port,
              lk_security_to_string (result->security), result->mechanism,
              (guint) CLAMP (result->total_ms, 0, G_MAXUINT));
   else
     g_print (_("✗ %-4s %s:%u (%s) failed at %s: %s\n"),
-             protocol_label (result->protocol), result->host, result->port,
+             lk_protocol_get_name (result->protocol), result->host, result->port,
              lk_security_to_string (result->security), lk_probe_stage_to_string (result->stage),
              result->error != NULL ? result->error->message : _("unknown error"));
   if (diagnosis != NULL)
@@ -90,19 +68,19 @@ print_human (const LkProbeResult *result,
 }
 
 static int
-status_for (GPtrArray *results)
+status_for (LkAccountCheck *check)
 {
   int status = LK_EXIT_OK;
 
-  for (guint i = 0; i < results->len; i++)
+  for (LkProtocol p = 0; p < LK_N_PROTOCOLS; p++)
     {
-      const LkProbeResult *result = g_ptr_array_index (results, i);
+      const LkProtocolCheck *result = lk_account_check_get_result (check, p);
 
-      if (result->ok)
+      if (result == NULL || result->ok)
         continue;
-      if (g_error_matches (result->error, LK_ERROR, LK_ERROR_AUTH_REJECTED))
+      if (g_error_matches (result->probe->error, LK_ERROR, LK_ERROR_AUTH_REJECTED))
         return LK_EXIT_AUTH_REJECTED;
-      status = MAX (status, lk_cli_exit_status_for_error (result->error));
+      status = MAX (status, lk_cli_exit_status_for_error (result->probe->error));
     }
   return status;
 }
@@ -131,12 +109,11 @@ lk_cli_test (int    argc,
   g_autoptr(GOptionContext) context = lk_cli_option_context_new (&command, entries);
   g_autoptr(LkCliContext) cli = NULL;
   g_autoptr(LkAccount) account = NULL;
-  g_autoptr(LkTokenSet) tokens = NULL;
-  g_autoptr(GAsyncResult) token_result = NULL;
-  g_autoptr(GPtrArray) results = g_ptr_array_new_with_free_func ((GDestroyNotify) lk_probe_result_unref);
+  g_autoptr(LkAccountCheck) check = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  Run runs[LK_N_PROTOCOLS] = { { 0 } };
+  const GError *save_error;
   LkProtocolFlags protocols;
   int status;
 
@@ -156,55 +133,38 @@ lk_cli_test (int    argc,
     return lk_cli_usage_error (context, _("%s has no server for that protocol"),
                                account->provider->name);
 
-  lk_token_manager_get_token_async (cli->tokens, account, FALSE, cli->cancellable,
-                                    lk_cli_store_result_cb, &token_result);
-  tokens = lk_token_manager_get_token_finish (cli->tokens, lk_cli_wait (&token_result), &error);
-  if (tokens == NULL)
-    return lk_cli_fail_explained (error, account, LK_DIAGNOSE_PHASE_REFRESH);
-
-  /* All protocols at once: a test takes as long as the slowest server. */
-  for (guint i = 0; i < LK_N_PROTOCOLS; i++)
+  /* The check saves the verdict for `list` and the GUI. */
+  check = lk_account_check_new (account, cli->tokens, cli->accounts);
+  lk_account_check_set_protocols (check, protocols);
+  lk_account_check_set_send_test (check, send_test);
+  lk_account_check_run_async (check, cli->cancellable, lk_cli_store_result_cb, &result);
+  if (!lk_account_check_run_finish (check, lk_cli_wait (&result), &error))
     {
-      if (!(protocols & (1 << i)))
-        continue;
-      runs[i].probe = lk_mail_probe_new (i, lk_provider_get_server (account->provider, i),
-                                         lk_account_get_sasl_user (account),
-                                         (const char * const *) account->provider->sasl,
-                                         account->provider->ca_file);
-      if (send_test)
-        lk_mail_probe_set_test_address (runs[i].probe, account->email);
-      lk_mail_probe_run_async (runs[i].probe, tokens->access_token, send_test && i == LK_PROTOCOL_SMTP,
-                               cli->cancellable, lk_cli_store_result_cb, &runs[i].result);
+      if (lk_error_is_cancelled (error))
+        return lk_cli_fail (error);
+      return lk_cli_fail_explained (error, account, LK_DIAGNOSE_PHASE_REFRESH);
     }
 
   json_builder_begin_array (builder);
-  for (guint i = 0; i < LK_N_PROTOCOLS; i++)
+  for (LkProtocol p = 0; p < LK_N_PROTOCOLS; p++)
     {
-      g_autoptr(LkProbeResult) result = NULL;
-      g_autoptr(LkDiagnosis) diagnosis = NULL;
+      const LkProtocolCheck *one = lk_account_check_get_result (check, p);
 
-      if (runs[i].probe == NULL)
+      if (one == NULL)
         continue;
-      result = lk_mail_probe_run_finish (runs[i].probe, lk_cli_wait (&runs[i].result), &error);
-      g_clear_object (&runs[i].probe);
-      g_clear_object (&runs[i].result);
-      if (result == NULL)
-        return lk_cli_fail (error);   /* cancelled */
-      diagnosis = lk_diagnose_probe (result, account, tokens->access_token);
       if (json)
         {
-          JsonNode *node = lk_probe_result_to_json (result, transcript);
+          JsonNode *node = lk_probe_result_to_json (one->probe, transcript);
 
-          if (diagnosis != NULL)
+          if (one->diagnosis != NULL)
             json_object_set_member (json_node_get_object (node), "diagnosis",
-                                    lk_diagnosis_to_json (diagnosis));
+                                    lk_diagnosis_to_json (one->diagnosis));
           else
             json_object_set_null_member (json_node_get_object (node), "diagnosis");
           json_builder_add_value (builder, node);
         }
       else
-        print_human (result, diagnosis, transcript);
-      g_ptr_array_add (results, g_steal_pointer (&result));
+        print_human (one->probe, one->diagnosis, transcript);
     }
   json_builder_end_array (builder);
 
@@ -216,11 +176,9 @@ lk_cli_test (int    argc,
       g_print ("%s\n", text);
     }
 
-  status = status_for (results);
-  /* Remember the verdict for `list` and the GUI; a refusal is not fatal here. */
-  account->state = status == LK_EXIT_OK ? LK_ACCOUNT_STATE_WORKING : LK_ACCOUNT_STATE_FAILING;
-  account->last_tested = g_get_real_time () / G_USEC_PER_SEC;
-  if (!lk_account_store_save (cli->accounts, account, &error))
-    g_printerr ("%s: %s\n", g_get_prgname (), error->message);
-  return status;
+  /* Not saving the verdict is worth a word, not a failure of the test. */
+  save_error = lk_account_check_get_save_error (check);
+  if (save_error != NULL)
+    g_printerr ("%s: %s\n", g_get_prgname (), save_error->message);
+  return status_for (check);
 }

@@ -55,7 +55,7 @@ lk_cli_token_format (const char *format,
 
   if (g_strcmp0 (format, "xoauth2") == 0)
     {
-      /* ../shared/PROTOCOLS.md A4 */
+      /* doc/protocols.md A4 */
       g_string_append_printf (s, "user=%s\001auth=Bearer %s\001\001", sasl_user, access_token);
       return base64_line (s);
     }

@@ -121,6 +121,46 @@ print_error (const char *text)
   g_printerr ("%s: %s\n", g_get_prgname (), adapted);
 }
 
+/* Core says what to do in words (LkRemedy); the command line names the
+ * command that does it (with --system in system mode). */
+static void
+print_remedy (const GError *error)
+{
+  const LkErrorDetails *details = lk_error_get_details (error);
+  /* Translators: stands for an e-mail address in a command */
+  const char *account = details != NULL && details->account != NULL ? details->account
+                                                                      : _("ADDRESS");
+  g_autofree char *text = NULL;
+  g_autofree char *adapted = NULL;
+
+  if (details == NULL)
+    return;
+  switch (details->remedy)
+    {
+    case LK_REMEDY_SIGN_IN:
+      text = g_strdup_printf (_("Run “latchkey-cli login %s”.\n"), account);
+      break;
+    case LK_REMEDY_ADD:
+      text = g_strdup_printf (_("“latchkey-cli list” shows your accounts; “latchkey-cli add %s” "
+                                "adds this one.\n"), account);
+      break;
+    case LK_REMEDY_ADD_APP_ONLY:
+      text = g_strdup_printf (_("Run “latchkey-cli add %s --app-only”.\n"), account);
+      break;
+    case LK_REMEDY_REMOVE:
+      text = g_strdup_printf (_("Run “latchkey-cli remove %s”.\n"), account);
+      break;
+    case LK_REMEDY_CHECK_ADDRESS:
+      text = g_strdup (_("“latchkey-cli list” shows your accounts.\n"));
+      break;
+    case LK_REMEDY_NONE:
+    default:
+      return;
+    }
+  adapted = lk_cli_adapt_advice (text);
+  g_printerr ("%s", adapted);
+}
+
 /**
  * lk_cli_fail:
  *
@@ -134,7 +174,10 @@ lk_cli_fail (const GError *error)
   if (lk_error_is_cancelled (error))
     g_printerr (_("%s: stopped; nothing was lost\n"), g_get_prgname ());
   else
-    print_error (error->message);
+    {
+      print_error (error->message);
+      print_remedy (error);
+    }
   return lk_cli_exit_status_for_error (error);
 }
 
@@ -159,6 +202,7 @@ lk_cli_fail_explained (const GError *error,
   input.phase = phase;
   diagnosis = lk_diagnose (&input);
   print_error (error->message);
+  print_remedy (error);
   if (diagnosis != NULL && g_strcmp0 (diagnosis->id, "unrecognised") != 0)
     {
       g_autofree char *text = lk_diagnosis_to_text (diagnosis);

@@ -26,6 +26,8 @@ lk_error_private_copy (const LkErrorPrivate *src,
   dest->http_status = src->http_status;
   dest->server_reply = g_strdup (src->server_reply);
   dest->challenge = g_strdup (src->challenge);
+  dest->remedy = src->remedy;
+  dest->account = g_strdup (src->account);
 }
 
 static void
@@ -35,6 +37,7 @@ lk_error_private_clear (LkErrorPrivate *priv)
   g_clear_pointer (&priv->oauth_error_description, g_free);
   g_clear_pointer (&priv->server_reply, g_free);
   g_clear_pointer (&priv->challenge, g_free);
+  g_clear_pointer (&priv->account, g_free);
 }
 
 /* An extended error domain (GLib 2.68) so that the facts a diagnosis needs
@@ -118,6 +121,28 @@ lk_error_set_server_reply (GError     *error,
   details->server_reply = g_strdup (reply);
   g_free (details->challenge);
   details->challenge = g_strdup (challenge);
+}
+
+/**
+ * lk_error_set_remedy:
+ * @account: (nullable): the account's address
+ *
+ * Says what the person can do about @error, for front ends that offer it
+ * in their own way (the CLI names its command). The message itself should
+ * say it in words too.
+ */
+void
+lk_error_set_remedy (GError     *error,
+                     LkRemedy    remedy,
+                     const char *account)
+{
+  LkErrorDetails *details = lk_error_get_details_mut (error);
+
+  g_return_if_fail (details != NULL);
+
+  details->remedy = remedy;
+  g_free (details->account);
+  details->account = g_strdup (account);
 }
 
 gboolean

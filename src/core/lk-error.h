@@ -44,6 +44,23 @@ typedef enum
 } LkErrorCode;
 
 /**
+ * LkRemedy:
+ *
+ * What the person can do about an error, as something a front end can act
+ * on: the message says it in words ("sign in again"), the CLI adds its
+ * command for it, the GUI may offer a button.
+ */
+typedef enum
+{
+  LK_REMEDY_NONE,
+  LK_REMEDY_SIGN_IN,        /* sign the account in again */
+  LK_REMEDY_ADD,            /* add the account (it does not exist) */
+  LK_REMEDY_ADD_APP_ONLY,   /* add the account again as an app-only one */
+  LK_REMEDY_REMOVE,         /* remove the account (what is left of it) */
+  LK_REMEDY_CHECK_ADDRESS,  /* check the address against the accounts there are */
+} LkRemedy;
+
+/**
  * LkErrorDetails:
  *
  * What the diagnosis needs beyond code and message. Every string is safe to
@@ -57,6 +74,8 @@ typedef struct
   guint  http_status;             /* 0 when not HTTP */
   char  *server_reply;            /* a mail server's last reply line */
   char  *challenge;               /* decoded SASL failure challenge (JSON) */
+  LkRemedy remedy;
+  char  *account;                 /* nullable: the account @remedy is for */
 } LkErrorDetails;
 
 GQuark                lk_error_quark            (void);
@@ -69,6 +88,9 @@ void                  lk_error_set_oauth        (GError       *error,
 void                  lk_error_set_server_reply (GError       *error,
                                                  const char   *reply,
                                                  const char   *challenge);
+void                  lk_error_set_remedy       (GError       *error,
+                                                 LkRemedy      remedy,
+                                                 const char   *account);
 guint                 lk_error_parse_aadsts     (const char   *text);
 gboolean              lk_error_is_cancelled     (const GError *error);
 

@@ -9,6 +9,7 @@
 #include "lk-error.h"
 #include "lk-http.h"
 #include "lk-protocol.h"
+#include "lk-tls-trust.h"
 
 /**
  * LkHttp:
@@ -113,12 +114,9 @@ lk_http_new (const char  *ca_file,
 
   if (ca_file != NULL && *ca_file != '\0')
     {
-      self->extra_anchors = g_tls_file_database_new (ca_file, error);
+      self->extra_anchors = lk_tls_trust_load_ca_file (ca_file, error);
       if (self->extra_anchors == NULL)
-        {
-          g_prefix_error (error, _("Could not read the certificate authority file “%s”: "), ca_file);
-          return NULL;
-        }
+        return NULL;
     }
   return g_steal_pointer (&self);
 }
@@ -147,13 +145,6 @@ lk_http_set_max_body (LkHttp *self,
 {
   g_return_if_fail (LK_IS_HTTP (self));
   self->max_body = max_body;
-}
-
-SoupSession *
-lk_http_get_session (LkHttp *self)
-{
-  g_return_val_if_fail (LK_IS_HTTP (self), NULL);
-  return self->session;
 }
 
 static gboolean
@@ -208,9 +199,8 @@ lk_http_check_url (const char  *url,
   return check_uri (uri, error);
 }
 
-/* The system trust said no (or could not say yes): try the profile's extra
- * anchors, with the same host name check. glib-networking cannot merge two
- * databases, hence this. */
+/* The system trust said no (or could not say yes): the profile's extra
+ * anchors may still vouch for the certificate (lk-tls-trust.c). */
 static gboolean
 accept_certificate_cb (SoupMessage          *message,
                        GTlsCertificate      *peer_certificate,
@@ -219,28 +209,9 @@ accept_certificate_cb (SoupMessage          *message,
 {
   LkHttp *self = user_data;
   GUri *uri = soup_message_get_uri (message);
-  g_autoptr(GSocketConnectable) identity = NULL;
-  g_autoptr(GError) error = NULL;
-  GTlsCertificateFlags flags;
 
-  if (self->extra_anchors == NULL)
-    return FALSE;
-  /* Only an unknown issuer can be cured by more anchors. */
-  if ((peer_errors & ~G_TLS_CERTIFICATE_UNKNOWN_CA) != 0)
-    return FALSE;
-  identity = g_network_address_new (g_uri_get_host (uri), (guint16) g_uri_get_port (uri));
-  flags = g_tls_database_verify_chain (self->extra_anchors, peer_certificate,
-                                       G_TLS_DATABASE_PURPOSE_AUTHENTICATE_SERVER,
-                                       identity, NULL, G_TLS_DATABASE_VERIFY_NONE,
-                                       NULL, &error);
-  if (error != NULL)
-    {
-      g_debug ("Extra trust anchors could not verify %s: %s", g_uri_get_host (uri), error->message);
-      return FALSE;
-    }
-  /* Check the name even where the backend's chain check does not. */
-  flags |= g_tls_certificate_verify (peer_certificate, identity, NULL) & G_TLS_CERTIFICATE_BAD_IDENTITY;
-  return flags == 0;
+  return lk_tls_trust_accept (self->extra_anchors, peer_certificate, peer_errors,
+                              g_uri_get_host (uri), (guint16) g_uri_get_port (uri));
 }
 
 typedef struct
@@ -258,6 +229,8 @@ typedef struct
   gsize         max_body;
   guint         total_timeout;
   gboolean      timed_out;
+  gboolean      follow_redirects;
+  guint         redirects;
 } SendData;
 
 static void
@@ -349,6 +322,18 @@ return_error (GTask  *task,
   g_error_free (error);
 }
 
+/* Announced or read: a body over the cap is refused before it is kept. */
+static void
+return_too_large (GTask *task)
+{
+  SendData *data = g_task_get_task_data (task);
+
+  g_task_return_new_error (task, LK_ERROR, LK_ERROR_BAD_RESPONSE,
+                           /* Translators: %s is a host name, %zu a size in KiB */
+                           _("%s sent a far larger answer than expected (over %zu KiB); it was refused."),
+                           data->host, data->max_body / 1024);
+}
+
 static void read_cb (GObject      *source,
                      GAsyncResult *result,
                      gpointer      user_data);
@@ -407,13 +392,79 @@ read_cb (GObject      *source,
   data->length += (gsize) n;
   if (data->length > data->max_body)
     {
-      g_task_return_new_error (task, LK_ERROR, LK_ERROR_BAD_RESPONSE,
-                               /* Translators: %s is a host name, %zu a size in KiB */
-                               _("%s sent a far larger answer than expected (over %zu KiB); it was refused."),
-                               data->host, data->max_body / 1024);
+      return_too_large (task);
       return;
     }
   read_more (g_steal_pointer (&task));
+}
+
+static void send_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data);
+
+static void
+send_current (GTask *task)
+{
+  LkHttp *self = g_task_get_source_object (task);
+  SendData *data = g_task_get_task_data (task);
+
+  soup_message_add_flags (data->message, SOUP_MESSAGE_NO_REDIRECT);
+  g_signal_connect_object (data->message, "accept-certificate",
+                           G_CALLBACK (accept_certificate_cb), self, 0);
+  soup_session_send_async (self->session, data->message, G_PRIORITY_DEFAULT, data->cancellable,
+                           send_cb, task);
+}
+
+/* A GET that may be redirected (discovery's autoconfig files): each hop
+ * is checked against the URL policy before anything is sent to it, so a
+ * redirect never leads off https. */
+static void
+follow_redirect (GTask *task)
+{
+  SendData *data = g_task_get_task_data (task);
+  GUri *from = soup_message_get_uri (data->message);
+  const char *location = soup_message_headers_get_one (
+    soup_message_get_response_headers (data->message), "Location");
+  g_autoptr(GUri) to = NULL;
+  g_autoptr(SoupMessage) next = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *accept;
+
+  to = location != NULL ? g_uri_parse_relative (from, location, SOUP_HTTP_URI_FLAGS, NULL) : NULL;
+  if (to == NULL)
+    {
+      g_task_return_new_error (task, LK_ERROR, LK_ERROR_BAD_RESPONSE,
+                               /* Translators: %s is a host name */
+                               _("%s redirected to an address that is not one."), data->host);
+      g_object_unref (task);
+      return;
+    }
+  if (++data->redirects > LK_HTTP_MAX_REDIRECTS)
+    {
+      g_task_return_new_error (task, LK_ERROR, LK_ERROR_BAD_RESPONSE,
+                               _("%s redirected too many times; it was not followed further."),
+                               data->host);
+      g_object_unref (task);
+      return;
+    }
+  if (!check_uri (to, &error))
+    {
+      g_task_return_new_error (task, LK_ERROR, LK_ERROR_INSECURE_ENDPOINT,
+                               /* Translators: %s is a host name */
+                               _("%s redirected to a plain http:// address, which was not "
+                                 "followed."), data->host);
+      g_object_unref (task);
+      return;
+    }
+  next = soup_message_new_from_uri (soup_message_get_method (data->message), to);
+  accept = soup_message_headers_get_one (soup_message_get_request_headers (data->message), "Accept");
+  if (accept != NULL)
+    soup_message_headers_replace (soup_message_get_request_headers (next), "Accept", accept);
+  g_clear_object (&data->stream);
+  g_set_object (&data->message, next);
+  g_free (data->host);
+  data->host = g_strdup (g_uri_get_host (to));
+  send_current (task);
 }
 
 static void
@@ -432,28 +483,24 @@ send_cb (GObject      *source,
       return_error (task, error);
       return;
     }
+  if (data->follow_redirects && SOUP_STATUS_IS_REDIRECTION (soup_message_get_status (data->message)))
+    {
+      follow_redirect (g_steal_pointer (&task));
+      return;
+    }
   content_length = soup_message_headers_get_content_length (soup_message_get_response_headers (data->message));
   if (content_length > 0 && (guint64) content_length > data->max_body)
     {
-      g_task_return_new_error (task, LK_ERROR, LK_ERROR_BAD_RESPONSE,
-                               _("%s sent a far larger answer than expected (over %zu KiB); it was refused."),
-                               data->host, data->max_body / 1024);
+      return_too_large (task);
       return;
     }
   read_more (g_steal_pointer (&task));
 }
 
-/**
- * lk_http_send_async:
- *
- * Sends @message under the URL policy, TLS rules, total timeout and body
- * cap, and reads the whole body. Redirects are not followed: an OAuth
- * endpoint that redirects is misconfigured, and a redirect could lead off
- * https.
- */
-void
-lk_http_send_async (LkHttp              *self,
+static void
+send_message_async (LkHttp              *self,
                     SoupMessage         *message,
+                    LkHttpFlags          flags,
                     GCancellable        *cancellable,
                     GAsyncReadyCallback  callback,
                     gpointer             user_data)
@@ -462,9 +509,6 @@ lk_http_send_async (LkHttp              *self,
   g_autoptr(GError) error = NULL;
   SendData *data;
   GUri *uri;
-
-  g_return_if_fail (LK_IS_HTTP (self));
-  g_return_if_fail (SOUP_IS_MESSAGE (message));
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, lk_http_send_async);
@@ -476,6 +520,7 @@ lk_http_send_async (LkHttp              *self,
   data->host = g_strdup (g_uri_get_host (uri) != NULL ? g_uri_get_host (uri) : "?");
   data->max_body = self->max_body;
   data->total_timeout = self->total_timeout;
+  data->follow_redirects = (flags & LK_HTTP_FOLLOW_REDIRECTS) != 0;
   data->cancellable = g_cancellable_new ();
   g_task_set_task_data (task, data, (GDestroyNotify) send_data_free);
 
@@ -495,11 +540,27 @@ lk_http_send_async (LkHttp              *self,
   g_source_set_static_name (data->timeout_source, "[latchkey] http total timeout");
   g_source_attach (data->timeout_source, g_main_context_get_thread_default ());
 
-  soup_message_add_flags (message, SOUP_MESSAGE_NO_REDIRECT);
-  g_signal_connect_object (message, "accept-certificate",
-                           G_CALLBACK (accept_certificate_cb), self, 0);
-  soup_session_send_async (self->session, message, G_PRIORITY_DEFAULT, data->cancellable,
-                           send_cb, g_steal_pointer (&task));
+  send_current (g_steal_pointer (&task));
+}
+
+/**
+ * lk_http_send_async:
+ *
+ * Sends @message under the URL policy, TLS rules, total timeout and body
+ * cap, and reads the whole body. Redirects are not followed: an OAuth
+ * endpoint that redirects is misconfigured, and a redirect could lead off
+ * https.
+ */
+void
+lk_http_send_async (LkHttp              *self,
+                    SoupMessage         *message,
+                    GCancellable        *cancellable,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data)
+{
+  g_return_if_fail (LK_IS_HTTP (self));
+  g_return_if_fail (SOUP_IS_MESSAGE (message));
+  send_message_async (self, message, LK_HTTP_NONE, cancellable, callback, user_data);
 }
 
 /**
@@ -587,6 +648,8 @@ start_request (LkHttp              *self,
                const char          *method,
                const char          *url,
                GBytes              *form,
+               const char          *accept,
+               LkHttpFlags          flags,
                GCancellable        *cancellable,
                gpointer             source_tag,
                GAsyncReadyCallback  callback,
@@ -610,11 +673,10 @@ start_request (LkHttp              *self,
                                _("A sign-in address is not a valid URL. Check the provider profile."));
       return;
     }
-  soup_message_headers_replace (soup_message_get_request_headers (message),
-                                "Accept", "application/json");
+  soup_message_headers_replace (soup_message_get_request_headers (message), "Accept", accept);
   if (form != NULL)
     soup_message_set_request_body_from_bytes (message, "application/x-www-form-urlencoded", form);
-  lk_http_send_async (self, message, cancellable, forward_cb, g_steal_pointer (&task));
+  send_message_async (self, message, flags, cancellable, forward_cb, g_steal_pointer (&task));
 }
 
 /**
@@ -633,7 +695,8 @@ lk_http_post_form_async (LkHttp              *self,
 
   g_return_if_fail (LK_IS_HTTP (self));
   form = lk_http_encode_form (fields);
-  start_request (self, "POST", url, form, cancellable, lk_http_post_form_async, callback, user_data);
+  start_request (self, "POST", url, form, "application/json", LK_HTTP_NONE, cancellable,
+                 lk_http_post_form_async, callback, user_data);
 }
 
 GBytes *
@@ -659,7 +722,8 @@ lk_http_get_async (LkHttp              *self,
                    gpointer             user_data)
 {
   g_return_if_fail (LK_IS_HTTP (self));
-  start_request (self, "GET", url, NULL, cancellable, lk_http_get_async, callback, user_data);
+  start_request (self, "GET", url, NULL, "application/json", LK_HTTP_NONE, cancellable,
+                 lk_http_get_async, callback, user_data);
 }
 
 GBytes *
@@ -667,6 +731,39 @@ lk_http_get_finish (LkHttp        *self,
                     GAsyncResult  *result,
                     guint         *out_status,
                     GError       **error)
+{
+  return lk_http_post_form_finish (self, result, out_status, error);
+}
+
+/**
+ * lk_http_fetch_async:
+ * @accept: the Accept header
+ * @flags: %LK_HTTP_FOLLOW_REDIRECTS to follow redirects, each under the
+ *   URL policy
+ *
+ * A GET of any document (discovery's autoconfig files and OpenID
+ * configurations), under the same rules as every other request.
+ */
+void
+lk_http_fetch_async (LkHttp              *self,
+                     const char          *url,
+                     const char          *accept,
+                     LkHttpFlags          flags,
+                     GCancellable        *cancellable,
+                     GAsyncReadyCallback  callback,
+                     gpointer             user_data)
+{
+  g_return_if_fail (LK_IS_HTTP (self));
+  g_return_if_fail (accept != NULL);
+  start_request (self, "GET", url, NULL, accept, flags, cancellable, lk_http_fetch_async,
+                 callback, user_data);
+}
+
+GBytes *
+lk_http_fetch_finish (LkHttp        *self,
+                      GAsyncResult  *result,
+                      guint         *out_status,
+                      GError       **error)
 {
   return lk_http_post_form_finish (self, result, out_status, error);
 }

@@ -9,6 +9,13 @@ G_BEGIN_DECLS
 #define LK_HTTP_MAX_BODY (1024 * 1024)
 #define LK_HTTP_DEFAULT_CONNECT_TIMEOUT 15
 #define LK_HTTP_DEFAULT_TOTAL_TIMEOUT   30
+#define LK_HTTP_MAX_REDIRECTS           5
+
+typedef enum
+{
+  LK_HTTP_NONE             = 0,
+  LK_HTTP_FOLLOW_REDIRECTS = 1 << 0,
+} LkHttpFlags;
 
 #define LK_TYPE_HTTP (lk_http_get_type ())
 
@@ -21,7 +28,6 @@ void         lk_http_set_timeouts     (LkHttp               *self,
                                        guint                 total_seconds);
 void         lk_http_set_max_body     (LkHttp               *self,
                                        gsize                 max_body);
-SoupSession *lk_http_get_session      (LkHttp               *self);
 gboolean     lk_http_check_url        (const char           *url,
                                        GError              **error);
 void         lk_http_send_async       (LkHttp               *self,
@@ -49,6 +55,17 @@ void         lk_http_get_async        (LkHttp               *self,
                                        GAsyncReadyCallback   callback,
                                        gpointer              user_data);
 GBytes      *lk_http_get_finish       (LkHttp               *self,
+                                       GAsyncResult         *result,
+                                       guint                *out_status,
+                                       GError              **error) G_GNUC_WARN_UNUSED_RESULT;
+void         lk_http_fetch_async      (LkHttp               *self,
+                                       const char           *url,
+                                       const char           *accept,
+                                       LkHttpFlags           flags,
+                                       GCancellable         *cancellable,
+                                       GAsyncReadyCallback   callback,
+                                       gpointer              user_data);
+GBytes      *lk_http_fetch_finish     (LkHttp               *self,
                                        GAsyncResult         *result,
                                        guint                *out_status,
                                        GError              **error) G_GNUC_WARN_UNUSED_RESULT;

@@ -69,6 +69,25 @@ lk_json_get_int (JsonObject *obj,
 }
 
 /**
+ * lk_json_get_boolean:
+ *
+ * Returns: the boolean member @name, or @default_value when it is missing
+ *   or anything but true or false
+ */
+gboolean
+lk_json_get_boolean (JsonObject *obj,
+                     const char *name,
+                     gboolean    default_value)
+{
+  JsonNode *node = json_object_get_member (obj, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return default_value;
+  return json_node_get_boolean (node);
+}
+
+/**
  * lk_json_get_seconds:
  *
  * Reads a count of seconds given as a JSON number or as a decimal string

@@ -15,6 +15,9 @@ gint64    lk_json_get_int     (JsonObject *obj,
                                gint64      default_value);
 const char *lk_json_get_string (JsonObject *obj,
                                 const char *name);
+gboolean  lk_json_get_boolean (JsonObject *obj,
+                               const char *name,
+                               gboolean    default_value);
 char     *lk_json_dup_marking_nul (const char *data,
                                    gssize      length,
                                    gsize      *out_length) G_GNUC_WARN_UNUSED_RESULT;

@@ -20,6 +20,21 @@ lk_protocol_to_string (LkProtocol protocol)
   return protocol_names[protocol];
 }
 
+/**
+ * lk_protocol_get_name:
+ *
+ * Returns: the protocol's name as people write it: "IMAP", "POP", "SMTP"
+ *   (lk_protocol_to_string() gives the lower-case id of files and options)
+ */
+const char *
+lk_protocol_get_name (LkProtocol protocol)
+{
+  static const char * const names[LK_N_PROTOCOLS] = { "IMAP", "POP", "SMTP" };
+
+  g_return_val_if_fail (protocol < LK_N_PROTOCOLS, NULL);
+  return names[protocol];
+}
+
 gboolean
 lk_protocol_from_string (const char *text,
                          LkProtocol *out_protocol)

@@ -31,6 +31,7 @@ typedef enum
 } LkSecurity;
 
 const char      *lk_protocol_to_string     (LkProtocol       protocol);
+const char      *lk_protocol_get_name      (LkProtocol       protocol);
 gboolean         lk_protocol_from_string   (const char      *text,
                                             LkProtocol      *out_protocol);
 char            *lk_protocol_flags_to_string (LkProtocolFlags flags);

@@ -130,8 +130,8 @@ lk_token_set_deserialize (const char  *data,
       (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error_literal (error, LK_ERROR, LK_ERROR_KEYRING,
-                           _("The keyring item of this account is damaged; sign in again "
-                             "with “latchkey-cli login”"));
+                           _("The keyring item of this account is damaged; sign the account "
+                             "in again"));
       return NULL;
     }
   obj = json_node_get_object (root);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "latchkey"
+#define G_LOG_DOMAIN "latchkey-ui"
 
 #include "config.h"
 
@@ -7,13 +7,13 @@
 
 #include "admin/lk-admin-checklist.h"
 #include "admin/lk-admin-consent.h"
-#include "admin/lk-admin-tenant.h"
 #include "admin/lk-exchange-script.h"
 #include "admin/lk-org-profile.h"
 #include "lk-admin-window.h"
 #include "lk-error.h"
 #include "lk-ui-init.h"
 #include "lk-ui-util.h"
+#include "providers/lk-microsoft.h"
 
 #define RESOURCE_PREFIX "/io/github/latchkey/Latchkey"
 
@@ -201,7 +201,7 @@ inputs_changed_cb (LkAdminWindow *self)
   gtk_widget_set_sensitive (GTK_WIDGET (self->open_consent_button),
                             link != NULL && self->consent == NULL);
   gtk_widget_set_sensitive (GTK_WIDGET (self->save_profile_button),
-                            lk_admin_tenant_check (tenant, NULL) && *client_id != '\0');
+                            lk_microsoft_tenant_check (tenant, NULL) && *client_id != '\0');
   gtk_widget_set_visible (GTK_WIDGET (self->exchange_group), app_only);
   update_script (self, tenant, client_id);
 }

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "latchkey"
+#define G_LOG_DOMAIN "latchkey-ui"
 
 #include "config.h"
 
 #include <glib/gi18n.h>
 
+#include "check/lk-account-check.h"
 #include "diagnose/lk-diagnose.h"
 #include "export/lk-exporter.h"
 #include "lk-address-page.h"
@@ -15,9 +16,7 @@
 #include "lk-test-page.h"
 #include "lk-ui-init.h"
 #include "lk-ui-util.h"
-#include "mail/lk-mail-probe.h"
 #include "oauth/lk-browser-sign-in.h"
-#include "oauth/lk-jwt.h"
 #include "oauth/lk-oauth-client.h"
 
 /**
@@ -50,10 +49,9 @@ struct _LkSetupWizard
   LkTokenManager     *tokens;
 
   LkAccount          *account;      /* being made; saved once signed in */
-  LkTokenSet         *token_set;    /* after sign-in, for the probes; wiped on free */
   gboolean            replace;      /* signing an existing account in again */
   gboolean            signing_in;
-  guint               probes_running;
+  LkAccountCheck     *check;        /* while the test runs */
 
   GCancellable       *cancellable;       /* everything: cancelled in dispose */
   GCancellable       *step_cancellable;  /* the sign-in or test running now */
@@ -140,7 +138,7 @@ lk_setup_wizard_update (LkSetupWizard *self)
       can_next = g_strcmp0 (lk_sign_in_page_get_state (self->sign_in_page), "intro") == 0;
     }
   else if (g_str_equal (step, "test"))
-    can_next = self->probes_running == 0 && lk_test_page_get_all_ok (self->test_page);
+    can_next = self->check == NULL && lk_test_page_get_all_ok (self->test_page);
   else if (g_str_equal (step, "export"))
     {
       next_label = _("_Finish");
@@ -280,10 +278,11 @@ stored_cb (GObject      *source,
 /* Tokens in hand: keyring item, then account file, then the tests. */
 static void
 signed_in (LkSetupWizard *self,
-           LkTokenSet    *tokens)
+           LkTokenSet    *signed_in_tokens)
 {
-  g_clear_pointer (&self->token_set, lk_token_set_free);
-  self->token_set = tokens;
+  /* The keyring keeps them from here on; the test asks the token manager. */
+  g_autoptr(LkTokenSet) tokens = signed_in_tokens;
+
   if (self->account->display_name == NULL && tokens->id_name != NULL)
     self->account->display_name = g_strdup (tokens->id_name);
   lk_token_manager_store_initial_async (self->tokens, self->account, tokens, self->replace,
@@ -440,21 +439,6 @@ lk_setup_wizard_sign_in_cancel_cb (LkSetupWizard *self)
 
 /* Test ------------------------------------------------------------------- */
 
-typedef struct
-{
-  LkSetupWizard *self;
-  LkProtocol     protocol;
-} ProbeData;
-
-static void
-probe_data_free (ProbeData *data)
-{
-  g_object_unref (data->self);
-  g_free (data);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (ProbeData, probe_data_free)
-
 static char *
 describe_tls (const LkProbeResult *result)
 {
@@ -483,95 +467,95 @@ describe_tls (const LkProbeResult *result)
   return g_string_free (text, FALSE);
 }
 
+/* Core's LkAccountCheck tests and records; this shows each protocol as
+ * it finishes. */
 static void
-finish_tests (LkSetupWizard *self)
+protocol_checked_cb (LkAccountCheck *check,
+                     guint           protocol,
+                     LkSetupWizard  *self)
 {
-  g_autoptr(GError) error = NULL;
+  const LkProtocolCheck *result = lk_account_check_get_result (check, protocol);
+  g_autofree char *transcript = NULL;
+  g_autofree char *tls = NULL;
+  LkTestFailure failure = { 0 };
 
-  self->account->state = lk_test_page_get_all_ok (self->test_page) ? LK_ACCOUNT_STATE_WORKING
-                                                                    : LK_ACCOUNT_STATE_FAILING;
-  self->account->last_tested = g_get_real_time () / G_USEC_PER_SEC;
-  if (!lk_account_store_save (self->store, self->account, &error))
-    lk_ui_toast (GTK_WIDGET (self), error->message);
-  g_signal_emit (self, signals[SIGNAL_ACCOUNT_ADDED], 0, self->account);
+  if (result->ok)
+    {
+      lk_test_page_set_ok (self->test_page, protocol, result->summary);
+      return;
+    }
+  transcript = lk_probe_result_dup_transcript (result->probe);
+  tls = describe_tls (result->probe);
+  failure.title = result->summary;
+  if (result->diagnosis != NULL)
+    {
+      failure.explanation = result->diagnosis->explanation;
+      failure.who_fixes = lk_fixer_get_label (result->diagnosis->fixer);
+      failure.steps = (const char * const *) result->diagnosis->steps;
+      failure.commands = (const char * const *) result->diagnosis->commands;
+    }
+  failure.transcript = transcript;
+  failure.tls_details = tls;
+  lk_test_page_set_failed (self->test_page, protocol, &failure);
+}
+
+/* No usable key: the test cannot run, signing in again can help. */
+static void
+show_token_error (LkSetupWizard *self,
+                  const GError  *error)
+{
+  LkDiagnoseInput input = { 0 };
+  g_autoptr(LkDiagnosis) diagnosis = NULL;
+
+  input.error = error;
+  input.phase = LK_DIAGNOSE_PHASE_REFRESH;
+  input.account = self->account;
+  diagnosis = lk_diagnose (&input);
+  lk_sign_in_page_show_diagnosis (self->sign_in_page, diagnosis->title,
+                                  diagnosis->explanation,
+                                  (const char * const *) diagnosis->steps,
+                                  (const char * const *) diagnosis->commands);
+  if (g_error_matches (error, LK_ERROR, LK_ERROR_NEEDS_SIGN_IN))
+    {
+      /* The provider refused the saved sign-in: the token manager marked
+       * the account "needs sign-in" (the list shows it), and this window
+       * becomes Sign In Again. */
+      lk_sign_in_page_set_retry_label (self->sign_in_page, _("Sign In _Again"));
+      gtk_window_set_title (GTK_WINDOW (self), _("Sign In Again"));
+      adw_window_title_set_title (self->title_widget, _("Sign In Again"));
+      g_signal_emit (self, signals[SIGNAL_ACCOUNT_ADDED], 0, self->account);
+    }
+  show_step (self, "sign-in");
 }
 
 static void
-probe_cb (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
+check_done_cb (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
 {
-  g_autoptr(ProbeData) data = user_data;
-  LkSetupWizard *self = data->self;
+  g_autoptr(LkSetupWizard) self = user_data;
+  LkAccountCheck *check = LK_ACCOUNT_CHECK (source);
   g_autoptr(GError) error = NULL;
-  g_autoptr(LkProbeResult) probe = NULL;
+  gboolean ran = lk_account_check_run_finish (check, result, &error);
 
-  probe = lk_mail_probe_run_finish (LK_MAIL_PROBE (source), result, &error);
-  if (probe == NULL && lk_error_is_cancelled (error))
+  if (self->check == check)
+    g_clear_object (&self->check);
+  /* The window was closed while the last probe answered. */
+  if (self->test_page == NULL)
     return;
-
-  if (probe != NULL && probe->ok)
+  if (!ran)
     {
-      g_autofree char *summary = NULL;
-
-      /* Translators: "XOAUTH2 over TLSv1.3 to outlook.office365.com" */
-      summary = g_strdup_printf (_("%s over %s to %s"), probe->mechanism,
-                                 probe->tls_version != NULL ? probe->tls_version : "TLS",
-                                 probe->host);
-      lk_test_page_set_ok (self->test_page, data->protocol, summary);
+      if (!lk_error_is_cancelled (error))
+        show_token_error (self, error);
+      lk_setup_wizard_update (self);
+      return;
     }
-  else
-    {
-      LkDiagnoseInput input = { 0 };
-      g_autoptr(LkDiagnosis) diagnosis = NULL;
-      g_autofree char *transcript = NULL;
-      g_autofree char *tls = NULL;
-      g_autoptr(LkJwtClaims) claims = NULL;
-      g_autofree char *roles = NULL;
-      LkTestFailure failure = { 0 };
-
-      input.error = probe != NULL ? probe->error : error;
-      input.phase = LK_DIAGNOSE_PHASE_PROBE;
-      input.protocol = data->protocol;
-      input.account = self->account;
-      if (probe != NULL)
-        {
-          input.server_reply = probe->last_reply;
-          input.challenge = probe->challenge;
-          input.host = probe->host;
-          input.tls_subject = probe->cert_subject;
-          input.tls_fingerprint = probe->cert_sha256;
-          if (probe->cert_not_after != NULL)
-            input.tls_not_after = g_date_time_to_unix (probe->cert_not_after);
-          transcript = lk_probe_result_dup_transcript (probe);
-          tls = describe_tls (probe);
-        }
-      claims = lk_jwt_claims_decode (self->token_set->access_token);
-      if (claims != NULL)
-        {
-          roles = claims->roles != NULL ? g_strjoinv (" ", claims->roles) : NULL;
-          input.claim_aud = claims->aud;
-          input.claim_scp = claims->scp;
-          input.claim_roles = roles;
-          input.claim_upn = claims->upn;
-          input.claim_tid = claims->tid;
-        }
-      diagnosis = lk_diagnose (&input);
-      failure.title = diagnosis->title;
-      failure.explanation = diagnosis->explanation;
-      failure.who_fixes = lk_fixer_get_label (diagnosis->fixer);
-      failure.steps = (const char * const *) diagnosis->steps;
-      failure.commands = (const char * const *) diagnosis->commands;
-      failure.transcript = transcript;
-      failure.tls_details = tls;
-      lk_test_page_set_failed (self->test_page, data->protocol, &failure);
-    }
-
-  if (--self->probes_running == 0)
-    finish_tests (self);
+  if (lk_account_check_get_save_error (check) != NULL)
+    lk_ui_toast (GTK_WIDGET (self), lk_account_check_get_save_error (check)->message);
+  g_signal_emit (self, signals[SIGNAL_ACCOUNT_ADDED], 0, self->account);
   lk_setup_wizard_update (self);
   /* All working: Enter goes on to the export. */
-  if (self->probes_running == 0 && lk_test_page_get_all_ok (self->test_page))
+  if (lk_test_page_get_all_ok (self->test_page))
     gtk_widget_grab_focus (GTK_WIDGET (self->next_button));
 }
 
@@ -580,33 +564,17 @@ lk_setup_wizard_run_tests (LkSetupWizard *self)
 {
   GCancellable *cancellable;
 
-  if (self->account == NULL || self->token_set == NULL || self->probes_running > 0)
+  if (self->account == NULL || self->check != NULL)
     return;
 
   cancellable = restart_step (self);
+  self->check = lk_account_check_new (self->account, self->tokens, self->store);
+  g_signal_connect_object (self->check, "protocol-checked", G_CALLBACK (protocol_checked_cb),
+                           self, 0);
   for (LkProtocol p = 0; p < LK_N_PROTOCOLS; p++)
-    {
-      g_autoptr(LkMailProbe) probe = NULL;
-      const LkServer *server;
-      ProbeData *data;
-
-      if ((self->account->protocols & (1 << p)) == 0)
-        continue;
-      server = lk_provider_get_server (self->account->provider, p);
-      if (server == NULL || server->host == NULL)
-        continue;
-
-      probe = lk_mail_probe_new (p, server, lk_account_get_sasl_user (self->account),
-                                 (const char * const *) self->account->provider->sasl,
-                                 self->account->provider->ca_file);
-      data = g_new0 (ProbeData, 1);
-      data->self = g_object_ref (self);
-      data->protocol = p;
-      self->probes_running++;
+    if ((lk_account_check_get_protocols (self->check) & (1u << p)) != 0)
       lk_test_page_set_running (self->test_page, p);
-      lk_mail_probe_run_async (probe, self->token_set->access_token, FALSE, cancellable,
-                               probe_cb, data);
-    }
+  lk_account_check_run_async (self->check, cancellable, check_done_cb, g_object_ref (self));
   lk_setup_wizard_update (self);
 }
 
@@ -721,51 +689,6 @@ lk_setup_wizard_cancel_action (GtkWidget  *widget,
   gtk_window_close (GTK_WINDOW (widget));
 }
 
-static void
-got_token_cb (GObject      *source,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(LkSetupWizard) self = user_data;
-  g_autoptr(GError) error = NULL;
-  LkTokenSet *tokens;
-
-  tokens = lk_token_manager_get_token_finish (LK_TOKEN_MANAGER (source), result, &error);
-  if (tokens == NULL)
-    {
-      LkDiagnoseInput input = { 0 };
-      g_autoptr(LkDiagnosis) diagnosis = NULL;
-
-      if (lk_error_is_cancelled (error))
-        return;
-      /* No usable key: the test cannot run, signing in again can help. */
-      input.error = error;
-      input.phase = LK_DIAGNOSE_PHASE_REFRESH;
-      input.account = self->account;
-      diagnosis = lk_diagnose (&input);
-      lk_sign_in_page_show_diagnosis (self->sign_in_page, diagnosis->title,
-                                      diagnosis->explanation,
-                                      (const char * const *) diagnosis->steps,
-                                      (const char * const *) diagnosis->commands);
-      if (g_error_matches (error, LK_ERROR, LK_ERROR_NEEDS_SIGN_IN))
-        {
-          /* The provider refused the saved sign-in: the account is marked
-           * "needs sign-in" (the list shows it), and this window becomes
-           * Sign In Again. */
-          self->account->state = LK_ACCOUNT_STATE_NEEDS_SIGN_IN;
-          lk_sign_in_page_set_retry_label (self->sign_in_page, _("Sign In _Again"));
-          gtk_window_set_title (GTK_WINDOW (self), _("Sign In Again"));
-          adw_window_title_set_title (self->title_widget, _("Sign In Again"));
-          g_signal_emit (self, signals[SIGNAL_ACCOUNT_ADDED], 0, self->account);
-        }
-      show_step (self, "sign-in");
-      return;
-    }
-  g_clear_pointer (&self->token_set, lk_token_set_free);
-  self->token_set = tokens;
-  lk_setup_wizard_run_tests (self);
-}
-
 /**
  * lk_setup_wizard_start_at:
  * @account: an account already in the list
@@ -794,11 +717,7 @@ lk_setup_wizard_start_at (LkSetupWizard *self,
       gtk_window_set_title (GTK_WINDOW (self), _("Test"));
       adw_window_title_set_title (self->title_widget, _("Test"));
       lk_test_page_set_protocols (self->test_page, account->protocols);
-      for (LkProtocol p = 0; p < LK_N_PROTOCOLS; p++)
-        if ((account->protocols & (1 << p)) != 0)
-          lk_test_page_set_running (self->test_page, p);
-      lk_token_manager_get_token_async (self->tokens, account, FALSE, restart_step (self),
-                                        got_token_cb, g_object_ref (self));
+      lk_setup_wizard_run_tests (self);
     }
   else
     {
@@ -827,15 +746,18 @@ lk_setup_wizard_dispose (GObject *object)
 {
   LkSetupWizard *self = LK_SETUP_WIZARD (object);
 
-  /* The loopback listener closes, the device poll and the probes stop. */
+  /* The loopback listener closes, the device poll and the probes stop;
+   * a probe that already answered no longer reaches the pages. */
   g_cancellable_cancel (self->cancellable);
+  if (self->check != NULL)
+    g_signal_handlers_disconnect_by_data (self->check, self);
   g_clear_object (&self->step_cancellable);
   g_clear_object (&self->cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), LK_TYPE_SETUP_WIZARD);
   g_clear_object (&self->browser_sign_in);
   g_clear_object (&self->device_client);
   g_clear_pointer (&self->device_authorization, lk_device_authorization_free);
-  g_clear_pointer (&self->token_set, lk_token_set_free);
+  g_clear_object (&self->check);
   g_clear_pointer (&self->account, lk_account_unref);
   g_clear_object (&self->registry);
   g_clear_object (&self->store);

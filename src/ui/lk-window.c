@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "latchkey"
+#define G_LOG_DOMAIN "latchkey-ui"
 
 #include "config.h"
 
@@ -88,8 +88,7 @@ ensure_discovery (LkWindow *self)
           g_warning ("No autodiscovery: %s", error->message);
           return NULL;
         }
-      self->discovery = lk_discovery_new (lk_http_get_session (self->http),
-                                          ensure_registry (self));
+      self->discovery = lk_discovery_new (self->http, ensure_registry (self));
     }
   return self->discovery;
 }
@@ -109,7 +108,7 @@ open_wizard (LkWindow *self)
                                 self->tokens);
   g_signal_connect_object (wizard, "account-added", G_CALLBACK (wizard_account_added_cb), self,
                            G_CONNECT_SWAPPED);
-  if (g_getenv ("LATCHKEY_NO_DISCOVERY") == NULL)
+  if (lk_discovery_is_enabled ())
     lk_setup_wizard_set_discovery (wizard, ensure_discovery (self));
   return wizard;
 }

@@ -9,21 +9,10 @@
 #include "lk-error.h"
 #include "lk-test-utils.h"
 
-static LkProvider *
-load_m365 (void)
-{
-  g_autofree char *path = lk_test_source_path ("data", "providers", "microsoft365.json", NULL);
-  g_autoptr(GError) error = NULL;
-  LkProvider *provider = lk_provider_new_from_file (path, &error);
-
-  g_assert_no_error (error);
-  return provider;
-}
-
 static void
 test_names (void)
 {
-  g_autoptr(LkProvider) m365 = load_m365 ();
+  g_autoptr(LkProvider) m365 = lk_test_load_profile ("microsoft365", NULL);
   g_autofree char *id = lk_org_profile_id_for ("Contoso.COM");
   g_autofree char *name = lk_org_profile_name_for ("contoso.com", m365);
   g_autofree char *guid_name = lk_org_profile_name_for ("4b1d9c7e-2f3a-4c5b-8d6e-7f8a9b0c1d2e", m365);
@@ -37,7 +26,7 @@ test_names (void)
 static void
 test_round_trip (void)
 {
-  g_autoptr(LkProvider) m365 = load_m365 ();
+  g_autoptr(LkProvider) m365 = lk_test_load_profile ("microsoft365", NULL);
   g_autoptr(LkProvider) org = NULL;
   g_autoptr(LkProvider) loaded = NULL;
   g_autoptr(GError) error = NULL;
@@ -90,7 +79,7 @@ test_round_trip (void)
 static void
 test_refused (void)
 {
-  g_autoptr(LkProvider) m365 = load_m365 ();
+  g_autoptr(LkProvider) m365 = lk_test_load_profile ("microsoft365", NULL);
   g_autoptr(GError) error = NULL;
   LkProvider *org;
 

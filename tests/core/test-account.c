@@ -54,6 +54,58 @@ test_account_round_trip (void)
   g_assert_cmpstr (again->provider->servers[LK_PROTOCOL_IMAP].host, ==, "outlook.office365.com");
 }
 
+/* The last test of each protocol survives a save; files written before
+ * there were per-protocol results, or with junk there, still load. */
+static void
+test_account_protocol_tests (void)
+{
+  g_autoptr(LkProviderRegistry) registry = lk_provider_registry_new ();
+  g_autoptr(LkAccount) account = NULL;
+  g_autoptr(LkAccount) again = NULL;
+  g_autoptr(LkAccount) old = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data = NULL;
+  g_autoptr(GString) old_data = NULL;
+
+  lk_provider_registry_load (registry);
+  account = lk_account_new ("alice@contoso.com",
+                            lk_provider_registry_lookup (registry, "microsoft365"));
+  lk_account_set_test (account, LK_PROTOCOL_IMAP, 1767225600, TRUE,
+                       "XOAUTH2 over TLS 1.3 to outlook.office365.com", NULL);
+  lk_account_set_test (account, LK_PROTOCOL_SMTP, 1767225601, FALSE,
+                       "SMTP sign-in is switched off for the organisation",
+                       "smtp-auth-disabled-tenant");
+  data = lk_account_to_data (account, NULL);
+  again = lk_account_new_from_data (data, -1, "alice.json", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (again->tests[LK_PROTOCOL_IMAP].tested_at, ==, 1767225600);
+  g_assert_true (again->tests[LK_PROTOCOL_IMAP].ok);
+  g_assert_null (again->tests[LK_PROTOCOL_IMAP].diagnosis);
+  g_assert_cmpint (again->tests[LK_PROTOCOL_POP].tested_at, ==, 0);
+  g_assert_null (again->tests[LK_PROTOCOL_POP].summary);
+  g_assert_false (again->tests[LK_PROTOCOL_SMTP].ok);
+  g_assert_cmpstr (again->tests[LK_PROTOCOL_SMTP].summary, ==,
+                   "SMTP sign-in is switched off for the organisation");
+  g_assert_cmpstr (again->tests[LK_PROTOCOL_SMTP].diagnosis, ==, "smtp-auth-disabled-tenant");
+
+  /* An older file: no "tests" at all; then one with the wrong types. */
+  old_data = g_string_new (data);
+  g_assert_cmpint (g_string_replace (old_data, "\"tests\"", "\"tests-from-the-future\"", 1), ==, 1);
+  old = lk_account_new_from_data (old_data->str, -1, "old.json", &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < LK_N_PROTOCOLS; i++)
+    g_assert_cmpint (old->tests[i].tested_at, ==, 0);
+  g_clear_pointer (&old, lk_account_unref);
+  g_string_assign (old_data, data);
+  g_string_replace (old_data, "\"tests\" : {", "\"tests\" : { \"pop\" : 5, \"smtp-x\" : {},", 1);
+  g_string_replace (old_data, "\"ok\" : true", "\"ok\" : \"yes\"", 1);
+  old = lk_account_new_from_data (old_data->str, -1, "odd.json", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (old->tests[LK_PROTOCOL_POP].tested_at, ==, 0);
+  g_assert_cmpint (old->tests[LK_PROTOCOL_IMAP].tested_at, ==, 1767225600);
+  g_assert_false (old->tests[LK_PROTOCOL_IMAP].ok);
+}
+
 static void
 test_account_damaged (void)
 {
@@ -111,6 +163,7 @@ main (int    argc,
 
   g_test_add_func ("/account/email-validation", test_email_validation);
   g_test_add_func ("/account/round-trip", test_account_round_trip);
+  g_test_add_func ("/account/protocol-tests", test_account_protocol_tests);
   g_test_add_func ("/account/damaged", test_account_damaged);
   g_test_add_func ("/account/token-set", test_token_set);
   g_test_add_func ("/account/aadsts-parse", test_aadsts_parse);

@@ -98,13 +98,16 @@ test_readers_wrong_type (void)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   JsonObject *obj = parse_object ("{\"s\":[1],\"i\":\"7\",\"n\":{},\"e\":\" 3600 \","
-                                  "\"d\":5.9,\"neg\":-1}", parser);
+                                  "\"d\":5.9,\"neg\":-1,\"t\":true}", parser);
   gint64 seconds = -1;
 
   g_assert_null (lk_json_get_string (obj, "s"));
   g_assert_null (lk_json_dup_string (obj, "missing"));
   g_assert_cmpint (lk_json_get_int (obj, "i", 42), ==, 42);
   g_assert_cmpint (lk_json_get_int (obj, "n", 42), ==, 42);
+  g_assert_true (lk_json_get_boolean (obj, "t", FALSE));
+  g_assert_true (lk_json_get_boolean (obj, "i", TRUE));
+  g_assert_false (lk_json_get_boolean (obj, "missing", FALSE));
   g_assert_false (lk_json_get_seconds (obj, "n", &seconds));
   g_assert_false (lk_json_get_seconds (obj, "neg", &seconds));
   g_assert_cmpint (seconds, ==, -1);

@@ -5,6 +5,7 @@
 
 #include "diagnose/lk-diagnose.h"
 #include "lk-error.h"
+#include "providers/lk-microsoft.h"
 #include "providers/lk-provider-registry.h"
 #include "ps-reference.h"
 
@@ -81,7 +82,8 @@ static const Case cases[] = {
                    "application in the Azure portal." TRACE },
   { "aadsts-65001-consent", LK_FIXER_TENANT_ADMIN, LK_CONFIDENCE_CERTAIN,
     { "https://login.microsoftonline.com/" TENANT "/v2.0/adminconsent?client_id=" CLIENT_ID
-      "&redirect_uri=http%3A%2F%2Flocalhost%3A43117&scope=https%3A%2F%2Foutlook.office.com%2FIMAP.AccessAsUser.All",
+      "&redirect_uri=http%3A%2F%2Flocalhost&scope=https%3A%2F%2Foutlook.office.com%2FIMAP.AccessAsUser.All%20"
+      "https%3A%2F%2Foutlook.office.com%2FPOP.AccessAsUser.All%20https%3A%2F%2Foutlook.office.com%2FSMTP.Send%20offline_access",
       "Grant admin consent", CLIENT_ID },
     SIGN_IN (), .oauth_error = "invalid_grant", .redirect_uri = "http://localhost:43117",
     .description = "AADSTS65001: The user or administrator has not consented to use the application "
@@ -282,7 +284,7 @@ static const Case cases[] = {
   { "outlook-com-imap-off", LK_FIXER_USER, LK_CONFIDENCE_LIKELY, { "Forwarding and IMAP", "IMAP" },
     PROBE (IMAP), .account = ACC_OUTLOOK, .reply = "a1 NO AUTHENTICATE failed." },
   { "app-only-permission-missing", LK_FIXER_TENANT_ADMIN, LK_CONFIDENCE_CERTAIN,
-    { "IMAP.AccessAsApp", "scope=https%3A%2F%2Fps.outlook.com%2F.default", CLIENT_ID },
+    { "IMAP.AccessAsApp", "scope=https%3A%2F%2Foutlook.office365.com%2F.default", CLIENT_ID },
     PROBE (IMAP), .account = ACC_M365_APP, .aud = "https://outlook.office365.com",
     .roles = "SMTP.SendAsApp", .oid = SP_OID, .tid = TID, .reply = "a1 NO AUTHENTICATE failed." },
   { "app-only-mailbox-access", LK_FIXER_MAILBOX_ADMIN, LK_CONFIDENCE_LIKELY,
@@ -592,6 +594,7 @@ test_admin_consent_url (void)
   g_autoptr(LkAccount) account = make_account (ACC_M365);
   g_autofree char *url = NULL;
   g_autofree char *smtp_url = NULL;
+  g_autofree char *it_url = NULL;
   LkDiagnoseInput in = { 0 };
 
   in.account = account;
@@ -600,7 +603,11 @@ test_admin_consent_url (void)
   g_assert_cmpstr (url, ==,
                    "https://login.microsoftonline.com/" TENANT "/v2.0/adminconsent?client_id=" CLIENT_ID
                    "&redirect_uri=http%3A%2F%2Flocalhost"
-                   "&scope=https%3A%2F%2Foutlook.office.com%2FIMAP.AccessAsUser.All");
+                   "&scope=https%3A%2F%2Foutlook.office.com%2FIMAP.AccessAsUser.All%20offline_access");
+  /* The very link the IT window and `admin consent-url` give for this app. */
+  it_url = lk_microsoft_admin_consent_url (account->provider, TENANT, CLIENT_ID,
+                                           LK_PROTOCOL_FLAG_IMAP, FALSE, NULL, NULL, NULL);
+  g_assert_cmpstr (url, ==, it_url);
 
   /* "organizations" names no tenant: the token's tid does */
   g_free (account->tenant);

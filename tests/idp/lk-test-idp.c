@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /*
  * The strict test identity provider (see lk-test-idp.h). It follows
- * Microsoft's identity platform as ../shared/PROTOCOLS.md §A describes it:
+ * Microsoft's identity platform as doc/protocols.md A describes it:
  * the v2.0 paths under a tenant segment, PKCE, single-use codes, refresh
  * tokens replaced on every use, the device code grant without
  * verification_uri_complete, client credentials with `roles`, and errors
@@ -1541,13 +1541,18 @@ handle_adminconsent (Request *req)
       redirect_error (req, redirect_uri, NULL, error_code, detail, state, NULL);
       return;
     }
-  if (!scopes.dot_default)
-    {
-      redirect_error (req, redirect_uri, NULL, 70011,
-                      "The provided value for the input parameter 'scope' is not valid: admin consent "
-                      "takes the resource's '.default' scope.", state, NULL);
-      return;
-    }
+  /* Static ('.default') or dynamic (named) scopes, but application
+   * permissions only through '.default'
+   * (https://learn.microsoft.com/entra/identity-platform/v2-admin-consent). */
+  for (guint i = 0; !scopes.dot_default && i < scopes.perms->len; i++)
+    if (g_str_has_suffix (g_ptr_array_index (scopes.perms, i), "AsApp"))
+      {
+        redirect_error (req, redirect_uri, NULL, 70011,
+                        "The provided value for the input parameter 'scope' is not valid: "
+                        "application permissions are requested with the resource's '.default'.",
+                        state, NULL);
+        return;
+      }
 
   consent = g_new0 (Consent, 1);
   consent->admin = TRUE;

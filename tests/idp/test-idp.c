@@ -914,6 +914,8 @@ test_admin_consent (Fixture       *fx,
                                 "&redirect_uri=http%3A%2F%2Flocalhost%3A8400%2F&state=s1"
                                 "&scope=https%3A%2F%2Foutlook.office365.com%2F.default");
   g_autoptr(Response) denied = NULL;
+  g_autoptr(Response) dynamic = NULL;
+  g_autoptr(Response) app = NULL;
 
   g_assert_cmpuint (ok->status, ==, 302);
   g_assert_cmpstr (g_hash_table_lookup (ok->redirect, "admin_consent"), ==, "True");
@@ -926,7 +928,19 @@ test_admin_consent (Fixture       *fx,
                 "&scope=https%3A%2F%2Foutlook.office365.com%2F.default");
   assert_redirect_error (denied, "access_denied", 65004);
   g_assert_cmpstr (g_hash_table_lookup (denied->redirect, "state"), ==, "s2");
-  g_assert_cmpuint (lk_test_idp_get_count (fx->idp, "adminconsent"), ==, 2);
+
+  /* Named (dynamic) delegated scopes are consented as well; an application
+   * permission only through '.default'. */
+  dynamic = get (fx, "/contoso.com/v2.0/adminconsent?client_id=" LK_TEST_IDP_CLIENT_ID
+                 "&redirect_uri=http%3A%2F%2Flocalhost%3A8400%2F"
+                 "&scope=https%3A%2F%2Foutlook.office.com%2FIMAP.AccessAsUser.All+offline_access");
+  g_assert_cmpuint (dynamic->status, ==, 302);
+  g_assert_cmpstr (g_hash_table_lookup (dynamic->redirect, "admin_consent"), ==, "True");
+  app = get (fx, "/contoso.com/v2.0/adminconsent?client_id=" LK_TEST_IDP_CLIENT_ID
+             "&redirect_uri=http%3A%2F%2Flocalhost%3A8400%2F"
+             "&scope=https%3A%2F%2Foutlook.office365.com%2FIMAP.AccessAsApp");
+  assert_redirect_error (app, "invalid_scope", 70011);
+  g_assert_cmpuint (lk_test_idp_get_count (fx->idp, "adminconsent"), ==, 4);
 }
 
 /* Every fault switch, as a client sees it. */

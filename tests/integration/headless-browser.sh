@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-3.0-or-later
 # The "system browser" of the integration tests: headless Chromium, loopback
-# only, following URL and its redirects (../shared/TESTING.md §6). Its
+# only, following URL and its redirects (doc/testing.md §6). Its
 # background networking is off, so it never tries to reach the internet.
 set -u
 profile=$(mktemp -d "${TMPDIR:-/tmp}/lk-chromium.XXXXXX")

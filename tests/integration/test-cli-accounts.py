@@ -50,6 +50,17 @@ try:
         assert r.stdout.strip() != seen_tokens[-1]
         seen_tokens.append(r.stdout.strip())
 
+    with t.case("G_MESSAGES_DEBUG=latchkey-oauth shows the token requests, and only those"):
+        env = dict(os.environ, G_MESSAGES_DEBUG="latchkey-oauth")
+        r = cli("token", "alice@example.com", "--force-refresh", env=env)
+        assert r.returncode == 0, r.stderr
+        debug = [l for l in r.stderr.splitlines() if "-DEBUG: " in l]
+        assert any("latchkey-oauth-DEBUG" in l and "Token request (refresh_token)" in l
+                   for l in debug), r.stderr
+        assert all("latchkey-oauth-DEBUG" in l for l in debug), debug
+        assert r.stdout.strip() not in r.stderr
+        seen_tokens.append(r.stdout.strip())
+
     with t.case("--format xoauth2 prints the SASL string for the mailbox"):
         import base64
         r = cli("token", "alice@example.com", "--format", "xoauth2")
@@ -98,6 +109,14 @@ try:
         assert "AADSTS65001" in r.stderr or "consent" in r.stderr.lower(), r.stderr
         assert not os.path.exists(os.path.join(accounts_dir, "dave@example.com.json"))
         assert secret_tool_lookup("dave@example.com") is None
+        # The admin consent link of the diagnosis is the one IT gets from
+        # `admin consent-url` for this app (and the IT window, tests/ui).
+        link = [l.split(None, 1)[1] for l in r.stderr.splitlines()
+                if l.strip().startswith("Link:")]
+        it = cli("admin", "consent-url", "--provider", "testidp", "--tenant", "example.com",
+                 "--no-lookup", "--client-id", "lk-test-client", "--protocols", "imap,smtp")
+        assert it.returncode == 0, it.stderr
+        assert link == [it.stdout.strip()], (link, it.stdout)
 
     with t.case("list shows every account with its state; --json too"):
         r = cli("list")

@@ -101,7 +101,7 @@ def quit_gui(gui, window):
 
 
 def start_gui(env_extra=None, log="latchkey-gui.log"):
-    env = dict(os.environ, LATCHKEY_CLI=CLI, LATCHKEY_NO_DISCOVERY="1",
+    env = dict(os.environ, LATCHKEY_CLI=CLI, LATCHKEY_DISCOVERY="local",
                GTK_A11Y="none", **(env_extra or {}))
     return Process([GUI], env=env, log=os.path.join(SCRATCH, log))
 

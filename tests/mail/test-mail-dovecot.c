@@ -212,7 +212,7 @@ test_parallel (void)
       g_assert_no_error (error);
       g_assert_no_error (result->error);
       g_assert_true (result->ok);
-      /* No profile order: OAUTHBEARER first (../shared/PROTOCOLS.md A4). */
+      /* No profile order: OAUTHBEARER first (doc/protocols.md A4). */
       g_assert_cmpstr (result->mechanism, ==, "OAUTHBEARER");
       lk_test_assert_no_leak (result, token, ALICE);
       g_object_unref (p.results[i]);

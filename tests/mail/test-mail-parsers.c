@@ -170,38 +170,127 @@ test_smtp (void)
   g_assert_error (error, LK_ERROR, LK_ERROR_PROTOCOL);
 }
 
-/* What a fuzzer does, briefly: no input crashes a parser. */
+/* Text a person may be shown: valid UTF-8 without control characters. */
+static void
+assert_printable (const char *text)
+{
+  g_assert_true (g_utf8_validate (text, -1, NULL));
+  for (const char *p = text; *p != '\0'; p++)
+    g_assert_cmpint ((guchar) *p, >=, 0x20);
+}
+
+static void
+assert_words (char **strv)
+{
+  for (guint i = 0; strv != NULL && strv[i] != NULL; i++)
+    {
+      g_assert_cmpstr (strv[i], !=, "");
+      g_assert_null (strchr (strv[i], ' '));
+    }
+}
+
+/* Garbage a server may send, half of it behind the prefixes the parsers
+ * branch on. Each parser must say "this is not a reply" (and the SMTP one
+ * why, in an LK_ERROR_PROTOCOL a person can read), or return something
+ * well-formed; never crash, never loop. The probes' side of it (a server
+ * that answers garbage fails with LK_ERROR_PROTOCOL within the step
+ * timeout) is /mail/scripted/garbage; the fuzzers go further
+ * (tests/fuzz/). */
 static void
 test_garbage (void)
 {
+  static const char * const prefixes[] = {
+    "* OK", "* ", "A1 ", "a1 OK ", "+ ", "+", "+OK", "-ERR", "250-", "535 ", "334 ", "9",
+  };
   guint8 buffer[64];
+  guint smtp_refused = 0;
 
   for (guint round = 0; round < 2000; round++)
     {
       gsize len = g_test_rand_int_range (0, sizeof buffer - 1);
       g_auto(LkImapReply) imap = { 0, };
       g_autoptr(LkSmtpReply) smtp = lk_smtp_reply_new ();
-      const char *lines[] = { (const char *) buffer, NULL };
+      g_autoptr(GError) error = NULL;
+      const char *line = (const char *) buffer;
+      const char *lines[] = { line, NULL };
+      const char *pop_text = NULL;
+      g_auto(GStrv) capabilities = NULL;
       g_auto(GStrv) mechs = NULL;
       g_autofree char *decoded = NULL;
+      LkPopReplyKind pop;
       gboolean flag;
 
       for (gsize i = 0; i < len; i++)
         buffer[i] = (guint8) g_test_rand_int_range (1, 256);
-      if (round % 3 == 0 && len > 4)
-        memcpy (buffer, round % 2 ? "* OK" : "250-", 4);
       buffer[len] = '\0';
-      lk_imap_reply_parse ((const char *) buffer, &imap);
-      g_strfreev (lk_imap_reply_get_capabilities (&imap));
-      lk_pop_reply_parse ((const char *) buffer, NULL);
-      lk_pop_capa_parse (lines, &flag, &mechs);
-      if (lk_smtp_reply_feed (smtp, (const char *) buffer, NULL))
+      if (round % 2 == 0)
         {
-          g_auto(GStrv) ehlo = NULL;
-          lk_smtp_ehlo_parse (smtp, &flag, &ehlo);
+          const char *prefix = prefixes[round / 2 % G_N_ELEMENTS (prefixes)];
+          gsize n = MIN (strlen (prefix), len);
+
+          memcpy (buffer, prefix, n);
         }
-      decoded = lk_sasl_decode_challenge ((const char *) buffer);
+
+      /* IMAP: FALSE only for an invalid line, kept as it came. */
+      if (lk_imap_reply_parse (line, &imap))
+        {
+          g_assert_cmpint (imap.kind, !=, LK_IMAP_LINE_INVALID);
+          if (imap.kind == LK_IMAP_LINE_TAGGED)
+            {
+              g_assert_cmpstr (imap.tag, !=, "");
+              g_assert_true (imap.status == LK_IMAP_STATUS_OK || imap.status == LK_IMAP_STATUS_NO ||
+                             imap.status == LK_IMAP_STATUS_BAD);
+            }
+        }
+      else
+        {
+          g_assert_cmpint (imap.kind, ==, LK_IMAP_LINE_INVALID);
+          g_assert_cmpstr (imap.text, ==, line);
+        }
+      capabilities = lk_imap_reply_get_capabilities (&imap);
+      assert_words (capabilities);
+
+      /* POP: a kind only for its three prefixes; the text lies in the line. */
+      pop = lk_pop_reply_parse (line, &pop_text);
+      if (g_ascii_strncasecmp (line, "+OK", 3) != 0 && g_ascii_strncasecmp (line, "-ERR", 4) != 0 &&
+          line[0] != '+')
+        g_assert_cmpint (pop, ==, LK_POP_REPLY_INVALID);
+      g_assert_true (pop_text >= line && pop_text <= line + len);
+      lk_pop_capa_parse (lines, &flag, &mechs);
+      assert_words (mechs);
+
+      /* SMTP: not a reply line is a clear error, not a guess. */
+      if (lk_smtp_reply_feed (smtp, line, &error))
+        g_assert_true (smtp->complete);
+      if (error != NULL)
+        {
+          g_assert_error (error, LK_ERROR, LK_ERROR_PROTOCOL);
+          g_assert_cmpstr (error->message, !=, "");
+          g_assert_cmpuint (smtp->lines->len, ==, 0);
+          smtp_refused++;
+        }
+      else
+        {
+          g_assert_cmpuint (smtp->code, >=, 200);
+          g_assert_cmpuint (smtp->code, <=, 599);
+          if (!smtp->complete)
+            g_assert_cmpint (line[3], ==, '-');
+          else
+            {
+              g_auto(GStrv) ehlo = NULL;
+
+              lk_smtp_ehlo_parse (smtp, &flag, &ehlo);
+              assert_words (ehlo);
+            }
+        }
+
+      /* A SASL challenge is shown to people: text, or nothing. */
+      decoded = lk_sasl_decode_challenge (line);
+      if (decoded != NULL)
+        assert_printable (decoded);
     }
+  /* Most garbage is no SMTP reply; the check above did run. */
+  g_assert_cmpuint (smtp_refused, >, 1000);
 }
 
 int

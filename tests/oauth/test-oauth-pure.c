@@ -8,7 +8,6 @@
 #include "lk-test-jwt.h"
 #include "lk-test-utils.h"
 #include "oauth/lk-device-authorization.h"
-#include "lk-http.h"
 #include "oauth/lk-jwt.h"
 #include "oauth/lk-oauth-client.h"
 #include "oauth/lk-pkce.h"
@@ -414,54 +413,6 @@ test_redirect_issuer (void)
 
 /* URL policy */
 
-static void
-test_url_policy (void)
-{
-  const char *allowed[] = {
-    "https://login.microsoftonline.com/common/oauth2/v2.0/token",
-    "http://127.0.0.1:8080/token", "http://localhost/token", "http://[::1]:99/t",
-    "http://127.0.0.2/t",
-  };
-  const char *refused[] = {
-    "http://login.microsoftonline.com/common/oauth2/v2.0/token",
-    "http://localhost.evil.example/token", "http://10.0.0.1/token", "ftp://127.0.0.1/x",
-    "http://127.0.0.1.nip.io/token",
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (allowed); i++)
-    {
-      g_autoptr(GError) error = NULL;
-
-      g_assert_true (lk_http_check_url (allowed[i], &error));
-      g_assert_no_error (error);
-    }
-  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
-    {
-      g_autoptr(GError) error = NULL;
-
-      g_test_message ("%s", refused[i]);
-      g_assert_false (lk_http_check_url (refused[i], &error));
-      g_assert_error (error, LK_ERROR, LK_ERROR_INSECURE_ENDPOINT);
-    }
-  {
-    g_autoptr(GError) error = NULL;
-
-    g_assert_false (lk_http_check_url ("not a url", &error));
-    g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_PROFILE);
-  }
-}
-
-static void
-test_form_encoding (void)
-{
-  const char *fields[] = { "a", "x y&z", "skip", NULL, "b", "é/+", NULL };
-  g_autoptr(GBytes) form = lk_http_encode_form (fields);
-  gsize n;
-  const char *data = g_bytes_get_data (form, &n);
-
-  g_assert_cmpmem (data, n, "a=x%20y%26z&b=%C3%A9%2F%2B", strlen ("a=x%20y%26z&b=%C3%A9%2F%2B"));
-}
-
 int
 main (int   argc,
       char *argv[])
@@ -484,8 +435,6 @@ main (int   argc,
   g_test_add_func ("/oauth/redirect/parse", test_redirect_parse);
   g_test_add_func ("/oauth/redirect/wrong-state", test_redirect_wrong_state);
   g_test_add_func ("/oauth/redirect/issuer", test_redirect_issuer);
-  g_test_add_func ("/oauth/http/url-policy", test_url_policy);
-  g_test_add_func ("/oauth/http/form-encoding", test_form_encoding);
 
   return g_test_run ();
 }

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # A private Dovecot (IMAP, POP3, submission) with the oauth2 passdb, and
 # postfix's smtp-sink as its relay, on free loopback ports
-# (../../../shared/TESTING.md §4). Reusable by any test or by hand:
+# (doc/testing.md §4). Reusable by any test or by hand:
 #   dovecot.sh start DIR   lays out DIR, starts both, writes DIR/peers.ini
 #   dovecot.sh stop DIR    stops both; no process is left behind
 # DIR/peers.ini is a key file ([dovecot] group) with the ports, the CA file,

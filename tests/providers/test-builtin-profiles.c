@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Every built-in profile loads and is complete: https endpoints, scopes
  * for each protocol it has servers for, servers with host, port and
- * security; and each provider's particular facts (PROTOCOLS.md A–C). */
+ * security; and each provider's particular facts (doc/protocols.md A–C). */
 #include "config.h"
 
 #include <string.h>

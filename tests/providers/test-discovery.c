@@ -9,214 +9,11 @@
 #include <string.h>
 
 #include "lk-error.h"
+#include "lk-test-resolver.h"
 #include "lk-test-utils.h"
 #include "providers/lk-discovery.h"
 
 #define DOMAIN "contoso.test"
-
-/* A test resolver */
-
-#define TEST_TYPE_RESOLVER (test_resolver_get_type ())
-G_DECLARE_FINAL_TYPE (TestResolver, test_resolver, TEST, RESOLVER, GResolver)
-
-struct _TestResolver
-{
-  GResolver   parent_instance;
-  GHashTable *mx;          /* domain → "pref host,pref host" */
-  guint       mx_delay_ms;
-  guint       lookups;     /* how many MX lookups were asked */
-};
-
-G_DEFINE_FINAL_TYPE (TestResolver, test_resolver, G_TYPE_RESOLVER)
-
-static GList *
-resolve_name (const char                *name,
-              GResolverNameLookupFlags   flags,
-              GError                   **error)
-{
-  if ((flags & G_RESOLVER_NAME_LOOKUP_FLAGS_IPV6_ONLY) ||
-      !(g_str_has_suffix (name, ".test") || g_str_equal (name, "localhost")))
-    {
-      g_set_error (error, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND, "no such name: %s", name);
-      return NULL;
-    }
-  return g_list_prepend (NULL, g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4));
-}
-
-static GList *
-lookup_by_name (GResolver     *resolver,
-                const char    *name,
-                GCancellable  *cancellable,
-                GError       **error)
-{
-  return resolve_name (name, G_RESOLVER_NAME_LOOKUP_FLAGS_DEFAULT, error);
-}
-
-static GList *
-lookup_by_name_with_flags (GResolver                 *resolver,
-                           const char                *name,
-                           GResolverNameLookupFlags   flags,
-                           GCancellable              *cancellable,
-                           GError                   **error)
-{
-  return resolve_name (name, flags, error);
-}
-
-static void
-lookup_by_name_with_flags_async (GResolver                *resolver,
-                                 const char               *name,
-                                 GResolverNameLookupFlags  flags,
-                                 GCancellable             *cancellable,
-                                 GAsyncReadyCallback       callback,
-                                 gpointer                  user_data)
-{
-  g_autoptr(GTask) task = g_task_new (resolver, cancellable, callback, user_data);
-  GError *error = NULL;
-  GList *list = resolve_name (name, flags, &error);
-
-  if (list == NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, list, (GDestroyNotify) g_resolver_free_addresses);
-}
-
-static void
-lookup_by_name_async (GResolver           *resolver,
-                      const char          *name,
-                      GCancellable        *cancellable,
-                      GAsyncReadyCallback  callback,
-                      gpointer             user_data)
-{
-  lookup_by_name_with_flags_async (resolver, name, G_RESOLVER_NAME_LOOKUP_FLAGS_DEFAULT,
-                                   cancellable, callback, user_data);
-}
-
-static GList *
-lookup_by_name_finish (GResolver     *resolver,
-                       GAsyncResult  *result,
-                       GError       **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-static GList *
-mx_records (TestResolver  *self,
-            const char    *domain,
-            GError       **error)
-{
-  const char *answer = g_hash_table_lookup (self->mx, domain);
-  g_auto(GStrv) entries = NULL;
-  GList *records = NULL;
-
-  if (answer == NULL)
-    {
-      g_set_error (error, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND, "no MX for %s", domain);
-      return NULL;
-    }
-  entries = g_strsplit (answer, ",", -1);
-  for (guint i = 0; entries[i] != NULL; i++)
-    {
-      g_auto(GStrv) parts = g_strsplit (entries[i], " ", 2);
-
-      records = g_list_append (records,
-                               g_variant_ref_sink (g_variant_new ("(qs)",
-                                                                  (guint16) atoi (parts[0]),
-                                                                  parts[1])));
-    }
-  return records;
-}
-
-static GList *
-lookup_records (GResolver            *resolver,
-                const char           *name,
-                GResolverRecordType   type,
-                GCancellable         *cancellable,
-                GError              **error)
-{
-  g_assert_cmpint (type, ==, G_RESOLVER_RECORD_MX);
-  return mx_records (TEST_RESOLVER (resolver), name, error);
-}
-
-static void
-free_records (GList *records)
-{
-  g_list_free_full (records, (GDestroyNotify) g_variant_unref);
-}
-
-/* In a thread, so that a slow answer can be cancelled (return-on-cancel). */
-static void
-lookup_records_thread (GTask        *task,
-                       gpointer      source,
-                       gpointer      task_data,
-                       GCancellable *cancellable)
-{
-  TestResolver *self = source;
-  GError *error = NULL;
-  GList *records;
-
-  if (self->mx_delay_ms > 0)
-    g_usleep (self->mx_delay_ms * 1000);
-  records = mx_records (self, task_data, &error);
-  if (error != NULL)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, records, (GDestroyNotify) free_records);
-}
-
-static void
-lookup_records_async (GResolver           *resolver,
-                      const char          *name,
-                      GResolverRecordType  type,
-                      GCancellable        *cancellable,
-                      GAsyncReadyCallback  callback,
-                      gpointer             user_data)
-{
-  g_autoptr(GTask) task = g_task_new (resolver, cancellable, callback, user_data);
-
-  g_assert_cmpint (type, ==, G_RESOLVER_RECORD_MX);
-  TEST_RESOLVER (resolver)->lookups++;
-  g_task_set_task_data (task, g_strdup (name), g_free);
-  g_task_set_return_on_cancel (task, TRUE);
-  g_task_run_in_thread (task, lookup_records_thread);
-}
-
-static GList *
-lookup_records_finish (GResolver     *resolver,
-                       GAsyncResult  *result,
-                       GError       **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-static void
-test_resolver_finalize (GObject *object)
-{
-  g_hash_table_unref (TEST_RESOLVER (object)->mx);
-  G_OBJECT_CLASS (test_resolver_parent_class)->finalize (object);
-}
-
-static void
-test_resolver_class_init (TestResolverClass *klass)
-{
-  GResolverClass *resolver_class = G_RESOLVER_CLASS (klass);
-
-  G_OBJECT_CLASS (klass)->finalize = test_resolver_finalize;
-  resolver_class->lookup_by_name = lookup_by_name;
-  resolver_class->lookup_by_name_async = lookup_by_name_async;
-  resolver_class->lookup_by_name_finish = lookup_by_name_finish;
-  resolver_class->lookup_by_name_with_flags = lookup_by_name_with_flags;
-  resolver_class->lookup_by_name_with_flags_async = lookup_by_name_with_flags_async;
-  resolver_class->lookup_by_name_with_flags_finish = lookup_by_name_finish;
-  resolver_class->lookup_records = lookup_records;
-  resolver_class->lookup_records_async = lookup_records_async;
-  resolver_class->lookup_records_finish = lookup_records_finish;
-}
-
-static void
-test_resolver_init (TestResolver *self)
-{
-  self->mx = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-}
 
 /* The stand-in web servers */
 
@@ -225,12 +22,14 @@ typedef struct
   guint  status;
   char  *body;
   guint  delay_ms;
+  char  *location;   /* a redirect's target */
 } Response;
 
 static void
 response_free (Response *response)
 {
   g_free (response->body);
+  g_free (response->location);
   g_free (response);
 }
 
@@ -240,8 +39,8 @@ typedef struct
   guint         port;
   GHashTable   *responses;   /* "host/path" → Response */
   GPtrArray    *requests;    /* "host/path" asked, in order */
-  TestResolver *resolver;
-  SoupSession  *session;
+  LkTestResolver *resolver;
+  LkHttp       *http;
   LkProviderRegistry *registry;
   LkDiscovery  *discovery;
   /* Outcome of one run */
@@ -306,6 +105,9 @@ server_cb (SoupServer        *server,
       return;
     }
   soup_server_message_set_status (msg, response->status, NULL);
+  if (response->location != NULL)
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Location",
+                                  response->location);
   soup_server_message_set_response (msg, "application/octet-stream", SOUP_MEMORY_COPY,
                                     response->body, strlen (response->body));
   if (response->delay_ms > 0)
@@ -336,11 +138,24 @@ respond (Fixture    *fx,
 }
 
 static void
+redirect (Fixture    *fx,
+          const char *key,
+          const char *location)
+{
+  Response *response = g_new0 (Response, 1);
+
+  response->status = SOUP_STATUS_MOVED_PERMANENTLY;
+  response->body = g_strdup ("");
+  response->location = g_strdup (location);
+  g_hash_table_replace (fx->responses, g_strdup (key), response);
+}
+
+static void
 set_mx (Fixture    *fx,
         const char *domain,
         const char *records)
 {
-  g_hash_table_replace (fx->resolver->mx, g_strdup (domain), g_strdup (records));
+  lk_test_resolver_set_mx (fx->resolver, domain, records);
 }
 
 static void
@@ -351,7 +166,6 @@ fixture_setup (Fixture       *fx,
   g_autofree char *key_path = g_build_filename (ca_dir, "server-key.pem", NULL);
   g_autofree char *ca_path = g_build_filename (ca_dir, "ca.pem", NULL);
   g_autoptr(GTlsCertificate) cert = NULL;
-  g_autoptr(GTlsDatabase) database = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GSList) uris = NULL;
   g_autofree char *url = NULL;
@@ -372,19 +186,15 @@ fixture_setup (Fixture       *fx,
   fx->requests = g_ptr_array_new_with_free_func (g_free);
 
   /* Set as the default once, in main(); each test starts it afresh. */
-  fx->resolver = TEST_RESOLVER (g_resolver_get_default ());
-  g_hash_table_remove_all (fx->resolver->mx);
-  fx->resolver->mx_delay_ms = 0;
-  fx->resolver->lookups = 0;
+  fx->resolver = LK_TEST_RESOLVER (g_resolver_get_default ());
+  lk_test_resolver_reset (fx->resolver);
 
-  database = g_tls_file_database_new (ca_path, &error);
+  fx->http = lk_http_new (ca_path, &error);
   g_assert_no_error (error);
-  fx->session = soup_session_new ();
-  soup_session_set_tls_database (fx->session, database);
 
   fx->registry = lk_provider_registry_new ();
   lk_provider_registry_load (fx->registry);
-  fx->discovery = lk_discovery_new (fx->session, fx->registry);
+  fx->discovery = lk_discovery_new (fx->http, fx->registry);
   url = g_strdup_printf ("https://autoconfig.{domain}:%u/mail/config-v1.1.xml", fx->port);
   lk_discovery_set_url_template (fx->discovery, LK_DISCOVERY_STEP_AUTOCONFIG, url);
   g_free (url);
@@ -415,7 +225,7 @@ fixture_teardown (Fixture       *fx,
   g_clear_error (&fx->error);
   g_clear_object (&fx->discovery);
   g_clear_object (&fx->registry);
-  g_clear_object (&fx->session);
+  g_clear_object (&fx->http);
   /* A step cancelled mid-handshake leaves the server's side of the TLS
    * handshake to finish on this main context; closing it first would wait
    * for that forever. */
@@ -616,6 +426,59 @@ test_autoconfig (Fixture       *fx,
   g_assert_null (fx->result->tenant);
 }
 
+static void
+count_cb (SoupServer        *server,
+          SoupServerMessage *msg,
+          const char        *path,
+          GHashTable        *query,
+          gpointer           user_data)
+{
+  (*(guint *) user_data)++;
+  soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+}
+
+/* Autoconfig servers redirect: followed over https, each hop checked;
+ * never down to plain http, whose address is not even asked. */
+static void
+test_autoconfig_redirect (Fixture       *fx,
+                          gconstpointer  data)
+{
+  g_autofree char *moved = g_strdup_printf ("https://localhost:%u/moved/config.xml", fx->port);
+  g_autoptr(SoupServer) plain = NULL;
+  g_autoptr(GError) error = NULL;
+  GSList *uris;
+  guint plain_requests = 0;
+  const LkDiscoveryAttempt *a;
+
+  redirect (fx, AUTOCONFIG_KEY, moved);
+  respond (fx, "localhost/moved/config.xml", 200, oauth_xml, 0);
+  redirect (fx, WELL_KNOWN_KEY, "http://127.0.0.1:9/config.xml");
+  run (fx, "alice@" DOMAIN, NULL);
+  g_assert_no_error (fx->error);
+  g_assert_cmpint (fx->result->step, ==, LK_DISCOVERY_STEP_AUTOCONFIG);
+  g_assert_cmpstr (fx->result->provider->name, ==, "Contoso Mail");
+  g_assert_true (was_requested (fx, "localhost/moved/config.xml"));
+
+  /* A plain http server that the test resolver's names reach: a redirect
+   * there must not be followed. */
+  plain = soup_server_new (NULL, NULL);
+  soup_server_add_handler (plain, NULL, count_cb, &plain_requests, NULL);
+  soup_server_listen_local (plain, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (plain);
+  g_free (moved);
+  moved = g_strdup_printf ("http://autoconfig." DOMAIN ":%d/plain.xml", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  redirect (fx, AUTOCONFIG_KEY, moved);
+  run (fx, "alice@" DOMAIN, NULL);
+  g_assert_no_error (fx->error);
+  a = attempt (fx, LK_DISCOVERY_STEP_AUTOCONFIG);
+  g_assert_cmpint (a->outcome, ==, LK_DISCOVERY_OUTCOME_FAILED);
+  g_assert_error (a->error, LK_ERROR, LK_ERROR_INSECURE_ENDPOINT);
+  g_assert_nonnull (strstr (a->error->message, "plain http://"));
+  g_assert_cmpuint (plain_requests, ==, 0);
+}
+
 /* Step 2b: the web site's .well-known file, whose servers are Google's,
  * gives the google profile. */
 static void
@@ -697,7 +560,7 @@ test_not_a_tenant (Fixture       *fx,
   g_assert_cmpint (fx->result->step, ==, LK_DISCOVERY_STEP_NONE);
   a = attempt (fx, LK_DISCOVERY_STEP_MICROSOFT_TENANT);
   g_assert_cmpint (a->outcome, ==, LK_DISCOVERY_OUTCOME_NO_ANSWER);
-  g_assert_nonnull (strstr (a->error->message, "not the domain of a Microsoft 365"));
+  g_assert_nonnull (strstr (a->error->message, "knows no organisation with the domain " DOMAIN));
   g_assert_cmpuint (lk_error_get_details (a->error)->aadsts, ==, 90002);
   g_assert_cmpint (attempt (fx, LK_DISCOVERY_STEP_MX)->outcome, ==, LK_DISCOVERY_OUTCOME_NO_ANSWER);
   g_assert_cmpint (attempt (fx, LK_DISCOVERY_STEP_ISPDB)->outcome, ==,
@@ -844,6 +707,24 @@ test_invalid_address (Fixture       *fx,
   g_assert_cmpuint (fx->requests->len, ==, 0);
 }
 
+/* The one switch the GUI, the CLI and the tests share (doc/testing.md). */
+static void
+test_switch (void)
+{
+  g_autofree char *saved = g_strdup (g_getenv ("LATCHKEY_DISCOVERY"));
+
+  g_setenv ("LATCHKEY_DISCOVERY", "local", TRUE);
+  g_assert_false (lk_discovery_is_enabled ());
+  g_unsetenv ("LATCHKEY_DISCOVERY");
+  g_assert_true (lk_discovery_is_enabled ());
+  g_setenv ("LATCHKEY_DISCOVERY", "network", TRUE);
+  g_assert_true (lk_discovery_is_enabled ());
+  if (saved != NULL)
+    g_setenv ("LATCHKEY_DISCOVERY", saved, TRUE);
+  else
+    g_unsetenv ("LATCHKEY_DISCOVERY");
+}
+
 int
 main (int    argc,
       char **argv)
@@ -856,7 +737,7 @@ main (int    argc,
   g_test_init (&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
 
   {
-    g_autoptr(GResolver) resolver = g_object_new (TEST_TYPE_RESOLVER, NULL);
+    g_autoptr(GResolver) resolver = g_object_new (LK_TYPE_TEST_RESOLVER, NULL);
     g_resolver_set_default (resolver);
   }
 
@@ -871,10 +752,13 @@ main (int    argc,
     g_assert_true (g_spawn_check_wait_status (status, NULL));
   }
 
+  g_test_add_func ("/discovery/switch", test_switch);
+
 #define ADD(path, func) \
   g_test_add ("/discovery/" path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("known-domain", test_known_domain);
   ADD ("autoconfig", test_autoconfig);
+  ADD ("autoconfig-redirect", test_autoconfig_redirect);
   ADD ("well-known", test_well_known);
   ADD ("ispdb-and-tenant", test_ispdb_and_tenant);
   ADD ("mx", test_mx);

@@ -105,7 +105,11 @@ test_round_trip (void)
   loaded = lk_account_store_load (store, "zed@example.com", &error);
   g_assert_null (loaded);
   g_assert_error (error, LK_ERROR, LK_ERROR_NOT_FOUND);
-  g_assert_nonnull (strstr (error->message, "latchkey-cli"));
+  /* What to do, in words; the CLI adds its command for the remedy. */
+  g_assert_nonnull (strstr (error->message, "add it"));
+  g_assert_null (strstr (error->message, "latchkey-cli"));
+  g_assert_cmpint (lk_error_get_details (error)->remedy, ==, LK_REMEDY_ADD);
+  g_assert_cmpstr (lk_error_get_details (error)->account, ==, "zed@example.com");
   g_clear_error (&error);
   /* Removing again is fine: the account is gone either way. */
   g_assert_true (lk_account_store_remove (store, "zed@example.com", NULL, &error));

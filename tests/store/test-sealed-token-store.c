@@ -130,7 +130,9 @@ test_round_trip (Fixture       *fixture,
 
   found = lk_token_store_lookup_sync (store, "alice@example.com", NULL, &error);
   g_assert_error (error, LK_ERROR, LK_ERROR_NOT_FOUND);
-  g_assert_nonnull (strstr (error->message, "latchkey-cli --system login alice@example.com"));
+  g_assert_nonnull (strstr (error->message, "Sign it in again"));
+  g_assert_cmpint (lk_error_get_details (error)->remedy, ==, LK_REMEDY_SIGN_IN);
+  g_assert_cmpstr (lk_error_get_details (error)->account, ==, "alice@example.com");
   g_clear_error (&error);
 
   g_assert_true (lk_token_store_check_sync (store, "alice@example.com", NULL, &error));

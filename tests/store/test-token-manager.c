@@ -239,7 +239,11 @@ test_invalid_grant (Fixture       *fixture,
 
   get_tokens (fixture, account, 3, FALSE, &calls);
   g_assert_error (calls.error, LK_ERROR, LK_ERROR_NEEDS_SIGN_IN);
-  g_assert_nonnull (strstr (calls.error->message, "latchkey-cli login revoked@example.com"));
+  /* The message says what to do; the CLI names its command (LkRemedy). */
+  g_assert_nonnull (strstr (calls.error->message, "revoked@example.com"));
+  g_assert_null (strstr (calls.error->message, "latchkey-cli"));
+  g_assert_cmpint (lk_error_get_details (calls.error)->remedy, ==, LK_REMEDY_SIGN_IN);
+  g_assert_cmpstr (lk_error_get_details (calls.error)->account, ==, "revoked@example.com");
   g_assert_null (strstr (calls.error->message, LK_TEST_REFRESH_PREFIX));
   g_assert_cmpstr (lk_error_get_details (calls.error)->oauth_error, ==, "invalid_grant");
   for (guint i = 0; i < calls.results->len; i++)
@@ -271,7 +275,11 @@ test_no_tokens (Fixture       *fixture,
 
   get_tokens (fixture, account, 1, FALSE, &calls);
   g_assert_error (calls.error, LK_ERROR, LK_ERROR_NEEDS_SIGN_IN);
-  g_assert_nonnull (strstr (calls.error->message, "latchkey-cli login nobody@example.com"));
+  /* The message says what to do; the CLI names its command (LkRemedy). */
+  g_assert_nonnull (strstr (calls.error->message, "nobody@example.com"));
+  g_assert_null (strstr (calls.error->message, "latchkey-cli"));
+  g_assert_cmpint (lk_error_get_details (calls.error)->remedy, ==, LK_REMEDY_SIGN_IN);
+  g_assert_cmpstr (lk_error_get_details (calls.error)->account, ==, "nobody@example.com");
   calls_clear (&calls);
 }
 

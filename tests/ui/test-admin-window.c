@@ -10,6 +10,7 @@
 #include "admin/lk-exchange-script.h"
 #include "lk-admin-window.h"
 #include "lk-ui-test-utils.h"
+#include "providers/lk-microsoft.h"
 
 #define APP    "11111111-2222-3333-4444-555555555555"
 #define OBJECT "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
@@ -59,7 +60,11 @@ test_fill (void)
   g_assert_nonnull (strstr (checklist, "IMAP.AccessAsUser.All"));
   url = lk_admin_window_dup_consent_url (window);
   g_assert_true (g_str_has_prefix (url, "https://login.microsoftonline.com/contoso.com/v2.0/adminconsent?client_id=" APP));
-  g_assert_nonnull (strstr (url, "scope=https%3A%2F%2Foutlook.office.com%2F.default"));
+  g_assert_nonnull (strstr (url, "scope=https%3A%2F%2Foutlook.office.com%2FIMAP.AccessAsUser.All%20"));
+  /* The one link: what the CLI and the diagnosis give for this app. */
+  expected = lk_microsoft_admin_consent_url (m365, "contoso.com", APP, 0, FALSE, NULL, NULL, NULL);
+  g_assert_cmpstr (url, ==, expected);
+  g_clear_pointer (&expected, g_free);
 
   /* App-only: application permissions, and the Exchange script. */
   app_only = lk_ui_test_find (GTK_WIDGET (window), GTK_TYPE_SWITCH, NULL);

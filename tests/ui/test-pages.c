@@ -11,6 +11,7 @@
 #include "lk-sign-in-page.h"
 #include "lk-test-idp.h"
 #include "lk-test-page.h"
+#include "lk-test-resolver.h"
 #include "lk-ui-test-utils.h"
 #include "store/lk-account-store.h"
 
@@ -132,98 +133,6 @@ test_address_import (void)
   lk_ui_test_iterate (10);
 }
 
-/* A resolver that knows one MX record and no names beyond loopback, so that
- * autodiscovery never leaves the machine. */
-#define TEST_TYPE_RESOLVER (test_resolver_get_type ())
-G_DECLARE_FINAL_TYPE (TestResolver, test_resolver, TEST, RESOLVER, GResolver)
-
-struct _TestResolver
-{
-  GResolver parent_instance;
-  guint     mx_lookups;
-};
-
-G_DEFINE_FINAL_TYPE (TestResolver, test_resolver, G_TYPE_RESOLVER)
-
-static GList *
-test_lookup_by_name (GResolver     *resolver,
-                     const char    *name,
-                     GCancellable  *cancellable,
-                     GError       **error)
-{
-  g_set_error (error, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND, "no such name: %s", name);
-  return NULL;
-}
-
-static void
-test_lookup_by_name_async (GResolver           *resolver,
-                           const char          *name,
-                           GCancellable        *cancellable,
-                           GAsyncReadyCallback  callback,
-                           gpointer             user_data)
-{
-  g_autoptr(GTask) task = g_task_new (resolver, cancellable, callback, user_data);
-
-  g_task_return_new_error (task, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND,
-                           "no such name: %s", name);
-}
-
-static GList *
-test_lookup_by_name_finish (GResolver     *resolver,
-                            GAsyncResult  *result,
-                            GError       **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-static void
-test_lookup_records_async (GResolver           *resolver,
-                           const char          *name,
-                           GResolverRecordType  type,
-                           GCancellable        *cancellable,
-                           GAsyncReadyCallback  callback,
-                           gpointer             user_data)
-{
-  g_autoptr(GTask) task = g_task_new (resolver, cancellable, callback, user_data);
-
-  TEST_RESOLVER (resolver)->mx_lookups++;
-  if (type == G_RESOLVER_RECORD_MX && g_str_equal (name, "contoso.com"))
-    {
-      GList *records = g_list_prepend (NULL, g_variant_ref_sink (
-        g_variant_new ("(qs)", (guint16) 0, "contoso-com.mail.protection.outlook.com")));
-
-      g_task_return_pointer (task, records, NULL);
-      return;
-    }
-  g_task_return_new_error (task, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND,
-                           "no MX for %s", name);
-}
-
-static GList *
-test_lookup_records_finish (GResolver     *resolver,
-                            GAsyncResult  *result,
-                            GError       **error)
-{
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-static void
-test_resolver_class_init (TestResolverClass *klass)
-{
-  GResolverClass *resolver_class = G_RESOLVER_CLASS (klass);
-
-  resolver_class->lookup_by_name = test_lookup_by_name;
-  resolver_class->lookup_by_name_async = test_lookup_by_name_async;
-  resolver_class->lookup_by_name_finish = test_lookup_by_name_finish;
-  resolver_class->lookup_records_async = test_lookup_records_async;
-  resolver_class->lookup_records_finish = test_lookup_records_finish;
-}
-
-static void
-test_resolver_init (TestResolver *self)
-{
-}
-
 /* A domain no profile names: after a pause in typing, a spinner in the
  * provider row while autodiscovery runs (here: the test resolver's MX
  * record, and the tenant from the in-process test IdP), then Microsoft 365
@@ -234,10 +143,10 @@ test_address_discovery (void)
 {
   g_autoptr(LkAccountStore) store = lk_account_store_new (g_get_tmp_dir ());
   g_autoptr(LkTokenManager) tokens = lk_token_manager_new (NULL, NULL);
-  g_autoptr(TestResolver) resolver = g_object_new (TEST_TYPE_RESOLVER, NULL);
+  g_autoptr(LkTestResolver) resolver = g_object_new (LK_TYPE_TEST_RESOLVER, NULL);
   g_autoptr(GResolver) previous = g_resolver_get_default ();
   g_autoptr(LkTestIdp) idp = lk_test_idp_new ();
-  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autoptr(LkHttp) http = lk_http_new (NULL, NULL);
   g_autoptr(LkDiscovery) discovery = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *tenant_url = NULL;
@@ -248,8 +157,9 @@ test_address_discovery (void)
   gint64 end;
 
   g_assert_true (lk_test_idp_start (idp, &error));
+  lk_test_resolver_set_mx (resolver, "contoso.com", "0 contoso-com.mail.protection.outlook.com");
   g_resolver_set_default (G_RESOLVER (resolver));
-  discovery = lk_discovery_new (session, registry);
+  discovery = lk_discovery_new (http, registry);
   lk_discovery_set_url_template (discovery, LK_DISCOVERY_STEP_AUTOCONFIG, NULL);
   lk_discovery_set_url_template (discovery, LK_DISCOVERY_STEP_WELL_KNOWN, NULL);
   lk_discovery_set_url_template (discovery, LK_DISCOVERY_STEP_ISPDB, NULL);
@@ -280,7 +190,7 @@ test_address_discovery (void)
   while (lk_address_page_get_discovering (page) && g_get_monotonic_time () < end)
     g_main_context_iteration (NULL, FALSE);
   g_assert_false (lk_address_page_get_discovering (page));
-  g_assert_cmpuint (resolver->mx_lookups, ==, 1);
+  g_assert_cmpuint (resolver->lookups, ==, 1);
   g_assert_false (gtk_widget_get_visible (spinner));
   g_assert_nonnull (lk_address_page_get_provider (page));
   g_assert_cmpstr (lk_address_page_get_provider (page)->id, ==, "microsoft365");

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "latchkey-core"
+#define G_LOG_DOMAIN "latchkey-admin"
 
 #include "config.h"
 
@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "admin/lk-admin-checklist.h"
-#include "admin/lk-admin-consent.h"
 #include "lk-json.h"
+#include "providers/lk-microsoft.h"
 
 #define APP_REGISTRATIONS N_("Entra admin center → Identity → Applications → App registrations")
 
@@ -58,7 +58,7 @@ permission_name (const char *scope)
  * @client_id: (nullable): the app's id, once it is registered
  * @protocols: 0 for all the profile offers
  *
- * The app registration steps of PROTOCOLS.md A2–A3, filled in with the
+ * The app registration steps of doc/protocols.md A2–A3, filled in with the
  * organisation's values: single tenant; for delegated accounts the
  * "Mobile and desktop applications" platform with `http://localhost`,
  * public client flows (device code) and the delegated permissions plus
@@ -165,8 +165,8 @@ lk_admin_checklist_build (LkProvider      *provider,
       };
 
       add (items, "client-secret", _("Create a client secret"), secret_path, NULL,
-           _("Copy its Value once it is shown; the account is added with it "
-             "(latchkey-cli add ADDRESS --app-only reads it from standard input)."));
+           _("Copy its Value once it is shown; Latchkey asks for it when the app-only "
+             "account is added."));
       for (guint i = 0; i < G_N_ELEMENTS (roles); i++)
         {
           g_autofree char *title = NULL;
@@ -181,13 +181,12 @@ lk_admin_checklist_build (LkProvider      *provider,
         }
     }
 
-  consent_scope = lk_admin_consent_scope (provider, protocols, app_only, &reason);
+  consent_scope = lk_microsoft_admin_consent_scope (provider, protocols, app_only, &reason);
   {
     g_autofree char *consent_path = g_strdup_printf ("%s → %s", app_path,
                                                      _("API permissions → Grant admin consent"));
     g_autofree char *why = g_strdup_printf (_("Without it nobody can sign in (AADSTS65001). "
-                                              "Or open the admin consent link "
-                                              "(latchkey-cli admin consent-url), which asks for "
+                                              "Or open the admin consent link, which asks for "
                                               "the scope %s. %s"),
                                             consent_scope != NULL ? consent_scope : "",
                                             reason != NULL ? reason : "");
@@ -199,13 +198,12 @@ lk_admin_checklist_build (LkProvider      *provider,
   if (app_only)
     add (items, "exchange", _("Register the app in Exchange Online and give it the mailboxes"),
          _("Exchange Online PowerShell"), NULL,
-         _("Run the script of latchkey-cli admin exchange-script (or “For IT” in Latchkey) with "
-           "the Enterprise application’s object id."));
+         _("Run the Exchange Online PowerShell script Latchkey makes for it, with the "
+           "Enterprise application’s object id."));
 
   overview_path = g_strdup_printf ("%s → %s", app_path, _("Overview → Application (client) ID"));
   add (items, "client-id", _("Give Latchkey the Application (client) ID"), overview_path,
-       client_id, _("Put it in the organisation profile for everyone "
-                    "(latchkey-cli admin profile)."));
+       client_id, _("Put it in the organisation profile that Latchkey makes for everyone."));
   return g_steal_pointer (&items);
 }
 

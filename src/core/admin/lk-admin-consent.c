@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "latchkey-core"
+#define G_LOG_DOMAIN "latchkey-admin"
 
 #include "config.h"
 
@@ -8,160 +8,11 @@
 #include <string.h>
 
 #include "admin/lk-admin-consent.h"
-#include "admin/lk-admin-tenant.h"
 #include "diagnose/lk-diagnose.h"
 #include "lk-error.h"
 #include "oauth/lk-loopback-receiver.h"
+#include "providers/lk-microsoft.h"
 #include "store/lk-account.h"
-
-#define AUTHORIZE_SUFFIX "/oauth2/v2.0/authorize"
-#define CONSENT_SUFFIX   "/v2.0/adminconsent"
-
-/* The resource ("https://host") of the profile's first delegated scope for
- * @protocols: admin consent takes that resource's ".default". */
-static char *
-delegated_resource (LkProvider      *provider,
-                    LkProtocolFlags  protocols)
-{
-  for (guint i = 0; i < LK_N_PROTOCOLS; i++)
-    {
-      char **scopes = provider->scopes[i];
-
-      if (!(protocols & (1u << i)) || scopes == NULL)
-        continue;
-      for (guint j = 0; scopes[j] != NULL; j++)
-        {
-          g_autoptr(GUri) uri = g_uri_parse (scopes[j], G_URI_FLAGS_NONE, NULL);
-
-          if (uri != NULL && g_uri_get_host (uri) != NULL)
-            return g_strdup_printf ("%s://%s", g_uri_get_scheme (uri), g_uri_get_host (uri));
-        }
-    }
-  return NULL;
-}
-
-/**
- * lk_admin_consent_scope:
- * @out_reason: (out) (optional): why this scope, in a sentence a person reads
- *
- * The scope of the admin consent request (PROTOCOLS.md A3). Admin consent
- * takes one resource's `.default`: it grants every permission the app
- * registration lists for that resource.
- *
- * - App-only with SMTP: `https://outlook.office365.com/.default`, the
- *   scope Microsoft documents for SMTP and the one the client credentials
- *   token request names, so what is consented is what is used.
- * - App-only, IMAP/POP only: `https://ps.outlook.com/.default`, as documented.
- * - Delegated: the `.default` of the resource the delegated scopes are on
- *   (`https://outlook.office.com/.default` for Microsoft 365): the same
- *   resource the sign-in asks for, so IMAP.AccessAsUser.All,
- *   POP.AccessAsUser.All and SMTP.Send are all covered by one consent.
- *
- * Returns: (transfer full) (nullable): the scope, or %NULL when the profile
- *   has no scope for @protocols
- */
-char *
-lk_admin_consent_scope (LkProvider       *provider,
-                        LkProtocolFlags   protocols,
-                        gboolean          app_only,
-                        const char      **out_reason)
-{
-  g_autofree char *resource = NULL;
-
-  if (protocols == 0)
-    protocols = LK_PROTOCOL_FLAG_ALL;
-  if (app_only)
-    {
-      if (protocols & LK_PROTOCOL_FLAG_SMTP)
-        {
-          if (out_reason != NULL)
-            *out_reason = _("App-only with SMTP: Microsoft documents this scope for SMTP, and it "
-                            "is the one the client credentials token request names.");
-          return g_strdup ("https://outlook.office365.com/.default");
-        }
-      if (out_reason != NULL)
-        *out_reason = _("App-only IMAP and POP: the scope Microsoft documents for them.");
-      return g_strdup ("https://ps.outlook.com/.default");
-    }
-  resource = delegated_resource (provider, protocols);
-  if (resource == NULL)
-    return NULL;
-  if (out_reason != NULL)
-    *out_reason = _("Delegated: the .default of the resource the sign-in asks for, which "
-                    "covers every delegated mail permission the app registration lists "
-                    "(IMAP, POP and SMTP) in one consent.");
-  return g_strdup_printf ("%s/.default", resource);
-}
-
-/**
- * lk_admin_consent_build_url:
- * @redirect_uri: where the browser goes afterwards; registered on the app
- * @state: (nullable): echoed back in the redirect
- *
- * `{base}/{tenant}/v2.0/adminconsent?client_id=…&redirect_uri=…&scope=…&state=…`
- * where {base} comes from the profile's authorization endpoint
- * (`{base}/{tenant}/oauth2/v2.0/authorize`).
- */
-char *
-lk_admin_consent_build_url (LkProvider       *provider,
-                            const char       *tenant,
-                            const char       *client_id,
-                            LkProtocolFlags   protocols,
-                            gboolean          app_only,
-                            const char       *redirect_uri,
-                            const char       *state,
-                            GError          **error)
-{
-  g_autofree char *authorize = NULL;
-  g_autofree char *scope = NULL;
-  g_autofree char *e_client = NULL;
-  g_autofree char *e_redirect = NULL;
-  g_autofree char *e_scope = NULL;
-  g_autoptr(GString) url = NULL;
-  gsize len;
-
-  g_return_val_if_fail (provider != NULL && redirect_uri != NULL, NULL);
-
-  if (!lk_admin_tenant_check (tenant, error))
-    return NULL;
-  if (client_id == NULL || *client_id == '\0')
-    {
-      g_set_error_literal (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
-                           _("The admin consent link needs the application (client) id"));
-      return NULL;
-    }
-  authorize = lk_provider_dup_endpoint (provider, LK_ENDPOINT_AUTHORIZATION, tenant);
-  len = authorize != NULL ? strlen (authorize) : 0;
-  if (g_strcmp0 (provider->kind, "microsoft") != 0 || len < strlen (AUTHORIZE_SUFFIX) ||
-      strcmp (authorize + len - strlen (AUTHORIZE_SUFFIX), AUTHORIZE_SUFFIX) != 0)
-    {
-      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_PROFILE,
-                   _("The profile “%s” is not a Microsoft identity platform profile, so it has "
-                     "no admin consent"), provider->id);
-      return NULL;
-    }
-  scope = lk_admin_consent_scope (provider, protocols, app_only, NULL);
-  if (scope == NULL)
-    {
-      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_PROFILE,
-                   _("The profile “%s” names no scopes for these protocols"), provider->id);
-      return NULL;
-    }
-
-  url = g_string_new_len (authorize, (gssize) (len - strlen (AUTHORIZE_SUFFIX)));
-  e_client = g_uri_escape_string (client_id, NULL, FALSE);
-  e_redirect = g_uri_escape_string (redirect_uri, NULL, FALSE);
-  e_scope = g_uri_escape_string (scope, NULL, FALSE);
-  g_string_append_printf (url, CONSENT_SUFFIX "?client_id=%s&redirect_uri=%s&scope=%s",
-                          e_client, e_redirect, e_scope);
-  if (state != NULL)
-    {
-      g_autofree char *e_state = g_uri_escape_string (state, NULL, FALSE);
-
-      g_string_append_printf (url, "&state=%s", e_state);
-    }
-  return g_string_free (g_steal_pointer (&url), FALSE);
-}
 
 /**
  * LkAdminConsent:
@@ -273,18 +124,17 @@ new_url_safe_state (void)
  *
  * The link to copy to another computer: its redirect is the registered
  * `http://localhost`, where nothing listens afterwards; the browser's
- * address bar then shows `admin_consent=True` (or the error).
+ * address bar then shows `admin_consent=True` (or the error). Nothing
+ * checks a state there, so it has none, and it is the very link the
+ * diagnosis and `latchkey-cli admin consent-url` give for this app.
  */
 char *
 lk_admin_consent_dup_link (LkAdminConsent  *self,
                            GError         **error)
 {
-  g_autofree char *state = new_url_safe_state ();
-
   g_return_val_if_fail (LK_IS_ADMIN_CONSENT (self), NULL);
-  return lk_admin_consent_build_url (self->provider, self->tenant, self->client_id,
-                                     self->protocols, self->app_only, "http://localhost",
-                                     state, error);
+  return lk_microsoft_admin_consent_url (self->provider, self->tenant, self->client_id,
+                                         self->protocols, self->app_only, NULL, NULL, error);
 }
 
 void
@@ -320,9 +170,8 @@ lk_admin_consent_listen (LkAdminConsent  *self,
       return FALSE;
     }
   /* Check the inputs before a port is opened. */
-  url = lk_admin_consent_build_url (self->provider, self->tenant, self->client_id,
-                                    self->protocols, self->app_only, "http://localhost",
-                                    state, error);
+  url = lk_microsoft_admin_consent_url (self->provider, self->tenant, self->client_id,
+                                        self->protocols, self->app_only, NULL, state, error);
   if (url == NULL)
     return FALSE;
   g_clear_pointer (&url, g_free);
@@ -334,9 +183,9 @@ lk_admin_consent_listen (LkAdminConsent  *self,
     return FALSE;
   /* Microsoft matches http://localhost with any port, path "/" included. */
   redirect_uri = g_strdup (lk_loopback_receiver_get_redirect_uri (receiver));
-  self->url = lk_admin_consent_build_url (self->provider, self->tenant, self->client_id,
-                                          self->protocols, self->app_only, redirect_uri,
-                                          state, error);
+  self->url = lk_microsoft_admin_consent_url (self->provider, self->tenant, self->client_id,
+                                              self->protocols, self->app_only, redirect_uri,
+                                              state, error);
   if (self->url == NULL)
     {
       lk_loopback_receiver_stop (receiver);
@@ -436,7 +285,7 @@ lk_admin_consent_diagnose (LkAdminConsent *self,
   account->client_id = g_strdup (self->client_id);
   account->protocols = self->protocols;
   account->flow = self->app_only ? LK_FLOW_APP_ONLY : LK_FLOW_BROWSER;
-  scope = lk_admin_consent_scope (self->provider, self->protocols, self->app_only, NULL);
+  scope = lk_microsoft_admin_consent_scope (self->provider, self->protocols, self->app_only, NULL);
 
   in.error = error;
   in.phase = LK_DIAGNOSE_PHASE_SIGN_IN;

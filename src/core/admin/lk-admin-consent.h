@@ -9,19 +9,6 @@
 
 G_BEGIN_DECLS
 
-char *lk_admin_consent_scope     (LkProvider       *provider,
-                                  LkProtocolFlags   protocols,
-                                  gboolean          app_only,
-                                  const char      **out_reason) G_GNUC_WARN_UNUSED_RESULT;
-char *lk_admin_consent_build_url (LkProvider       *provider,
-                                  const char       *tenant,
-                                  const char       *client_id,
-                                  LkProtocolFlags   protocols,
-                                  gboolean          app_only,
-                                  const char       *redirect_uri,
-                                  const char       *state,
-                                  GError          **error) G_GNUC_WARN_UNUSED_RESULT;
-
 #define LK_TYPE_ADMIN_CONSENT (lk_admin_consent_get_type ())
 
 G_DECLARE_FINAL_TYPE (LkAdminConsent, lk_admin_consent, LK, ADMIN_CONSENT, GObject)

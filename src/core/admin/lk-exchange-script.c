@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "latchkey-core"
+#define G_LOG_DOMAIN "latchkey-admin"
 
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
 
-#include "admin/lk-admin-tenant.h"
 #include "admin/lk-exchange-script.h"
 #include "admin/lk-powershell.h"
 #include "lk-error.h"
+#include "providers/lk-microsoft.h"
 
 /* Every value goes into the script as one single-quoted literal
  * (lk_powershell_quote); one that the quoting would have to change (a line
@@ -142,7 +142,7 @@ append_smtp_rbac (GString                      *s,
  * lk_exchange_script_generate:
  *
  * The Exchange Online PowerShell an administrator runs once so that an
- * app-only (client credentials) app may open the mailboxes (PROTOCOLS.md
+ * app-only (client credentials) app may open the mailboxes (doc/protocols.md
  * A3): connect, register the service principal, give it FullAccess (and
  * SendAs) on each mailbox — or, for sending alone, the application RBAC
  * role over a scope of the mailboxes —, switch SMTP AUTH on, and read every
@@ -170,7 +170,7 @@ lk_exchange_script_generate (const LkExchangeScriptInput  *input,
   display_name = input->display_name != NULL ? input->display_name : "Latchkey";
   protocols = input->protocols != 0 ? input->protocols : LK_PROTOCOL_FLAG_ALL;
   if (!check_value (_("The tenant"), input->tenant, error) ||
-      !lk_admin_tenant_check (input->tenant, error) ||
+      !lk_microsoft_tenant_check (input->tenant, error) ||
       !check_guid (_("The application (client) id"), input->app_id, error) ||
       !check_guid (_("The Enterprise application’s object id"), input->object_id, error) ||
       !check_value (_("The display name"), display_name, error))

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "latchkey-core"
+#define G_LOG_DOMAIN "latchkey-admin"
 
 #include "config.h"
 
@@ -8,9 +8,9 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#include "admin/lk-admin-tenant.h"
 #include "admin/lk-org-profile.h"
 #include "lk-error.h"
+#include "providers/lk-microsoft.h"
 
 /**
  * lk_org_profile_id_for:
@@ -83,7 +83,7 @@ lk_org_profile_new (LkProvider       *base,
 
   g_return_val_if_fail (base != NULL, NULL);
 
-  if (!lk_admin_tenant_check (tenant, error))
+  if (!lk_microsoft_tenant_check (tenant, error))
     return NULL;
   if (client_id == NULL || *client_id == '\0')
     {

@@ -266,7 +266,7 @@ lk_imap_probe_command (LkMailProbe  *probe,
   LkImapStatus status;
 
   /* Exchange has been seen to accept a mismatched user at AUTHENTICATE and
-   * fail on the next command (../shared/PROTOCOLS.md A4). */
+   * fail on the next command (doc/protocols.md A4). */
   if (!simple_command (self, "LIST \"\" \"\"", &line, &status, error))
     return FALSE;
   if (status != LK_IMAP_STATUS_OK)

@@ -12,6 +12,7 @@
 #include "lk-mail-probe-private.h"
 #include "lk-pop-probe.h"
 #include "lk-smtp-probe.h"
+#include "lk-tls-trust.h"
 #include "lk-token-set.h"
 
 /*
@@ -24,10 +25,9 @@
  *
  * Trust. The peer certificate is checked by GIO against the system store and
  * the host name. When the profile names a ca_file, a certificate the system
- * store does not accept is verified again against that file alone (through
- * GTlsConnection::accept-certificate and g_tls_database_verify_chain() with
- * the same host name), so a profile's private CA is trusted in addition to,
- * never instead of, the system's.
+ * store does not accept is verified again against that file alone
+ * (lk_tls_trust_accept(), the same rule LkHttp follows), so a profile's
+ * private CA is trusted in addition to, never instead of, the system's.
  */
 
 #define DEFAULT_STEP_MS    15000
@@ -656,16 +656,9 @@ accept_certificate_cb (GTlsConnection       *connection,
                        LkMailProbe          *self)
 {
   LkMailProbePrivate *priv = lk_mail_probe_get_instance_private (self);
-  g_autoptr(GSocketConnectable) identity = NULL;
-  GTlsCertificateFlags flags;
 
-  if (priv->ca_database == NULL)
-    return FALSE;
-  identity = g_network_address_new (priv->server.host, priv->server.port);
-  flags = g_tls_database_verify_chain (priv->ca_database, peer,
-                                       G_TLS_DATABASE_PURPOSE_AUTHENTICATE_SERVER,
-                                       identity, NULL, G_TLS_DATABASE_VERIFY_NONE, NULL, NULL);
-  return flags == 0;
+  return lk_tls_trust_accept (priv->ca_database, peer, errors, priv->server.host,
+                              priv->server.port);
 }
 
 static char *
@@ -835,12 +828,9 @@ run_stages (LkMailProbe  *self,
     }
   if (priv->ca_file != NULL && priv->server.security != LK_SECURITY_NONE)
     {
-      priv->ca_database = g_tls_file_database_new (priv->ca_file, error);
+      priv->ca_database = lk_tls_trust_load_ca_file (priv->ca_file, error);
       if (priv->ca_database == NULL)
-        {
-          g_prefix_error (error, _("Could not read the profile’s CA file %s: "), priv->ca_file);
-          return FALSE;
-        }
+        return FALSE;
     }
 
   begin_stage (self, LK_PROBE_STAGE_CONNECT);

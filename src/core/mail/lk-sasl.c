@@ -192,7 +192,7 @@ lk_sasl_failure_reply (LkSaslMechanism mechanism)
 /**
  * lk_sasl_choose:
  * @preferred: (nullable): the provider profile's `sasl` list, best first;
- *   NULL means OAUTHBEARER then XOAUTH2 (../shared/PROTOCOLS.md A4)
+ *   NULL means OAUTHBEARER then XOAUTH2 (doc/protocols.md A4)
  * @advertised: (nullable): what the server offers
  *
  * Returns: the first of @preferred that the server advertises and that

@@ -5,7 +5,7 @@
 
 G_BEGIN_DECLS
 
-/* SASL for OAuth2 bearer tokens (../shared/PROTOCOLS.md A4). Pure functions:
+/* SASL for OAuth2 bearer tokens (doc/protocols.md A4). Pure functions:
  * no I/O. Every string returned by the *_initial_response() functions holds
  * the token: free it with lk_secret_wipe() + g_free(). */
 

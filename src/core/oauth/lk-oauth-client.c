@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "latchkey-core"
+#define G_LOG_DOMAIN "latchkey-oauth"
 
 #include "config.h"
 
@@ -254,6 +254,7 @@ token_request_cb (GObject      *source,
   body = lk_http_post_form_finish (LK_HTTP (source), result, &status, &error);
   if (body == NULL)
     {
+      g_debug ("The token request failed: %s", error->message);
       g_task_return_error (task, error);
       return;
     }
@@ -261,10 +262,15 @@ token_request_cb (GObject      *source,
                                     &rotated, &error);
   if (tokens == NULL)
     {
+      g_debug ("The token endpoint answered HTTP %u: %s", status, error->message);
       set_rotated (task, g_steal_pointer (&rotated));
       g_task_return_error (task, error);
       return;
     }
+  /* Only what lk-token-set.h allows to be shown: expiry and scope. */
+  g_debug ("The token endpoint answered HTTP %u: tokens valid until %" G_GINT64_FORMAT
+           " for %s%s", status, tokens->expires_at, tokens->scope != NULL ? tokens->scope : "?",
+           tokens->refresh_token != NULL ? ", with a refresh token" : "");
   g_task_return_pointer (task, tokens, (GDestroyNotify) lk_token_set_free);
 }
 
@@ -284,6 +290,10 @@ token_request (LkOAuthClient      *self,
       g_object_unref (task);
       return;
     }
+  /* The grant type, never the other fields: they carry codes and secrets. */
+  for (guint i = 0; fields[i] != NULL; i += 2)
+    if (g_str_equal (fields[i], "grant_type"))
+      g_debug ("Token request (%s) to %s", fields[i + 1], url);
   lk_http_post_form_async (self->http, url, fields, g_task_get_cancellable (task),
                            token_request_cb, task);
 }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "latchkey-core"
+#define G_LOG_DOMAIN "latchkey-oauth"
 
 #include "config.h"
 
@@ -86,10 +86,13 @@ lk_oauth_refresher_refresh_async (LkTokenRefresher    *refresher,
     {
       if (current->client_secret == NULL || account->provider->app_only_scope == NULL)
         {
-          g_task_return_new_error (task, LK_ERROR, LK_ERROR_NEEDS_SIGN_IN,
-                                   _("The app-only account %s has no client secret or scope; "
-                                     "add it again with “latchkey-cli add %s --app-only”"),
-                                   account->email, account->email);
+          g_autoptr(GError) error = NULL;
+
+          g_set_error (&error, LK_ERROR, LK_ERROR_NEEDS_SIGN_IN,
+                       _("The app-only account %s has no client secret or scope; add it "
+                         "again as an app-only account"), account->email);
+          lk_error_set_remedy (error, LK_REMEDY_ADD_APP_ONLY, account->email);
+          g_task_return_error (task, g_steal_pointer (&error));
           return;
         }
       lk_oauth_client_client_credentials_async (client, current->client_secret,
@@ -103,10 +106,12 @@ lk_oauth_refresher_refresh_async (LkTokenRefresher    *refresher,
 
       if (current->refresh_token == NULL)
         {
-          g_task_return_new_error (task, LK_ERROR, LK_ERROR_NEEDS_SIGN_IN,
-                                   _("There is no refresh token for %s; sign in again with "
-                                     "“latchkey-cli login %s”"),
-                                   account->email, account->email);
+          g_autoptr(GError) error = NULL;
+
+          g_set_error (&error, LK_ERROR, LK_ERROR_NEEDS_SIGN_IN,
+                       _("There is no refresh token for %s; sign it in again"), account->email);
+          lk_error_set_remedy (error, LK_REMEDY_SIGN_IN, account->email);
+          g_task_return_error (task, g_steal_pointer (&error));
           return;
         }
       lk_oauth_client_refresh_async (client, current, scope, cancellable, refresh_cb,

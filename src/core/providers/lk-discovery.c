@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "latchkey-core"
+#define G_LOG_DOMAIN "latchkey-providers"
 
 #include "config.h"
 
@@ -8,13 +8,10 @@
 #include <string.h>
 
 #include "lk-error.h"
-#include "lk-json.h"
-#include "providers/lk-discovery.h"
+#include "providers/lk-discovery-private.h"
+#include "providers/lk-microsoft.h"
 #include "store/lk-account.h"
 
-/* Nothing a discovery step fetches is anywhere near this. */
-#define MAX_BODY          (1024 * 1024)
-#define READ_CHUNK        (64 * 1024)
 #define DEFAULT_TIMEOUT_MS 4000
 
 static const char * const default_templates[LK_DISCOVERY_N_STEPS] = {
@@ -40,17 +37,9 @@ static const LkDiscoveryStep parallel_steps[] = {
  * domains, then Mozilla autoconfig (the domain's own server, its web site,
  * Thunderbird's database), then MX records, and for Microsoft 365 the
  * tenant. The network steps run at the same time, each with a short
- * timeout, but the answer always follows that order of priority.
+ * timeout, but the answer always follows that order of priority. This file
+ * is the object and the scheduler; the steps are in lk-discovery-steps.c.
  */
-struct _LkDiscovery
-{
-  GObject             parent_instance;
-
-  SoupSession        *session;
-  LkProviderRegistry *registry;
-  char               *templates[LK_DISCOVERY_N_STEPS];
-  guint               timeout_ms;
-};
 
 G_DEFINE_FINAL_TYPE (LkDiscovery, lk_discovery, G_TYPE_OBJECT)
 
@@ -124,7 +113,7 @@ lk_discovery_result_get_attempt (LkDiscoveryResult *self,
 
 enum {
   PROP_0,
-  PROP_SESSION,
+  PROP_HTTP,
   PROP_REGISTRY,
   N_PROPS
 };
@@ -136,7 +125,7 @@ lk_discovery_finalize (GObject *object)
 {
   LkDiscovery *self = LK_DISCOVERY (object);
 
-  g_clear_object (&self->session);
+  g_clear_object (&self->http);
   g_clear_object (&self->registry);
   for (guint i = 0; i < LK_DISCOVERY_N_STEPS; i++)
     g_free (self->templates[i]);
@@ -154,8 +143,8 @@ lk_discovery_get_property (GObject    *object,
 
   switch (prop_id)
     {
-    case PROP_SESSION:
-      g_value_set_object (value, self->session);
+    case PROP_HTTP:
+      g_value_set_object (value, self->http);
       break;
     case PROP_REGISTRY:
       g_value_set_object (value, self->registry);
@@ -175,8 +164,8 @@ lk_discovery_set_property (GObject      *object,
 
   switch (prop_id)
     {
-    case PROP_SESSION:
-      self->session = g_value_dup_object (value);
+    case PROP_HTTP:
+      self->http = g_value_dup_object (value);
       break;
     case PROP_REGISTRY:
       self->registry = g_value_dup_object (value);
@@ -193,8 +182,8 @@ lk_discovery_constructed (GObject *object)
 
   G_OBJECT_CLASS (lk_discovery_parent_class)->constructed (object);
 
-  if (self->session == NULL)
-    self->session = soup_session_new ();
+  if (self->http == NULL)
+    self->http = lk_http_new (NULL, NULL);
   if (self->registry == NULL)
     {
       self->registry = lk_provider_registry_new ();
@@ -212,8 +201,8 @@ lk_discovery_class_init (LkDiscoveryClass *klass)
   object_class->set_property = lk_discovery_set_property;
   object_class->constructed = lk_discovery_constructed;
 
-  properties[PROP_SESSION] =
-    g_param_spec_object ("session", NULL, NULL, SOUP_TYPE_SESSION,
+  properties[PROP_HTTP] =
+    g_param_spec_object ("http", NULL, NULL, LK_TYPE_HTTP,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   properties[PROP_REGISTRY] =
     g_param_spec_object ("registry", NULL, NULL, LK_TYPE_PROVIDER_REGISTRY,
@@ -230,16 +219,32 @@ lk_discovery_init (LkDiscovery *self)
 }
 
 /**
+ * lk_discovery_is_enabled:
+ *
+ * The one switch for discovery over the network: LATCHKEY_DISCOVERY=local
+ * keeps the GUI and the CLI to the domains the profiles name, for people
+ * who do not want their domain looked up, and for the tests, which never
+ * leave loopback (doc/testing.md).
+ *
+ * Returns: %FALSE when the environment switches discovery off
+ */
+gboolean
+lk_discovery_is_enabled (void)
+{
+  return g_strcmp0 (g_getenv ("LATCHKEY_DISCOVERY"), "local") != 0;
+}
+
+/**
  * lk_discovery_new:
- * @session: (nullable): the HTTP session to use (TLS policy, CA database);
- *   NULL makes a default one
+ * @http: (nullable): for the autoconfig files and the tenant: a profile's
+ *   extra trust anchor, the tests' CA; NULL makes a default one
  * @registry: (nullable): the profiles to match against; NULL loads them
  */
 LkDiscovery *
-lk_discovery_new (SoupSession        *session,
+lk_discovery_new (LkHttp             *http,
                   LkProviderRegistry *registry)
 {
-  return g_object_new (LK_TYPE_DISCOVERY, "session", session, "registry", registry, NULL);
+  return g_object_new (LK_TYPE_DISCOVERY, "http", http, "registry", registry, NULL);
 }
 
 /**
@@ -289,193 +294,10 @@ lk_discovery_get_step_timeout (LkDiscovery *self)
   return self->timeout_ms;
 }
 
-/* HTTP GET with a size cap. */
-
-typedef struct
-{
-  SoupMessage  *message;
-  GInputStream *stream;
-  GByteArray   *body;
-} FetchData;
-
-static void
-fetch_data_free (FetchData *data)
-{
-  g_clear_object (&data->message);
-  g_clear_object (&data->stream);
-  g_clear_pointer (&data->body, g_byte_array_unref);
-  g_free (data);
-}
-
-static gboolean
-uri_is_acceptable (GUri *uri)
-{
-  const char *scheme = g_uri_get_scheme (uri);
-
-  if (g_ascii_strcasecmp (scheme, "https") == 0)
-    return TRUE;
-  return g_ascii_strcasecmp (scheme, "http") == 0 && lk_host_is_loopback (g_uri_get_host (uri));
-}
-
-static void fetch_read_cb (GObject      *object,
-                           GAsyncResult *result,
-                           gpointer      user_data);
-
-static void
-fetch_read_more (GTask *task)
-{
-  FetchData *data = g_task_get_task_data (task);
-
-  g_input_stream_read_bytes_async (data->stream, READ_CHUNK, G_PRIORITY_DEFAULT,
-                                   g_task_get_cancellable (task), fetch_read_cb,
-                                   g_object_ref (task));
-}
-
-static void
-fetch_read_cb (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  FetchData *data = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) bytes = g_input_stream_read_bytes_finish (G_INPUT_STREAM (object),
-                                                              result, &error);
-
-  if (bytes == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  if (g_bytes_get_size (bytes) == 0)
-    {
-      g_task_return_pointer (task, g_byte_array_free_to_bytes (g_steal_pointer (&data->body)),
-                             (GDestroyNotify) g_bytes_unref);
-      return;
-    }
-  if (data->body->len + g_bytes_get_size (bytes) > MAX_BODY)
-    {
-      g_task_return_new_error (task, LK_ERROR, LK_ERROR_BAD_RESPONSE,
-                               _("The answer is larger than 1 MiB; it was not read."));
-      return;
-    }
-  g_byte_array_append (data->body, g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
-  fetch_read_more (task);
-}
-
-static void
-fetch_send_cb (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  FetchData *data = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-  goffset length;
-
-  data->stream = soup_session_send_finish (SOUP_SESSION (object), result, &error);
-  if (data->stream == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  /* Redirects are followed, but never down to plain http. */
-  if (!uri_is_acceptable (soup_message_get_uri (data->message)))
-    {
-      g_task_return_new_error (task, LK_ERROR, LK_ERROR_INSECURE_ENDPOINT,
-                               _("The server redirected to a plain http:// address, "
-                                 "which was not followed."));
-      return;
-    }
-  length = soup_message_headers_get_content_length (
-             soup_message_get_response_headers (data->message));
-  if (length > MAX_BODY)
-    {
-      g_task_return_new_error (task, LK_ERROR, LK_ERROR_BAD_RESPONSE,
-                               _("The answer is larger than 1 MiB; it was not read."));
-      return;
-    }
-  data->body = g_byte_array_new ();
-  fetch_read_more (task);
-}
-
-static void
-fetch_async (SoupSession         *session,
-             const char          *url,
-             GCancellable        *cancellable,
-             GAsyncReadyCallback  callback,
-             gpointer             user_data)
-{
-  g_autoptr(GTask) task = g_task_new (session, cancellable, callback, user_data);
-  g_autoptr(GUri) uri = g_uri_parse (url, SOUP_HTTP_URI_FLAGS, NULL);
-  FetchData *data;
-
-  g_task_set_source_tag (task, fetch_async);
-  if (uri == NULL || !uri_is_acceptable (uri))
-    {
-      g_task_return_new_error (task, LK_ERROR, LK_ERROR_INVALID_INPUT,
-                               _("“%s” is not an https:// address."), url);
-      return;
-    }
-  data = g_new0 (FetchData, 1);
-  g_task_set_task_data (task, data, (GDestroyNotify) fetch_data_free);
-  data->message = soup_message_new_from_uri (SOUP_METHOD_GET, uri);
-  soup_message_headers_replace (soup_message_get_request_headers (data->message),
-                                "Accept", "application/xml, application/json, text/xml, */*");
-  soup_session_send_async (session, data->message, G_PRIORITY_DEFAULT, cancellable,
-                           fetch_send_cb, g_object_ref (task));
-}
-
-static GBytes *
-fetch_finish (GAsyncResult  *result,
-              guint         *out_status,
-              GError       **error)
-{
-  FetchData *data = g_task_get_task_data (G_TASK (result));
-
-  *out_status = data->message != NULL ? soup_message_get_status (data->message) : 0;
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 /* One discovery run. */
 
-typedef enum
-{
-  STEP_IDLE,
-  STEP_RUNNING,
-  STEP_DONE,
-} StepState;
-
-typedef struct
-{
-  StepState           state;
-  LkDiscoveryOutcome  outcome;
-  char               *source;
-  GError             *error;
-  GCancellable       *cancellable;
-  gulong              cancelled_id;
-  GSource            *timeout;
-  gboolean            timed_out;
-  /* What the step found. */
-  LkProvider         *provider;
-  LkAutoconfig       *autoconfig;
-  gboolean            endpoints_known;
-  gboolean            oauth2;
-  char               *tenant;
-} Step;
-
-typedef struct
-{
-  LkDiscovery  *self;
-  char         *email;
-  char         *domain;
-  GCancellable *cancellable;   /* the caller's, may be NULL */
-  gboolean      returned;
-  Step          steps[LK_DISCOVERY_N_STEPS];
-} RunData;
-
 static void
-step_stop_timer (Step *step)
+step_stop_timer (LkDiscoveryStepRun *step)
 {
   if (step->timeout != NULL)
     {
@@ -485,11 +307,11 @@ step_stop_timer (Step *step)
 }
 
 static void
-run_data_free (RunData *data)
+run_free (LkDiscoveryRun *data)
 {
   for (guint i = 0; i < LK_DISCOVERY_N_STEPS; i++)
     {
-      Step *step = &data->steps[i];
+      LkDiscoveryStepRun *step = &data->steps[i];
 
       step_stop_timer (step);
       if (step->cancelled_id != 0)
@@ -508,31 +330,11 @@ run_data_free (RunData *data)
   g_free (data);
 }
 
-typedef struct
-{
-  GTask           *task;
-  LkDiscoveryStep  step;
-} StepCall;
-
-static void
-step_call_free (StepCall *call)
+void
+lk_discovery_call_free (LkDiscoveryCall *call)
 {
   g_object_unref (call->task);
   g_free (call);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (StepCall, step_call_free)
-
-static void evaluate (GTask *task);
-
-static char *
-expand_template (const char *template,
-                 const char *domain)
-{
-  g_autoptr(GString) s = g_string_new (template);
-
-  g_string_replace (s, "{domain}", domain, 0);
-  return g_string_free (g_steal_pointer (&s), FALSE);
 }
 
 static const char *
@@ -559,9 +361,9 @@ step_description (LkDiscoveryStep step)
 static gboolean
 step_timeout_cb (gpointer user_data)
 {
-  StepCall *call = user_data;
-  RunData *data = g_task_get_task_data (call->task);
-  Step *step = &data->steps[call->step];
+  LkDiscoveryCall *call = user_data;
+  LkDiscoveryRun *data = g_task_get_task_data (call->task);
+  LkDiscoveryStepRun *step = &data->steps[call->step];
 
   step->timed_out = TRUE;
   g_cancellable_cancel (step->cancellable);
@@ -578,14 +380,14 @@ forward_cancel_cb (GCancellable *cancellable,
 
 /* Marks @step as running, with its own cancellable tied to the caller's
  * and a timer; returns the call to hand to the async operation. */
-static StepCall *
-step_begin (GTask           *task,
-            LkDiscoveryStep  id,
-            const char      *source)
+LkDiscoveryCall *
+lk_discovery_step_begin (GTask           *task,
+                         LkDiscoveryStep  id,
+                         const char      *source)
 {
-  RunData *data = g_task_get_task_data (task);
-  Step *step = &data->steps[id];
-  StepCall *call = g_new0 (StepCall, 1);
+  LkDiscoveryRun *data = g_task_get_task_data (task);
+  LkDiscoveryStepRun *step = &data->steps[id];
+  LkDiscoveryCall *call = g_new0 (LkDiscoveryCall, 1);
 
   call->task = g_object_ref (task);
   call->step = id;
@@ -603,13 +405,13 @@ step_begin (GTask           *task,
 }
 
 /* Records how a step ended. Takes @error. */
-static void
-step_end (RunData            *data,
-          LkDiscoveryStep     id,
-          LkDiscoveryOutcome  outcome,
-          GError             *error)
+void
+lk_discovery_step_end (LkDiscoveryRun     *data,
+                       LkDiscoveryStep     id,
+                       LkDiscoveryOutcome  outcome,
+                       GError             *error)
 {
-  Step *step = &data->steps[id];
+  LkDiscoveryStepRun *step = &data->steps[id];
 
   step_stop_timer (step);
   if (step->state == STEP_DONE)
@@ -634,503 +436,24 @@ step_end (RunData            *data,
 }
 
 /* The caller's cancel, not a step's timeout. */
-static gboolean
-step_was_cancelled (RunData      *data,
-                    const GError *error)
+gboolean
+lk_discovery_run_was_cancelled (LkDiscoveryRun *data,
+                                const GError   *error)
 {
   return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
          data->cancellable != NULL && g_cancellable_is_cancelled (data->cancellable);
 }
 
-static GPtrArray *
-get_providers (RunData *data)
-{
-  return lk_provider_registry_get_providers (data->self->registry);
-}
-
-/* Step 2: autoconfig → a profile. */
-
-static gboolean
-host_equal (const char *a,
-            const char *b)
-{
-  return a != NULL && b != NULL && g_ascii_strcasecmp (a, b) == 0;
-}
-
-/* An autoconfig file whose servers are a known provider's (a Google
- * Workspace domain in the ISPDB, say) means that provider, with the
- * OAuth details Latchkey knows. The profile sharing most hosts wins. */
-static LkProvider *
-match_servers (RunData      *data,
-               LkAutoconfig *config)
-{
-  GPtrArray *providers = get_providers (data);
-  LkProvider *best = NULL;
-  guint best_score = 0;
-
-  for (guint i = 0; i < providers->len; i++)
-    {
-      LkProvider *provider = g_ptr_array_index (providers, i);
-      guint score = 0;
-
-      if (g_strcmp0 (provider->id, "generic") == 0)
-        continue;
-      for (guint p = 0; p < LK_N_PROTOCOLS; p++)
-        {
-          const LkAutoconfigServer *server = lk_autoconfig_get_server (config, p);
-
-          if (server != NULL && host_equal (server->hostname, provider->servers[p].host))
-            score++;
-        }
-      if (score > best_score)
-        {
-          best = provider;
-          best_score = score;
-        }
-    }
-  return best;
-}
-
-/* A profile made from an autoconfig file: its servers that can be used
- * safely, its OAuth2 endpoints when it names them, placeholders otherwise. */
-static LkProvider *
-synthesise_provider (RunData       *data,
-                     LkAutoconfig  *config,
-                     const char    *origin,
-                     gboolean      *out_endpoints_known,
-                     GError       **error)
-{
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autoptr(JsonNode) root = NULL;
-  g_auto(GStrv) scopes = NULL;
-  g_autofree char *text = NULL;
-  gboolean endpoints_known = config->oauth2_auth_url != NULL && config->oauth2_token_url != NULL;
-  gboolean any = FALSE;
-  char *domains[] = { data->domain, NULL };
-
-  if (config->oauth2_scope != NULL)
-    scopes = g_strsplit_set (config->oauth2_scope, " \t\n", -1);
-
-  json_builder_begin_object (builder);
-  lk_json_add_string (builder, "id", data->domain);
-  lk_json_add_string (builder, "name", config->display_name != NULL ? config->display_name
-                                                                    : data->domain);
-  lk_json_add_string (builder, "kind", "generic");
-  lk_json_add_string (builder, "authorization_endpoint",
-                      endpoints_known ? config->oauth2_auth_url
-                                      : "https://example.invalid/authorize");
-  lk_json_add_string (builder, "token_endpoint",
-                      endpoints_known ? config->oauth2_token_url
-                                      : "https://example.invalid/token");
-  lk_json_add_optional_string (builder, "issuer", config->oauth2_issuer);
-  json_builder_set_member_name (builder, "servers");
-  json_builder_begin_object (builder);
-  for (guint p = 0; p < LK_N_PROTOCOLS; p++)
-    {
-      const LkAutoconfigServer *server = lk_autoconfig_get_server (config, p);
-      g_autoptr(GString) host = NULL;
-
-      /* Never clear text to a remote server. */
-      if (server == NULL || server->security == LK_SECURITY_NONE)
-        continue;
-      host = g_string_new (server->hostname);
-      g_string_replace (host, "%EMAILDOMAIN%", data->domain, 0);
-      json_builder_set_member_name (builder, lk_protocol_to_string (p));
-      json_builder_begin_object (builder);
-      lk_json_add_string (builder, "host", host->str);
-      lk_json_add_int (builder, "port", server->port);
-      lk_json_add_string (builder, "security", lk_security_to_string (server->security));
-      json_builder_end_object (builder);
-      any = TRUE;
-    }
-  json_builder_end_object (builder);
-  lk_json_add_strv (builder, "domains", domains);
-  json_builder_end_object (builder);
-
-  if (!any)
-    {
-      g_set_error (error, LK_ERROR, LK_ERROR_INSECURE_ENDPOINT,
-                   _("The autoconfig file names only unencrypted servers, which Latchkey "
-                     "does not use."));
-      return NULL;
-    }
-
-  root = json_builder_get_root (builder);
-  /* Scopes: the same list for every protocol the file has a server for. */
-  {
-    JsonObject *object = json_node_get_object (root);
-    JsonObject *scope_object = json_object_new ();
-
-    for (guint p = 0; p < LK_N_PROTOCOLS; p++)
-      {
-        JsonArray *array = json_array_new ();
-
-        for (guint i = 0; scopes != NULL && scopes[i] != NULL; i++)
-          if (*scopes[i] != '\0')
-            json_array_add_string_element (array, scopes[i]);
-        json_object_set_array_member (scope_object, lk_protocol_to_string (p), array);
-      }
-    json_object_set_object_member (object, "scopes", scope_object);
-  }
-  text = lk_json_to_data (root, FALSE, NULL);
-  *out_endpoints_known = endpoints_known;
-  return lk_provider_new_from_data (text, -1, origin, error);
-}
-
-static void
-autoconfig_fetch_cb (GObject      *object,
-                     GAsyncResult *result,
-                     gpointer      user_data)
-{
-  g_autoptr(StepCall) call = user_data;
-  RunData *data = g_task_get_task_data (call->task);
-  Step *step = &data->steps[call->step];
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(LkAutoconfig) config = NULL;
-  LkProvider *known;
-  guint status = 0;
-  gsize size;
-  const char *bytes;
-
-  body = fetch_finish (result, &status, &error);
-  if (step->state == STEP_DONE)
-    return;
-  if (body == NULL)
-    {
-      if (!step_was_cancelled (data, error))
-        g_prefix_error (&error, "%s: ", step->source);
-      step_end (data, call->step, LK_DISCOVERY_OUTCOME_FAILED, g_steal_pointer (&error));
-      evaluate (call->task);
-      return;
-    }
-  if (status == SOUP_STATUS_NOT_FOUND || status == SOUP_STATUS_GONE)
-    {
-      g_set_error (&error, LK_ERROR, LK_ERROR_NOT_FOUND,
-                   _("%s: there is no autoconfig file (HTTP %u)."), step->source, status);
-      step_end (data, call->step, LK_DISCOVERY_OUTCOME_NO_ANSWER, g_steal_pointer (&error));
-      evaluate (call->task);
-      return;
-    }
-  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
-    {
-      g_set_error (&error, LK_ERROR, LK_ERROR_HTTP,
-                   _("%s: the server answered HTTP %u."), step->source, status);
-      lk_error_get_details_mut (error)->http_status = status;
-      step_end (data, call->step, LK_DISCOVERY_OUTCOME_FAILED, g_steal_pointer (&error));
-      evaluate (call->task);
-      return;
-    }
-
-  bytes = g_bytes_get_data (body, &size);
-  config = lk_autoconfig_parse (bytes, (gssize) size, &error);
-  if (config == NULL)
-    {
-      g_prefix_error (&error, "%s: ", step->source);
-      step_end (data, call->step, LK_DISCOVERY_OUTCOME_FAILED, g_steal_pointer (&error));
-      evaluate (call->task);
-      return;
-    }
-
-  step->autoconfig = lk_autoconfig_ref (config);
-  known = match_servers (data, config);
-  if (known != NULL)
-    {
-      step->provider = lk_provider_ref (known);
-      step->endpoints_known = TRUE;
-      step->oauth2 = TRUE;
-      step_end (data, call->step, LK_DISCOVERY_OUTCOME_ANSWERED, NULL);
-      evaluate (call->task);
-      return;
-    }
-
-  step->provider = synthesise_provider (data, config, step->source,
-                                        &step->endpoints_known, &error);
-  step->oauth2 = lk_autoconfig_offers_oauth2 (config);
-  if (step->provider == NULL)
-    step_end (data, call->step, LK_DISCOVERY_OUTCOME_FAILED, g_steal_pointer (&error));
-  else if (!step->oauth2)
-    {
-      /* Kept as a last resort: a later step may still find OAuth2. */
-      g_set_error (&error, LK_ERROR, LK_ERROR_NOT_FOUND,
-                   _("%s: the servers it names accept only passwords, not OAuth2."),
-                   step->source);
-      step_end (data, call->step, LK_DISCOVERY_OUTCOME_NO_ANSWER, g_steal_pointer (&error));
-    }
-  else
-    step_end (data, call->step, LK_DISCOVERY_OUTCOME_ANSWERED, NULL);
-  evaluate (call->task);
-}
-
-static void
-start_fetch_step (GTask           *task,
-                  LkDiscoveryStep  id,
-                  GAsyncReadyCallback callback)
-{
-  RunData *data = g_task_get_task_data (task);
-  const char *template = data->self->templates[id];
-  g_autofree char *url = NULL;
-  StepCall *call;
-
-  if (template == NULL)
-    return;  /* switched off */
-  url = expand_template (template, data->domain);
-  call = step_begin (task, id, url);
-  fetch_async (data->self->session, url, data->steps[id].cancellable, callback, call);
-}
-
-/* Step 3: MX records. */
-
-static int
-compare_mx (gconstpointer a,
-            gconstpointer b)
-{
-  guint16 pa, pb;
-
-  g_variant_get ((GVariant *) a, "(q&s)", &pa, NULL);
-  g_variant_get ((GVariant *) b, "(q&s)", &pb, NULL);
-  return (int) pa - (int) pb;
-}
-
-static LkProvider *
-match_mx (RunData    *data,
-          const char *host)
-{
-  GPtrArray *providers = get_providers (data);
-  g_autofree char *lower = g_ascii_strdown (host, -1);
-  gsize len = strlen (lower);
-
-  if (len > 0 && lower[len - 1] == '.')
-    lower[len - 1] = '\0';
-  for (guint i = 0; i < providers->len; i++)
-    {
-      LkProvider *provider = g_ptr_array_index (providers, i);
-
-      for (guint j = 0; provider->mx[j] != NULL; j++)
-        {
-          g_autofree char *pattern = g_ascii_strdown (provider->mx[j], -1);
-
-          if (g_pattern_match_simple (pattern, lower))
-            return provider;
-        }
-    }
-  return NULL;
-}
-
-static void
-mx_cb (GObject      *object,
-       GAsyncResult *result,
-       gpointer      user_data)
-{
-  g_autoptr(StepCall) call = user_data;
-  RunData *data = g_task_get_task_data (call->task);
-  Step *step = &data->steps[call->step];
-  g_autoptr(GError) error = NULL;
-  GList *records = g_resolver_lookup_records_finish (G_RESOLVER (object), result, &error);
-
-  if (step->state == STEP_DONE)
-    {
-      g_list_free_full (records, (GDestroyNotify) g_variant_unref);
-      return;
-    }
-  if (error != NULL)
-    {
-      gboolean none = g_error_matches (error, G_RESOLVER_ERROR, G_RESOLVER_ERROR_NOT_FOUND);
-
-      if (none)
-        {
-          g_clear_error (&error);
-          g_set_error (&error, LK_ERROR, LK_ERROR_NOT_FOUND,
-                       _("%s has no MX records."), data->domain);
-        }
-      else if (!step_was_cancelled (data, error))
-        g_prefix_error (&error, _("Looking up the MX records of %s: "), data->domain);
-      step_end (data, call->step,
-                none ? LK_DISCOVERY_OUTCOME_NO_ANSWER : LK_DISCOVERY_OUTCOME_FAILED,
-                g_steal_pointer (&error));
-      evaluate (call->task);
-      return;
-    }
-
-  records = g_list_sort (records, compare_mx);
-  for (GList *l = records; l != NULL; l = l->next)
-    {
-      const char *host;
-      LkProvider *provider;
-
-      g_variant_get (l->data, "(q&s)", NULL, &host);
-      provider = match_mx (data, host);
-      if (provider != NULL)
-        {
-          step->provider = lk_provider_ref (provider);
-          step->endpoints_known = TRUE;
-          step->oauth2 = TRUE;
-          break;
-        }
-    }
-  if (step->provider != NULL)
-    step_end (data, call->step, LK_DISCOVERY_OUTCOME_ANSWERED, NULL);
-  else
-    {
-      const char *first = NULL;
-
-      if (records != NULL)
-        g_variant_get (records->data, "(q&s)", NULL, &first);
-      g_set_error (&error, LK_ERROR, LK_ERROR_NOT_FOUND,
-                   _("The MX records of %s (%s) match no known provider."),
-                   data->domain, first != NULL ? first : "");
-      step_end (data, call->step, LK_DISCOVERY_OUTCOME_NO_ANSWER, g_steal_pointer (&error));
-    }
-  g_list_free_full (records, (GDestroyNotify) g_variant_unref);
-  evaluate (call->task);
-}
-
-static void
-start_mx_step (GTask *task)
-{
-  RunData *data = g_task_get_task_data (task);
-  g_autofree char *source = g_strdup_printf (_("MX records of %s"), data->domain);
-  g_autoptr(GResolver) resolver = g_resolver_get_default ();
-  StepCall *call = step_begin (task, LK_DISCOVERY_STEP_MX, source);
-
-  g_resolver_lookup_records_async (resolver, data->domain, G_RESOLVER_RECORD_MX,
-                                   data->steps[LK_DISCOVERY_STEP_MX].cancellable, mx_cb, call);
-}
-
-/* Step 4: the Microsoft tenant. */
-
-static gboolean
-is_guid (const char *text)
-{
-  if (strlen (text) != 36)
-    return FALSE;
-  for (guint i = 0; i < 36; i++)
-    {
-      gboolean dash = i == 8 || i == 13 || i == 18 || i == 23;
-
-      if (dash ? text[i] != '-' : !g_ascii_isxdigit (text[i]))
-        return FALSE;
-    }
-  return TRUE;
-}
-
-/* "https://login.microsoftonline.com/<GUID>/v2.0" → GUID */
-static char *
-tenant_from_issuer (const char *issuer)
-{
-  g_autoptr(GUri) uri = g_uri_parse (issuer, G_URI_FLAGS_NONE, NULL);
-  g_auto(GStrv) segments = NULL;
-
-  if (uri == NULL)
-    return NULL;
-  segments = g_strsplit (g_uri_get_path (uri), "/", -1);
-  for (guint i = 0; segments[i] != NULL; i++)
-    if (*segments[i] != '\0')
-      return is_guid (segments[i]) ? g_ascii_strdown (segments[i], -1) : NULL;
-  return NULL;
-}
-
-static void
-tenant_fetch_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(StepCall) call = user_data;
-  RunData *data = g_task_get_task_data (call->task);
-  Step *step = &data->steps[call->step];
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(JsonParser) parser = json_parser_new_immutable ();
-  JsonObject *object_root = NULL;
-  JsonNode *root;
-  const char *issuer = NULL;
-  guint status = 0;
-  gsize size;
-  const char *bytes;
-
-  body = fetch_finish (result, &status, &error);
-  if (step->state == STEP_DONE)
-    return;
-  if (body == NULL)
-    {
-      if (!step_was_cancelled (data, error))
-        g_prefix_error (&error, "%s: ", step->source);
-      step_end (data, call->step, LK_DISCOVERY_OUTCOME_FAILED, g_steal_pointer (&error));
-      evaluate (call->task);
-      return;
-    }
-
-  bytes = g_bytes_get_data (body, &size);
-  if (!json_parser_load_from_data (parser, bytes, (gssize) size, &error) ||
-      (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    {
-      g_autoptr(GError) bad = NULL;
-
-      if (error != NULL)
-        /* Translators: the first %s names the source, the last is the parser's message */
-        g_set_error (&bad, LK_ERROR, LK_ERROR_BAD_RESPONSE,
-                     _("%s: the answer (HTTP %u) is not a JSON object: %s"),
-                     step->source, status, error->message);
-      else
-        g_set_error (&bad, LK_ERROR, LK_ERROR_BAD_RESPONSE,
-                     _("%s: the answer (HTTP %u) is not a JSON object."),
-                     step->source, status);
-      lk_error_get_details_mut (bad)->http_status = status;
-      step_end (data, call->step, LK_DISCOVERY_OUTCOME_FAILED, g_steal_pointer (&bad));
-      evaluate (call->task);
-      return;
-    }
-  object_root = json_node_get_object (root);
-
-  if (!SOUP_STATUS_IS_SUCCESSFUL (status))
-    {
-      const char *oauth_error = lk_json_get_string (object_root, "error");
-      const char *description =
-        lk_json_get_string (object_root, "error_description");
-      guint aadsts = description != NULL ? lk_error_parse_aadsts (description) : 0;
-
-      if (aadsts == 90002)
-        {
-          g_set_error (&error, LK_ERROR, LK_ERROR_NOT_FOUND,
-                       _("%s is not the domain of a Microsoft 365 organisation (AADSTS90002)."),
-                       data->domain);
-          lk_error_set_oauth (error, oauth_error, description, status);
-          step_end (data, call->step, LK_DISCOVERY_OUTCOME_NO_ANSWER, g_steal_pointer (&error));
-        }
-      else
-        {
-          g_set_error (&error, LK_ERROR, LK_ERROR_HTTP,
-                       _("%s: the server answered HTTP %u."), step->source, status);
-          lk_error_set_oauth (error, oauth_error, description, status);
-          step_end (data, call->step, LK_DISCOVERY_OUTCOME_FAILED, g_steal_pointer (&error));
-        }
-      evaluate (call->task);
-      return;
-    }
-
-  issuer = lk_json_get_string (object_root, "issuer");
-  step->tenant = issuer != NULL ? tenant_from_issuer (issuer) : NULL;
-  if (step->tenant == NULL)
-    {
-      g_set_error (&error, LK_ERROR, LK_ERROR_BAD_RESPONSE,
-                   _("%s: the OpenID configuration has no issuer with a tenant id."),
-                   step->source);
-      step_end (data, call->step, LK_DISCOVERY_OUTCOME_FAILED, g_steal_pointer (&error));
-    }
-  else
-    step_end (data, call->step, LK_DISCOVERY_OUTCOME_ANSWERED, NULL);
-  evaluate (call->task);
-}
-
 /* Deciding. */
 
+/* A Microsoft profile that names no one organisation: the tenant step
+ * finds it. "consumers" needs none: personal accounts have one tenant. */
 static gboolean
 needs_tenant (LkProvider *provider)
 {
   return g_strcmp0 (provider->kind, "microsoft") == 0 &&
-         (provider->tenant == NULL || *provider->tenant == '\0' ||
-          g_strcmp0 (provider->tenant, "organizations") == 0 ||
-          g_strcmp0 (provider->tenant, "common") == 0);
+         lk_microsoft_tenant_is_placeholder (provider->tenant) &&
+         g_strcmp0 (provider->tenant, "consumers") != 0;
 }
 
 static char *
@@ -1159,33 +482,27 @@ describe (LkDiscoveryStep  step,
 }
 
 static void
-cancel_running_except (RunData         *data,
+cancel_running_except (LkDiscoveryRun         *data,
                        LkDiscoveryStep  keep)
 {
   for (guint i = 0; i < LK_DISCOVERY_N_STEPS; i++)
     {
-      Step *step = &data->steps[i];
+      LkDiscoveryStepRun *step = &data->steps[i];
 
       if (i == keep || step->state != STEP_RUNNING)
         continue;
-      step_end (data, i, LK_DISCOVERY_OUTCOME_SKIPPED, NULL);
+      lk_discovery_step_end (data, i, LK_DISCOVERY_OUTCOME_SKIPPED, NULL);
       g_cancellable_cancel (step->cancellable);
     }
-}
-
-static void
-start_tenant_step (GTask *task)
-{
-  start_fetch_step (task, LK_DISCOVERY_STEP_MICROSOFT_TENANT, tenant_fetch_cb);
 }
 
 static void
 return_result (GTask           *task,
                LkDiscoveryStep  chosen)
 {
-  RunData *data = g_task_get_task_data (task);
+  LkDiscoveryRun *data = g_task_get_task_data (task);
   LkDiscoveryResult *result = g_new0 (LkDiscoveryResult, 1);
-  Step *tenant_step = &data->steps[LK_DISCOVERY_STEP_MICROSOFT_TENANT];
+  LkDiscoveryStepRun *tenant_step = &data->steps[LK_DISCOVERY_STEP_MICROSOFT_TENANT];
 
   cancel_running_except (data, LK_DISCOVERY_STEP_NONE);
   g_atomic_ref_count_init (&result->ref_count);
@@ -1196,7 +513,7 @@ return_result (GTask           *task,
   result->attempts = g_ptr_array_new_with_free_func ((GDestroyNotify) attempt_free);
   if (chosen != LK_DISCOVERY_STEP_NONE)
     {
-      Step *step = &data->steps[chosen];
+      LkDiscoveryStepRun *step = &data->steps[chosen];
 
       if (step->provider != NULL)
         result->provider = lk_provider_ref (step->provider);
@@ -1213,7 +530,7 @@ return_result (GTask           *task,
 
   for (guint i = 0; i < LK_DISCOVERY_N_STEPS; i++)
     {
-      Step *step = &data->steps[i];
+      LkDiscoveryStepRun *step = &data->steps[i];
       LkDiscoveryAttempt *attempt;
 
       if (step->state == STEP_IDLE)
@@ -1232,11 +549,11 @@ return_result (GTask           *task,
 
 /* Called after every step ends: walks the steps in priority order and
  * returns as soon as the answer can no longer change. */
-static void
-evaluate (GTask *task)
+void
+lk_discovery_evaluate (GTask *task)
 {
-  RunData *data = g_task_get_task_data (task);
-  Step *tenant = &data->steps[LK_DISCOVERY_STEP_MICROSOFT_TENANT];
+  LkDiscoveryRun *data = g_task_get_task_data (task);
+  LkDiscoveryStepRun *tenant = &data->steps[LK_DISCOVERY_STEP_MICROSOFT_TENANT];
   LkDiscoveryStep chosen = LK_DISCOVERY_STEP_NONE;
   LkDiscoveryStep weak = LK_DISCOVERY_STEP_NONE;
 
@@ -1254,7 +571,7 @@ evaluate (GTask *task)
     chosen = LK_DISCOVERY_STEP_KNOWN_DOMAIN;
   for (guint i = 0; chosen == LK_DISCOVERY_STEP_NONE && i < G_N_ELEMENTS (parallel_steps); i++)
     {
-      Step *step = &data->steps[parallel_steps[i]];
+      LkDiscoveryStepRun *step = &data->steps[parallel_steps[i]];
 
       if (step->state == STEP_RUNNING)
         return;  /* a step of higher priority may still answer */
@@ -1271,7 +588,7 @@ evaluate (GTask *task)
         {
           if (tenant->state == STEP_IDLE && data->self->templates[LK_DISCOVERY_STEP_MICROSOFT_TENANT])
             {
-              start_tenant_step (task);
+              lk_discovery_start_tenant (task);
               return;
             }
           if (tenant->state == STEP_RUNNING)
@@ -1286,7 +603,7 @@ evaluate (GTask *task)
    * its tenant. */
   if (tenant->state == STEP_IDLE && data->self->templates[LK_DISCOVERY_STEP_MICROSOFT_TENANT])
     {
-      start_tenant_step (task);
+      lk_discovery_start_tenant (task);
       return;
     }
   if (tenant->state == STEP_RUNNING)
@@ -1335,7 +652,7 @@ lk_discovery_run_async (LkDiscovery         *self,
                         gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  RunData *data;
+  LkDiscoveryRun *data;
   LkProvider *known;
   g_autofree char *ascii = NULL;
 
@@ -1356,12 +673,12 @@ lk_discovery_run_async (LkDiscovery         *self,
       return;
     }
 
-  data = g_new0 (RunData, 1);
+  data = g_new0 (LkDiscoveryRun, 1);
   data->self = g_object_ref (self);
   data->email = g_strdup (email);
   data->domain = g_ascii_strdown (ascii, -1);
   data->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
-  g_task_set_task_data (task, data, (GDestroyNotify) run_data_free);
+  g_task_set_task_data (task, data, (GDestroyNotify) run_free);
 
   if (g_task_return_error_if_cancelled (task))
     return;
@@ -1370,7 +687,7 @@ lk_discovery_run_async (LkDiscovery         *self,
   known = lk_provider_registry_lookup_domain (self->registry, data->domain);
   if (known != NULL)
     {
-      Step *step = &data->steps[LK_DISCOVERY_STEP_KNOWN_DOMAIN];
+      LkDiscoveryStepRun *step = &data->steps[LK_DISCOVERY_STEP_KNOWN_DOMAIN];
 
       step->state = STEP_DONE;
       step->outcome = LK_DISCOVERY_OUTCOME_ANSWERED;
@@ -1378,14 +695,14 @@ lk_discovery_run_async (LkDiscovery         *self,
       step->provider = lk_provider_ref (known);
       step->endpoints_known = TRUE;
       step->oauth2 = TRUE;
-      evaluate (task);
+      lk_discovery_evaluate (task);
       return;
     }
 
-  start_fetch_step (task, LK_DISCOVERY_STEP_AUTOCONFIG, autoconfig_fetch_cb);
-  start_fetch_step (task, LK_DISCOVERY_STEP_WELL_KNOWN, autoconfig_fetch_cb);
-  start_fetch_step (task, LK_DISCOVERY_STEP_ISPDB, autoconfig_fetch_cb);
-  start_mx_step (task);
+  lk_discovery_start_autoconfig (task, LK_DISCOVERY_STEP_AUTOCONFIG);
+  lk_discovery_start_autoconfig (task, LK_DISCOVERY_STEP_WELL_KNOWN);
+  lk_discovery_start_autoconfig (task, LK_DISCOVERY_STEP_ISPDB);
+  lk_discovery_start_mx (task);
 }
 
 /**

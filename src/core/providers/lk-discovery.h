@@ -2,7 +2,8 @@
 #pragma once
 
 #include <gio/gio.h>
-#include <libsoup/soup.h>
+
+#include "lk-http.h"
 
 #include "providers/lk-autoconfig.h"
 #include "providers/lk-provider-registry.h"
@@ -101,7 +102,8 @@ const char *lk_discovery_step_to_string (LkDiscoveryStep step);
 
 G_DECLARE_FINAL_TYPE (LkDiscovery, lk_discovery, LK, DISCOVERY, GObject)
 
-LkDiscovery       *lk_discovery_new                  (SoupSession        *session,
+gboolean           lk_discovery_is_enabled           (void);
+LkDiscovery       *lk_discovery_new                  (LkHttp             *http,
                                                       LkProviderRegistry *registry) G_GNUC_WARN_UNUSED_RESULT;
 void               lk_discovery_set_url_template     (LkDiscovery        *self,
                                                       LkDiscoveryStep     step,

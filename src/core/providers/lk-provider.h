@@ -29,8 +29,8 @@ typedef enum
 /**
  * LkProvider:
  *
- * A provider profile (../shared/DESIGN.md "Provider profiles"): how to sign in
- * and where the servers are. Immutable once loaded and shared by reference;
+ * A provider profile (doc/architecture.md, "Provider profiles"): how to sign
+ * in and where the servers are. Immutable once loaded and shared by reference;
  * read the fields directly. Endpoint strings may hold "{tenant}", which
  * lk_provider_dup_endpoint() fills in.
  */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "latchkey-core"
+#define G_LOG_DOMAIN "latchkey-store"
 
 #include "config.h"
 
@@ -243,10 +243,13 @@ lk_account_store_load (LkAccountStore  *self,
   if (account == NULL)
     {
       if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        g_set_error (error, LK_ERROR, LK_ERROR_NOT_FOUND,
-                     _("There is no account %s. See “latchkey-cli list” for the accounts "
-                       "you have, or add it with “latchkey-cli add %s”."),
-                     email, email);
+        {
+          g_set_error (error, LK_ERROR, LK_ERROR_NOT_FOUND,
+                       _("There is no account %s. Check the address against your accounts, "
+                         "or add it."), email);
+          if (error != NULL)
+            lk_error_set_remedy (*error, LK_REMEDY_ADD, email);
+        }
       else
         g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;

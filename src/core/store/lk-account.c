@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "latchkey-core"
+#define G_LOG_DOMAIN "latchkey-store"
 
 #include "config.h"
 
@@ -97,7 +97,42 @@ lk_account_unref (LkAccount *self)
   g_free (self->tenant);
   g_free (self->client_id);
   g_free (self->display_name);
+  for (guint i = 0; i < LK_N_PROTOCOLS; i++)
+    {
+      g_free (self->tests[i].summary);
+      g_free (self->tests[i].diagnosis);
+    }
   g_free (self);
+}
+
+/**
+ * lk_account_set_test:
+ * @summary: (nullable): see #LkProtocolTest
+ * @diagnosis: (nullable): the diagnosis's id when it failed
+ *
+ * Records the last test of @protocol (LkAccountCheck does, for the GUI, the
+ * CLI and the bridge alike); saved with the account.
+ */
+void
+lk_account_set_test (LkAccount  *self,
+                     LkProtocol  protocol,
+                     gint64      tested_at,
+                     gboolean    ok,
+                     const char *summary,
+                     const char *diagnosis)
+{
+  LkProtocolTest *test;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (protocol < LK_N_PROTOCOLS);
+
+  test = &self->tests[protocol];
+  test->tested_at = tested_at;
+  test->ok = ok;
+  g_free (test->summary);
+  test->summary = g_strdup (summary);
+  g_free (test->diagnosis);
+  test->diagnosis = g_strdup (diagnosis);
 }
 
 const char *
@@ -127,6 +162,28 @@ lookup_name (const char * const *names,
         return TRUE;
       }
   return FALSE;
+}
+
+/* "tests": {"imap": {"at": 1767225600, "ok": false, "summary": "…",
+ * "diagnosis": "smtp-auth-disabled-tenant"}, …}; a member of the wrong
+ * type, or a protocol Latchkey does not know, reads as not tested. */
+static void
+read_tests (LkAccount  *self,
+            JsonObject *tests)
+{
+  for (guint i = 0; i < LK_N_PROTOCOLS; i++)
+    {
+      JsonNode *node = json_object_get_member (tests, lk_protocol_to_string (i));
+      JsonObject *test;
+
+      if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+      test = json_node_get_object (node);
+      lk_account_set_test (self, i, MAX (lk_json_get_int (test, "at", 0), 0),
+                           lk_json_get_boolean (test, "ok", FALSE),
+                           lk_json_get_string (test, "summary"),
+                           lk_json_get_string (test, "diagnosis"));
+    }
 }
 
 LkAccount *
@@ -191,6 +248,10 @@ lk_account_new_from_data (const char  *data,
   protocols = lk_json_dup_string (obj, "protocols");
   if (protocols != NULL && !lk_protocol_flags_parse (protocols, &self->protocols, NULL))
     self->protocols = lk_provider_get_protocols (provider);
+  /* Files from before per-protocol results have no "tests": never tested. */
+  node = json_object_get_member (obj, "tests");
+  if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
+    read_tests (self, json_node_get_object (node));
   return g_steal_pointer (&self);
 }
 
@@ -215,6 +276,23 @@ lk_account_to_data (LkAccount *self,
   lk_json_add_optional_string (builder, "display_name", self->display_name);
   lk_json_add_int (builder, "created", self->created);
   lk_json_add_int (builder, "last_tested", self->last_tested);
+  json_builder_set_member_name (builder, "tests");
+  json_builder_begin_object (builder);
+  for (guint i = 0; i < LK_N_PROTOCOLS; i++)
+    {
+      const LkProtocolTest *test = &self->tests[i];
+
+      if (test->tested_at == 0)
+        continue;
+      json_builder_set_member_name (builder, lk_protocol_to_string (i));
+      json_builder_begin_object (builder);
+      lk_json_add_int (builder, "at", test->tested_at);
+      lk_json_add_boolean (builder, "ok", test->ok);
+      lk_json_add_optional_string (builder, "summary", test->summary);
+      lk_json_add_optional_string (builder, "diagnosis", test->diagnosis);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_object (builder);
   json_builder_set_member_name (builder, "provider");
   if (json_parser_load_from_data (parser, provider_data, -1, NULL))
     json_builder_add_value (builder, json_node_copy (json_parser_get_root (parser)));

@@ -24,10 +24,30 @@ typedef enum
 } LkAccountState;
 
 /**
+ * LkProtocolTest:
+ * @tested_at: Unix time of the last test of this protocol; 0: never tested
+ * @ok: whether it signed in (and, when asked, sent)
+ * @summary: (nullable): one line for a person: how it signed in, or the
+ *   diagnosis's title ("SMTP sign-in is switched off for the mailbox"),
+ *   in the language of the test
+ * @diagnosis: (nullable): the diagnosis's stable id when it failed
+ *
+ * The last test of one protocol, as LkAccountCheck records it.
+ */
+typedef struct
+{
+  gint64    tested_at;
+  gboolean  ok;
+  char     *summary;
+  char     *diagnosis;
+} LkProtocolTest;
+
+/**
  * LkAccount:
  *
- * The non-secret half of an account (DESIGN.md "The account"), one small JSON
- * file on disk. The secret half is an LkTokenSet in the keyring. Fields are
+ * The non-secret half of an account (doc/architecture.md, "The account and
+ * its tokens"), one small JSON file on disk. The secret half is an
+ * LkTokenSet in the keyring. Fields are
  * public; an account is shared by reference and changed only by its owner
  * before it is saved.
  */
@@ -48,6 +68,7 @@ typedef struct
   char            *display_name; /* nullable: from the id_token */
   gint64           created;      /* Unix time */
   gint64           last_tested;  /* Unix time, 0 never */
+  LkProtocolTest   tests[LK_N_PROTOCOLS];
 } LkAccount;
 
 #define LK_TYPE_ACCOUNT (lk_account_get_type ())
@@ -70,6 +91,12 @@ const char  *lk_account_get_sasl_user   (LkAccount      *self);
 gboolean     lk_email_is_valid          (const char     *email);
 const char  *lk_flow_to_string          (LkFlow          flow);
 const char  *lk_account_state_to_string (LkAccountState  state);
+void         lk_account_set_test        (LkAccount      *self,
+                                         LkProtocol      protocol,
+                                         gint64          tested_at,
+                                         gboolean        ok,
+                                         const char     *summary,
+                                         const char     *diagnosis);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LkAccount, lk_account_unref)
 

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "latchkey-core"
+#define G_LOG_DOMAIN "latchkey-store"
 
 #include "config.h"
 
@@ -572,19 +572,25 @@ run_lookup (GTask              *task,
   payload = g_hash_table_lookup (entries, op->account);
   if (payload == NULL)
     {
-      g_task_return_new_error (task, LK_ERROR, LK_ERROR_NOT_FOUND,
-                               _("The sealed token store holds no tokens for %s. Sign in with "
-                                 "“latchkey-cli --system login %s”."),
-                               op->account, op->account);
+      g_autoptr(GError) missing = g_error_new (LK_ERROR, LK_ERROR_NOT_FOUND,
+                                               _("The sealed token store holds no tokens for "
+                                                 "%s. Sign it in again."),
+                                               op->account);
+
+      lk_error_set_remedy (missing, LK_REMEDY_SIGN_IN, op->account);
+      g_task_return_error (task, g_steal_pointer (&missing));
       return;
     }
   tokens = lk_token_set_deserialize (payload, &error);
   if (tokens == NULL)
     {
-      g_task_return_new_error (task, LK_ERROR, LK_ERROR_NEEDS_SIGN_IN,
-                               _("The tokens of %s in the sealed token store cannot be read "
-                                 "(%s). Sign in again with “latchkey-cli --system login %s”."),
-                               op->account, error->message, op->account);
+      g_autoptr(GError) damaged = g_error_new (LK_ERROR, LK_ERROR_NEEDS_SIGN_IN,
+                                               _("The tokens of %s in the sealed token store "
+                                                 "cannot be read (%s); sign in again."),
+                                               op->account, error->message);
+
+      lk_error_set_remedy (damaged, LK_REMEDY_SIGN_IN, op->account);
+      g_task_return_error (task, g_steal_pointer (&damaged));
       return;
     }
   g_task_return_pointer (task, tokens, (GDestroyNotify) lk_token_set_free);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "latchkey-core"
+#define G_LOG_DOMAIN "latchkey-store"
 
 #include "config.h"
 
@@ -109,10 +109,12 @@ locked_error (const char *account)
 static GError *
 not_found_error (const char *account)
 {
-  return g_error_new (LK_ERROR, LK_ERROR_NOT_FOUND,
-                      _("The keyring holds no tokens for %s. Sign in with "
-                        "“latchkey-cli login %s”."),
-                      account, account);
+  GError *error = g_error_new (LK_ERROR, LK_ERROR_NOT_FOUND,
+                               _("The keyring holds no tokens for %s. Sign it in again."),
+                               account);
+
+  lk_error_set_remedy (error, LK_REMEDY_SIGN_IN, account);
+  return error;
 }
 
 /* lookup: secret_password_lookup() answers NULL both when there is no item
@@ -215,11 +217,14 @@ lookup_cb (GObject      *source,
     {
       /* The keyring answered; its item is what is broken, and only a new
        * sign-in writes a good one ("unlock the keyring" would not help). */
-      g_task_return_new_error (task, LK_ERROR, LK_ERROR_NEEDS_SIGN_IN,
-                               _("The keyring item of %s is damaged and cannot be read (%s). "
-                                 "Sign in again with “latchkey-cli login %s”."),
-                               data->account, error->message, data->account);
+      g_autoptr(GError) damaged = g_error_new (LK_ERROR, LK_ERROR_NEEDS_SIGN_IN,
+                                               _("The keyring item of %s is damaged and cannot "
+                                                 "be read (%s); sign in again."),
+                                               data->account, error->message);
+
+      lk_error_set_remedy (damaged, LK_REMEDY_SIGN_IN, data->account);
       g_error_free (error);
+      g_task_return_error (task, g_steal_pointer (&damaged));
       return;
     }
   g_task_return_pointer (task, g_steal_pointer (&tokens), (GDestroyNotify) lk_token_set_free);

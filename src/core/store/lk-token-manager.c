@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "latchkey-core"
+#define G_LOG_DOMAIN "latchkey-store"
 
 #include "config.h"
 
@@ -160,10 +160,12 @@ lk_token_manager_set_lock_timeout (LkTokenManager *self,
 static GError *
 needs_sign_in_error (const char *email)
 {
-  return g_error_new (LK_ERROR, LK_ERROR_NEEDS_SIGN_IN,
-                      _("%s needs to sign in again: the provider no longer accepts its "
-                        "saved sign-in. Run “latchkey-cli login %s”."),
-                      email, email);
+  GError *error = g_error_new (LK_ERROR, LK_ERROR_NEEDS_SIGN_IN,
+                               _("%s needs to sign in again: the provider no longer accepts "
+                                 "its saved sign-in."), email);
+
+  lk_error_set_remedy (error, LK_REMEDY_SIGN_IN, email);
+  return error;
 }
 
 /* A provider that wants a person to sign in again (MFA, sign-in
@@ -174,9 +176,9 @@ interaction_error (const char   *email,
 {
   const LkErrorDetails *details = lk_error_get_details (cause);
   GError *error = g_error_new (LK_ERROR, LK_ERROR_NEEDS_SIGN_IN,
-                               _("%s needs to sign in again: %s Run “latchkey-cli login %s”."),
-                               email, cause->message, email);
+                               _("%s needs to sign in again: %s"), email, cause->message);
 
+  lk_error_set_remedy (error, LK_REMEDY_SIGN_IN, email);
   if (details != NULL && details->oauth_error != NULL)
     lk_error_set_oauth (error, details->oauth_error, details->oauth_error_description,
                         details->http_status);
@@ -257,6 +259,9 @@ refresh_complete (Refresh          *refresh,
 {
   g_autoptr(GError) owned_error = error;
 
+  g_debug ("The refresh of %s %s%s", refresh->account->email,
+           owned_error != NULL ? "failed: " : "is done",
+           owned_error != NULL ? owned_error->message : "");
   g_clear_pointer (&refresh->lock, lk_refresh_lock_free);
   g_hash_table_remove (refresh->self->refreshes, refresh->key);
 
@@ -562,6 +567,7 @@ join_refresh (LkTokenManager   *self,
   g_hash_table_insert (self->refreshes, refresh->key, refresh);
   watch_waiter (refresh, task);
 
+  g_debug ("Refreshing the token of %s%s", account->email, forced ? ", as asked" : "");
   lk_refresh_lock_acquire_async (account->email, self->lock_timeout_ms, refresh->lock_wait,
                                  locked_cb, refresh);
 }
@@ -691,10 +697,14 @@ store_initial_rolled_back_cb (GObject      *source,
   GError *save_error = g_steal_pointer (&data->save_error);
 
   if (!lk_token_store_clear_finish (LK_TOKEN_STORE (source), result, NULL, &error))
-    g_prefix_error (&save_error,
-                    _("The tokens of %s are left in the keyring without an account (%s); "
-                      "“latchkey-cli remove %s” clears them. "),
-                    data->account->email, error->message, data->account->email);
+    {
+      g_prefix_error (&save_error,
+                      _("The tokens of %s are left in the keyring without an account (%s); "
+                        "removing the account clears them. "),
+                      data->account->email, error->message);
+      if (save_error->domain == LK_ERROR)
+        lk_error_set_remedy (save_error, LK_REMEDY_REMOVE, data->account->email);
+    }
   g_task_return_error (task, save_error);
 }
 
@@ -769,10 +779,12 @@ lk_token_manager_store_initial_async (LkTokenManager      *self,
 
   if (!replace && data->had_file)
     {
-      g_task_return_new_error (task, LK_ERROR, LK_ERROR_EXISTS,
-                               _("There is already an account %s. Sign it in again with "
-                                 "“latchkey-cli login %s”, or remove it first."),
-                               account->email, account->email);
+      g_autoptr(GError) error = g_error_new (LK_ERROR, LK_ERROR_EXISTS,
+                                             _("There is already an account %s. Sign it in "
+                                               "again, or remove it first."), account->email);
+
+      lk_error_set_remedy (error, LK_REMEDY_SIGN_IN, account->email);
+      g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
   if (account->state == LK_ACCOUNT_STATE_NEEDS_SIGN_IN)
@@ -845,10 +857,13 @@ remove_cleared_cb (GObject      *source,
   g_clear_pointer (&data->lock, lk_refresh_lock_free);
   if (data->removed == LK_REMOVED_NOTHING)
     {
-      g_task_return_new_error (task, LK_ERROR, LK_ERROR_NOT_FOUND,
-                               _("There is no account %s: no account file and no tokens in "
-                                 "the keyring (“latchkey-cli list” shows the accounts)."),
-                               data->email);
+      g_autoptr(GError) missing = g_error_new (LK_ERROR, LK_ERROR_NOT_FOUND,
+                                               _("There is no account %s: no account file and "
+                                                 "no tokens in the keyring; check the address."),
+                                               data->email);
+
+      lk_error_set_remedy (missing, LK_REMEDY_CHECK_ADDRESS, data->email);
+      g_task_return_error (task, g_steal_pointer (&missing));
       return;
     }
   g_task_return_int (task, data->removed);
