@@ -167,10 +167,10 @@ lk_sealed_token_store_new (const char  *path,
   if (size < LK_SEALED_KEY_MIN_SIZE || size > LK_SEALED_KEY_MAX_SIZE)
     {
       g_set_error (error, LK_ERROR, LK_ERROR_KEYRING,
-                   _("The key for the sealed token store holds %" G_GSIZE_FORMAT " bytes; it "
-                     "must hold %d to %d, made from random bytes (see “The key” in "
-                     "latchkey-bridge(1))."),
-                   size, LK_SEALED_KEY_MIN_SIZE, LK_SEALED_KEY_MAX_SIZE);
+                   _("The key for the sealed token store holds %u bytes; it must hold %d to "
+                     "%d, made from random bytes (see “The key” in latchkey-bridge(1))."),
+                   (guint) MIN (size, G_MAXUINT), LK_SEALED_KEY_MIN_SIZE,
+                   LK_SEALED_KEY_MAX_SIZE);
       return NULL;
     }
   self = store_new (path);
