@@ -178,7 +178,8 @@ become_owner (GError **error)
 /**
  * lk_system_mode_enter:
  *
- * Puts the process in system mode (see above). Call it first, before
+ * Puts the process in system mode (see above), once; later calls do
+ * nothing. Call it first, before
  * anything reads a path, makes a token manager or starts a thread that
  * writes files. A missing or unusable key does not fail this: the store
  * says so when it is used, so that `list` and `bridge status` still work.
@@ -195,6 +196,9 @@ lk_system_mode_enter (GError **error)
   g_autoptr(LkSealedTokenStore) store = NULL;
   g_autofree char *path = NULL;
 
+  /* `latchkey-cli --system bridge run` asks twice: once is enough. */
+  if (lk_places_is_system_mode ())
+    return TRUE;
   /* The daemon's unit sets UMask=0077 too; a root shell may not. */
   umask (0077);
   lk_places_set_system_mode (TRUE);
