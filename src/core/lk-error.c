@@ -28,6 +28,8 @@ lk_error_private_copy (const LkErrorPrivate *src,
   dest->challenge = g_strdup (src->challenge);
   dest->remedy = src->remedy;
   dest->account = g_strdup (src->account);
+  dest->trace_id = g_strdup (src->trace_id);
+  dest->correlation_id = g_strdup (src->correlation_id);
 }
 
 static void
@@ -38,6 +40,8 @@ lk_error_private_clear (LkErrorPrivate *priv)
   g_clear_pointer (&priv->server_reply, g_free);
   g_clear_pointer (&priv->challenge, g_free);
   g_clear_pointer (&priv->account, g_free);
+  g_clear_pointer (&priv->trace_id, g_free);
+  g_clear_pointer (&priv->correlation_id, g_free);
 }
 
 /* An extended error domain (GLib 2.68) so that the facts a diagnosis needs
@@ -121,6 +125,68 @@ lk_error_set_server_reply (GError     *error,
   details->server_reply = g_strdup (reply);
   g_free (details->challenge);
   details->challenge = g_strdup (challenge);
+}
+
+/* A request id as Microsoft writes them (a GUID); anything else a server
+ * sends is dropped rather than shown as an id. */
+static char *
+dup_request_id (const char *text,
+                gsize       length)
+{
+  if (text == NULL || length == 0 || length > 64)
+    return NULL;
+  for (gsize i = 0; i < length; i++)
+    if (!g_ascii_isxdigit (text[i]) && text[i] != '-')
+      return NULL;
+  return g_strndup (text, length);
+}
+
+/* The id after @label ("Trace ID: ") in @description, as Microsoft's
+ * error_description carries it on a line of its own. */
+static char *
+find_request_id (const char *description,
+                 const char *label)
+{
+  const char *start = description != NULL ? strstr (description, label) : NULL;
+
+  if (start == NULL)
+    return NULL;
+  start += strlen (label);
+  while (*start == ' ')
+    start++;
+  return dup_request_id (start, strspn (start, "0123456789abcdefABCDEF-"));
+}
+
+/**
+ * lk_error_set_request_ids:
+ * @trace_id: (nullable): the `trace_id` member of a token error response
+ * @correlation_id: (nullable): its `correlation_id` member
+ * @description: (nullable): the whole error_description, whose "Trace ID:"
+ *   and "Correlation ID:" lines are used where the members are missing
+ *
+ * Keeps the ids an administrator quotes to look the failure up in the
+ * identity provider's sign-in logs. They identify a request, not a person,
+ * and hold no secret.
+ */
+void
+lk_error_set_request_ids (GError     *error,
+                          const char *trace_id,
+                          const char *correlation_id,
+                          const char *description)
+{
+  LkErrorDetails *details = lk_error_get_details_mut (error);
+
+  g_return_if_fail (details != NULL);
+
+  g_free (details->trace_id);
+  details->trace_id = trace_id != NULL ? dup_request_id (trace_id, strlen (trace_id)) : NULL;
+  if (details->trace_id == NULL)
+    details->trace_id = find_request_id (description, "Trace ID:");
+  g_free (details->correlation_id);
+  details->correlation_id = correlation_id != NULL
+    ? dup_request_id (correlation_id, strlen (correlation_id)) : NULL;
+  if (details->correlation_id == NULL)
+    details->correlation_id = find_request_id (description, "Correlation ID:");
 }
 
 /**

@@ -76,6 +76,8 @@ typedef struct
   char  *challenge;               /* decoded SASL failure challenge (JSON) */
   LkRemedy remedy;
   char  *account;                 /* nullable: the account @remedy is for */
+  char  *trace_id;                /* the identity provider's ids of the failed request, */
+  char  *correlation_id;          /* which its support and sign-in logs look up */
 } LkErrorDetails;
 
 GQuark                lk_error_quark            (void);
@@ -91,6 +93,10 @@ void                  lk_error_set_server_reply (GError       *error,
 void                  lk_error_set_remedy       (GError       *error,
                                                  LkRemedy      remedy,
                                                  const char   *account);
+void                  lk_error_set_request_ids  (GError       *error,
+                                                 const char   *trace_id,
+                                                 const char   *correlation_id,
+                                                 const char   *description);
 guint                 lk_error_parse_aadsts     (const char   *text);
 gboolean              lk_error_is_cancelled     (const GError *error);
 

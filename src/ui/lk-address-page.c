@@ -42,6 +42,7 @@ struct _LkAddressPage
   GtkCheckButton     *smtp_check;
 
   LkProviderRegistry *registry;
+  LkAccountStore     *store;          /* nullable: the accounts already there */
   GPtrArray          *providers;      /* LkProvider, in the combo's order */
   LkProvider         *provider;       /* nullable: none found or chosen yet */
   char               *found_how;
@@ -177,7 +178,7 @@ set_provider (LkAddressPage *self,
   else
     {
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->provider_row),
-                                     _("Not known yet"));
+                                     _("Not Known Yet"));
       adw_action_row_set_subtitle (self->provider_row, found_how);
     }
   sync_combo (self);
@@ -227,6 +228,10 @@ lk_address_page_update (LkAddressPage *self)
     set_problem (self, g_strdup (_("Type the whole address, such as name@example.org.")));
   else if (!valid)
     set_problem (self, NULL);
+  else if (self->store != NULL && lk_account_store_exists (self->store, email))
+    /* Translators: %s is an e-mail address. */
+    set_problem (self, g_strdup_printf (_("%s is already in your accounts; use “Sign In Again” "
+                                          "there."), email));
   else if (self->provider == NULL && lk_address_page_get_discovering (self))
     set_problem (self, NULL);
   else if (self->provider == NULL)
@@ -455,6 +460,59 @@ lk_address_page_provider_selected_cb (LkAddressPage *self)
   lk_address_page_update (self);
 }
 
+/* The provider list shows whole names ("Outlook.com (personal Microsoft
+ * account)"), wrapped, where libadwaita's own cuts them at 20 characters;
+ * the chosen one has the check mark, as there. */
+static void
+provider_item_setup_cb (GtkSignalListItemFactory *factory,
+                        GtkListItem              *item,
+                        gpointer                  user_data)
+{
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
+  GtkWidget *label = lk_ui_label_new_prose (NULL);
+  GtkWidget *check = gtk_image_new_from_icon_name ("object-select-symbolic");
+
+  gtk_label_set_max_width_chars (GTK_LABEL (label), 32);
+  gtk_widget_set_hexpand (label, TRUE);
+  gtk_widget_set_valign (label, GTK_ALIGN_CENTER);
+  gtk_box_append (GTK_BOX (box), label);
+  gtk_box_append (GTK_BOX (box), check);
+  gtk_list_item_set_child (item, box);
+}
+
+static void
+provider_item_update_check (AdwComboRow *row,
+                            GParamSpec  *pspec,
+                            GtkListItem *item)
+{
+  GtkWidget *check = gtk_widget_get_last_child (gtk_list_item_get_child (item));
+  gboolean chosen = adw_combo_row_get_selected_item (row) == gtk_list_item_get_item (item);
+
+  gtk_widget_set_opacity (check, chosen ? 1.0 : 0.0);
+}
+
+static void
+provider_item_bind_cb (GtkSignalListItemFactory *factory,
+                       GtkListItem              *item,
+                       LkAddressPage            *self)
+{
+  GtkWidget *label = gtk_widget_get_first_child (gtk_list_item_get_child (item));
+
+  gtk_label_set_text (GTK_LABEL (label),
+                      gtk_string_object_get_string (gtk_list_item_get_item (item)));
+  g_signal_connect (self->provider_combo, "notify::selected-item",
+                    G_CALLBACK (provider_item_update_check), item);
+  provider_item_update_check (self->provider_combo, NULL, item);
+}
+
+static void
+provider_item_unbind_cb (GtkSignalListItemFactory *factory,
+                         GtkListItem              *item,
+                         LkAddressPage            *self)
+{
+  g_signal_handlers_disconnect_by_func (self->provider_combo, provider_item_update_check, item);
+}
+
 static void
 fill_combo (LkAddressPage *self)
 {
@@ -492,6 +550,23 @@ lk_address_page_set_registry (LkAddressPage      *self,
     g_ptr_array_add (self->providers, lk_provider_ref (g_ptr_array_index (providers, i)));
   fill_combo (self);
   lk_address_page_email_changed_cb (self);
+}
+
+/**
+ * lk_address_page_set_account_store:
+ * @store: (nullable): the accounts already added
+ *
+ * An address already in @store cannot be added again: the page says so
+ * under the address and Next stays insensitive.
+ */
+void
+lk_address_page_set_account_store (LkAddressPage  *self,
+                                   LkAccountStore *store)
+{
+  g_return_if_fail (LK_IS_ADDRESS_PAGE (self));
+
+  g_set_object (&self->store, store);
+  lk_address_page_update (self);
 }
 
 void
@@ -602,6 +677,8 @@ lk_address_page_build_account (LkAddressPage *self)
 
   g_return_val_if_fail (LK_IS_ADDRESS_PAGE (self), NULL);
 
+  /* latchkey-cli may have added the address since the last keystroke. */
+  lk_address_page_update (self);
   if (!self->can_continue)
     return NULL;
 
@@ -633,40 +710,36 @@ import_loaded_cb (GObject      *source,
       g_autofree char *message = lk_ui_error_message (error);
 
       if (message != NULL)
-        lk_ui_toast (GTK_WIDGET (self), message);
+        lk_ui_toast_error (GTK_WIDGET (self), message);
       return;
     }
   lk_ui_toast (GTK_WIDGET (self), _("Organisation profile imported"));
 }
 
-static GtkFileFilter *
-profile_filter (void)
+/**
+ * lk_address_page_import_file:
+ * @file: an organisation profile the person chose
+ *
+ * Imports @file as "Import…" does once a file is chosen, and says how it
+ * went: "Organisation profile imported", or why the file cannot be used.
+ */
+void
+lk_address_page_import_file (LkAddressPage *self,
+                             GFile         *file)
 {
-  GtkFileFilter *filter = gtk_file_filter_new ();
+  g_return_if_fail (LK_IS_ADDRESS_PAGE (self));
+  g_return_if_fail (G_IS_FILE (file));
 
-  gtk_file_filter_set_name (filter, _("Organisation profiles"));
-  gtk_file_filter_add_mime_type (filter, "application/x-latchkey-profile");
-  gtk_file_filter_add_mime_type (filter, "application/json");
-  gtk_file_filter_add_pattern (filter, "*.latchkey");
-  gtk_file_filter_add_pattern (filter, "*.json");
-  return filter;
+  /* Organisation profiles are a few kilobytes; loading never blocks the page. */
+  g_file_load_contents_async (file, self->cancellable, import_loaded_cb, g_object_ref (self));
 }
 
-#if GTK_CHECK_VERSION (4, 10, 0)
-/* GtkFileDialog (GTK 4.10, above our floor) where the runtime has it. */
-G_GNUC_BEGIN_IGNORE_DEPRECATIONS
 static void
-import_chosen_cb (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
+import_chosen_cb (GtkWidget *widget,
+                  GFile     *file,
+                  gpointer   user_data)
 {
-  g_autoptr(LkAddressPage) self = user_data;
-  g_autoptr(GFile) file = NULL;
-
-  /* Dismissing the dialog is no error to show. */
-  file = gtk_file_dialog_open_finish (GTK_FILE_DIALOG (source), result, NULL);
-  if (file != NULL)
-    g_file_load_contents_async (file, self->cancellable, import_loaded_cb, g_object_ref (self));
+  lk_address_page_import_file (LK_ADDRESS_PAGE (widget), file);
 }
 
 static void
@@ -674,61 +747,11 @@ lk_address_page_import_action (GtkWidget  *widget,
                                const char *action_name,
                                GVariant   *parameter)
 {
-  LkAddressPage *self = LK_ADDRESS_PAGE (widget);
-  g_autoptr(GtkFileDialog) dialog = gtk_file_dialog_new ();
-  g_autoptr(GtkFileFilter) filter = profile_filter ();
-  g_autoptr(GListStore) filters = g_list_store_new (GTK_TYPE_FILE_FILTER);
+  g_autoptr(GtkFileFilter) filter = lk_ui_new_profile_filter ();
 
-  g_list_store_append (filters, filter);
-  gtk_file_dialog_set_title (dialog, _("Import Organisation Profile"));
-  gtk_file_dialog_set_accept_label (dialog, _("_Import"));
-  gtk_file_dialog_set_modal (dialog, TRUE);
-  gtk_file_dialog_set_filters (dialog, G_LIST_MODEL (filters));
-  gtk_file_dialog_set_default_filter (dialog, filter);
-  gtk_file_dialog_open (dialog, GTK_WINDOW (gtk_widget_get_root (widget)), self->cancellable,
-                        import_chosen_cb, g_object_ref (self));
+  lk_ui_choose_file (widget, FALSE, _("Import Organisation Profile"), _("_Import"), NULL, filter,
+                     import_chosen_cb, NULL, NULL);
 }
-G_GNUC_END_IGNORE_DEPRECATIONS
-#else
-/* GTK 4.8: GtkFileChooserNative, which also goes through the portal. */
-G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-static void
-import_response_cb (GtkNativeDialog *dialog,
-                    int              response,
-                    LkAddressPage   *self)
-{
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-
-      /* Organisation profiles are a few kilobytes; loading never blocks the page. */
-      g_file_load_contents_async (file, self->cancellable, import_loaded_cb,
-                                  g_object_ref (self));
-    }
-  gtk_native_dialog_destroy (dialog);
-  g_object_unref (dialog);
-}
-
-static void
-lk_address_page_import_action (GtkWidget  *widget,
-                               const char *action_name,
-                               GVariant   *parameter)
-{
-  LkAddressPage *self = LK_ADDRESS_PAGE (widget);
-  GtkWindow *parent = GTK_WINDOW (gtk_widget_get_root (widget));
-  g_autoptr(GtkFileFilter) filter = profile_filter ();
-  GtkFileChooserNative *chooser;
-
-  chooser = gtk_file_chooser_native_new (_("Import Organisation Profile"), parent,
-                                         GTK_FILE_CHOOSER_ACTION_OPEN, _("_Import"),
-                                         _("_Cancel"));
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  g_signal_connect (chooser, "response", G_CALLBACK (import_response_cb), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
-}
-G_GNUC_END_IGNORE_DEPRECATIONS
-#endif
 
 static void
 lk_address_page_get_property (GObject    *object,
@@ -769,6 +792,7 @@ lk_address_page_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), LK_TYPE_ADDRESS_PAGE);
   lk_ui_unparent_children (GTK_WIDGET (object));
   g_clear_object (&self->registry);
+  g_clear_object (&self->store);
   g_clear_pointer (&self->providers, g_ptr_array_unref);
   g_clear_pointer (&self->provider, lk_provider_unref);
   g_clear_pointer (&self->found_how, g_free);
@@ -825,7 +849,13 @@ lk_address_page_class_init (LkAddressPageClass *klass)
 static void
 lk_address_page_init (LkAddressPage *self)
 {
+  g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+
   gtk_widget_init_template (GTK_WIDGET (self));
+  g_signal_connect (factory, "setup", G_CALLBACK (provider_item_setup_cb), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (provider_item_bind_cb), self);
+  g_signal_connect (factory, "unbind", G_CALLBACK (provider_item_unbind_cb), self);
+  adw_combo_row_set_list_factory (self->provider_combo, factory);
   self->cancellable = g_cancellable_new ();
   gtk_widget_set_visible (GTK_WIDGET (self->tenant_row), FALSE);
   lk_address_page_update (self);

@@ -6,6 +6,7 @@
 #include "providers/lk-discovery.h"
 #include "providers/lk-provider-registry.h"
 #include "store/lk-account.h"
+#include "store/lk-account-store.h"
 
 G_BEGIN_DECLS
 
@@ -18,6 +19,8 @@ void        lk_address_page_set_registry   (LkAddressPage      *self,
                                             LkProviderRegistry *registry);
 void        lk_address_page_set_discovery  (LkAddressPage      *self,
                                             LkDiscovery        *discovery);
+void        lk_address_page_set_account_store (LkAddressPage  *self,
+                                               LkAccountStore *store);
 gboolean    lk_address_page_get_discovering (LkAddressPage     *self);
 void        lk_address_page_set_email      (LkAddressPage      *self,
                                             const char         *email);
@@ -32,6 +35,8 @@ gboolean    lk_address_page_import_profile (LkAddressPage      *self,
                                             gsize               length,
                                             const char         *origin,
                                             GError            **error);
+void        lk_address_page_import_file    (LkAddressPage      *self,
+                                            GFile              *file);
 LkAccount  *lk_address_page_build_account  (LkAddressPage      *self) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

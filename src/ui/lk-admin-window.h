@@ -19,5 +19,16 @@ char          *lk_admin_window_dup_consent_url (LkAdminWindow *self) G_GNUC_WARN
 gboolean       lk_admin_window_save_profile    (LkAdminWindow *self,
                                                 const char    *path,
                                                 GError       **error);
+void           lk_admin_window_save_profile_to (LkAdminWindow *self,
+                                                GFile         *file);
+void           lk_admin_window_save_script_to  (LkAdminWindow *self,
+                                                GFile         *file);
+gboolean       lk_admin_window_load_profile    (LkAdminWindow *self,
+                                                const char    *data,
+                                                gssize         length,
+                                                const char    *origin,
+                                                GError       **error);
+void           lk_admin_window_open_profile_file (LkAdminWindow *self,
+                                                  GFile         *file);
 
 G_END_DECLS

@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 
 #include "export/lk-exporter.h"
+#include "lk-code-view.h"
 #include "lk-export-page.h"
 #include "lk-ui-init.h"
 #include "lk-ui-util.h"
@@ -14,8 +15,8 @@
  * LkExportPage:
  *
  * The export step: one expandable row per mail client with a preview of its
- * configuration, Save… (to the client's usual place by default), Copy, and
- * what to do next.
+ * configuration (an LkCodeView: exactly the file's lines), Save… (to the
+ * client's usual place by default), Copy, and what to do next.
  */
 typedef struct
 {
@@ -79,16 +80,6 @@ lk_export_page_clear (LkExportPage *self)
   g_ptr_array_set_size (self->clients, 0);
 }
 
-static char *
-display_path (const char *path)
-{
-  const char *home = g_get_home_dir ();
-
-  if (path != NULL && g_str_has_prefix (path, home) && path[strlen (home)] == '/')
-    return g_strconcat ("~", path + strlen (home), NULL);
-  return g_strdup (path);
-}
-
 /**
  * lk_export_page_add_client:
  * @id: the exporter's id ("msmtp")
@@ -121,7 +112,7 @@ lk_export_page_add_client (LkExportPage *self,
 
   client->row = adw_expander_row_new ();
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (client->row), name);
-  shown_path = display_path (default_path);
+  shown_path = lk_ui_display_path (default_path);
   if (shown_path != NULL)
     adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (client->row), shown_path);
 
@@ -133,19 +124,13 @@ lk_export_page_add_client (LkExportPage *self,
 
   if (what_next != NULL)
     {
-      GtkWidget *next = gtk_label_new (what_next);
+      GtkWidget *next = lk_ui_label_new_prose (what_next);
 
-      gtk_label_set_wrap (GTK_LABEL (next), TRUE);
-      gtk_label_set_xalign (GTK_LABEL (next), 0);
       gtk_box_append (GTK_BOX (box), next);
     }
 
-  preview = gtk_label_new (text);
-  gtk_label_set_selectable (GTK_LABEL (preview), TRUE);
-  gtk_label_set_wrap (GTK_LABEL (preview), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (preview), PANGO_WRAP_CHAR);
-  gtk_label_set_xalign (GTK_LABEL (preview), 0);
-  gtk_widget_add_css_class (preview, "monospace");
+  /* As the file has it: long lines scroll sideways, never wrap. */
+  preview = lk_code_view_new (text);
   gtk_widget_set_name (preview, "preview");
   gtk_accessible_update_property (GTK_ACCESSIBLE (preview), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   _("Preview of the configuration"), -1);
@@ -226,18 +211,18 @@ lk_export_page_save_to (LkExportPage *self,
 
   if (path == NULL)
     {
-      lk_ui_toast (GTK_WIDGET (self), _("Choose a folder on this computer."));
+      lk_ui_toast_error (GTK_WIDGET (self), _("Choose a folder on this computer."));
       return;
     }
   if (!lk_export_write (path, client->text, TRUE, &backup, &error))
     {
-      lk_ui_toast (GTK_WIDGET (self), error->message);
+      lk_ui_toast_error (GTK_WIDGET (self), error->message);
       return;
     }
-  shown = display_path (path);
+  shown = lk_ui_display_path (path);
   if (backup != NULL)
     {
-      g_autofree char *shown_backup = display_path (backup);
+      g_autofree char *shown_backup = lk_ui_display_path (backup);
 
       /* Translators: the first %s is where the file went, such as
        * "~/.msmtprc"; the second where the file it replaced was kept. */
@@ -250,38 +235,12 @@ lk_export_page_save_to (LkExportPage *self,
   lk_ui_toast (GTK_WIDGET (self), message);
 }
 
-#if GTK_CHECK_VERSION (4, 10, 0)
-/* GtkFileDialog (GTK 4.10, above our floor) where the runtime has it: the
- * Flatpak's GNOME runtime does. */
-typedef struct
-{
-  LkExportPage *self;
-  char         *id;
-} SaveData;
-
 static void
-save_data_free (SaveData *data)
+save_chosen_cb (GtkWidget *widget,
+                GFile     *file,
+                gpointer   user_data)
 {
-  g_object_unref (data->self);
-  g_free (data->id);
-  g_free (data);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (SaveData, save_data_free)
-
-G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-static void
-save_chosen_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(SaveData) data = user_data;
-  g_autoptr(GFile) file = NULL;
-
-  /* Dismissing the dialog is no error to show. */
-  file = gtk_file_dialog_save_finish (GTK_FILE_DIALOG (source), result, NULL);
-  if (file != NULL)
-    lk_export_page_save_to (data->self, data->id, file);
+  lk_export_page_save_to (LK_EXPORT_PAGE (widget), user_data, file);
 }
 
 static void
@@ -292,92 +251,18 @@ lk_export_page_save_action (GtkWidget  *widget,
   LkExportPage *self = LK_EXPORT_PAGE (widget);
   const char *id = g_variant_get_string (parameter, NULL);
   Client *client = find_client (self, id);
-  g_autoptr(GtkFileDialog) dialog = NULL;
-  g_autofree char *title = NULL;
-  SaveData *data;
-
-  if (client == NULL)
-    return;
-
-  dialog = gtk_file_dialog_new ();
-  /* Translators: %s is a mail client such as "msmtp". */
-  title = g_strdup_printf (_("Save %s Configuration"), client->name);
-  gtk_file_dialog_set_title (dialog, title);
-  gtk_file_dialog_set_accept_label (dialog, _("_Save"));
-  gtk_file_dialog_set_modal (dialog, TRUE);
-  if (client->default_path != NULL)
-    {
-      g_autoptr(GFile) file = g_file_new_for_path (client->default_path);
-      g_autoptr(GFile) folder = g_file_get_parent (file);
-      g_autofree char *basename = g_file_get_basename (file);
-
-      if (folder != NULL && g_file_query_exists (folder, NULL))
-        gtk_file_dialog_set_initial_folder (dialog, folder);
-      gtk_file_dialog_set_initial_name (dialog, basename);
-    }
-  data = g_new0 (SaveData, 1);
-  data->self = g_object_ref (self);
-  data->id = g_strdup (id);
-  gtk_file_dialog_save (dialog, GTK_WINDOW (gtk_widget_get_root (widget)), NULL,
-                        save_chosen_cb, data);
-}
-G_GNUC_END_IGNORE_DEPRECATIONS
-#else
-/* GTK 4.8: GtkFileChooserNative, which also goes through the portal. */
-G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-static void
-save_response_cb (GtkNativeDialog *dialog,
-                  int              response,
-                  LkExportPage    *self)
-{
-  const char *id = g_object_get_data (G_OBJECT (dialog), "client-id");
-
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-
-      lk_export_page_save_to (self, id, file);
-    }
-  gtk_native_dialog_destroy (dialog);
-  g_object_unref (dialog);
-}
-
-static void
-lk_export_page_save_action (GtkWidget  *widget,
-                            const char *action_name,
-                            GVariant   *parameter)
-{
-  LkExportPage *self = LK_EXPORT_PAGE (widget);
-  const char *id = g_variant_get_string (parameter, NULL);
-  Client *client = find_client (self, id);
-  GtkFileChooserNative *chooser;
+  g_autoptr(GFile) initial = NULL;
   g_autofree char *title = NULL;
 
   if (client == NULL)
     return;
-
   /* Translators: %s is a mail client such as "msmtp". */
   title = g_strdup_printf (_("Save %s Configuration"), client->name);
-  chooser = gtk_file_chooser_native_new (title, GTK_WINDOW (gtk_widget_get_root (widget)),
-                                         GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  /* GTK's chooser and the portal both ask before replacing a file. */
   if (client->default_path != NULL)
-    {
-      g_autoptr(GFile) file = g_file_new_for_path (client->default_path);
-      g_autoptr(GFile) folder = g_file_get_parent (file);
-      g_autofree char *basename = g_file_get_basename (file);
-
-      if (folder != NULL && g_file_query_exists (folder, NULL))
-        gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), folder, NULL);
-      gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), basename);
-    }
-  g_object_set_data_full (G_OBJECT (chooser), "client-id", g_strdup (id), g_free);
-  g_signal_connect (chooser, "response", G_CALLBACK (save_response_cb), self);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+    initial = g_file_new_for_path (client->default_path);
+  lk_ui_choose_file (widget, TRUE, title, _("_Save"), initial, NULL, save_chosen_cb,
+                     g_strdup (id), g_free);
 }
-G_GNUC_END_IGNORE_DEPRECATIONS
-#endif
 
 static void
 lk_export_page_dispose (GObject *object)

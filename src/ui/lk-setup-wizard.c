@@ -33,7 +33,6 @@ struct _LkSetupWizard
   AdwWindow           parent_instance;
 
   /* Template children */
-  AdwToastOverlay    *toast_overlay;
   AdwWindowTitle     *title_widget;
   GtkButton          *cancel_button;
   GtkButton          *next_button;
@@ -92,6 +91,7 @@ lk_setup_wizard_new (GtkWindow          *parent,
   self->store = g_object_ref (store);
   self->tokens = g_object_ref (tokens);
   lk_address_page_set_registry (self->address_page, registry);
+  lk_address_page_set_account_store (self->address_page, store);
   /* The address is what to type first, not Cancel. */
   gtk_widget_grab_focus (GTK_WIDGET (self->address_page));
   return self;
@@ -247,9 +247,7 @@ show_sign_in_error (LkSetupWizard *self,
   if (self->browser_sign_in != NULL)
     input.redirect_uri = lk_browser_sign_in_get_redirect_uri (self->browser_sign_in);
   diagnosis = lk_diagnose (&input);
-  lk_sign_in_page_show_diagnosis (self->sign_in_page, diagnosis->title, diagnosis->explanation,
-                                  (const char * const *) diagnosis->steps,
-                                  (const char * const *) diagnosis->commands);
+  lk_sign_in_page_show_diagnosis (self->sign_in_page, diagnosis);
   lk_setup_wizard_update (self);
 }
 
@@ -311,20 +309,6 @@ browser_sign_in_cb (GObject      *source,
 }
 
 static void
-browser_shown_cb (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  /* The sign-in still waits: the link can be copied into any browser. */
-  if (!gtk_show_uri_full_finish (GTK_WINDOW (source), result, &error) &&
-      !lk_error_is_cancelled (error))
-    lk_ui_toast (GTK_WIDGET (source), _("No browser opened. Use “Copy Link” and open the link "
-                                        "in a browser."));
-}
-
-static void
 start_browser_sign_in (LkSetupWizard *self)
 {
   g_autoptr(GError) error = NULL;
@@ -342,12 +326,7 @@ start_browser_sign_in (LkSetupWizard *self)
   lk_browser_sign_in_run_async (self->browser_sign_in, restart_step (self), browser_sign_in_cb,
                                 g_object_ref (self));
 
-  /* Through the OpenURI portal in a Flatpak. GtkUriLauncher replaces this
-   * in GTK 4.10, above our floor. */
-  G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  gtk_show_uri_full (GTK_WINDOW (self), url, GDK_CURRENT_TIME, self->step_cancellable,
-                     browser_shown_cb, NULL);
-  G_GNUC_END_IGNORE_DEPRECATIONS
+  lk_ui_open_uri (GTK_WIDGET (self), url, self->step_cancellable);
 }
 
 static void
@@ -486,14 +465,7 @@ protocol_checked_cb (LkAccountCheck *check,
     }
   transcript = lk_probe_result_dup_transcript (result->probe);
   tls = describe_tls (result->probe);
-  failure.title = result->summary;
-  if (result->diagnosis != NULL)
-    {
-      failure.explanation = result->diagnosis->explanation;
-      failure.who_fixes = lk_fixer_get_label (result->diagnosis->fixer);
-      failure.steps = (const char * const *) result->diagnosis->steps;
-      failure.commands = (const char * const *) result->diagnosis->commands;
-    }
+  failure.diagnosis = result->diagnosis;
   failure.transcript = transcript;
   failure.tls_details = tls;
   lk_test_page_set_failed (self->test_page, protocol, &failure);
@@ -511,10 +483,7 @@ show_token_error (LkSetupWizard *self,
   input.phase = LK_DIAGNOSE_PHASE_REFRESH;
   input.account = self->account;
   diagnosis = lk_diagnose (&input);
-  lk_sign_in_page_show_diagnosis (self->sign_in_page, diagnosis->title,
-                                  diagnosis->explanation,
-                                  (const char * const *) diagnosis->steps,
-                                  (const char * const *) diagnosis->commands);
+  lk_sign_in_page_show_diagnosis (self->sign_in_page, diagnosis);
   if (g_error_matches (error, LK_ERROR, LK_ERROR_NEEDS_SIGN_IN))
     {
       /* The provider refused the saved sign-in: the token manager marked
@@ -551,7 +520,7 @@ check_done_cb (GObject      *source,
       return;
     }
   if (lk_account_check_get_save_error (check) != NULL)
-    lk_ui_toast (GTK_WIDGET (self), lk_account_check_get_save_error (check)->message);
+    lk_ui_toast_error (GTK_WIDGET (self), lk_account_check_get_save_error (check)->message);
   g_signal_emit (self, signals[SIGNAL_ACCOUNT_ADDED], 0, self->account);
   lk_setup_wizard_update (self);
   /* All working: Enter goes on to the export. */
@@ -635,16 +604,9 @@ lk_setup_wizard_next_action (GtkWidget  *widget,
     {
       g_autoptr(LkAccount) account = lk_address_page_build_account (self->address_page);
 
+      /* NULL: the page shows why, such as an address already added. */
       if (account == NULL)
         return;
-      if (lk_account_store_exists (self->store, account->email))
-        {
-          /* Translators: %s is an e-mail address. */
-          g_autofree char *text = g_strdup_printf (_("%s is already in your accounts; use "
-                                                     "“Sign In Again” there."), account->email);
-          lk_ui_toast (widget, text);
-          return;
-        }
       set_account (self, account);
       show_step (self, "sign-in");
     }
@@ -794,7 +756,6 @@ lk_setup_wizard_class_init (LkSetupWizardClass *klass)
   lk_ui_ensure_resources ();
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PREFIX "/lk-setup-wizard.ui");
-  gtk_widget_class_bind_template_child (widget_class, LkSetupWizard, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, LkSetupWizard, title_widget);
   gtk_widget_class_bind_template_child (widget_class, LkSetupWizard, cancel_button);
   gtk_widget_class_bind_template_child (widget_class, LkSetupWizard, next_button);

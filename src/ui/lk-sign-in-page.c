@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "lk-diagnosis-view.h"
 #include "lk-sign-in-page.h"
 #include "lk-ui-init.h"
 #include "lk-ui-util.h"
@@ -14,9 +15,10 @@
  *
  * The sign-in step, as states of one page: "intro" (what will happen, and
  * the switch to the device code flow), "waiting" (the browser is open; Copy
- * Link, Cancel), "device" (the user code and where to enter it), "error"
- * (what went wrong and Try Again). The page runs nothing itself: it emits
- * "start" and "cancel", and the wizard that runs the grant shows its
+ * Link, or a code instead), "device" (the user code and where to enter it,
+ * or the browser instead), "error" (the diagnosis and Try Again). The
+ * window's Cancel is the only Cancel. The page runs nothing itself: it
+ * emits "start" and "cancel", and the wizard that runs the grant shows its
  * progress here.
  */
 struct _LkSignInPage
@@ -32,8 +34,9 @@ struct _LkSignInPage
   GtkSpinner    *device_spinner;
   GtkLabel      *code_label;
   GtkLabel      *url_label;
+  GtkButton     *use_code_button;
   AdwStatusPage *error_page;
-  GtkLabel      *error_steps_label;
+  LkDiagnosisView *diagnosis_view;
   GtkButton     *retry_button;
 
   char          *uri;
@@ -88,6 +91,7 @@ lk_sign_in_page_set_provider_name (LkSignInPage *self,
                                      "never sees your password: it receives a key for your mail "
                                      "and keeps it in your keyring."));
   gtk_widget_set_visible (GTK_WIDGET (self->device_row), device_flow);
+  gtk_widget_set_visible (GTK_WIDGET (self->use_code_button), device_flow);
   if (!device_flow)
     gtk_switch_set_active (self->device_switch, FALSE);
   lk_sign_in_page_show_intro (self);
@@ -165,37 +169,36 @@ lk_sign_in_page_show_error (LkSignInPage *self,
     }
   adw_status_page_set_title (self->error_page, _("Sign-In Did Not Work"));
   adw_status_page_set_description (self->error_page, message);
-  gtk_widget_set_visible (GTK_WIDGET (self->error_steps_label), FALSE);
+  lk_diagnosis_view_set_diagnosis (self->diagnosis_view, NULL);
   set_state (self, "error");
 }
 
 /**
  * lk_sign_in_page_show_diagnosis:
- * @steps: (nullable): what to do, in order
- * @commands: (nullable): commands an administrator can copy
+ * @diagnosis: what went wrong, as core's lk_diagnose() says it
  *
- * Shows what went wrong as core's diagnosis says it, and "Try Again".
+ * Shows the whole diagnosis (steps, commands, the consent link, Copy
+ * Details for IT) and "Try Again".
  */
 void
-lk_sign_in_page_show_diagnosis (LkSignInPage       *self,
-                                const char         *title,
-                                const char         *explanation,
-                                const char * const *steps,
-                                const char * const *commands)
+lk_sign_in_page_show_diagnosis (LkSignInPage *self,
+                                LkDiagnosis  *diagnosis)
 {
-  g_autoptr(GString) text = g_string_new (NULL);
-
   g_return_if_fail (LK_IS_SIGN_IN_PAGE (self));
+  g_return_if_fail (diagnosis != NULL);
 
-  adw_status_page_set_title (self->error_page, title);
-  adw_status_page_set_description (self->error_page, explanation);
-  for (guint i = 0; steps != NULL && steps[i] != NULL; i++)
-    g_string_append_printf (text, "%s%u. %s", i > 0 ? "\n" : "", i + 1, steps[i]);
-  for (guint i = 0; commands != NULL && commands[i] != NULL; i++)
-    g_string_append_printf (text, "\n\n%s", commands[i]);
-  gtk_label_set_text (self->error_steps_label, text->str);
-  gtk_widget_set_visible (GTK_WIDGET (self->error_steps_label), text->len > 0);
+  adw_status_page_set_title (self->error_page, diagnosis->title);
+  adw_status_page_set_description (self->error_page, NULL);
+  lk_diagnosis_view_set_diagnosis (self->diagnosis_view, diagnosis);
   set_state (self, "error");
+}
+
+/* The diagnosis shown in the error state, if any. */
+LkDiagnosis *
+lk_sign_in_page_get_diagnosis (LkSignInPage *self)
+{
+  g_return_val_if_fail (LK_IS_SIGN_IN_PAGE (self), NULL);
+  return lk_diagnosis_view_get_diagnosis (self->diagnosis_view);
 }
 
 /**
@@ -232,6 +235,22 @@ lk_sign_in_page_cancel_action (GtkWidget  *widget,
 
   g_signal_emit (self, signals[SIGNAL_CANCEL], 0);
   lk_sign_in_page_show_intro (self);
+}
+
+/* "Use a Code Instead" while waiting for the browser, "Use the Browser
+ * Instead" while waiting for the code: the wait stops and the other way
+ * starts. */
+static void
+lk_sign_in_page_switch_flow_action (GtkWidget  *widget,
+                                    const char *action_name,
+                                    GVariant   *parameter)
+{
+  LkSignInPage *self = LK_SIGN_IN_PAGE (widget);
+  gboolean use_device = !g_str_equal (lk_sign_in_page_get_state (self), "device");
+
+  g_signal_emit (self, signals[SIGNAL_CANCEL], 0);
+  gtk_switch_set_active (self->device_switch, use_device);
+  g_signal_emit (self, signals[SIGNAL_START], 0, use_device);
 }
 
 static void
@@ -292,6 +311,7 @@ lk_sign_in_page_class_init (LkSignInPageClass *klass)
     g_signal_new ("cancel", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 0);
 
+  g_type_ensure (LK_TYPE_DIAGNOSIS_VIEW);
   lk_ui_ensure_resources ();
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PREFIX "/lk-sign-in-page.ui");
@@ -305,7 +325,8 @@ lk_sign_in_page_class_init (LkSignInPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LkSignInPage, code_label);
   gtk_widget_class_bind_template_child (widget_class, LkSignInPage, url_label);
   gtk_widget_class_bind_template_child (widget_class, LkSignInPage, error_page);
-  gtk_widget_class_bind_template_child (widget_class, LkSignInPage, error_steps_label);
+  gtk_widget_class_bind_template_child (widget_class, LkSignInPage, use_code_button);
+  gtk_widget_class_bind_template_child (widget_class, LkSignInPage, diagnosis_view);
   gtk_widget_class_bind_template_child (widget_class, LkSignInPage, retry_button);
 
   gtk_widget_class_install_action (widget_class, "sign-in.start", NULL,
@@ -314,6 +335,8 @@ lk_sign_in_page_class_init (LkSignInPageClass *klass)
                                    lk_sign_in_page_start_action);
   gtk_widget_class_install_action (widget_class, "sign-in.cancel", NULL,
                                    lk_sign_in_page_cancel_action);
+  gtk_widget_class_install_action (widget_class, "sign-in.switch-flow", NULL,
+                                   lk_sign_in_page_switch_flow_action);
   gtk_widget_class_install_action (widget_class, "sign-in.copy-link", NULL,
                                    lk_sign_in_page_copy_link_action);
   gtk_widget_class_install_action (widget_class, "sign-in.copy-code", NULL,

@@ -3,6 +3,8 @@
 
 #include <adwaita.h>
 
+#include "diagnose/lk-diagnosis.h"
+
 G_BEGIN_DECLS
 
 #define LK_TYPE_SIGN_IN_PAGE (lk_sign_in_page_get_type ())
@@ -23,11 +25,9 @@ void        lk_sign_in_page_show_device       (LkSignInPage *self,
                                                const char   *verification_uri);
 void        lk_sign_in_page_show_error        (LkSignInPage *self,
                                                const GError *error);
-void        lk_sign_in_page_show_diagnosis    (LkSignInPage       *self,
-                                               const char         *title,
-                                               const char         *explanation,
-                                               const char * const *steps,
-                                               const char * const *commands);
+void        lk_sign_in_page_show_diagnosis    (LkSignInPage *self,
+                                               LkDiagnosis  *diagnosis);
+LkDiagnosis *lk_sign_in_page_get_diagnosis    (LkSignInPage *self);
 void        lk_sign_in_page_set_retry_label   (LkSignInPage *self,
                                                const char   *label);
 

@@ -5,6 +5,7 @@
 
 #include <glib/gi18n.h>
 
+#include "lk-diagnosis-view.h"
 #include "lk-test-page.h"
 #include "lk-ui-init.h"
 #include "lk-ui-util.h"
@@ -13,8 +14,9 @@
  * LkTestPage:
  *
  * The test step: one row per protocol with a spinner, then a verdict. A
- * failed row expands to the diagnosis, its fix with copyable commands, the
- * redacted transcript and the TLS details. The page runs no probe itself;
+ * failed row expands to its diagnosis (LkDiagnosisView: the fix with
+ * copyable commands, the redacted transcript, the TLS details, Copy
+ * Details for IT); a row that works has nothing to expand. The page runs no probe itself;
  * the wizard does, emits nothing here, and "test-again" asks it to rerun.
  */
 typedef struct
@@ -24,6 +26,7 @@ typedef struct
   GtkSpinner     *spinner;
   GtkImage       *icon;
   GtkWidget      *details;  /* nullable: the expanded content */
+  LkDiagnosisView *view;    /* inside details */
   LkTestVerdict   verdict;
 } ProtocolRow;
 
@@ -61,9 +64,9 @@ protocol_title (LkProtocol protocol)
   switch (protocol)
     {
     /* Translators: these name the row of each protocol on the test page. */
-    case LK_PROTOCOL_IMAP: return _("IMAP (reading mail)");
-    case LK_PROTOCOL_POP: return _("POP (downloading mail)");
-    case LK_PROTOCOL_SMTP: return _("SMTP (sending mail)");
+    case LK_PROTOCOL_IMAP: return _("IMAP (Reading Mail)");
+    case LK_PROTOCOL_POP: return _("POP (Downloading Mail)");
+    case LK_PROTOCOL_SMTP: return _("SMTP (Sending Mail)");
     default: g_assert_not_reached ();
     }
 }
@@ -94,9 +97,9 @@ clear_details (ProtocolRow *r)
     {
       adw_expander_row_remove (r->row, r->details);
       r->details = NULL;
+      r->view = NULL;
     }
-  adw_expander_row_set_expanded (r->row, FALSE);
-  adw_expander_row_set_enable_expansion (r->row, FALSE);
+  lk_ui_expander_row_set_has_details (r->row, FALSE);
 }
 
 static void
@@ -208,103 +211,6 @@ lk_test_page_set_ok (LkTestPage *self,
   set_verdict (self, protocol, LK_TEST_VERDICT_OK, subtitle);
 }
 
-static void
-copy_clicked_cb (GtkButton *button,
-                 GtkLabel  *label)
-{
-  lk_ui_copy_text (GTK_WIDGET (button), gtk_label_get_text (label), _("Command copied"));
-}
-
-static GtkWidget *
-heading (const char *text)
-{
-  GtkWidget *label = gtk_label_new (text);
-
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_widget_add_css_class (label, "heading");
-  return label;
-}
-
-static GtkWidget *
-text_label (const char *text,
-            gboolean    monospace)
-{
-  GtkWidget *label = gtk_label_new (text);
-
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (label), monospace ? PANGO_WRAP_CHAR : PANGO_WRAP_WORD_CHAR);
-  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
-  if (monospace)
-    gtk_widget_add_css_class (label, "monospace");
-  return label;
-}
-
-static GtkWidget *
-build_details (const LkTestFailure *failure)
-{
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-
-  gtk_widget_set_margin_top (box, 12);
-  gtk_widget_set_margin_bottom (box, 12);
-  gtk_widget_set_margin_start (box, 12);
-  gtk_widget_set_margin_end (box, 12);
-
-  if (failure->explanation != NULL)
-    gtk_box_append (GTK_BOX (box), text_label (failure->explanation, FALSE));
-  if (failure->who_fixes != NULL)
-    {
-      /* Translators: %s is who fixes it: "you", "your IT department"… */
-      g_autofree char *who = g_strdup_printf (_("Who fixes this: %s"), failure->who_fixes);
-      GtkWidget *label = text_label (who, FALSE);
-
-      gtk_widget_add_css_class (label, "dim-label");
-      gtk_box_append (GTK_BOX (box), label);
-    }
-  if (failure->steps != NULL && failure->steps[0] != NULL)
-    {
-      gtk_box_append (GTK_BOX (box), heading (_("How to Fix It")));
-      for (guint i = 0; failure->steps[i] != NULL; i++)
-        {
-          g_autofree char *step = g_strdup_printf ("%u. %s", i + 1, failure->steps[i]);
-
-          gtk_box_append (GTK_BOX (box), text_label (step, FALSE));
-        }
-    }
-  for (guint i = 0; failure->commands != NULL && failure->commands[i] != NULL; i++)
-    {
-      GtkWidget *line = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 6);
-      GtkWidget *label = text_label (failure->commands[i], TRUE);
-      GtkWidget *copy = gtk_button_new_from_icon_name ("edit-copy-symbolic");
-
-      gtk_widget_set_hexpand (label, TRUE);
-      gtk_widget_set_margin_top (label, 6);
-      gtk_widget_set_margin_bottom (label, 6);
-      gtk_widget_set_margin_start (label, 9);
-      gtk_widget_set_valign (copy, GTK_ALIGN_START);
-      gtk_widget_add_css_class (copy, "flat");
-      gtk_widget_set_tooltip_text (copy, _("Copy Command"));
-      gtk_accessible_update_property (GTK_ACCESSIBLE (copy), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                      _("Copy command"), -1);
-      g_signal_connect (copy, "clicked", G_CALLBACK (copy_clicked_cb), label);
-      gtk_box_append (GTK_BOX (line), label);
-      gtk_box_append (GTK_BOX (line), copy);
-      gtk_widget_add_css_class (line, "card");
-      gtk_box_append (GTK_BOX (box), line);
-    }
-  if (failure->transcript != NULL)
-    {
-      gtk_box_append (GTK_BOX (box), heading (_("What the Server Said")));
-      gtk_box_append (GTK_BOX (box), text_label (failure->transcript, TRUE));
-    }
-  if (failure->tls_details != NULL)
-    {
-      gtk_box_append (GTK_BOX (box), heading (_("Connection Security")));
-      gtk_box_append (GTK_BOX (box), text_label (failure->tls_details, TRUE));
-    }
-  return box;
-}
-
 /**
  * lk_test_page_set_failed:
  *
@@ -318,16 +224,34 @@ lk_test_page_set_failed (LkTestPage          *self,
   ProtocolRow *r;
 
   g_return_if_fail (LK_IS_TEST_PAGE (self));
-  g_return_if_fail (failure != NULL && failure->title != NULL);
+  g_return_if_fail (failure != NULL && failure->diagnosis != NULL);
 
-  set_verdict (self, protocol, LK_TEST_VERDICT_FAILED, failure->title);
+  set_verdict (self, protocol, LK_TEST_VERDICT_FAILED, failure->diagnosis->title);
   r = &self->rows[protocol];
+  r->view = LK_DIAGNOSIS_VIEW (lk_diagnosis_view_new ());
+  lk_diagnosis_view_set_diagnosis (r->view, failure->diagnosis);
+  lk_diagnosis_view_set_transcript (r->view, failure->transcript);
+  lk_diagnosis_view_set_connection (r->view, failure->tls_details);
+  gtk_widget_set_margin_top (GTK_WIDGET (r->view), 12);
+  gtk_widget_set_margin_bottom (GTK_WIDGET (r->view), 12);
+  gtk_widget_set_margin_start (GTK_WIDGET (r->view), 12);
+  gtk_widget_set_margin_end (GTK_WIDGET (r->view), 12);
   /* Our own list row, so that adw_expander_row_remove() finds it again. */
   r->details = gtk_list_box_row_new ();
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (r->details), FALSE);
-  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (r->details), build_details (failure));
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (r->details), GTK_WIDGET (r->view));
   adw_expander_row_add_row (r->row, r->details);
-  adw_expander_row_set_enable_expansion (r->row, TRUE);
+  lk_ui_expander_row_set_has_details (r->row, TRUE);
+}
+
+/* The diagnosis a failed row shows, if any. */
+LkDiagnosis *
+lk_test_page_get_diagnosis (LkTestPage *self,
+                            LkProtocol  protocol)
+{
+  g_return_val_if_fail (LK_IS_TEST_PAGE (self), NULL);
+  return self->rows[protocol].view != NULL
+    ? lk_diagnosis_view_get_diagnosis (self->rows[protocol].view) : NULL;
 }
 
 LkTestVerdict

@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 
+#include "diagnose/lk-diagnosis.h"
 #include "lk-protocol.h"
 
 G_BEGIN_DECLS
@@ -18,17 +19,14 @@ typedef enum
 /**
  * LkTestFailure:
  *
- * What the test page shows for a protocol that failed: the diagnosis, its
- * fix, and what the server said. Strings are shown as they are and must hold
- * no secret (core redacts transcripts).
+ * What the test page shows for a protocol that failed: core's diagnosis,
+ * and around it the conversation with the server and the connection's
+ * security. Strings are shown as they are and must hold no secret (core
+ * redacts transcripts).
  */
 typedef struct
 {
-  const char         *title;        /* the diagnosis, one line */
-  const char         *explanation;  /* nullable */
-  const char         *who_fixes;    /* nullable: "you", "your IT department" … */
-  const char * const *steps;        /* nullable, NULL-terminated */
-  const char * const *commands;     /* nullable, NULL-terminated: copyable */
+  LkDiagnosis        *diagnosis;    /* what failed, who fixes it, how */
   const char         *transcript;   /* nullable, redacted */
   const char         *tls_details;  /* nullable: certificate, TLS version */
 } LkTestFailure;
@@ -51,6 +49,8 @@ void           lk_test_page_set_failed    (LkTestPage          *self,
 LkTestVerdict  lk_test_page_get_verdict   (LkTestPage          *self,
                                            LkProtocol           protocol);
 AdwExpanderRow *lk_test_page_get_row      (LkTestPage          *self,
+                                           LkProtocol           protocol);
+LkDiagnosis   *lk_test_page_get_diagnosis (LkTestPage          *self,
                                            LkProtocol           protocol);
 gboolean       lk_test_page_get_busy      (LkTestPage          *self);
 gboolean       lk_test_page_get_all_ok    (LkTestPage          *self);

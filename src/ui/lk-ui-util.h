@@ -7,9 +7,32 @@ G_BEGIN_DECLS
 
 void  lk_ui_toast          (GtkWidget  *widget,
                             const char *text);
+void  lk_ui_toast_error    (GtkWidget  *widget,
+                            const char *text);
 void  lk_ui_copy_text      (GtkWidget  *widget,
                             const char *text,
                             const char *toast);
+void  lk_ui_open_uri       (GtkWidget    *widget,
+                            const char   *uri,
+                            GCancellable *cancellable);
+void  lk_ui_expander_row_set_has_details (AdwExpanderRow *row,
+                                          gboolean        has_details);
+GtkWidget *lk_ui_label_new_prose (const char *text);
+char      *lk_ui_display_path    (const char *path) G_GNUC_WARN_UNUSED_RESULT;
+GtkFileFilter *lk_ui_new_profile_filter (void) G_GNUC_WARN_UNUSED_RESULT;
+typedef void (*LkUiFileChosen) (GtkWidget *widget,
+                                GFile     *file,
+                                gpointer   user_data);
+
+void  lk_ui_choose_file    (GtkWidget      *widget,
+                            gboolean        save,
+                            const char     *title,
+                            const char     *accept_label,
+                            GFile          *initial_file,
+                            GtkFileFilter  *filter,
+                            LkUiFileChosen  callback,
+                            gpointer        user_data,
+                            GDestroyNotify  destroy);
 void  lk_ui_unparent_children (GtkWidget *widget);
 char *lk_ui_error_message  (const GError *error) G_GNUC_WARN_UNUSED_RESULT;
 

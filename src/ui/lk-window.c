@@ -21,7 +21,6 @@ struct _LkWindow
   AdwApplicationWindow  parent_instance;
 
   /* Template children */
-  AdwToastOverlay      *toast_overlay;
   GtkStack             *stack;
   AdwStatusPage        *empty_page;
   GtkButton            *add_account_button;
@@ -184,10 +183,10 @@ removed_cb (GObject      *source,
   if (!lk_token_manager_remove_finish (LK_TOKEN_MANAGER (source), result, NULL, &error))
     {
       if (!lk_error_is_cancelled (error))
-        adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
+        lk_ui_toast_error (GTK_WIDGET (self), error->message);
       return;
     }
-  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (_("Account removed")));
+  lk_ui_toast (GTK_WIDGET (self), _("Account removed"));
   lk_window_reload (self);
 }
 
@@ -256,7 +255,7 @@ profile_confirmed_cb (AdwMessageDialog *dialog,
     {
       /* Checked before asking; only a race with a changed file lands here. */
       gtk_window_destroy (GTK_WINDOW (wizard));
-      adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
+      lk_ui_toast_error (GTK_WIDGET (self), error->message);
       return;
     }
   gtk_window_present (GTK_WINDOW (wizard));
@@ -431,7 +430,6 @@ show_problems (LkWindow  *self,
 {
   const GError *first = g_ptr_array_index (problems, 0);
   g_autofree char *title = NULL;
-  AdwToast *toast;
 
   if (problems->len == 1)
     title = g_strdup_printf (_("Skipped an account file: %s"), first->message);
@@ -440,9 +438,8 @@ show_problems (LkWindow  *self,
                                        "Skipped %u account files, the first: %s",
                                        problems->len),
                              problems->len, first->message);
-  toast = adw_toast_new (title);
-  adw_toast_set_timeout (toast, 0);
-  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  /* Stays until read; a file name is shown as it is, not as markup. */
+  lk_ui_toast_error (GTK_WIDGET (self), title);
 }
 
 static void
@@ -458,7 +455,7 @@ listed_cb (GObject      *source,
   if (accounts == NULL)
     {
       if (!lk_error_is_cancelled (error))
-        adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
+        lk_ui_toast_error (GTK_WIDGET (self), error->message);
       return;
     }
   show_accounts (self, accounts);
@@ -651,7 +648,6 @@ lk_window_class_init (LkWindowClass *klass)
 
   lk_ui_ensure_resources ();
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/lk-window.ui");
-  gtk_widget_class_bind_template_child (widget_class, LkWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, LkWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, LkWindow, empty_page);
   gtk_widget_class_bind_template_child (widget_class, LkWindow, add_account_button);

@@ -217,6 +217,9 @@ test_checklist (void)
                             "https://outlook.office.com/IMAP.AccessAsUser.All "
                             "https://outlook.office.com/SMTP.Send offline_access"));
   g_assert_null (item (delegated, "client-secret"));
+  /* SMTP sends only where SMTP AUTH is on for the mailbox. */
+  g_assert_nonnull (strstr (item (delegated, "smtp-auth")->portal_path, "Authenticated SMTP"));
+  g_assert_nonnull (strstr (item (delegated, "smtp-auth")->explanation, "535 5.7.139"));
 
   g_assert_null (item (app, "redirect-uri"));
   g_assert_null (item (app, "public-client"));
@@ -226,6 +229,7 @@ test_checklist (void)
   g_assert_cmpstr (item (app, "permission-smtp")->value, ==, "SMTP.SendAsApp");
   g_assert_nonnull (strstr (item (app, "permission-smtp")->portal_path, "Office 365 Exchange Online"));
   g_assert_nonnull (item (app, "exchange"));
+  g_assert_null (item (app, "smtp-auth"));
   g_assert_null (item (app, "client-id")->value);
 
   g_assert_true (JSON_NODE_HOLDS_ARRAY (json));

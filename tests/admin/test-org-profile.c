@@ -76,6 +76,44 @@ test_round_trip (void)
   g_rmdir (dir);
 }
 
+/* The organisation's own domains go into the profile, so that a colleague's
+ * address is recognised by itself; anything else is refused. */
+static void
+test_domains (void)
+{
+  g_autoptr(LkProvider) m365 = lk_test_load_profile ("microsoft365", NULL);
+  g_autoptr(LkProvider) org = NULL;
+  g_autoptr(LkProvider) loaded = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *data = NULL;
+  g_autofree char *text = NULL;
+
+  org = lk_org_profile_new (m365, "contoso.com", "11111111-2222-3333-4444-555555555555", NULL, NULL,
+                            0, &error);
+  g_assert_no_error (error);
+  g_assert_false (lk_org_profile_set_domains (org, (const char * const[]) { "contoso.com",
+                                                                           "contoso.com\nevil", NULL },
+                                              &error));
+  g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT);
+  g_assert_nonnull (strstr (error->message, "not a mail domain"));
+  g_assert_cmpuint (g_strv_length (org->domains), ==, 0);
+  g_clear_error (&error);
+
+  g_assert_true (lk_org_profile_set_domains (org, (const char * const[]) { "Contoso.com",
+                                                                          "fabrikam.example",
+                                                                          "contoso.com", NULL },
+                                             &error));
+  g_assert_no_error (error);
+  data = lk_provider_to_data (org, NULL);
+  loaded = lk_provider_new_from_data (data, -1, "contoso.latchkey", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (loaded->domains), ==, 2);
+  g_assert_cmpstr (loaded->domains[0], ==, "contoso.com");
+  g_assert_cmpstr (loaded->domains[1], ==, "fabrikam.example");
+  text = lk_org_profile_describe (loaded);
+  g_assert_nonnull (strstr (text, "Domains:   contoso.com, fabrikam.example\n"));
+}
+
 static void
 test_refused (void)
 {
@@ -100,5 +138,6 @@ main (int    argc,
   g_test_add_func ("/admin/org-profile/names", test_names);
   g_test_add_func ("/admin/org-profile/round-trip", test_round_trip);
   g_test_add_func ("/admin/org-profile/refused", test_refused);
+  g_test_add_func ("/admin/org-profile/domains", test_domains);
   return g_test_run ();
 }

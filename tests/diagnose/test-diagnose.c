@@ -5,6 +5,7 @@
 
 #include "diagnose/lk-diagnose.h"
 #include "lk-error.h"
+#include "oauth/lk-token-response.h"
 #include "providers/lk-microsoft.h"
 #include "providers/lk-provider-registry.h"
 #include "ps-reference.h"
@@ -649,6 +650,97 @@ test_json_and_text (void)
   g_assert_nonnull (strstr (text, "535 5.7.139"));
 }
 
+static GBytes *
+json_bytes (const char *text)
+{
+  return g_bytes_new_static (text, strlen (text));
+}
+
+/* What "Copy Details for IT" carries: the token endpoint's own request ids
+ * (its JSON members, or the description's lines where they are missing),
+ * the AADSTS number, tenant, client id, time, and for a mail server the
+ * protocol and server; the admin consent link is marked as such. */
+static void
+test_support_facts (void)
+{
+  g_autoptr(LkAccount) account = make_account (ACC_M365);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) from_text = NULL;
+  g_autoptr(GError) probe_error = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GBytes) body_text = NULL;
+  g_autoptr(LkDiagnosis) d = NULL;
+  g_autoptr(LkDiagnosis) smtp = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *smtp_text = NULL;
+  LkDiagnoseInput in = { 0 };
+  const LkErrorDetails *details;
+
+  body = json_bytes ("{\"error\": \"invalid_grant\", \"error_description\": "
+                             "\"AADSTS65001: The user or administrator has not consented.\\r\\n"
+                             "Trace ID: 11111111-aaaa-bbbb-cccc-222222222222\", "
+                             "\"error_codes\": [65001], "
+                             "\"trace_id\": \"0d1e2f3a-4b5c-6d7e-8f90-a1b2c3d4e5f6\", "
+                             "\"correlation_id\": \"9f8e7d6c-5b4a-3928-1706-f5e4d3c2b1a0\"}");
+  g_assert_null (lk_oauth_response_parse (400, body, &error));
+  details = lk_error_get_details (error);
+  g_assert_cmpstr (details->trace_id, ==, "0d1e2f3a-4b5c-6d7e-8f90-a1b2c3d4e5f6");
+  g_assert_cmpstr (details->correlation_id, ==, "9f8e7d6c-5b4a-3928-1706-f5e4d3c2b1a0");
+
+  /* Without the members, from the description; a value that is no id is
+   * dropped rather than shown. */
+  body_text = json_bytes ("{\"error\": \"invalid_request\", \"error_description\": "
+                                  "\"AADSTS90014: missing.\\r\\nTrace ID: 0d1e2f3a-4b5c-6d7e-8f90-a1b2c3d4e5f6"
+                                  "\\r\\nCorrelation ID: <script>\"}");
+  g_assert_null (lk_oauth_response_parse (400, body_text, &from_text));
+  details = lk_error_get_details (from_text);
+  g_assert_cmpstr (details->trace_id, ==, "0d1e2f3a-4b5c-6d7e-8f90-a1b2c3d4e5f6");
+  g_assert_null (details->correlation_id);
+
+  in.error = error;
+  in.phase = LK_DIAGNOSE_PHASE_SIGN_IN;
+  in.account = account;
+  in.now = NOW;
+  d = lk_diagnose (&in);
+  g_assert_cmpuint (d->aadsts, ==, 65001);
+  g_assert_cmpstr (d->tenant, ==, TENANT);
+  g_assert_cmpstr (d->client_id, ==, CLIENT_ID);
+  g_assert_cmpint (d->time, ==, NOW);
+  g_assert_cmpstr (d->server, ==, "login.microsoftonline.com");
+  g_assert_null (d->protocol);
+  g_assert_cmpint (d->url_kind, ==, LK_DIAGNOSIS_LINK_ADMIN_CONSENT);
+  text = lk_diagnosis_to_support_text (d, NULL, NULL);
+  g_assert_nonnull (strstr (text, "\nError code: AADSTS65001\n"));
+  g_assert_nonnull (strstr (text, "\nTenant: " TENANT "\n"));
+  g_assert_nonnull (strstr (text, "\nClient ID: " CLIENT_ID "\n"));
+  g_assert_nonnull (strstr (text, "\nTime (UTC): 2026-05-28T20:26:40Z\n"));
+  g_assert_nonnull (strstr (text, "\nTrace ID: 0d1e2f3a-4b5c-6d7e-8f90-a1b2c3d4e5f6\n"));
+  g_assert_nonnull (strstr (text, "\nCorrelation ID: 9f8e7d6c-5b4a-3928-1706-f5e4d3c2b1a0\n"));
+  g_assert_nonnull (strstr (text, "\nLink: https://login.microsoftonline.com/" TENANT "/v2.0/adminconsent?"));
+
+  /* A mail server: the protocol and where, the reply, the transcript. */
+  probe_error = g_error_new_literal (LK_ERROR, LK_ERROR_AUTH_REJECTED, "SMTP refused the sign-in");
+  memset (&in, 0, sizeof in);
+  in.error = probe_error;
+  in.phase = LK_DIAGNOSE_PHASE_PROBE;
+  in.protocol = LK_PROTOCOL_SMTP;
+  in.account = account;
+  in.server_reply = "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Mailbox.";
+  in.host = "smtp.office365.com";
+  in.now = NOW;
+  smtp = lk_diagnose (&in);
+  g_assert_cmpstr (smtp->protocol, ==, "SMTP");
+  g_assert_cmpstr (smtp->server, ==, "smtp.office365.com:587");
+  g_assert_cmpint (smtp->url_kind, ==, LK_DIAGNOSIS_LINK_INFO);
+  smtp_text = lk_diagnosis_to_support_text (smtp, "C: AUTH XOAUTH2 <redacted>\nS: 535 5.7.139",
+                                            "TLSv1.3");
+  g_assert_nonnull (strstr (smtp_text, "\nProtocol: SMTP\nServer: smtp.office365.com:587\n"));
+  g_assert_nonnull (strstr (smtp_text, "\nThe server said: 535 5.7.139 Authentication unsuccessful"));
+  g_assert_nonnull (strstr (smtp_text, "\nTranscript:\nC: AUTH XOAUTH2 <redacted>\nS: 535 5.7.139\n"));
+  g_assert_nonnull (strstr (smtp_text, "\nConnection:\nTLSv1.3\n"));
+  g_assert_null (strstr (smtp_text, "Error code:"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -668,5 +760,6 @@ main (int   argc,
   g_test_add_func ("/diagnose/prefixed-error", test_prefixed_error);
   g_test_add_func ("/diagnose/admin-consent-url", test_admin_consent_url);
   g_test_add_func ("/diagnose/json-and-text", test_json_and_text);
+  g_test_add_func ("/diagnose/support-facts", test_support_facts);
   return g_test_run ();
 }

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The real `latchkey` GUI, driven by keyboard with xdotool under Xvfb, from
-the address to the export: the test IdP signs in (headless Chromium is the
+the address to the export: the test IdP first refuses for want of admin
+consent (the page shows the consent link and Copy Details for IT, read back
+from the clipboard with xclip), then signs in (headless Chromium is the
 desktop's browser and follows the link to the loopback receiver), Dovecot
 checks IMAP, POP and SMTP, the export page's Save… writes ~/.msmtprc through
 GTK's file chooser, and msmtp sends with it. A screenshot of each page goes
@@ -20,8 +22,8 @@ import subprocess
 import time
 
 from harness import (BUILD, CLI, GUI, SCRATCH, Dovecot, Idp, Process, Tap,
-                     install_headless_browser, scan_for_secrets, secret_tool_lookup,
-                     write_profile)
+                     install_headless_browser, jwt_marker, scan_for_secrets,
+                     secret_tool_lookup, write_profile)
 
 EMAIL = "alice@example.com"
 SHOTS = os.path.join(BUILD, "screenshots")
@@ -78,6 +80,20 @@ def screenshot(name, window="root"):
     return path
 
 
+def clipboard():
+    r = subprocess.run(["xclip", "-selection", "clipboard", "-o"], capture_output=True,
+                       text=True, timeout=10)
+    return r.stdout if r.returncode == 0 else ""
+
+
+def copy_from(window, keys, expected):
+    """Presses @keys (a button's mnemonic) and returns the clipboard once it
+    holds @expected, as a person pastes what they copied."""
+    key(window, keys)
+    text = clipboard()
+    return text if expected in text else None
+
+
 def account_file():
     files = glob.glob(os.path.join(ACCOUNTS, "*"))
     return files[0] if files else None
@@ -128,8 +144,31 @@ try:
         time.sleep(1)
         screenshot("2-sign-in", wizard)
 
-    with t.case("sign-in: Enter opens the browser, which comes back to the receiver"):
+    with t.case("sign-in refused for want of admin consent (AADSTS90094): the page shows the "
+                "admin consent link, and Copy Details for IT copies what IT needs, no secret"):
+        idp.control("fault", {"endpoint": "authorize", "kind": "aadsts", "code": 90094,
+                              "count": 1})
         key(wizard, "Return")
+        details = wait_for("Copy Details for IT to copy the refusal",
+                           lambda: copy_from(wizard, "alt+d", "AADSTS90094"), timeout=60)
+        assert "\nError code: AADSTS90094\n" in details, details
+        assert "\nClient ID: lk-test-client\n" in details, details
+        assert re.search(r"\nTrace ID: [0-9a-f-]{36}\n", details), details
+        assert re.search(r"\nCorrelation ID: [0-9a-f-]{36}\n", details), details
+        assert re.search(r"\nTime \(UTC\): 20[0-9-]{8}T", details), details
+        assert "/v2.0/adminconsent?client_id=lk-test-client" in details, details
+        marker = jwt_marker()
+        for secret in ("lkrt_", "lkcode_", "lkdev_", marker):
+            assert secret not in details, secret
+        link = copy_from(wizard, "alt+l", "adminconsent")
+        # The profile's own identity provider: the test IdP stands in for Microsoft.
+        assert link.startswith(idp.base + "/"), link
+        assert "/v2.0/adminconsent?client_id=lk-test-client&" in link, link
+        screenshot("2-sign-in-consent", wizard)
+        assert account_file() is None
+
+    with t.case("sign-in: Try Again opens the browser, which comes back to the receiver"):
+        key(wizard, "alt+t")
         wait_for("the account file", account_file, timeout=60)
         assert secret_tool_lookup(EMAIL), "no keyring item"
         assert os.path.exists(browser_log) and "open " in open(browser_log).read()

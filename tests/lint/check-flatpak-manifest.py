@@ -21,11 +21,25 @@ with t.case("the manifest parses (json-glib allows /* */ comments, nothing else)
         "use /* */ comments: flatpak-builder rejects //"
     manifest = json.loads(re.sub(r"/\*.*?\*/", "", text, flags=re.S))
 
+# GNOME runtimes are supported for about a year: 48 reached its end of life
+# on 24 March 2026, 51 is current. An older one gets no security updates.
+OLDEST_SUPPORTED_RUNTIME = 50
+
 with t.case("application id, command and a current GNOME runtime"):
     assert manifest["id"] == "io.github.latchkey.Latchkey"
     assert manifest["command"] == "latchkey"
     assert manifest["runtime"] == "org.gnome.Platform" and manifest["sdk"] == "org.gnome.Sdk"
-    assert int(manifest["runtime-version"]) >= 47, manifest["runtime-version"]
+    version = manifest["runtime-version"]
+    assert re.fullmatch(r"[0-9]+", version), \
+        f"runtime-version {version!r}: name a stable GNOME release such as \"51\""
+    assert int(version) >= OLDEST_SUPPORTED_RUNTIME, \
+        f"GNOME runtime {version} is past its end of life: use {OLDEST_SUPPORTED_RUNTIME} or newer"
+
+with t.case("flatpak/README.md installs the runtime the manifest names"):
+    readme = open(os.path.join(top, "flatpak", "README.md"), encoding="utf-8").read()
+    named = set(re.findall(r"org\.gnome\.(?:Platform|Sdk)//([0-9]+)", readme))
+    assert named == {manifest["runtime-version"]}, \
+        f"README names {sorted(named)}, the manifest {manifest['runtime-version']}"
 
 with t.case("finish-args are the ones needed and no wider"):
     args = set(manifest["finish-args"])

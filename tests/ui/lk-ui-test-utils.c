@@ -3,6 +3,15 @@
 
 #include "lk-ui-test-utils.h"
 
+/* AddressSanitizer with full stacks on every malloc (build-aux/test.sh
+ * --sanitize) makes GTK ten times slower or more: waits for what a person
+ * would see stretch as much. */
+#ifdef __SANITIZE_ADDRESS__
+#define LK_UI_TEST_PATIENCE 12
+#else
+#define LK_UI_TEST_PATIENCE 1
+#endif
+
 void
 lk_ui_test_iterate (guint n)
 {
@@ -129,7 +138,9 @@ lk_ui_test_screenshot (GtkWidget  *window,
   graphene_rect_t bounds;
   int width, height;
 
-  if (root == NULL)
+  /* Pictures from the sanitizer build are not looked at; drawing them is
+   * slow there. */
+  if (root == NULL || LK_UI_TEST_PATIENCE > 1)
     return;
   lk_ui_test_wait (400);
   width = gtk_widget_get_width (window);
@@ -147,4 +158,244 @@ lk_ui_test_screenshot (GtkWidget  *window,
   g_mkdir_with_parents (dir, 0755);
   file = g_strdup_printf ("%s/%s.png", dir, name);
   gdk_texture_save_to_png (texture, file);
+}
+
+/* A toast saying @text in one of the toast overlays under @root: the
+ * overlay's children other than its content are the toasts. */
+static GtkWidget *
+find_label_prefix (GtkWidget  *root,
+                   const char *prefix)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_LABEL (child) && g_str_has_prefix (gtk_label_get_text (GTK_LABEL (child)), prefix))
+        return child;
+      found = find_label_prefix (child, prefix);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static GtkWidget *
+find_toast_label (GtkWidget  *root,
+                  const char *text,
+                  gboolean    prefix)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (ADW_IS_TOAST_OVERLAY (child))
+        {
+          GtkWidget *content = adw_toast_overlay_get_child (ADW_TOAST_OVERLAY (child));
+
+          for (GtkWidget *toast = gtk_widget_get_first_child (child); toast != NULL;
+               toast = gtk_widget_get_next_sibling (toast))
+            {
+              GtkWidget *label;
+
+              if (toast == content)
+                continue;
+              label = prefix ? find_label_prefix (toast, text)
+                             : lk_ui_test_find (toast, GTK_TYPE_LABEL, text);
+              if (label != NULL && gtk_widget_get_mapped (label))
+                return label;
+            }
+        }
+      found = find_toast_label (child, text, prefix);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static GtkWidget *
+find_icon_button (GtkWidget  *root,
+                  const char *icon_name)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (GTK_IS_BUTTON (child) &&
+          g_strcmp0 (gtk_button_get_icon_name (GTK_BUTTON (child)), icon_name) == 0)
+        return child;
+      found = find_icon_button (child, icon_name);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static char *
+wait_toast (GtkWidget  *window,
+            const char *text,
+            gboolean    prefix)
+{
+  gint64 end = g_get_monotonic_time () + LK_UI_TEST_PATIENCE * 10 * G_USEC_PER_SEC;
+  GtkWidget *label;
+  char *shown;
+
+  while ((label = find_toast_label (window, text, prefix)) == NULL &&
+         g_get_monotonic_time () < end)
+    lk_ui_test_wait (20);
+  if (label == NULL)
+    g_error ("No toast saying “%s%s” was shown", text, prefix ? "…" : "");
+  shown = g_strdup (gtk_label_get_text (GTK_LABEL (label)));
+
+  for (GtkWidget *toast = label; toast != NULL; toast = gtk_widget_get_parent (toast))
+    if (ADW_IS_TOAST_OVERLAY (gtk_widget_get_parent (toast)))
+      {
+        GtkWidget *close = find_icon_button (toast, "window-close-symbolic");
+
+        if (close != NULL)
+          g_signal_emit_by_name (close, "clicked");
+        break;
+      }
+  lk_ui_test_wait (50);
+  return shown;
+}
+
+/**
+ * lk_ui_test_wait_toast:
+ * @window: the window the message is for
+ * @text: the message, as the person reads it
+ *
+ * Waits up to 10 s (longer under AddressSanitizer) for @window to show a
+ * toast saying @text, and fails the test if it does not. The toast is then
+ * dismissed with its close button, as a person would, so that the next
+ * message can show.
+ */
+void
+lk_ui_test_wait_toast (GtkWidget  *window,
+                       const char *text)
+{
+  g_free (wait_toast (window, text, FALSE));
+}
+
+/**
+ * lk_ui_test_wait_toast_prefix:
+ *
+ * As lk_ui_test_wait_toast(), for a message that starts with @prefix and
+ * ends with what the system said ("Could not create the folder …: …").
+ *
+ * Returns: (transfer full): the whole message
+ */
+char *
+lk_ui_test_wait_toast_prefix (GtkWidget  *window,
+                              const char *prefix)
+{
+  return wait_toast (window, prefix, TRUE);
+}
+
+/**
+ * lk_ui_test_has_inserted_hyphen:
+ *
+ * Whether Pango, wrapping @label as it is drawn, ended a line with a hyphen
+ * that is not in the text (PANGO_ATTR_INSERT_HYPHENS, on by default).
+ */
+gboolean
+lk_ui_test_has_inserted_hyphen (GtkLabel *label)
+{
+  PangoLayout *layout = gtk_label_get_layout (label);
+
+  for (GSList *lines = pango_layout_get_lines_readonly (layout); lines != NULL;
+       lines = lines->next)
+    for (GSList *runs = ((PangoLayoutLine *) lines->data)->runs; runs != NULL;
+         runs = runs->next)
+      {
+        PangoGlyphItem *run = runs->data;
+
+        if ((run->item->analysis.flags & PANGO_ANALYSIS_FLAG_NEED_HYPHEN) != 0)
+          return TRUE;
+      }
+  return FALSE;
+}
+
+/**
+ * lk_ui_test_find_inserted_hyphen:
+ *
+ * The first label under @root, as drawn now, with a hyphen that is not in
+ * its text; %NULL when there is none.
+ */
+GtkLabel *
+lk_ui_test_find_inserted_hyphen (GtkWidget *root)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkLabel *found;
+
+      if (GTK_IS_LABEL (child) && gtk_widget_get_mapped (child) &&
+          lk_ui_test_has_inserted_hyphen (GTK_LABEL (child)))
+        return GTK_LABEL (child);
+      found = lk_ui_test_find_inserted_hyphen (child);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/* As lk_ui_test_find(), but only a widget a person can see now. */
+GtkWidget *
+lk_ui_test_find_mapped (GtkWidget  *root,
+                        GType       type,
+                        const char *text)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found;
+
+      if (!gtk_widget_get_mapped (child))
+        continue;
+      if (G_TYPE_CHECK_INSTANCE_TYPE (child, type) &&
+          (text == NULL || g_strcmp0 (widget_text (child), text) == 0))
+        return child;
+      found = lk_ui_test_find_mapped (child, type, text);
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+/**
+ * lk_ui_test_scroll_to:
+ *
+ * Scrolls the view holding @widget so that @widget is at its top, as a
+ * person scrolls down to it (for screenshots of long pages).
+ */
+void
+lk_ui_test_scroll_to (GtkWidget *widget)
+{
+  GtkWidget *scroller = gtk_widget_get_ancestor (widget, GTK_TYPE_SCROLLED_WINDOW);
+  GtkWidget *content;
+  GtkAdjustment *adjustment;
+  graphene_point_t point;
+
+  /* A code view scrolls sideways only: the page's scroller is further up. */
+  while (scroller != NULL)
+    {
+      GtkPolicyType vertical;
+
+      gtk_scrolled_window_get_policy (GTK_SCROLLED_WINDOW (scroller), NULL, &vertical);
+      if (vertical != GTK_POLICY_NEVER)
+        break;
+      scroller = gtk_widget_get_ancestor (gtk_widget_get_parent (scroller),
+                                          GTK_TYPE_SCROLLED_WINDOW);
+    }
+  if (scroller == NULL)
+    return;
+  content = gtk_scrolled_window_get_child (GTK_SCROLLED_WINDOW (scroller));
+  if (!gtk_widget_compute_point (widget, content, &GRAPHENE_POINT_INIT (0, 0), &point))
+    return;
+  adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+  gtk_adjustment_set_value (adjustment, point.y - 12);
+  lk_ui_test_wait (100);
 }

@@ -14,5 +14,15 @@ GtkWidget *lk_ui_test_show            (GtkWidget  *page);
 void       lk_ui_test_screenshot      (GtkWidget  *window,
                                        const char *name);
 char      *lk_ui_test_read_clipboard  (GtkWidget  *widget);
+void       lk_ui_test_wait_toast      (GtkWidget  *window,
+                                       const char *text);
+char      *lk_ui_test_wait_toast_prefix (GtkWidget *window,
+                                         const char *prefix) G_GNUC_WARN_UNUSED_RESULT;
+gboolean   lk_ui_test_has_inserted_hyphen (GtkLabel *label);
+GtkLabel  *lk_ui_test_find_inserted_hyphen (GtkWidget *root);
+void       lk_ui_test_scroll_to       (GtkWidget  *widget);
+GtkWidget *lk_ui_test_find_mapped     (GtkWidget  *root,
+                                       GType       type,
+                                       const char *text);
 
 G_END_DECLS

@@ -80,7 +80,7 @@ test_empty_state (void)
   status = find_widget (GTK_WIDGET (window), ADW_TYPE_STATUS_PAGE, NULL);
   g_assert_nonnull (status);
   g_assert_true (gtk_widget_get_mapped (status));
-  g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (status)), ==, "No accounts yet");
+  g_assert_cmpstr (adw_status_page_get_title (ADW_STATUS_PAGE (status)), ==, "No Accounts Yet");
 
   button = find_widget (status, GTK_TYPE_BUTTON, "_Add Account");
   g_assert_nonnull (button);
@@ -238,6 +238,7 @@ test_account_list (void)
   adw_message_dialog_response (dialog, "remove");
   while (g_file_test (path, G_FILE_TEST_EXISTS))
     g_main_context_iteration (NULL, TRUE);
+  lk_ui_test_wait_toast (GTK_WIDGET (window), "Account removed");
   wait_ms (500);
   left = lk_token_store_lookup_sync (STORE, "erin@outlook.com", NULL, &error);
   g_assert_null (left);

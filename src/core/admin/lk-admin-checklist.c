@@ -195,6 +195,18 @@ lk_admin_checklist_build (LkProvider      *provider,
          consent_path, NULL, why);
   }
 
+  /* SMTP AUTH is off in every tenant made since January 2020 and may be off
+   * per mailbox (535 5.7.139); delegated sign-in needs it on for each
+   * mailbox that sends, https://learn.microsoft.com/exchange/clients-and-
+   * mobile-in-exchange-online/authenticated-client-smtp-submission. The
+   * app-only script switches it on itself. */
+  if (!app_only && (protocols & LK_PROTOCOL_FLAG_SMTP))
+    add (items, "smtp-auth", _("Switch SMTP AUTH on for each mailbox that sends mail"),
+         _("Microsoft 365 admin center → Users → Active users → the user → Mail → Manage "
+           "email apps → Authenticated SMTP"), NULL,
+         _("Or run the Exchange Online script below (Set-CASMailbox … "
+           "-SmtpClientAuthenticationDisabled $false); without it sending fails with "
+           "535 5.7.139."));
   if (app_only)
     add (items, "exchange", _("Register the app in Exchange Online and give it the mailboxes"),
          _("Exchange Online PowerShell"), NULL,

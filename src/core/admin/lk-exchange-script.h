@@ -22,6 +22,10 @@ G_BEGIN_DECLS
  *   SMTP.SendAsApp") instead of a FullAccess permission on each mailbox; the
  *   app registration then must not hold SMTP.SendAsApp. FullAccess is still
  *   given when IMAP or POP are used: the RBAC route is for SMTP alone.
+ * @shared_mailboxes: (nullable) (array zero-terminated=1): delegated only:
+ *   shared mailboxes that @delegates open with their own sign-in
+ * @delegates: (nullable) (array zero-terminated=1): delegated only: the
+ *   people who use @shared_mailboxes
  *
  * Zero it first and fill it in; nothing is kept.
  */
@@ -35,9 +39,13 @@ typedef struct
   gboolean            send_as;
   guint               protocols;
   gboolean            smtp_rbac;
+  const char * const *shared_mailboxes;
+  const char * const *delegates;
 } LkExchangeScriptInput;
 
-char *lk_exchange_script_generate (const LkExchangeScriptInput  *input,
-                                   GError                      **error) G_GNUC_WARN_UNUSED_RESULT;
+char *lk_exchange_script_generate           (const LkExchangeScriptInput  *input,
+                                             GError                      **error) G_GNUC_WARN_UNUSED_RESULT;
+char *lk_exchange_script_generate_delegated (const LkExchangeScriptInput  *input,
+                                             GError                      **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

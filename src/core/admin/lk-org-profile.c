@@ -10,6 +10,7 @@
 
 #include "admin/lk-org-profile.h"
 #include "lk-error.h"
+#include "lk-protocol.h"
 #include "providers/lk-microsoft.h"
 
 /**
@@ -113,8 +114,8 @@ lk_org_profile_new (LkProvider       *base,
           g_strfreev (copy->scopes[i]);
           copy->scopes[i] = g_new0 (char *, 1);
         }
-  /* A domains list would make the profile claim addresses by itself; the
-   * file is opened on purpose, so it claims none. */
+  /* A domains list makes the profile claim addresses by itself: none
+   * unless IT names them (lk_org_profile_set_domains()). */
   g_strfreev (copy->domains);
   copy->domains = g_new0 (char *, 1);
 
@@ -122,6 +123,54 @@ lk_org_profile_new (LkProvider       *base,
   data = lk_provider_to_data (copy, NULL);
   origin = g_strdup_printf (_("the organisation profile for %s"), tenant);
   return lk_provider_new_from_data (data, -1, origin, error);
+}
+
+/**
+ * lk_org_profile_set_domains:
+ * @profile: a profile from lk_org_profile_new()
+ * @domains: (nullable) (array zero-terminated=1): the organisation's mail
+ *   domains, such as contoso.com; %NULL or empty for none
+ *
+ * Lets the profile claim the organisation's own domains, so that once it
+ * is installed a colleague's address is recognised by itself. Only the
+ * domains IT names here are claimed; each must be a DNS name of two labels
+ * or more (lk_host_to_ascii(): IDNA, in lower case), and the person
+ * importing the profile sees them before it is used.
+ *
+ * Returns: %FALSE with %LK_ERROR_INVALID_INPUT naming a domain that is not
+ *   one; @profile is then unchanged
+ */
+gboolean
+lk_org_profile_set_domains (LkProvider          *profile,
+                            const char * const  *domains,
+                            GError             **error)
+{
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func (g_free);
+
+  g_return_val_if_fail (profile != NULL, FALSE);
+
+  for (guint i = 0; domains != NULL && domains[i] != NULL; i++)
+    {
+      g_autofree char *domain = lk_host_to_ascii (domains[i]);
+
+      if (domain != NULL && g_str_has_suffix (domain, "."))
+        domain[strlen (domain) - 1] = '\0';
+      if (domain == NULL || g_hostname_is_ip_address (domain) || strchr (domain, '.') == NULL)
+        {
+          g_autofree char *safe = g_strescape (domains[i], NULL);
+
+          g_set_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
+                       /* Translators: %s is what was typed as a domain */
+                       _("“%s” is not a mail domain; give domains such as contoso.com"), safe);
+          return FALSE;
+        }
+      if (!g_ptr_array_find_with_equal_func (list, domain, g_str_equal, NULL))
+        g_ptr_array_add (list, g_steal_pointer (&domain));
+    }
+  g_ptr_array_add (list, NULL);
+  g_strfreev (profile->domains);
+  profile->domains = (char **) g_ptr_array_free (g_steal_pointer (&list), FALSE);
+  return TRUE;
 }
 
 /**
@@ -177,6 +226,13 @@ lk_org_profile_describe (LkProvider *profile)
                           profile->client_id != NULL && *profile->client_id != '\0'
                             ? profile->client_id : _("(not set)"));
   g_string_append_printf (s, _("Sign-in:   %s\n"), authorize != NULL ? authorize : "");
+  if (profile->domains != NULL && profile->domains[0] != NULL)
+    {
+      g_autofree char *domains = g_strjoinv (", ", profile->domains);
+
+      /* Translators: keep the alignment with "Provider:" and "Tenant:" */
+      g_string_append_printf (s, _("Domains:   %s\n"), domains);
+    }
   for (guint i = 0; i < LK_N_PROTOCOLS; i++)
     {
       const LkServer *server = lk_provider_get_server (profile, i);

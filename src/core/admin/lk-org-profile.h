@@ -18,6 +18,9 @@ LkProvider *lk_org_profile_new      (LkProvider       *base,
                                      const char       *name,
                                      LkProtocolFlags   protocols,
                                      GError          **error) G_GNUC_WARN_UNUSED_RESULT;
+gboolean    lk_org_profile_set_domains (LkProvider       *profile,
+                                     const char * const *domains,
+                                     GError          **error);
 gboolean    lk_org_profile_write    (LkProvider       *profile,
                                      const char       *path,
                                      gboolean          overwrite,

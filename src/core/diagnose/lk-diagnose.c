@@ -277,6 +277,52 @@ diagnose_unrecognised (const LkDiagnoseContext *ctx)
   return d;
 }
 
+/* The facts an administrator looks the failure up by ("Copy Details for
+ * IT"), the same whichever rule matched. */
+static void
+add_facts (LkDiagnosis             *d,
+           const LkDiagnoseContext *ctx)
+{
+  const char *tenant = ctx->account != NULL ? lk_account_get_tenant (ctx->account) : NULL;
+  g_autofree char *consent = NULL;
+
+  d->aadsts = ctx->aadsts;
+  d->tenant = g_strdup (ctx->in->claim_tid != NULL && *ctx->in->claim_tid != '\0'
+                        ? ctx->in->claim_tid : tenant);
+  d->client_id = g_strdup (lk_diagnose_pick_client_id (ctx));
+  d->time = ctx->now;
+  if (ctx->details != NULL)
+    {
+      d->trace_id = g_strdup (ctx->details->trace_id);
+      d->correlation_id = g_strdup (ctx->details->correlation_id);
+    }
+  if (ctx->in->phase == LK_DIAGNOSE_PHASE_PROBE)
+    {
+      const LkServer *server = ctx->account != NULL
+        ? lk_provider_get_server (ctx->account->provider, ctx->in->protocol) : NULL;
+      const char *host = lk_diagnose_pick_host (ctx);
+
+      d->protocol = g_strdup (lk_protocol_get_name (ctx->in->protocol));
+      if (host != NULL && server != NULL)
+        d->server = g_strdup_printf ("%s:%u", host, server->port);
+      else
+        d->server = g_strdup (host);
+    }
+  else if (ctx->account != NULL)
+    {
+      g_autofree char *endpoint = lk_provider_dup_endpoint (ctx->account->provider,
+                                                            LK_ENDPOINT_TOKEN, tenant);
+      g_autoptr(GUri) uri = endpoint != NULL ? g_uri_parse (endpoint, G_URI_FLAGS_NONE, NULL)
+                                             : NULL;
+
+      d->server = uri != NULL ? g_strdup (g_uri_get_host (uri)) : NULL;
+    }
+  /* The consent link is offered as such; any other link explains. */
+  consent = d->url != NULL ? lk_diagnose_admin_consent_link (ctx) : NULL;
+  d->url_kind = consent != NULL && g_str_equal (d->url, consent)
+    ? LK_DIAGNOSIS_LINK_ADMIN_CONSENT : LK_DIAGNOSIS_LINK_INFO;
+}
+
 /**
  * lk_diagnose:
  * @input: what failed and everything known around it
@@ -315,6 +361,7 @@ lk_diagnose (const LkDiagnoseInput *input)
     d = lk_diagnose_network (&ctx);
   if (d == NULL)
     d = diagnose_unrecognised (&ctx);
+  add_facts (d, &ctx);
   return d;
 }
 

@@ -98,6 +98,12 @@ lk_diagnosis_unref (LkDiagnosis *self)
   g_free (self->portal_path);
   g_free (self->url);
   g_free (self->raw);
+  g_free (self->tenant);
+  g_free (self->client_id);
+  g_free (self->trace_id);
+  g_free (self->correlation_id);
+  g_free (self->protocol);
+  g_free (self->server);
   g_free (self);
 }
 
@@ -153,6 +159,16 @@ lk_diagnosis_to_json (LkDiagnosis *self)
   lk_json_add_string (builder, "portal_path", self->portal_path);
   lk_json_add_string (builder, "url", self->url);
   lk_json_add_string (builder, "raw", self->raw);
+  lk_json_add_string (builder, "url_kind",
+                      self->url_kind == LK_DIAGNOSIS_LINK_ADMIN_CONSENT ? "admin-consent" : "info");
+  lk_json_add_int (builder, "aadsts", self->aadsts);
+  lk_json_add_string (builder, "tenant", self->tenant);
+  lk_json_add_string (builder, "client_id", self->client_id);
+  lk_json_add_int (builder, "time", self->time);
+  lk_json_add_string (builder, "trace_id", self->trace_id);
+  lk_json_add_string (builder, "correlation_id", self->correlation_id);
+  lk_json_add_string (builder, "protocol", self->protocol);
+  lk_json_add_string (builder, "server", self->server);
   json_builder_end_object (builder);
   return json_builder_get_root (builder);
 }
@@ -188,5 +204,81 @@ lk_diagnosis_to_text (LkDiagnosis *self)
     }
   if (self->raw != NULL)
     g_string_append_printf (s, "  %s %s\n", _("The server said:"), self->raw);
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+static void
+append_fact (GString    *s,
+             const char *label,
+             const char *value)
+{
+  if (value != NULL && *value != '\0')
+    g_string_append_printf (s, "%s %s\n", label, value);
+}
+
+static void
+append_block (GString    *s,
+              const char *label,
+              const char *text)
+{
+  if (text == NULL || *text == '\0')
+    return;
+  g_string_append_printf (s, "%s\n%s", label, text);
+  if (!g_str_has_suffix (text, "\n"))
+    g_string_append_c (s, '\n');
+}
+
+/**
+ * lk_diagnosis_to_support_text:
+ * @transcript: (nullable): the redacted conversation with the mail server
+ * @connection: (nullable): the connection's TLS details (version,
+ *   certificate)
+ *
+ * What "Copy Details for IT" puts on the clipboard: a plain-text block with
+ * what failed and everything an administrator or the provider's support
+ * looks the failure up by (AADSTS code, tenant, client id, time, trace and
+ * correlation ids, protocol, server, the server's reply). A diagnosis holds
+ * no secret and @transcript is redacted, so neither does this.
+ *
+ * Returns: (transfer full): the text, lines ending in "\n"
+ */
+char *
+lk_diagnosis_to_support_text (LkDiagnosis *self,
+                              const char  *transcript,
+                              const char  *connection)
+{
+  g_autoptr(GString) s = g_string_new (NULL);
+  g_autofree char *aadsts = NULL;
+  g_autofree char *time = NULL;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (self->aadsts != 0)
+    aadsts = g_strdup_printf ("AADSTS%u", self->aadsts);
+  if (self->time != 0)
+    {
+      g_autoptr(GDateTime) when = g_date_time_new_from_unix_utc (self->time);
+
+      time = when != NULL ? g_date_time_format_iso8601 (when) : NULL;
+    }
+
+  g_string_append_printf (s, "%s\n", self->title);
+  /* Translators: the labels of "Copy Details for IT"; each is followed by a
+   * value. Keep them short: IT pastes the block into a support request. */
+  append_fact (s, _("Problem:"), self->id);
+  append_fact (s, _("Error code:"), aadsts);
+  append_fact (s, _("Protocol:"), self->protocol);
+  append_fact (s, _("Server:"), self->server);
+  append_fact (s, _("Tenant:"), self->tenant);
+  append_fact (s, _("Client ID:"), self->client_id);
+  append_fact (s, _("Time (UTC):"), time);
+  append_fact (s, _("Trace ID:"), self->trace_id);
+  append_fact (s, _("Correlation ID:"), self->correlation_id);
+  append_fact (s, _("Who can fix it:"), lk_fixer_get_label (self->fixer));
+  append_fact (s, _("Where:"), self->portal_path);
+  append_fact (s, _("Link:"), self->url);
+  append_fact (s, _("The server said:"), self->raw);
+  append_block (s, _("Transcript:"), transcript);
+  append_block (s, _("Connection:"), connection);
   return g_string_free (g_steal_pointer (&s), FALSE);
 }

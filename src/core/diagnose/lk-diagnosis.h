@@ -36,6 +36,20 @@ typedef enum
 } LkConfidence;
 
 /**
+ * LkDiagnosisLink:
+ * @LK_DIAGNOSIS_LINK_INFO: the link explains the problem
+ * @LK_DIAGNOSIS_LINK_ADMIN_CONSENT: the link is the admin consent link that
+ *   an administrator opens to fix it
+ *
+ * What a diagnosis's @url is, so that it can be offered for what it is.
+ */
+typedef enum
+{
+  LK_DIAGNOSIS_LINK_INFO,
+  LK_DIAGNOSIS_LINK_ADMIN_CONSENT,
+} LkDiagnosisLink;
+
+/**
  * LkDiagnosis:
  *
  * What went wrong, in words a person can act on. Plain, refcounted data with
@@ -59,6 +73,18 @@ typedef struct
   char         *portal_path;  /* nullable: "Entra admin center → …" */
   char         *url;          /* nullable: e.g. the admin consent URL */
   char         *raw;          /* nullable: the server's or provider's own words */
+
+  /* What happened, for a support request (lk_diagnosis_to_support_text());
+   * each nullable, or 0, when not known. */
+  LkDiagnosisLink url_kind;
+  guint         aadsts;          /* Microsoft's AADSTS number */
+  char         *tenant;          /* the tenant signed in to, or asked for */
+  char         *client_id;       /* the app (client) id used */
+  gint64        time;            /* when it failed, Unix time */
+  char         *trace_id;        /* the identity provider's request ids */
+  char         *correlation_id;
+  char         *protocol;        /* "IMAP", "POP" or "SMTP" */
+  char         *server;          /* "outlook.office365.com:993", or the sign-in server */
 } LkDiagnosis;
 
 #define LK_TYPE_DIAGNOSIS (lk_diagnosis_get_type ())
@@ -77,6 +103,9 @@ void         lk_diagnosis_add_command    (LkDiagnosis  *self,
                                           const char   *command);
 JsonNode    *lk_diagnosis_to_json        (LkDiagnosis  *self) G_GNUC_WARN_UNUSED_RESULT;
 char        *lk_diagnosis_to_text        (LkDiagnosis  *self) G_GNUC_WARN_UNUSED_RESULT;
+char        *lk_diagnosis_to_support_text (LkDiagnosis *self,
+                                          const char   *transcript,
+                                          const char   *connection) G_GNUC_WARN_UNUSED_RESULT;
 const char  *lk_fixer_to_string          (LkFixer       fixer);
 const char  *lk_fixer_get_label          (LkFixer       fixer);
 const char  *lk_confidence_to_string     (LkConfidence  confidence);

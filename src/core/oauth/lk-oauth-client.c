@@ -626,6 +626,7 @@ recode_error (const GError *error,
       lk_error_set_oauth (e, details->oauth_error, details->oauth_error_description,
                           details->http_status);
       lk_error_get_details_mut (e)->aadsts = details->aadsts;
+      lk_error_set_request_ids (e, details->trace_id, details->correlation_id, NULL);
     }
   return e;
 }

@@ -208,6 +208,7 @@ redirect_error (const LkRedirect *self,
                    safe_error);
 #pragma GCC diagnostic pop
   lk_error_set_oauth (e, self->error, description, 0);
+  lk_error_set_request_ids (e, NULL, NULL, self->error_description);
   return e;
 }
 

@@ -94,6 +94,12 @@ set_oauth_error (GError    **error,
                      _("The sign-in server refused the request: %s (%s)"),
                      line != NULL && *line != '\0' ? line : _("no details given"), safe_error);
   lk_error_set_oauth (e, safe_error, line, status);
+  {
+    g_autofree char *trace_id = lk_json_dup_string (obj, "trace_id");
+    g_autofree char *correlation_id = lk_json_dup_string (obj, "correlation_id");
+
+    lk_error_set_request_ids (e, trace_id, correlation_id, description);
+  }
   if (lk_error_get_details (e)->aadsts == 0)
     lk_error_get_details_mut (e)->aadsts = first_error_code (obj);
   if (needs_interaction (oauth_error, lk_error_get_details (e)->aadsts))
