@@ -21,14 +21,21 @@ def in_session():
     os.execv(session, [session, sys.executable, os.path.abspath(sys.argv[0]), *sys.argv[1:]])
 
 
-def add_account(email="alice@example.com"):
-    """Returns (harness module, Idp) with @email signed in."""
+def add_account(email="alice@example.com", dovecot=None):
+    """Returns (harness module, Idp) with @email signed in; with @dovecot (a
+    harness.Dovecot), the IdP's tokens are ones it accepts and the profile
+    names its servers."""
     sys.path.insert(0, os.path.join(TOP, "tests", "integration"))
     import harness
-    idp = harness.Idp("--device-interval", "1")
-    harness.write_profile(idp)
-    p = subprocess.Popen([harness.CLI, "add", email, "--device"], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
+    if dovecot is not None:
+        idp = harness.Idp("--device-interval", "1", *dovecot.idp_args(), "--token-size", "2500")
+        harness.write_profile(idp, servers=dovecot.servers(), ca_file=dovecot.ca_file)
+    else:
+        idp = harness.Idp("--device-interval", "1")
+        harness.write_profile(idp)
+    protocols = ["--protocols", "imap,pop,smtp"] if dovecot is not None else []
+    p = subprocess.Popen([harness.CLI, "add", email, "--device", *protocols],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _, code = p.stdout.readline().split()
     idp.control("approve-device", {"user_code": code})
     if p.wait(timeout=60) != 0:

@@ -11,7 +11,7 @@ _latchkey_cli ()
   local cur prev words cword
   _init_completion || return
 
-  local commands="providers add login token list remove test export admin"
+  local commands="providers add login token list remove test export admin bridge"
   if [[ $cword -eq 1 ]]; then
     COMPREPLY=( $(compgen -W "$commands --help --version" -- "$cur") )
     return
@@ -20,6 +20,10 @@ _latchkey_cli ()
   local command=${words[1]}
   if [[ $command == admin && $cword -eq 2 ]]; then
     COMPREPLY=( $(compgen -W "checklist consent-url exchange-script profile --help" -- "$cur") )
+    return
+  fi
+  if [[ $command == bridge && $cword -eq 2 ]]; then
+    COMPREPLY=( $(compgen -W "enable disable password status run --help" -- "$cur") )
     return
   fi
   case $prev in
@@ -38,10 +42,10 @@ _latchkey_cli ()
     --client)
       COMPREPLY=( $(compgen -W "$(latchkey-cli export --list-clients 2>/dev/null | awk '{ print $1 }')" -- "$cur") )
       return ;;
-    --output|-o|--profile)
+    --output|-o|--profile|--config)
       _filedir
       return ;;
-    --tenant|--client-id|--login|--object-id|--mailbox|--display-name|--name)
+    --tenant|--client-id|--login|--object-id|--mailbox|--display-name|--name|--imap|--pop|--smtp|--imaps|--pop3s|--smtps)
       return ;;
   esac
 
@@ -62,6 +66,13 @@ _latchkey_cli ()
         exchange-script) options="--tenant --client-id --object-id --mailbox --send-as --display-name --protocols --output --force" ;;
         profile) options="--tenant --client-id --protocols --provider --no-lookup --output --name --force" ;;
       esac ;;
+    bridge)
+      case ${words[2]} in
+        enable) options="--protocols --json" ;;
+        password) options="--reset" ;;
+        status) options="--json" ;;
+        run) options="--imap --pop --smtp --imaps --pop3s --smtps --config" ;;
+      esac ;;
   esac
 
   if [[ $cur == -* ]]; then
@@ -70,6 +81,11 @@ _latchkey_cli ()
     case $command in
       login|token|remove|test|export)
         COMPREPLY=( $(compgen -W "$(_latchkey_cli_accounts)" -- "$cur") ) ;;
+      bridge)
+        case ${words[2]} in
+          enable|disable|password)
+            COMPREPLY=( $(compgen -W "$(_latchkey_cli_accounts)" -- "$cur") ) ;;
+        esac ;;
     esac
   fi
 }

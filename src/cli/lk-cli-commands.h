@@ -17,6 +17,7 @@ int lk_cli_remove    (int argc, char **argv);
 int lk_cli_export    (int argc, char **argv);
 int lk_cli_test      (int argc, char **argv);
 int lk_cli_admin     (int argc, char **argv);
+int lk_cli_bridge    (int argc, char **argv);
 
 #define LK_CLI_COMMANDS \
   { "providers", NULL, N_("List the provider profiles Latchkey knows"), lk_cli_providers }, \
@@ -27,6 +28,7 @@ int lk_cli_admin     (int argc, char **argv);
   { "remove", "EMAIL", N_("Remove an account: its keyring item and its file"), lk_cli_remove }, \
   { "test", "EMAIL", N_("Test IMAP, POP and SMTP with the account’s token"), lk_cli_test }, \
   { "export", "EMAIL", N_("Write configuration for a mail client"), lk_cli_export }, \
-  { "admin", "COMMAND", N_("Set Microsoft 365 up for Latchkey (for IT)"), lk_cli_admin },
+  { "admin", "COMMAND", N_("Set Microsoft 365 up for Latchkey (for IT)"), lk_cli_admin }, \
+  { "bridge", "COMMAND", N_("Let password-only programs use an account (the bridge)"), lk_cli_bridge },
 
 G_END_DECLS

@@ -9,9 +9,9 @@
 
 #include "lk-cli-commands.h"
 #include "lk-cli-context.h"
-#include "lk-cli-notify.h"
 #include "lk-cli-token-format.h"
 #include "lk-error.h"
+#include "lk-sign-in-notice.h"
 
 /* The full path of `token`: reached when the launcher's fast path could not
  * answer (an expiring token, --force-refresh, a locked keyring…). */
@@ -62,7 +62,7 @@ lk_cli_token (int    argc,
     {
       /* Mail clients running from cron or a timer would fail silently. */
       if (g_error_matches (error, LK_ERROR, LK_ERROR_NEEDS_SIGN_IN))
-        lk_cli_notify_needs_sign_in (account);
+        lk_sign_in_notice_send (account);
       return lk_cli_fail (error);
     }
 

@@ -52,6 +52,14 @@ check "latchkey-cli token alice@contoso.com --format " oauthbearer
 check "latchkey-cli test alice@contoso.com --protocol " pop
 check "latchkey-cli export alice@contoso.com --client " msmtp
 check "latchkey-cli add --provider " microsoft365
+check "latchkey-cli br" bridge
+check "latchkey-cli bridge " enable
+check "latchkey-cli bridge en" enable
+check "latchkey-cli bridge enable " alice@contoso.com
+check "latchkey-cli bridge password bob@contoso.com --" --reset
+check "latchkey-cli bridge enable alice@contoso.com --protocols " imap,smtp
+check "latchkey-cli bridge run --i" --imaps
+check "latchkey-cli bridge status --" --json
 n=$((n + 1))
 if command -v zsh >/dev/null; then
   if zsh -n "$LK_SOURCE_ROOT/data/completions/_latchkey-cli"; then echo "ok $n zsh completion parses"

@@ -417,3 +417,106 @@ class SystemBox:
 
     def sealed_store(self):
         return os.path.join(self.state, "tokens.sealed")
+
+
+class Bridge:
+    """`latchkey-cli bridge run` on free loopback ports: IMAP, POP3 and SMTP
+    with STARTTLS and with implicit TLS. ports maps "imap", "pop", "smtp",
+    "imaps", "pop3s", "smtps" to the port bound; cert_file is the bridge's
+    certificate, which clients trust."""
+
+    NAMES = {("imap", "starttls"): "imap", ("pop", "starttls"): "pop",
+             ("smtp", "starttls"): "smtp", ("imap", "tls"): "imaps",
+             ("pop", "tls"): "pop3s", ("smtp", "tls"): "smtps"}
+
+    def __init__(self, *extra, env=None, program=None):
+        import queue
+        import threading
+        args = [*(program or [CLI, "bridge", "run"])]
+        if not any(a.startswith("--") and a != "--config" for a in extra):
+            for option in ("imap", "pop", "smtp", "imaps", "pop3s", "smtps"):
+                args += [f"--{option}", "127.0.0.1:0"]
+        args += list(extra)
+        self.log_path = os.path.join(SCRATCH, "bridge.log")
+        self.log = open(self.log_path, "a")
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.log, text=True,
+                                     env=env or os.environ.copy(), start_new_session=True)
+        self.lines = queue.Queue()
+        self.stdout_after_ready = []
+
+        def reader():
+            for line in self.proc.stdout:
+                self.lines.put(line)
+            self.lines.put(None)
+
+        threading.Thread(target=reader, daemon=True).start()
+        self.ports = {}
+        self.listeners = []
+        expected = sum(1 for a in args if a in ("--imap", "--pop", "--smtp", "--imaps", "--pop3s",
+                                                "--smtps"))
+        while len(self.listeners) < max(expected, 1):
+            try:
+                line = self.lines.get(timeout=20)
+            except queue.Empty:
+                raise AssertionError("the bridge printed no listener within 20 s: "
+                                     + open(self.log_path).read()[-2000:])
+            if line is None:
+                raise AssertionError(f"the bridge exited ({self.proc.wait()}): "
+                                     + open(self.log_path).read()[-2000:])
+            self.listeners.append(line.rstrip("\n"))
+            protocol, where, security = line.split()
+            self.ports[self.NAMES[(protocol, security)]] = int(where.rsplit(":", 1)[1])
+            if expected == 0:
+                # From bridge.json: however many it has; they come at once.
+                import time
+                time.sleep(0.3)
+                while not self.lines.empty():
+                    more = self.lines.get()
+                    if more is None:
+                        break
+                    self.listeners.append(more.rstrip("\n"))
+                    p, w, s = more.split()
+                    self.ports[self.NAMES[(p, s)]] = int(w.rsplit(":", 1)[1])
+        self.cert_file = os.path.join(os.environ["XDG_DATA_HOME"], "latchkey", "bridge", "cert.pem")
+
+    def port(self, name):
+        return self.ports[name]
+
+    def log_text(self):
+        if not self.log.closed:
+            self.log.flush()
+        with open(self.log_path) as f:
+            return f.read()
+
+    def signal(self, signum):
+        os.kill(self.proc.pid, signum)
+
+    def stop(self, timeout=20):
+        """SIGTERM; returns the exit status."""
+        if self.proc.poll() is None:
+            os.kill(self.proc.pid, signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=timeout)
+        finally:
+            while not self.lines.empty():
+                line = self.lines.get()
+                if line is not None:
+                    self.stdout_after_ready.append(line)
+
+    def close(self):
+        if self.proc.poll() is None:
+            try:
+                os.killpg(self.proc.pid, signal.SIGTERM)
+                self.proc.wait(timeout=20)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+        self.log.close()
+
+
+def enable_bridge(email, *extra):
+    """`latchkey-cli bridge enable EMAIL --json`: returns its JSON."""
+    r = cli("bridge", "enable", email, "--json", *extra)
+    if r.returncode != 0:
+        raise AssertionError(f"bridge enable exited {r.returncode}: {r.stderr}")
+    return json.loads(r.stdout)

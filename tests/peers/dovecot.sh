@@ -62,6 +62,8 @@ mkdir -p mail sink run state
 chown nobody:nogroup mail sink 2>/dev/null || chmod 777 mail sink
 
 issuer=https://issuer.test
+sessions=${LK_DOVECOT_SESSIONS:-200}
+if [ "$sessions" -gt 200 ]; then imap_clients=100; else imap_clients=1; fi
 # The aud claim Dovecot insists on; the integration tests use what the test
 # identity provider puts in Outlook tokens.
 audience=${LK_DOVECOT_AUDIENCE:-latchkey-test}
@@ -101,6 +103,7 @@ userdb {
 }
 mail_location = maildir:~/Maildir
 service imap-login {
+  service_count = 0
   inet_listener imap {
     port = $imap
   }
@@ -110,6 +113,7 @@ service imap-login {
   }
 }
 service pop3-login {
+  service_count = 0
   inet_listener pop3 {
     port = $pop3
   }
@@ -119,6 +123,7 @@ service pop3-login {
   }
 }
 service submission-login {
+  service_count = 0
   inet_listener submission {
     port = $submission
   }
@@ -126,6 +131,23 @@ service submission-login {
     port = $submissions
     ssl = yes
   }
+}
+# Many sessions of one user from one address (the bridge's tests, and
+# LK_DOVECOT_SESSIONS for bench/bridge): Dovecot allows 10 per protocol and
+# 100 processes per service by default. The login services above serve many
+# connections per process (Dovecot's "high-performance mode").
+default_process_limit = $((sessions + 100))
+default_client_limit = $((sessions * 3 + 1000))
+# Beyond a few hundred, one imap process per session costs gigabytes:
+# let each serve up to 100 (Dovecot supports it; it only shares the CPU).
+service imap {
+  client_limit = $imap_clients
+}
+protocol imap {
+  mail_max_userip_connections = $sessions
+}
+protocol pop3 {
+  mail_max_userip_connections = $sessions
 }
 submission_relay_host = 127.0.0.1
 submission_relay_port = $sink

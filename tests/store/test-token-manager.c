@@ -439,6 +439,88 @@ test_store_initial_no_keyring (Fixture       *fixture,
   g_test_trap_assert_passed ();
 }
 
+static void
+keep_result_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* One call, without looking at the keyring (which these tests empty). */
+static LkTokenSet *
+get_one (Fixture    *fixture,
+         LkAccount  *account,
+         GError    **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  lk_token_manager_get_token_async (fixture->manager, account, FALSE, NULL,
+                                    keep_result_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return lk_token_manager_get_token_finish (fixture->manager, result, error);
+}
+
+/* lk_token_manager_set_memory_cache(): served from memory once handed out,
+ * even when the keyring no longer has it; forgotten on request. */
+static void
+test_memory_cache (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(LkAccount) account = lk_test_make_account ("cached@example.com");
+  g_autoptr(LkTokenSet) stored = store_tokens (account->email, 3600);
+  g_autoptr(LkTokenSet) got = NULL;
+  g_autoptr(GError) error = NULL;
+  Calls calls = { 0 };
+
+  lk_token_manager_set_memory_cache (fixture->manager, TRUE);
+  get_tokens (fixture, account, 3, FALSE, &calls);
+  g_assert_no_error (calls.error);
+  calls_clear (&calls);
+
+  g_assert_true (lk_token_store_clear_sync (STORE, account->email, NULL, NULL, &error));
+  got = get_one (fixture, account, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (got->access_token, ==, stored->access_token);
+  g_clear_pointer (&got, lk_token_set_free);
+
+  lk_token_manager_forget (fixture->manager, account->email);
+  g_assert_null (get_one (fixture, account, &error));
+  g_assert_error (error, LK_ERROR, LK_ERROR_NEEDS_SIGN_IN);
+}
+
+/* Many callers at once with the cache on and an expiring token: one
+ * refresh, and its result is what the cache serves next. */
+static void
+test_memory_cache_expiring (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(LkAccount) account = lk_test_make_account ("cached-expiring@example.com");
+  g_autoptr(LkTokenSet) stored = store_tokens (account->email, 120);
+  g_autoptr(LkTokenSet) got = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *refreshed = NULL;
+  Calls calls = { 0 };
+
+  lk_token_manager_set_memory_cache (fixture->manager, TRUE);
+  get_tokens (fixture, account, 50, FALSE, &calls);
+  g_assert_no_error (calls.error);
+  g_assert_cmpuint (lk_test_refresher_get_calls (fixture->refresher), ==, 1);
+  g_assert_false (lk_token_manager_is_busy (fixture->manager));
+  refreshed = g_strdup (((LkTokenSet *) calls.results->pdata[0])->access_token);
+  g_assert_cmpstr (refreshed, !=, stored->access_token);
+  for (guint i = 0; i < calls.results->len; i++)
+    g_assert_cmpstr (((LkTokenSet *) calls.results->pdata[i])->access_token, ==, refreshed);
+  calls_clear (&calls);
+
+  g_assert_true (lk_token_store_clear_sync (STORE, account->email, NULL, NULL, &error));
+  got = get_one (fixture, account, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (got->access_token, ==, refreshed);
+  g_assert_cmpuint (lk_test_refresher_get_calls (fixture->refresher), ==, 1);
+}
+
 #define ADD(path, mode, func) \
   g_test_add ("/store/token-manager/" path, Fixture, GINT_TO_POINTER (mode), \
               fixture_setup, func, fixture_teardown)
@@ -459,5 +541,7 @@ main (int   argc,
   ADD ("processes-refresh-once", LK_TEST_REFRESH_ROTATE, test_processes_refresh_once);
   ADD ("store-initial-and-remove", LK_TEST_REFRESH_ROTATE, test_store_initial_and_remove);
   ADD ("store-initial-no-keyring", LK_TEST_REFRESH_ROTATE, test_store_initial_no_keyring);
+  ADD ("memory-cache", LK_TEST_REFRESH_ROTATE, test_memory_cache);
+  ADD ("memory-cache-expiring", LK_TEST_REFRESH_ROTATE, test_memory_cache_expiring);
   return g_test_run ();
 }

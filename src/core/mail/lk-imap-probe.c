@@ -19,6 +19,7 @@ struct _LkImapProbe
   LkMailProbe   parent_instance;
   guint         next_tag;
   char        **capabilities;     /* from the greeting or the last CAPABILITY */
+  gboolean      capabilities_after_login;
 };
 
 G_DEFINE_FINAL_TYPE (LkImapProbe, lk_imap_probe, LK_TYPE_MAIL_PROBE)
@@ -234,6 +235,14 @@ lk_imap_probe_authenticate (LkMailProbe      *probe,
               lk_mail_probe_set_rejected (probe, error, line);
               return FALSE;
             }
+          /* Some servers send the new capabilities untagged before the OK. */
+          caps = lk_imap_reply_get_capabilities (&reply);
+          if (caps != NULL)
+            {
+              g_strfreev (self->capabilities);
+              self->capabilities = caps;
+              self->capabilities_after_login = TRUE;
+            }
           continue;
         }
       if (g_strcmp0 (reply.tag, tag) != 0)
@@ -251,9 +260,38 @@ lk_imap_probe_authenticate (LkMailProbe      *probe,
         {
           g_strfreev (self->capabilities);
           self->capabilities = caps;
+          self->capabilities_after_login = TRUE;
         }
       return TRUE;
     }
+}
+
+/* What a mail program relayed over this connection is told in the tagged
+ * OK of its own login (RFC 9051 §7.1: "as servers do"): the capabilities
+ * after login, which may differ from those before (RFC 9051 §6.2.2). */
+static gboolean
+lk_imap_probe_after_login (LkMailProbe   *probe,
+                           char        ***out_capabilities,
+                           GError       **error)
+{
+  LkImapProbe *self = LK_IMAP_PROBE (probe);
+
+  if (!self->capabilities_after_login)
+    {
+      g_autofree char *line = NULL;
+      LkImapStatus status;
+
+      g_clear_pointer (&self->capabilities, g_strfreev);
+      if (!simple_command (self, "CAPABILITY", &line, &status, error))
+        return FALSE;
+      if (status != LK_IMAP_STATUS_OK || self->capabilities == NULL)
+        {
+          lk_mail_probe_set_refused (probe, error, "CAPABILITY", line);
+          return FALSE;
+        }
+    }
+  *out_capabilities = g_strdupv (self->capabilities);
+  return TRUE;
 }
 
 static gboolean
@@ -328,6 +366,7 @@ lk_imap_probe_class_init (LkImapProbeClass *klass)
   probe_class->authenticate = lk_imap_probe_authenticate;
   probe_class->command = lk_imap_probe_command;
   probe_class->logout = lk_imap_probe_logout;
+  probe_class->after_login = lk_imap_probe_after_login;
 }
 
 static void

@@ -86,6 +86,28 @@ lk_line_reader_get_buffered (LkLineReader *self)
   return self->buffer->len;
 }
 
+/**
+ * lk_line_reader_steal_buffered:
+ *
+ * Hands back the bytes received but not yet returned as a line, and
+ * forgets them: whoever reads the stream next (the bridge's relay, after a
+ * login) must see them first.
+ *
+ * Returns: (transfer full): the bytes, possibly empty
+ */
+GBytes *
+lk_line_reader_steal_buffered (LkLineReader *self)
+{
+  GBytes *bytes;
+
+  g_return_val_if_fail (!self->busy, NULL);
+  bytes = g_bytes_new (self->buffer->data, self->buffer->len);
+  if (self->buffer->len > 0)
+    memset (self->buffer->data, 0, self->buffer->len);
+  g_byte_array_set_size (self->buffer, 0);
+  return bytes;
+}
+
 static char *
 take_line (LkLineReader *self)
 {

@@ -22,6 +22,7 @@ void          lk_line_reader_free            (LkLineReader         *self);
 void          lk_line_reader_set_timeout     (LkLineReader         *self,
                                               guint                 timeout_ms);
 gsize         lk_line_reader_get_buffered    (LkLineReader         *self);
+GBytes       *lk_line_reader_steal_buffered  (LkLineReader         *self) G_GNUC_WARN_UNUSED_RESULT;
 void          lk_line_reader_read_line_async (LkLineReader         *self,
                                               GCancellable         *cancellable,
                                               GAsyncReadyCallback   callback,

@@ -12,6 +12,7 @@
 #include "lk-mail-probe-private.h"
 #include "lk-pop-probe.h"
 #include "lk-smtp-probe.h"
+#include "lk-tls-trust-database.h"
 #include "lk-tls-trust.h"
 #include "lk-token-set.h"
 
@@ -23,11 +24,14 @@
  * while timeouts (GSources on the private context) and cancellation (the
  * caller's GCancellable, connected to the run's own) can end any step.
  *
- * Trust. The peer certificate is checked by GIO against the system store and
- * the host name. When the profile names a ca_file, a certificate the system
+ * Trust. The peer certificate is checked against the system store and the
+ * host name. When the profile names a ca_file, a certificate the system
  * store does not accept is verified again against that file alone
  * (lk_tls_trust_accept(), the same rule LkHttp follows), so a profile's
  * private CA is trusted in addition to, never instead of, the system's.
+ * Both happen in an LkTlsTrustDatabase given to the connection when it is
+ * made, which also spares glib-networking a reload of the system store
+ * per connection.
  */
 
 #define DEFAULT_STEP_MS    15000
@@ -70,8 +74,12 @@ G_DEFINE_TYPE_WITH_PRIVATE (LkMailProbe, lk_mail_probe, G_TYPE_OBJECT)
 
 typedef struct
 {
-  char     *access_token;
-  gboolean  send_test;
+  char       *access_token;
+  gboolean    send_test;
+  gboolean    sign_in;         /* stop after the login and hand the connection over */
+  GIOStream  *stream;          /* sign-in mode, on success */
+  GBytes     *buffered;        /* what the server sent after its login reply */
+  char      **capabilities;
 } RunData;
 
 /* lk_secret_wipe() overwrites and frees. */
@@ -85,6 +93,9 @@ static void
 run_data_free (RunData *data)
 {
   wipe_and_free (data->access_token);
+  g_clear_object (&data->stream);
+  g_clear_pointer (&data->buffered, g_bytes_unref);
+  g_strfreev (data->capabilities);
   g_free (data);
 }
 
@@ -649,37 +660,6 @@ do_connect (LkMailProbe  *self,
   return TRUE;
 }
 
-static gboolean
-accept_certificate_cb (GTlsConnection       *connection,
-                       GTlsCertificate      *peer,
-                       GTlsCertificateFlags  errors,
-                       LkMailProbe          *self)
-{
-  LkMailProbePrivate *priv = lk_mail_probe_get_instance_private (self);
-
-  return lk_tls_trust_accept (priv->ca_database, peer, errors, priv->server.host,
-                              priv->server.port);
-}
-
-static char *
-fingerprint (GTlsCertificate *certificate)
-{
-  g_autoptr(GByteArray) der = NULL;
-  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-  guint8 digest[32];
-  gsize len = sizeof digest;
-  GString *text = g_string_new (NULL);
-
-  g_object_get (certificate, "certificate", &der, NULL);
-  if (der == NULL)
-    return g_string_free (text, TRUE);
-  g_checksum_update (checksum, der->data, der->len);
-  g_checksum_get_digest (checksum, digest, &len);
-  for (gsize i = 0; i < len; i++)
-    g_string_append_printf (text, i == 0 ? "%02X" : ":%02X", digest[i]);
-  return g_string_free (text, FALSE);
-}
-
 static const char *
 tls_version_to_string (GTlsProtocolVersion version)
 {
@@ -728,7 +708,7 @@ record_tls (LkMailProbe    *self,
   g_clear_pointer (&result->cert_not_after, g_date_time_unref);
   result->cert_not_after = g_tls_certificate_get_not_valid_after (peer);
   g_free (result->cert_sha256);
-  result->cert_sha256 = fingerprint (peer);
+  result->cert_sha256 = lk_certificate_fingerprint (peer);
 }
 
 static gboolean
@@ -743,14 +723,12 @@ do_handshake (LkMailProbe  *self,
   Op op;
 
   identity = g_network_address_new (priv->server.host, priv->server.port);
-  tls = g_tls_client_connection_new (priv->stream, identity, error);
+  tls = lk_tls_trust_client_connection_new (priv->stream, identity, priv->ca_database, error);
   if (tls == NULL)
     {
       g_prefix_error (error, _("Could not start TLS with %s: "), priv->server.host);
       return FALSE;
     }
-  if (priv->ca_database != NULL)
-    g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_certificate_cb), self);
 
   op_begin (self, &op, priv->step_ms);
   g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT,
@@ -760,8 +738,6 @@ do_handshake (LkMailProbe  *self,
   op_end (&op);
   /* What the server showed is worth keeping even when it was refused. */
   record_tls (self, G_TLS_CONNECTION (tls));
-  if (priv->ca_database != NULL)
-    g_signal_handlers_disconnect_by_func (tls, accept_certificate_cb, self);
   if (!ok)
     {
       fix_timeout (self, error);
@@ -808,10 +784,10 @@ do_close (LkMailProbe *self)
 
 static gboolean
 run_stages (LkMailProbe  *self,
-            const char   *access_token,
-            gboolean      send_test,
+            RunData      *data,
             GError      **error)
 {
+  const char *access_token = data->access_token;
   LkMailProbePrivate *priv = lk_mail_probe_get_instance_private (self);
   LkMailProbeClass *klass = LK_MAIL_PROBE_GET_CLASS (self);
   g_auto(GStrv) mechanisms = NULL;
@@ -910,8 +886,11 @@ run_stages (LkMailProbe  *self,
     }
   wipe_and_free (g_steal_pointer (&initial_response));
 
+  if (data->sign_in)
+    return klass->after_login == NULL || klass->after_login (self, &data->capabilities, error);
+
   begin_stage (self, LK_PROBE_STAGE_COMMAND);
-  if (!klass->command (self, send_test, error))
+  if (!klass->command (self, data->send_test, error))
     return FALSE;
 
   begin_stage (self, LK_PROBE_STAGE_LOGOUT);
@@ -975,8 +954,18 @@ run_thread (GTask        *task,
   g_source_set_callback (overall, overall_timeout_cb, self, NULL);
   g_source_attach (overall, priv->context);
 
-  result->ok = run_stages (self, data->access_token, data->send_test, &error);
+  result->ok = run_stages (self, data, &error);
   begin_stage (self, result->stage);
+  if (result->ok && data->sign_in)
+    {
+      /* Handed over as it is: nothing more is read or written here. The
+       * socket's timeout was the probe's step timeout; a GSocket applies
+       * it to every source waiting on it too, which would end an idle
+       * session (IMAP IDLE) after that long. */
+      g_socket_set_timeout (g_socket_connection_get_socket (priv->connection), 0);
+      data->buffered = lk_line_reader_steal_buffered (priv->reader);
+      data->stream = g_steal_pointer (&priv->stream);
+    }
   do_close (self);
   result->total_ms = (g_get_monotonic_time () - start) / 1000;
 
@@ -1064,5 +1053,77 @@ lk_mail_probe_run_finish (LkMailProbe   *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == lk_mail_probe_run_async, NULL);
 
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * lk_mail_probe_sign_in_async:
+ * @access_token: the bearer token; copied, and wiped when done
+ *
+ * Signs in as a probe does (connect, TLS verified, STARTTLS never
+ * stripped, greeting, capabilities, SASL with the token) and stops there:
+ * the connection is handed over, logged in, for someone else to use (the
+ * bridge relays a mail program's session over it). The worker thread is
+ * done with it by the time the callback runs.
+ */
+void
+lk_mail_probe_sign_in_async (LkMailProbe         *self,
+                             const char          *access_token,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  LkMailProbePrivate *priv = lk_mail_probe_get_instance_private (self);
+  g_autoptr(GTask) task = NULL;
+  RunData *data;
+
+  g_return_if_fail (LK_IS_MAIL_PROBE (self));
+  g_return_if_fail (access_token != NULL);
+  g_return_if_fail (priv->result == NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, lk_mail_probe_sign_in_async);
+  data = g_new0 (RunData, 1);
+  data->access_token = g_strdup (access_token);
+  data->sign_in = TRUE;
+  g_task_set_task_data (task, data, (GDestroyNotify) run_data_free);
+  priv->result = lk_probe_result_new (priv->protocol, priv->server.host, priv->server.port,
+                                      priv->server.security);
+  g_task_run_in_thread (task, run_thread);
+}
+
+/**
+ * lk_mail_probe_sign_in_finish:
+ * @out_stream: (out) (transfer full) (nullable): the signed-in connection,
+ *   when the result is ok; its streams are pollable
+ * @out_buffered: (out) (transfer full) (nullable): what the server sent
+ *   after its login reply, to be read before anything from @out_stream
+ * @out_capabilities: (out) (transfer full) (nullable): IMAP: the server's
+ *   capabilities after the login
+ *
+ * Returns: (transfer full) (nullable): what the sign-in found, ok or not
+ *   (the failure is in its error field, for the diagnosis); NULL with
+ *   G_IO_ERROR_CANCELLED only when the caller cancelled
+ */
+LkProbeResult *
+lk_mail_probe_sign_in_finish (LkMailProbe   *self,
+                              GAsyncResult  *result,
+                              GIOStream    **out_stream,
+                              GBytes       **out_buffered,
+                              char        ***out_capabilities,
+                              GError       **error)
+{
+  RunData *data;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == lk_mail_probe_sign_in_async, NULL);
+
+  data = g_task_get_task_data (G_TASK (result));
+  if (out_stream != NULL)
+    *out_stream = g_steal_pointer (&data->stream);
+  if (out_buffered != NULL)
+    *out_buffered = g_steal_pointer (&data->buffered);
+  if (out_capabilities != NULL)
+    *out_capabilities = g_steal_pointer (&data->capabilities);
   return g_task_propagate_pointer (G_TASK (result), error);
 }

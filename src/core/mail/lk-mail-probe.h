@@ -45,9 +45,14 @@ struct _LkMailProbeClass
                             GError          **error);
   gboolean (*logout)       (LkMailProbe      *self,
                             GError          **error);
+  /* Sign-in mode only, optional: what the client of the connection needs
+   * to know after the login (IMAP: the capabilities). */
+  gboolean (*after_login)  (LkMailProbe      *self,
+                            char           ***out_capabilities,
+                            GError          **error);
 
   /*< private >*/
-  gpointer padding[8];
+  gpointer padding[7];
 };
 
 LkMailProbe   *lk_mail_probe_new            (LkProtocol            protocol,
@@ -69,6 +74,17 @@ void           lk_mail_probe_run_async      (LkMailProbe          *self,
                                              gpointer              user_data);
 LkProbeResult *lk_mail_probe_run_finish     (LkMailProbe          *self,
                                              GAsyncResult         *result,
+                                             GError              **error) G_GNUC_WARN_UNUSED_RESULT;
+void           lk_mail_probe_sign_in_async  (LkMailProbe          *self,
+                                             const char           *access_token,
+                                             GCancellable         *cancellable,
+                                             GAsyncReadyCallback   callback,
+                                             gpointer              user_data);
+LkProbeResult *lk_mail_probe_sign_in_finish (LkMailProbe          *self,
+                                             GAsyncResult         *result,
+                                             GIOStream           **out_stream,
+                                             GBytes              **out_buffered,
+                                             char               ***out_capabilities,
                                              GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

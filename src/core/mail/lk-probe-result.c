@@ -159,3 +159,29 @@ lk_probe_result_to_json (const LkProbeResult *self,
   json_builder_end_object (builder);
   return json_builder_get_root (builder);
 }
+
+/**
+ * lk_certificate_fingerprint:
+ *
+ * Returns: (transfer full): the SHA-256 of @certificate's DER, upper-case
+ *   hex pairs separated by colons, as browsers and `openssl x509
+ *   -fingerprint -sha256` show it ("" if it has no DER)
+ */
+char *
+lk_certificate_fingerprint (GTlsCertificate *certificate)
+{
+  g_autoptr(GByteArray) der = NULL;
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  guint8 digest[32];
+  gsize len = sizeof digest;
+  GString *text = g_string_new (NULL);
+
+  g_object_get (certificate, "certificate", &der, NULL);
+  if (der == NULL)
+    return g_string_free (text, FALSE);
+  g_checksum_update (checksum, der->data, der->len);
+  g_checksum_get_digest (checksum, digest, &len);
+  for (gsize i = 0; i < len; i++)
+    g_string_append_printf (text, i == 0 ? "%02X" : ":%02X", digest[i]);
+  return g_string_free (text, FALSE);
+}

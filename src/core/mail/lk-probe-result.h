@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include <glib-object.h>
+#include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
 #include "lk-protocol.h"
@@ -78,6 +78,8 @@ const char    *lk_probe_stage_to_string   (LkProbeStage         stage);
 char          *lk_probe_result_dup_transcript (const LkProbeResult *self) G_GNUC_WARN_UNUSED_RESULT;
 JsonNode      *lk_probe_result_to_json    (const LkProbeResult *self,
                                            gboolean             with_transcript) G_GNUC_WARN_UNUSED_RESULT;
+
+char          *lk_certificate_fingerprint (GTlsCertificate    *certificate) G_GNUC_WARN_UNUSED_RESULT;
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LkProbeResult, lk_probe_result_unref)
 

@@ -123,6 +123,44 @@ lk_sasl_initial_response (LkSaslMechanism  mechanism,
 }
 
 /**
+ * lk_sasl_base64_decode:
+ * @text: base64 as a SASL peer sends it (RFC 4648 §4, padded)
+ * @out_length: (out): the number of bytes decoded
+ *
+ * Decodes strictly: only the base64 alphabet, "=" only as the final
+ * padding, a length that is a multiple of four. GLib's decoder skips what
+ * it does not understand, which would let a malformed response through.
+ *
+ * Returns: (nullable): the bytes, NUL-terminated for convenience; NULL
+ *   when @text is empty or not base64
+ */
+guchar *
+lk_sasl_base64_decode (const char *text,
+                       gsize      *out_length)
+{
+  gsize len = strlen (text);
+  gsize padding = 0;
+
+  *out_length = 0;
+  if (len == 0 || len % 4 != 0)
+    return NULL;
+  while (padding < 2 && text[len - 1 - padding] == '=')
+    padding++;
+  for (gsize i = 0; i < len - padding; i++)
+    if (!g_ascii_isalnum (text[i]) && text[i] != '+' && text[i] != '/')
+      return NULL;
+  {
+    guchar *raw = g_malloc (len / 4 * 3 + 3);
+    gint state = 0;
+    guint save = 0;
+
+    *out_length = g_base64_decode_step (text, len, raw, &state, &save);
+    raw[*out_length] = '\0';
+    return raw;
+  }
+}
+
+/**
  * lk_sasl_decode_challenge:
  * @base64: a server's challenge, as sent after "+ " or "334 "
  *
@@ -143,15 +181,7 @@ lk_sasl_decode_challenge (const char *base64)
     return NULL;
   while (*base64 == ' ')
     base64++;
-  if (*base64 == '\0')
-    return NULL;
-  for (const char *p = base64; *p != '\0'; p++)
-    if (!g_ascii_isalnum (*p) && *p != '+' && *p != '/' && *p != '=')
-      return NULL;
-  if (strlen (base64) % 4 != 0)
-    return NULL;
-
-  raw = g_base64_decode (base64, &len);
+  raw = lk_sasl_base64_decode (base64, &len);
   if (raw == NULL || len == 0 || !g_utf8_validate ((const char *) raw, len, NULL))
     return NULL;
 

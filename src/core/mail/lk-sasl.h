@@ -29,6 +29,8 @@ char            *lk_sasl_initial_response           (LkSaslMechanism      mechan
                                                      const char          *host,
                                                      guint                port,
                                                      const char          *access_token) G_GNUC_WARN_UNUSED_RESULT;
+guchar          *lk_sasl_base64_decode              (const char          *text,
+                                                     gsize               *out_length) G_GNUC_WARN_UNUSED_RESULT;
 char            *lk_sasl_decode_challenge           (const char          *base64) G_GNUC_WARN_UNUSED_RESULT;
 const char      *lk_sasl_failure_reply              (LkSaslMechanism      mechanism);
 LkSaslMechanism  lk_sasl_choose                     (const char * const  *preferred,

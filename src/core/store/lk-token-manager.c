@@ -33,6 +33,9 @@ struct _LkTokenManager
   LkTokenRefresher *refresher;  /* nullable until the OAuth engine is plugged in */
   guint             lock_timeout_ms;
   GHashTable       *refreshes;  /* key → Refresh, in flight */
+  /* lk_token_manager_set_memory_cache(): */
+  GHashTable       *cache;      /* email → LkTokenSet, or NULL when off */
+  GHashTable       *lookups;    /* email → Lookup, keyring reads in flight */
 };
 
 G_DEFINE_FINAL_TYPE (LkTokenManager, lk_token_manager, G_TYPE_OBJECT)
@@ -85,11 +88,21 @@ refresh_free (Refresh *refresh)
   g_free (refresh);
 }
 
+/* One keyring read in flight for callers of the cache, shared by them. */
+typedef struct
+{
+  LkTokenManager *self;         /* owned */
+  char           *email;
+  GPtrArray      *waiters;      /* GTask */
+} Lookup;
+
 static void
 lk_token_manager_finalize (GObject *object)
 {
   LkTokenManager *self = LK_TOKEN_MANAGER (object);
 
+  g_clear_pointer (&self->cache, g_hash_table_unref);
+  g_clear_pointer (&self->lookups, g_hash_table_unref);
   g_clear_object (&self->store);
   g_clear_object (&self->tokens);
   g_clear_object (&self->refresher);
@@ -251,6 +264,16 @@ merge_tokens (const LkTokenSet *current,
   return merged;
 }
 
+/* Keeps @tokens for the next callers, when the cache is on. */
+static void
+cache_put (LkTokenManager   *self,
+           const char       *email,
+           const LkTokenSet *tokens)
+{
+  if (self->cache != NULL)
+    g_hash_table_replace (self->cache, g_strdup (email), lk_token_set_copy (tokens));
+}
+
 /* Ends a shared refresh: drops the lock, then answers every waiter. */
 static void
 refresh_complete (Refresh          *refresh,
@@ -264,6 +287,10 @@ refresh_complete (Refresh          *refresh,
            owned_error != NULL ? owned_error->message : "");
   g_clear_pointer (&refresh->lock, lk_refresh_lock_free);
   g_hash_table_remove (refresh->self->refreshes, refresh->key);
+  if (tokens != NULL)
+    cache_put (refresh->self, refresh->account->email, tokens);
+  else if (refresh->self->cache != NULL)
+    g_hash_table_remove (refresh->self->cache, refresh->account->email);
 
   for (guint i = 0; i < refresh->waiters->len; i++)
     {
@@ -585,35 +612,67 @@ get_token_data_free (GetTokenData *data)
   g_free (data);
 }
 
+/* What a keyring read means for one caller. */
 static void
-get_token_lookup_cb (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
+got_stored_tokens (GTask            *task,
+                   const LkTokenSet *tokens,
+                   const GError     *error)
 {
-  g_autoptr(GTask) task = user_data;
   LkTokenManager *self = g_task_get_source_object (task);
   GetTokenData *data = g_task_get_task_data (task);
-  g_autoptr(LkTokenSet) tokens = NULL;
-  g_autoptr(GError) error = NULL;
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
 
-  tokens = lk_token_store_lookup_finish (LK_TOKEN_STORE (source), result, &error);
   if (tokens == NULL)
     {
       if (g_error_matches (error, LK_ERROR, LK_ERROR_NOT_FOUND))
         g_task_return_error (task, needs_sign_in_error (data->account->email));
       else
-        g_task_return_error (task, g_steal_pointer (&error));
+        g_task_return_error (task, g_error_copy (error));
+      g_object_unref (task);
       return;
     }
 
   if (!data->force_refresh && lk_token_set_is_fresh (tokens, now, LK_TOKEN_MIN_LIFETIME_SECONDS))
     {
-      g_task_return_pointer (task, g_steal_pointer (&tokens), (GDestroyNotify) lk_token_set_free);
+      cache_put (self, data->account->email, tokens);
+      g_task_return_pointer (task, lk_token_set_copy (tokens), (GDestroyNotify) lk_token_set_free);
+      g_object_unref (task);
       return;
     }
 
-  join_refresh (self, g_steal_pointer (&task), data->account, data->force_refresh, tokens);
+  join_refresh (self, task, data->account, data->force_refresh, tokens);
+}
+
+static void
+get_token_lookup_cb (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  GTask *task = user_data;
+  g_autoptr(LkTokenSet) tokens = NULL;
+  g_autoptr(GError) error = NULL;
+
+  tokens = lk_token_store_lookup_finish (LK_TOKEN_STORE (source), result, &error);
+  got_stored_tokens (task, tokens, error);
+}
+
+static void
+shared_lookup_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  Lookup *lookup = user_data;
+  g_autoptr(LkTokenSet) tokens = NULL;
+  g_autoptr(GError) error = NULL;
+
+  tokens = lk_token_store_lookup_finish (LK_TOKEN_STORE (source), result, &error);
+  g_hash_table_steal (lookup->self->lookups, lookup->email);
+  for (guint i = 0; i < lookup->waiters->len; i++)
+    got_stored_tokens (g_ptr_array_index (lookup->waiters, i), tokens, error);
+  g_object_unref (lookup->self);
+  g_free (lookup->email);
+  g_ptr_array_unref (lookup->waiters);
+  g_free (lookup);
 }
 
 /**
@@ -649,8 +708,91 @@ lk_token_manager_get_token_async (LkTokenManager      *self,
   data->force_refresh = force_refresh;
   g_task_set_task_data (task, data, (GDestroyNotify) get_token_data_free);
 
+  if (self->cache != NULL && !force_refresh)
+    {
+      LkTokenSet *cached = g_hash_table_lookup (self->cache, account->email);
+      Lookup *lookup;
+
+      if (cached != NULL
+          && lk_token_set_is_fresh (cached, g_get_real_time () / G_USEC_PER_SEC,
+                                    LK_TOKEN_MIN_LIFETIME_SECONDS))
+        {
+          g_task_return_pointer (task, lk_token_set_copy (cached), (GDestroyNotify) lk_token_set_free);
+          return;
+        }
+      /* Callers arriving together share one keyring read. */
+      lookup = g_hash_table_lookup (self->lookups, account->email);
+      if (lookup != NULL)
+        {
+          g_ptr_array_add (lookup->waiters, g_steal_pointer (&task));
+          return;
+        }
+      lookup = g_new0 (Lookup, 1);
+      lookup->self = g_object_ref (self);
+      lookup->email = g_strdup (account->email);
+      lookup->waiters = g_ptr_array_new ();
+      g_ptr_array_add (lookup->waiters, g_steal_pointer (&task));
+      g_hash_table_insert (self->lookups, lookup->email, lookup);
+      lk_token_store_lookup_async (self->tokens, account->email, NULL, shared_lookup_cb, lookup);
+      return;
+    }
+
   lk_token_store_lookup_async (self->tokens, account->email, cancellable, get_token_lookup_cb,
                                g_steal_pointer (&task));
+}
+
+/**
+ * lk_token_manager_set_memory_cache:
+ *
+ * Keeps every token set handed out in memory, until
+ * %LK_TOKEN_MIN_LIFETIME_SECONDS before it expires, and lets callers that
+ * arrive together share one keyring read: for a long-running process that
+ * serves many connections (the bridge), where a keyring read per
+ * connection would cost more than the connection. The sets are wiped when
+ * dropped. Off by default: a short-lived process gains nothing.
+ */
+void
+lk_token_manager_set_memory_cache (LkTokenManager *self,
+                                   gboolean        enabled)
+{
+  g_return_if_fail (LK_IS_TOKEN_MANAGER (self));
+
+  if (enabled && self->cache == NULL)
+    {
+      self->cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                           (GDestroyNotify) lk_token_set_free);
+      self->lookups = g_hash_table_new (g_str_hash, g_str_equal);
+    }
+  else if (!enabled)
+    g_clear_pointer (&self->cache, g_hash_table_unref);
+}
+
+/**
+ * lk_token_manager_forget:
+ *
+ * Drops what the memory cache holds for @email (the account was removed or
+ * signed in again elsewhere).
+ */
+void
+lk_token_manager_forget (LkTokenManager *self,
+                         const char     *email)
+{
+  g_return_if_fail (LK_IS_TOKEN_MANAGER (self));
+  if (self->cache != NULL)
+    g_hash_table_remove (self->cache, email);
+}
+
+/**
+ * lk_token_manager_is_busy:
+ *
+ * Whether a refresh is in flight: a process that is asked to stop waits
+ * for it, so that a refresh token the provider has just rotated is stored.
+ */
+gboolean
+lk_token_manager_is_busy (LkTokenManager *self)
+{
+  g_return_val_if_fail (LK_IS_TOKEN_MANAGER (self), FALSE);
+  return g_hash_table_size (self->refreshes) > 0;
 }
 
 /**

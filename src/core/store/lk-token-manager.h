@@ -33,6 +33,11 @@ void            lk_token_manager_set_refresher      (LkTokenManager      *self,
                                                      LkTokenRefresher    *refresher);
 void            lk_token_manager_set_lock_timeout   (LkTokenManager      *self,
                                                      guint                timeout_ms);
+void            lk_token_manager_set_memory_cache   (LkTokenManager      *self,
+                                                     gboolean             enabled);
+void            lk_token_manager_forget             (LkTokenManager      *self,
+                                                     const char          *email);
+gboolean        lk_token_manager_is_busy            (LkTokenManager      *self);
 
 void            lk_token_manager_get_token_async    (LkTokenManager      *self,
                                                      LkAccount           *account,

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-#define G_LOG_DOMAIN "latchkey-cli"
+#define G_LOG_DOMAIN "latchkey-core"
 
 #include "config.h"
 
 #include <gio/gio.h>
-#include <glib/gi18n.h>
+#include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
-#include "lk-cli-notify.h"
+#include "lk-sign-in-notice.h"
 #include "store/lk-account-store.h"
 
 #define NOTIFY_INTERVAL_SECONDS 3600
@@ -98,15 +98,17 @@ send_fdo_notification (GDBusConnection *bus,
 }
 
 /**
- * lk_cli_notify_needs_sign_in:
+ * lk_sign_in_notice_send:
  *
- * Tells the person at the desktop that @account needs signing in again,
- * because the mail client that ran `token` may be running unattended (cron,
- * a timer). At most once an hour per account. No notification service, no
- * session bus: nothing happens, and no error either.
+ * Tells the person at the desktop that @account needs signing in again:
+ * `latchkey-cli token` may run unattended (cron, a timer) and the bridge
+ * serves programs that cannot say why they fail. At most once an hour per
+ * account, whichever process asks (the stamp is shared). No notification
+ * service, no session bus: nothing happens, and no error either. Blocks
+ * for at most two D-Bus round trips of a second each.
  */
 void
-lk_cli_notify_needs_sign_in (LkAccount *account)
+lk_sign_in_notice_send (LkAccount *account)
 {
   g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
   g_autofree char *summary = NULL;
@@ -122,4 +124,40 @@ lk_cli_notify_needs_sign_in (LkAccount *account)
                           account->email, account->email);
   if (!send_gtk_notification (bus, account, summary, body))
     send_fdo_notification (bus, summary, body);
+}
+
+static void
+send_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  lk_sign_in_notice_send (task_data);
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * lk_sign_in_notice_send_async:
+ *
+ * lk_sign_in_notice_send() in a worker thread, for a daemon's main loop.
+ */
+void
+lk_sign_in_notice_send_async (LkAccount           *account,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, lk_sign_in_notice_send_async);
+  g_task_set_task_data (task, lk_account_ref (account), (GDestroyNotify) lk_account_unref);
+  g_task_run_in_thread (task, send_thread);
+}
+
+gboolean
+lk_sign_in_notice_send_finish (GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }

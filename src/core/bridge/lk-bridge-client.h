@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* What the CLI and the GUI ask a running bridge (its control socket). */
+
+void        lk_bridge_client_request_async  (const char           *command,
+                                             const char           *socket_path,
+                                             GCancellable         *cancellable,
+                                             GAsyncReadyCallback   callback,
+                                             gpointer              user_data);
+JsonObject *lk_bridge_client_request_finish (GAsyncResult         *result,
+                                             GError              **error) G_GNUC_WARN_UNUSED_RESULT;
+gboolean    lk_bridge_client_is_not_running (const GError         *error);
+
+G_END_DECLS

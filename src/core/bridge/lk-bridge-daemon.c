@@ -1,0 +1,614 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "latchkey-bridge"
+
+#include "config.h"
+
+#include <glib-unix.h>
+#include <glib/gi18n-lib.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "bridge/lk-bridge-certificate.h"
+#include "bridge/lk-bridge-control.h"
+#include "bridge/lk-bridge-credentials.h"
+#include "bridge/lk-bridge-daemon.h"
+#include "bridge/lk-bridge-listener.h"
+#include "bridge/lk-bridge-settings.h"
+#include "bridge/lk-bridge.h"
+#include "lk-core.h"
+#include "lk-error.h"
+#include "lk-json.h"
+#include "mail/lk-probe-result.h"
+#include "oauth/lk-oauth-refresher.h"
+#include "store/lk-keep-alive.h"
+
+/*
+ * The bridge daemon: what `latchkey-bridge` and `latchkey-cli bridge run`
+ * both are (one owner). It serves every account with the bridge enabled on
+ * the listeners of bridge.json or the command line, answers `bridge status`
+ * on its control socket, reloads on SIGHUP and when its files change,
+ * keeps idle accounts' sign-ins alive, and on SIGTERM closes every session
+ * and waits for a token refresh in flight to be stored before it exits.
+ */
+
+#define RELOAD_DELAY_MS     300
+#define KEEP_ALIVE_FIRST_S  10
+#define KEEP_ALIVE_EVERY_S  3600
+#define STOP_WAIT_MS        10000
+
+typedef struct
+{
+  const LkBridgeOptions *options;
+  GMainLoop             *loop;
+  LkBridgeSettings      *settings;
+  char                  *settings_path;
+  LkAccountStore        *accounts;
+  LkTokenManager        *tokens;
+  LkBridgeCredentials   *credentials;
+  LkBridge              *bridge;
+  LkKeepAlive           *keep_alive;
+  LkBridgeControl       *control;
+  GPtrArray             *listeners;      /* LkBridgeListener */
+  GPtrArray             *monitors;       /* GFileMonitor */
+  char                  *fingerprint;
+  GDateTime             *started;
+  guint                  reload_id;
+  guint                  keep_alive_id;
+  gboolean               keep_alive_running;
+  gboolean               keep_alive_first;
+  gboolean               stopping;
+  gint64                 stop_deadline;
+  int                    status;
+} Daemon;
+
+GOptionEntry *
+lk_bridge_options_get_entries (LkBridgeOptions *options)
+{
+  const GOptionEntry entries[] = {
+    { "imap", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->imap,
+      N_("Serve IMAP with STARTTLS on ADDRESS:PORT (repeatable; port 0 picks one)"),
+      N_("ADDRESS:PORT") },
+    { "pop", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->pop,
+      N_("Serve POP3 with STARTTLS on ADDRESS:PORT"), N_("ADDRESS:PORT") },
+    { "smtp", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->smtp,
+      N_("Serve SMTP submission with STARTTLS on ADDRESS:PORT"), N_("ADDRESS:PORT") },
+    { "imaps", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->imaps,
+      N_("Serve IMAP with implicit TLS on ADDRESS:PORT"), N_("ADDRESS:PORT") },
+    { "pop3s", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->pop3s,
+      N_("Serve POP3 with implicit TLS on ADDRESS:PORT"), N_("ADDRESS:PORT") },
+    { "smtps", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->smtps,
+      N_("Serve SMTP submission with implicit TLS on ADDRESS:PORT"), N_("ADDRESS:PORT") },
+    { "config", 0, 0, G_OPTION_ARG_FILENAME, &options->config,
+      N_("Read the settings from FILE instead of bridge.json"), N_("FILE") },
+    { NULL }
+  };
+
+  return g_memdup2 (entries, sizeof entries);
+}
+
+void
+lk_bridge_options_clear (LkBridgeOptions *options)
+{
+  g_strfreev (options->imap);
+  g_strfreev (options->pop);
+  g_strfreev (options->smtp);
+  g_strfreev (options->imaps);
+  g_strfreev (options->pop3s);
+  g_strfreev (options->smtps);
+  g_free (options->config);
+  memset (options, 0, sizeof *options);
+}
+
+/* The command line's listeners, or NULL when it names none. */
+static GPtrArray *
+command_line_endpoints (const LkBridgeOptions  *options,
+                        GError                **error)
+{
+  struct { char **values; LkProtocol protocol; LkSecurity security; } kinds[] = {
+    { options->imap, LK_PROTOCOL_IMAP, LK_SECURITY_STARTTLS },
+    { options->pop, LK_PROTOCOL_POP, LK_SECURITY_STARTTLS },
+    { options->smtp, LK_PROTOCOL_SMTP, LK_SECURITY_STARTTLS },
+    { options->imaps, LK_PROTOCOL_IMAP, LK_SECURITY_TLS },
+    { options->pop3s, LK_PROTOCOL_POP, LK_SECURITY_TLS },
+    { options->smtps, LK_PROTOCOL_SMTP, LK_SECURITY_TLS },
+  };
+  g_autoptr(GPtrArray) endpoints = g_ptr_array_new_with_free_func ((GDestroyNotify) lk_bridge_endpoint_free);
+
+  for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
+    for (guint i = 0; kinds[k].values != NULL && kinds[k].values[i] != NULL; i++)
+      {
+        LkBridgeEndpoint *endpoint = lk_bridge_endpoint_parse (kinds[k].protocol, kinds[k].security,
+                                                               kinds[k].values[i], error);
+        if (endpoint == NULL)
+          return NULL;
+        g_ptr_array_add (endpoints, endpoint);
+      }
+  if (endpoints->len == 0)
+    return g_ptr_array_new ();
+  return g_steal_pointer (&endpoints);
+}
+
+static LkBridgeSettings *
+load_settings (Daemon  *daemon,
+               GError **error)
+{
+  g_autoptr(LkBridgeSettings) settings = lk_bridge_settings_load (daemon->settings_path, error);
+  g_autoptr(GPtrArray) endpoints = NULL;
+
+  if (settings == NULL)
+    return NULL;
+  endpoints = command_line_endpoints (daemon->options, error);
+  if (endpoints == NULL)
+    return NULL;
+  if (endpoints->len > 0)
+    {
+      g_ptr_array_unref (settings->endpoints);
+      settings->endpoints = g_steal_pointer (&endpoints);
+    }
+  return g_steal_pointer (&settings);
+}
+
+static void
+apply_limits (Daemon *daemon)
+{
+  lk_bridge_set_max_connections_per_address (daemon->bridge,
+                                             daemon->settings->max_connections_per_address);
+  /* Each step of the sign-in (connect, TLS, a reply), and three of them
+   * for the whole of it. */
+  lk_bridge_set_upstream_timeouts (daemon->bridge, daemon->settings->upstream_timeout_seconds * 1000,
+                                   daemon->settings->upstream_timeout_seconds * 3000);
+  lk_keep_alive_set_days (daemon->keep_alive, daemon->settings->keep_alive_days);
+}
+
+static LkBridgeListener *
+open_listener (Daemon                 *daemon,
+               const LkBridgeEndpoint *endpoint,
+               GError                **error)
+{
+  LkBridgeSessionOptions options = { 0 };
+
+  options.security = endpoint->security;
+  /* Loopback only on the desktop: plain login is allowed there (fetchmail
+   * and friends expect it); anything else insists on TLS first. */
+  {
+    g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (endpoint->address);
+
+    options.login_requires_tls = inet == NULL || !g_inet_address_get_is_loopback (inet);
+  }
+  options.prelogin_timeout_ms = daemon->settings->login_timeout_seconds * 1000;
+  return lk_bridge_listener_new (daemon->bridge, endpoint, &options, error);
+}
+
+/* ── Status and reload ────────────────────────────────────────────────── */
+
+static JsonNode *
+status_reply (Daemon *daemon)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autofree char *cert_dir = lk_bridge_certificate_default_directory ();
+  g_autofree char *cert_file = g_build_filename (cert_dir, "cert.pem", NULL);
+
+  json_builder_begin_object (builder);
+  lk_json_add_boolean (builder, "running", TRUE);
+  lk_json_add_int (builder, "pid", getpid ());
+  lk_json_add_string (builder, "version", PACKAGE_VERSION);
+  lk_json_add_date (builder, "started", daemon->started);
+  lk_json_add_int (builder, "sessions", lk_bridge_get_n_sessions (daemon->bridge));
+  json_builder_set_member_name (builder, "certificate");
+  json_builder_begin_object (builder);
+  lk_json_add_string (builder, "sha256", daemon->fingerprint);
+  lk_json_add_string (builder, "file", cert_file);
+  json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "listeners");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < daemon->listeners->len; i++)
+    {
+      LkBridgeListener *listener = g_ptr_array_index (daemon->listeners, i);
+      const LkBridgeEndpoint *endpoint = lk_bridge_listener_get_endpoint (listener);
+
+      json_builder_begin_object (builder);
+      lk_json_add_string (builder, "protocol", lk_protocol_to_string (endpoint->protocol));
+      lk_json_add_string (builder, "address", endpoint->address);
+      lk_json_add_int (builder, "port", lk_bridge_listener_get_port (listener));
+      lk_json_add_string (builder, "security", lk_security_to_string (endpoint->security));
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "accounts");
+  json_builder_add_value (builder, lk_bridge_get_account_status (daemon->bridge));
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+/* Listeners follow bridge.json unless the command line named them: new
+ * ones first (a port that cannot be bound keeps the old listener), then
+ * the ones no longer wanted close. Open sessions go on either way. */
+static void
+update_listeners (Daemon *daemon)
+{
+  g_autoptr(GPtrArray) kept = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < daemon->settings->endpoints->len; i++)
+    {
+      const LkBridgeEndpoint *wanted = g_ptr_array_index (daemon->settings->endpoints, i);
+      LkBridgeListener *found = NULL;
+
+      for (guint j = 0; j < daemon->listeners->len && found == NULL; j++)
+        {
+          LkBridgeListener *listener = g_ptr_array_index (daemon->listeners, j);
+
+          if (lk_bridge_endpoint_equal (lk_bridge_listener_get_endpoint (listener), wanted))
+            found = listener;
+        }
+      if (found != NULL)
+        g_ptr_array_add (kept, g_object_ref (found));
+      else
+        {
+          g_autoptr(GError) error = NULL;
+          LkBridgeListener *listener = open_listener (daemon, wanted, &error);
+
+          if (listener == NULL)
+            {
+              g_warning ("%s", error->message);
+              continue;
+            }
+          {
+            g_autofree char *line = lk_bridge_listener_describe (listener);
+            g_message ("Now listening: %s", line);
+          }
+          g_ptr_array_add (kept, listener);
+        }
+    }
+  for (guint j = 0; j < daemon->listeners->len; j++)
+    {
+      LkBridgeListener *listener = g_ptr_array_index (daemon->listeners, j);
+
+      if (!g_ptr_array_find (kept, listener, NULL))
+        {
+          g_autofree char *line = lk_bridge_listener_describe (listener);
+
+          lk_bridge_listener_close (listener);
+          g_message ("No longer listening: %s", line);
+        }
+    }
+  g_ptr_array_unref (daemon->listeners);
+  daemon->listeners = g_steal_pointer (&kept);
+}
+
+static void
+reload (Daemon *daemon)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LkBridgeSettings) settings = load_settings (daemon, &error);
+
+  if (settings == NULL)
+    g_warning ("Kept the settings in use: %s", error->message);
+  else
+    {
+      lk_bridge_settings_free (daemon->settings);
+      daemon->settings = g_steal_pointer (&settings);
+      apply_limits (daemon);
+      update_listeners (daemon);
+    }
+  g_clear_error (&error);
+  if (!lk_bridge_credentials_load (daemon->credentials, &error))
+    g_warning ("%s", error->message);
+  g_debug ("Reloaded the settings, accounts and logins");
+}
+
+static JsonNode *
+control_cb (JsonObject *request,
+            gpointer    user_data)
+{
+  Daemon *daemon = user_data;
+  const char *command = json_object_get_string_member_with_default (request, "command", "");
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  if (g_strcmp0 (command, "status") == 0)
+    return status_reply (daemon);
+  json_builder_begin_object (builder);
+  if (g_strcmp0 (command, "reload") == 0)
+    {
+      reload (daemon);
+      lk_json_add_boolean (builder, "ok", TRUE);
+    }
+  else
+    lk_json_add_string (builder, "error", "unknown command");
+  json_builder_end_object (builder);
+  return json_builder_get_root (builder);
+}
+
+static gboolean
+reload_cb (gpointer user_data)
+{
+  Daemon *daemon = user_data;
+
+  daemon->reload_id = 0;
+  reload (daemon);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_reload (Daemon *daemon)
+{
+  if (daemon->stopping)
+    return;
+  /* Editors and atomic writes touch a file several times. */
+  g_clear_handle_id (&daemon->reload_id, g_source_remove);
+  daemon->reload_id = g_timeout_add (RELOAD_DELAY_MS, reload_cb, daemon);
+}
+
+static void
+file_changed_cb (GFileMonitor      *monitor,
+                 GFile             *file,
+                 GFile             *other,
+                 GFileMonitorEvent  event,
+                 gpointer           user_data)
+{
+  if (event == G_FILE_MONITOR_EVENT_CHANGES_DONE_HINT || event == G_FILE_MONITOR_EVENT_DELETED
+      || event == G_FILE_MONITOR_EVENT_CREATED || event == G_FILE_MONITOR_EVENT_MOVED_IN
+      || event == G_FILE_MONITOR_EVENT_RENAMED)
+    schedule_reload (user_data);
+}
+
+static void
+watch (Daemon     *daemon,
+       const char *path,
+       gboolean    directory)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+  GFileMonitor *monitor;
+
+  monitor = directory ? g_file_monitor_directory (file, G_FILE_MONITOR_WATCH_MOVES, NULL, &error)
+                      : g_file_monitor_file (file, G_FILE_MONITOR_WATCH_MOVES, NULL, &error);
+  if (monitor == NULL)
+    {
+      g_debug ("Not watching %s: %s", path, error->message);
+      return;
+    }
+  g_signal_connect (monitor, "changed", G_CALLBACK (file_changed_cb), daemon);
+  g_ptr_array_add (daemon->monitors, monitor);
+}
+
+/* ── Keep-alive ───────────────────────────────────────────────────────── */
+
+static gboolean keep_alive_cb (gpointer user_data);
+
+static void
+keep_alive_done_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  Daemon *daemon = user_data;
+  g_autoptr(GError) error = NULL;
+
+  lk_keep_alive_run_finish (LK_KEEP_ALIVE (source), result, &error);
+  daemon->keep_alive_running = FALSE;
+  if (daemon->stopping)
+    return;
+  daemon->keep_alive_id = g_timeout_add_seconds (KEEP_ALIVE_EVERY_S, keep_alive_cb, daemon);
+}
+
+static gboolean
+keep_alive_cb (gpointer user_data)
+{
+  Daemon *daemon = user_data;
+
+  daemon->keep_alive_id = 0;
+  daemon->keep_alive_running = TRUE;
+  lk_keep_alive_run_async (daemon->keep_alive, daemon->keep_alive_first, NULL,
+                           keep_alive_done_cb, daemon);
+  daemon->keep_alive_first = FALSE;
+  return G_SOURCE_REMOVE;
+}
+
+/* ── Start and stop ───────────────────────────────────────────────────── */
+
+static gboolean
+wait_for_quiet_cb (gpointer user_data)
+{
+  Daemon *daemon = user_data;
+
+  if ((lk_bridge_get_n_sessions (daemon->bridge) == 0 && !lk_token_manager_is_busy (daemon->tokens)
+       && !daemon->keep_alive_running)
+      || g_get_monotonic_time () > daemon->stop_deadline)
+    {
+      g_main_loop_quit (daemon->loop);
+      return G_SOURCE_REMOVE;
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+stop_cb (gpointer user_data)
+{
+  Daemon *daemon = user_data;
+
+  if (daemon->stopping)
+    return G_SOURCE_CONTINUE;
+  daemon->stopping = TRUE;
+  g_message ("Stopping: closing %u session(s)", lk_bridge_get_n_sessions (daemon->bridge));
+  for (guint i = 0; i < daemon->listeners->len; i++)
+    lk_bridge_listener_close (g_ptr_array_index (daemon->listeners, i));
+  lk_bridge_control_close (daemon->control);
+  g_clear_handle_id (&daemon->reload_id, g_source_remove);
+  g_clear_handle_id (&daemon->keep_alive_id, g_source_remove);
+  lk_bridge_close_all (daemon->bridge);
+  /* A refresh in flight ends by storing the rotated refresh token. */
+  daemon->stop_deadline = g_get_monotonic_time () + STOP_WAIT_MS * 1000;
+  g_timeout_add (50, wait_for_quiet_cb, daemon);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+hangup_cb (gpointer user_data)
+{
+  schedule_reload (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+/* Each session holds two sockets: lift the soft limit on open files to
+ * the hard one, as servers do, so that the cap is ours to set
+ * (max_connections_per_address), not the default 1024. */
+static void
+raise_file_limit (void)
+{
+  struct rlimit limit;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max)
+    {
+      limit.rlim_cur = limit.rlim_max;
+      setrlimit (RLIMIT_NOFILE, &limit);
+    }
+}
+
+static gboolean
+start (Daemon  *daemon,
+       GError **error)
+{
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autoptr(LkOAuthRefresher) refresher = lk_oauth_refresher_new ();
+  g_autoptr(GError) local = NULL;
+
+  daemon->settings = load_settings (daemon, error);
+  if (daemon->settings == NULL)
+    return FALSE;
+  daemon->control = lk_bridge_control_new (NULL, control_cb, daemon, error);
+  if (daemon->control == NULL)
+    return FALSE;
+  certificate = lk_bridge_certificate_ensure (NULL, error);
+  if (certificate == NULL)
+    return FALSE;
+  daemon->fingerprint = lk_certificate_fingerprint (certificate);
+
+  daemon->accounts = lk_account_store_new (NULL);
+  daemon->tokens = lk_token_manager_new (daemon->accounts, LK_TOKEN_REFRESHER (refresher));
+  daemon->credentials = lk_bridge_credentials_new (NULL);
+  if (!lk_bridge_credentials_load (daemon->credentials, &local))
+    g_warning ("%s", local->message);
+  daemon->bridge = lk_bridge_new (daemon->accounts, daemon->tokens, daemon->credentials);
+  lk_bridge_set_certificate (daemon->bridge, certificate);
+  daemon->keep_alive = lk_keep_alive_new (daemon->accounts, daemon->tokens,
+                                          daemon->settings->keep_alive_days);
+  apply_limits (daemon);
+
+  for (guint i = 0; i < daemon->settings->endpoints->len; i++)
+    {
+      LkBridgeListener *listener = open_listener (daemon, g_ptr_array_index (daemon->settings->endpoints, i),
+                                                  error);
+
+      if (listener == NULL)
+        return FALSE;
+      g_ptr_array_add (daemon->listeners, listener);
+    }
+  if (daemon->listeners->len == 0)
+    {
+      g_set_error_literal (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
+                           _("No listener: name at least one in bridge.json or with --imap, "
+                             "--pop or --smtp"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+daemon_clear (Daemon *daemon)
+{
+  if (daemon->control != NULL && !daemon->stopping)
+    lk_bridge_control_close (daemon->control);
+  for (guint i = 0; daemon->listeners != NULL && i < daemon->listeners->len; i++)
+    lk_bridge_listener_close (g_ptr_array_index (daemon->listeners, i));
+  g_clear_pointer (&daemon->listeners, g_ptr_array_unref);
+  g_clear_pointer (&daemon->monitors, g_ptr_array_unref);
+  g_clear_object (&daemon->control);
+  g_clear_object (&daemon->keep_alive);
+  g_clear_object (&daemon->bridge);
+  g_clear_object (&daemon->credentials);
+  g_clear_object (&daemon->tokens);
+  g_clear_object (&daemon->accounts);
+  g_clear_pointer (&daemon->settings, lk_bridge_settings_free);
+  g_free (daemon->settings_path);
+  g_free (daemon->fingerprint);
+  g_clear_pointer (&daemon->started, g_date_time_unref);
+  g_clear_pointer (&daemon->loop, g_main_loop_unref);
+}
+
+/**
+ * lk_bridge_daemon_run:
+ *
+ * Runs the bridge until SIGTERM or SIGINT. When every listener is ready it
+ * prints one line per listener on stdout, "PROTOCOL ADDRESS:PORT
+ * SECURITY", and nothing more there (logs go to stderr or the journal).
+ *
+ * Returns: the exit status: 0 after a clean stop, 1 when it cannot start
+ *   (a port taken, already running, broken settings), 2 for a malformed
+ *   ADDRESS:PORT
+ */
+int
+lk_bridge_daemon_run (const LkBridgeOptions *options)
+{
+  Daemon daemon = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *credentials_path = NULL;
+  g_autofree char *accounts_dir = NULL;
+  guint signal_ids[3];
+
+  lk_core_init ();
+  raise_file_limit ();
+  daemon.options = options;
+  daemon.settings_path = options->config != NULL ? g_strdup (options->config)
+                                                 : lk_bridge_settings_default_path ();
+  daemon.listeners = g_ptr_array_new_with_free_func (g_object_unref);
+  daemon.monitors = g_ptr_array_new_with_free_func (g_object_unref);
+  daemon.started = g_date_time_new_now_utc ();
+  daemon.loop = g_main_loop_new (NULL, FALSE);
+  daemon.keep_alive_first = TRUE;
+
+  {
+    g_autoptr(GPtrArray) endpoints = command_line_endpoints (options, &error);
+
+    if (endpoints == NULL)
+      {
+        g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+        daemon_clear (&daemon);
+        return 2;
+      }
+  }
+  if (!start (&daemon, &error))
+    {
+      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+      daemon_clear (&daemon);
+      return 1;
+    }
+
+  for (guint i = 0; i < daemon.listeners->len; i++)
+    {
+      g_autofree char *line = lk_bridge_listener_describe (g_ptr_array_index (daemon.listeners, i));
+
+      g_print ("%s\n", line);
+    }
+  fflush (stdout);
+  g_message ("Ready; certificate SHA-256 %s", daemon.fingerprint);
+
+  watch (&daemon, daemon.settings_path, FALSE);
+  credentials_path = g_strdup (lk_bridge_credentials_get_path (daemon.credentials));
+  watch (&daemon, credentials_path, FALSE);
+  accounts_dir = g_strdup (lk_account_store_get_directory (daemon.accounts));
+  watch (&daemon, accounts_dir, TRUE);
+  signal_ids[0] = g_unix_signal_add (SIGTERM, stop_cb, &daemon);
+  signal_ids[1] = g_unix_signal_add (SIGINT, stop_cb, &daemon);
+  signal_ids[2] = g_unix_signal_add (SIGHUP, hangup_cb, &daemon);
+  daemon.keep_alive_id = g_timeout_add_seconds (KEEP_ALIVE_FIRST_S, keep_alive_cb, &daemon);
+
+  g_main_loop_run (daemon.loop);
+
+  for (guint i = 0; i < G_N_ELEMENTS (signal_ids); i++)
+    g_source_remove (signal_ids[i]);
+  g_clear_handle_id (&daemon.keep_alive_id, g_source_remove);
+  g_message ("Stopped");
+  daemon_clear (&daemon);
+  return daemon.status;
+}

@@ -1,0 +1,785 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "latchkey-bridge"
+
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bridge/lk-bridge-backoff.h"
+#include "bridge/lk-bridge-log.h"
+#include "bridge/lk-bridge-session.h"
+#include "bridge/lk-bridge.h"
+#include "diagnose/lk-diagnose-probe.h"
+#include "diagnose/lk-diagnose.h"
+#include "lk-error.h"
+#include "lk-json.h"
+#include "lk-sign-in-notice.h"
+#include "mail/lk-mail-probe.h"
+#include "lk-token-set.h"
+
+/**
+ * LkBridge:
+ *
+ * The bridge's engine, shared by its listeners and sessions: who may log
+ * in (#LkBridgeCredentials), the accounts and their tokens (one
+ * #LkTokenManager with its memory cache, so that many clients connecting at
+ * once cause one keyring read and at most one refresh), the certificate,
+ * the per-user failure backoff, and what `bridge status` reports per
+ * account.
+ *
+ * lk_bridge_login_async() is the one path from a local login to a signed-in
+ * upstream connection: wait out the user's backoff, check the password
+ * (never contacting anyone on a wrong one, never touching the stored
+ * token), load the account, get a token, sign in upstream with the probes'
+ * code, and sort every failure into temporary or permanent.
+ */
+
+/* Until bridge.json says otherwise (upstream_timeout). */
+#define UPSTREAM_STEP_MS    15000
+#define UPSTREAM_OVERALL_MS 45000
+
+typedef struct
+{
+  guint   sessions;
+  gint64  last_login;       /* Unix time, 0 never */
+  char   *last_error;
+  gint64  last_error_at;
+} AccountStats;
+
+struct _LkBridge
+{
+  GObject              parent_instance;
+  LkAccountStore      *accounts;
+  LkTokenManager      *tokens;
+  LkBridgeCredentials *credentials;
+  GTlsCertificate     *certificate;
+  LkBridgeBackoff     *backoff;
+  GHashTable          *sessions;    /* GObject → itself (not owned: they remove themselves) */
+  GHashTable          *stats;       /* folded address → AccountStats */
+  GHashTable          *per_address; /* source address → open sessions */
+  guint                max_per_address;
+  guint                step_ms;
+  guint                overall_ms;
+};
+
+G_DEFINE_FINAL_TYPE (LkBridge, lk_bridge, G_TYPE_OBJECT)
+
+static void
+account_stats_free (AccountStats *stats)
+{
+  g_free (stats->last_error);
+  g_free (stats);
+}
+
+void
+lk_bridge_login_free (LkBridgeLogin *login)
+{
+  if (login == NULL)
+    return;
+  g_free (login->message);
+  g_free (login->account);
+  g_free (login->enhanced_code);
+  g_clear_object (&login->upstream);
+  g_clear_pointer (&login->upstream_buffered, g_bytes_unref);
+  g_strfreev (login->capabilities);
+  g_free (login);
+}
+
+static void
+lk_bridge_finalize (GObject *object)
+{
+  LkBridge *self = LK_BRIDGE (object);
+
+  g_clear_object (&self->accounts);
+  g_clear_object (&self->tokens);
+  g_clear_object (&self->credentials);
+  g_clear_object (&self->certificate);
+  lk_bridge_backoff_free (self->backoff);
+  g_hash_table_unref (self->sessions);
+  g_hash_table_unref (self->stats);
+  g_hash_table_unref (self->per_address);
+  G_OBJECT_CLASS (lk_bridge_parent_class)->finalize (object);
+}
+
+static void
+lk_bridge_class_init (LkBridgeClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = lk_bridge_finalize;
+}
+
+static void
+lk_bridge_init (LkBridge *self)
+{
+  self->backoff = lk_bridge_backoff_new ();
+  self->sessions = g_hash_table_new (NULL, NULL);
+  self->stats = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                       (GDestroyNotify) account_stats_free);
+  self->per_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->max_per_address = G_MAXUINT;
+  self->step_ms = UPSTREAM_STEP_MS;
+  self->overall_ms = UPSTREAM_OVERALL_MS;
+}
+
+/**
+ * lk_bridge_new:
+ * @tokens: its memory cache is switched on here
+ */
+LkBridge *
+lk_bridge_new (LkAccountStore      *accounts,
+               LkTokenManager      *tokens,
+               LkBridgeCredentials *credentials)
+{
+  LkBridge *self = g_object_new (LK_TYPE_BRIDGE, NULL);
+
+  self->accounts = g_object_ref (accounts);
+  self->tokens = g_object_ref (tokens);
+  self->credentials = g_object_ref (credentials);
+  lk_token_manager_set_memory_cache (tokens, TRUE);
+  return self;
+}
+
+LkAccountStore *
+lk_bridge_get_accounts (LkBridge *self)
+{
+  return self->accounts;
+}
+
+LkTokenManager *
+lk_bridge_get_tokens (LkBridge *self)
+{
+  return self->tokens;
+}
+
+LkBridgeCredentials *
+lk_bridge_get_credentials (LkBridge *self)
+{
+  return self->credentials;
+}
+
+GTlsCertificate *
+lk_bridge_get_certificate (LkBridge *self)
+{
+  return self->certificate;
+}
+
+void
+lk_bridge_set_certificate (LkBridge        *self,
+                           GTlsCertificate *certificate)
+{
+  g_set_object (&self->certificate, certificate);
+}
+
+void
+lk_bridge_set_upstream_timeouts (LkBridge *self,
+                                 guint     step_ms,
+                                 guint     overall_ms)
+{
+  self->step_ms = step_ms;
+  self->overall_ms = overall_ms;
+}
+
+void
+lk_bridge_set_max_connections_per_address (LkBridge *self,
+                                           guint     max)
+{
+  self->max_per_address = MAX (max, 1);
+}
+
+/* Whether one more connection from @address stays within the cap. */
+gboolean
+lk_bridge_may_accept (LkBridge   *self,
+                      const char *address)
+{
+  return GPOINTER_TO_UINT (g_hash_table_lookup (self->per_address, address)) < self->max_per_address;
+}
+
+/* ── Per-account state, for `bridge status` ───────────────────────────── */
+
+static AccountStats *
+stats_for (LkBridge   *self,
+           const char *account)
+{
+  g_autofree char *key = g_ascii_strdown (account, -1);
+  AccountStats *stats = g_hash_table_lookup (self->stats, key);
+
+  if (stats == NULL)
+    {
+      stats = g_new0 (AccountStats, 1);
+      g_hash_table_insert (self->stats, g_steal_pointer (&key), stats);
+    }
+  return stats;
+}
+
+static void
+record_error (LkBridge   *self,
+              const char *account,
+              const char *message)
+{
+  AccountStats *stats = stats_for (self, account);
+
+  g_free (stats->last_error);
+  stats->last_error = g_strdup (message);
+  stats->last_error_at = g_get_real_time () / G_USEC_PER_SEC;
+}
+
+void
+lk_bridge_session_opened (LkBridge *self,
+                          GObject  *session)
+{
+  const char *address = lk_bridge_session_get_source_address (LK_BRIDGE_SESSION (session));
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_address, address));
+
+  g_hash_table_add (self->sessions, session);
+  g_hash_table_replace (self->per_address, g_strdup (address), GUINT_TO_POINTER (n + 1));
+}
+
+/**
+ * lk_bridge_session_closed:
+ * @account: (nullable): the account the session was relaying for
+ */
+void
+lk_bridge_session_closed (LkBridge   *self,
+                          GObject    *session,
+                          const char *account)
+{
+  const char *address = lk_bridge_session_get_source_address (LK_BRIDGE_SESSION (session));
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_address, address));
+
+  g_hash_table_remove (self->sessions, session);
+  if (n <= 1)
+    g_hash_table_remove (self->per_address, address);
+  else
+    g_hash_table_replace (self->per_address, g_strdup (address), GUINT_TO_POINTER (n - 1));
+  if (account != NULL)
+    {
+      AccountStats *stats = stats_for (self, account);
+
+      if (stats->sessions > 0)
+        stats->sessions--;
+    }
+}
+
+void
+lk_bridge_account_session_started (LkBridge   *self,
+                                   const char *account)
+{
+  AccountStats *stats = stats_for (self, account);
+
+  stats->sessions++;
+  stats->last_login = g_get_real_time () / G_USEC_PER_SEC;
+}
+
+guint
+lk_bridge_get_n_sessions (LkBridge *self)
+{
+  return g_hash_table_size (self->sessions);
+}
+
+/* Every session ends: pre-login ones say goodbye in their protocol,
+ * relayed ones are closed after what is queued has been written. */
+void
+lk_bridge_close_all (LkBridge *self)
+{
+  g_autoptr(GList) sessions = g_hash_table_get_keys (self->sessions);
+
+  for (GList *l = sessions; l != NULL; l = l->next)
+    lk_bridge_session_shutdown (LK_BRIDGE_SESSION (l->data));
+}
+
+/* An account was removed or its bridge disabled: forget its token. */
+void
+lk_bridge_forget_account (LkBridge   *self,
+                          const char *account)
+{
+  lk_token_manager_forget (self->tokens, account);
+}
+
+static void
+add_time (JsonBuilder *builder,
+          const char  *name,
+          gint64       when)
+{
+  g_autoptr(GDateTime) time = when != 0 ? g_date_time_new_from_unix_utc (when) : NULL;
+
+  lk_json_add_date (builder, name, time);
+}
+
+/**
+ * lk_bridge_describe_accounts:
+ * @bridge: (nullable): the running engine, for sessions, last login and
+ *   last error; %NULL when there is none (the CLI without a daemon)
+ *
+ * Returns: (transfer full): a JSON array with one object per login of
+ *   @credentials: email, enabled, protocols (list), sessions, last_login,
+ *   last_error, last_error_at (ISO 8601 or null)
+ */
+JsonNode *
+lk_bridge_describe_accounts (LkBridgeCredentials *credentials,
+                             LkBridge            *bridge)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(GPtrArray) users = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!lk_bridge_credentials_load (credentials, &error))
+    g_warning ("%s", error->message);
+  users = lk_bridge_credentials_list (credentials);
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < users->len; i++)
+    {
+      LkBridgeUser *user = g_ptr_array_index (users, i);
+      g_autofree char *key = g_ascii_strdown (user->account, -1);
+      AccountStats *stats = bridge != NULL ? g_hash_table_lookup (bridge->stats, key) : NULL;
+      const char *protocols[LK_N_PROTOCOLS + 1] = { NULL };
+      guint n = 0;
+
+      for (guint p = 0; p < LK_N_PROTOCOLS; p++)
+        if (user->protocols & (1 << p))
+          protocols[n++] = lk_protocol_to_string (p);
+      json_builder_begin_object (builder);
+      lk_json_add_string (builder, "email", user->account);
+      lk_json_add_boolean (builder, "enabled", user->enabled);
+      lk_json_add_strv (builder, "protocols", (char **) protocols);
+      lk_json_add_int (builder, "sessions", stats != NULL ? stats->sessions : 0);
+      add_time (builder, "last_login", stats != NULL ? stats->last_login : 0);
+      lk_json_add_string (builder, "last_error", stats != NULL ? stats->last_error : NULL);
+      add_time (builder, "last_error_at", stats != NULL ? stats->last_error_at : 0);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  return json_builder_get_root (builder);
+}
+
+JsonNode *
+lk_bridge_get_account_status (LkBridge *self)
+{
+  return lk_bridge_describe_accounts (self->credentials, self);
+}
+
+/* ── Logging in ───────────────────────────────────────────────────────── */
+
+typedef struct
+{
+  LkProtocol      protocol;
+  char           *user;
+  char           *password;     /* wiped as soon as it was checked */
+  char           *connection;
+  LkBridgeUser   *login;
+  LkAccount      *account;
+  LkTokenSet     *tokens;
+  LkMailProbe    *probe;
+  guint           attempt;
+  GSource        *delay;
+} Login;
+
+static void
+login_free (Login *login)
+{
+  g_free (login->user);
+  lk_secret_wipe (login->password);
+  g_free (login->connection);
+  g_clear_pointer (&login->login, lk_bridge_user_unref);
+  g_clear_pointer (&login->account, lk_account_unref);
+  g_clear_pointer (&login->tokens, lk_token_set_free);
+  g_clear_object (&login->probe);
+  if (login->delay != NULL)
+    {
+      g_source_destroy (login->delay);
+      g_source_unref (login->delay);
+    }
+  g_free (login);
+}
+
+static void
+log_login (Login      *login,
+           const char *result,
+           const char *message)
+{
+  g_autofree char *user = lk_bridge_log_safe (login->user);
+  LkBridgeLogFields fields = LK_BRIDGE_LOG_FIELDS_INIT;
+
+  fields.connection = login->connection;
+  fields.protocol = lk_protocol_to_string (login->protocol);
+  fields.user = user;
+  fields.account = login->account != NULL ? login->account->email : NULL;
+  fields.result = result;
+  lk_bridge_log (G_LOG_LEVEL_MESSAGE, &fields, "%s %s login as %s: %s: %s",
+                 login->connection, fields.protocol, user, result, message);
+}
+
+static void
+finish_with (GTask         *task,
+             LkBridgeLogin *out,
+             const char    *result)
+{
+  LkBridge *self = g_task_get_source_object (task);
+  Login *login = g_task_get_task_data (task);
+
+  out->account = login->account != NULL ? g_strdup (login->account->email) : NULL;
+  log_login (login, result, out->message);
+  if (out->status != LK_BRIDGE_LOGIN_OK && login->login != NULL)
+    record_error (self, login->login->account, out->message);
+  g_task_return_pointer (task, out, (GDestroyNotify) lk_bridge_login_free);
+}
+
+/* Takes @message. */
+static void
+finish (GTask               *task,
+        LkBridgeLoginStatus  status,
+        const char          *result,
+        char                *message)
+{
+  LkBridgeLogin *out = g_new0 (LkBridgeLogin, 1);
+
+  out->status = status;
+  out->message = message;
+  finish_with (task, out, result);
+}
+
+static gboolean
+give_up_if_cancelled (GTask *task)
+{
+  if (!g_task_return_error_if_cancelled (task))
+    return FALSE;
+  g_object_unref (task);
+  return TRUE;
+}
+
+/* A refresh or keyring failure: temporary, except what the provider said
+ * for good (an unknown client, a consent missing…), which the diagnosis
+ * sums up. */
+static void
+token_failed (GTask        *task,
+              const GError *error)
+{
+  Login *login = g_task_get_task_data (task);
+
+  if (g_error_matches (error, LK_ERROR, LK_ERROR_NEEDS_SIGN_IN)
+      || g_error_matches (error, LK_ERROR, LK_ERROR_INVALID_GRANT))
+    {
+      /* Never wait for consent: say so now, and tell the person at the
+       * desktop (once an hour per account). */
+      lk_sign_in_notice_send_async (login->account, NULL, NULL, NULL);
+      finish (task, LK_BRIDGE_LOGIN_TEMPORARY, "needs-sign-in",
+              /* Translators: sent to a mail program as its login's error */
+              g_strdup_printf (_("Open Latchkey and sign in again to %s; until then mail "
+                                 "cannot be reached"), login->account->email));
+      return;
+    }
+  if (g_error_matches (error, LK_ERROR, LK_ERROR_OAUTH))
+    {
+      LkDiagnoseInput input = { 0 };
+      g_autoptr(LkDiagnosis) diagnosis = NULL;
+
+      input.error = error;
+      input.phase = LK_DIAGNOSE_PHASE_REFRESH;
+      input.account = login->account;
+      diagnosis = lk_diagnose (&input);
+      finish (task, LK_BRIDGE_LOGIN_PERMANENT, "permanent",
+              g_strdup (diagnosis != NULL && g_strcmp0 (diagnosis->id, "unrecognised") != 0
+                        ? diagnosis->title : error->message));
+      return;
+    }
+  finish (task, LK_BRIDGE_LOGIN_TEMPORARY, "temporary", g_strdup (error->message));
+}
+
+static void get_token (GTask *task, gboolean force);
+
+static gboolean
+is_permanent (const GError *error)
+{
+  return g_error_matches (error, LK_ERROR, LK_ERROR_AUTH_REJECTED)
+         || g_error_matches (error, LK_ERROR, LK_ERROR_MECHANISM_UNAVAILABLE)
+         || g_error_matches (error, LK_ERROR, LK_ERROR_INSECURE_ENDPOINT);
+}
+
+/* "535 5.7.139 Authentication unsuccessful…" → "5.7.139": a permanent
+ * SMTP refusal upstream is passed on with its own enhanced code. */
+static char *
+enhanced_code (const char *reply)
+{
+  guint a, b, c;
+  int end = 0;
+
+  if (reply == NULL || sscanf (reply, "%*3u %1u.%3u.%3u%n", &a, &b, &c, &end) != 3 || end == 0
+      || a != 5 || (reply[end] != ' ' && reply[end] != '\0'))
+    return NULL;
+  return g_strdup_printf ("%u.%u.%u", a, b, c);
+}
+
+static void
+signed_in_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GTask *task = user_data;
+  Login *login = g_task_get_task_data (task);
+  g_autoptr(LkProbeResult) probe_result = NULL;
+  g_autoptr(GIOStream) stream = NULL;
+  g_autoptr(GBytes) buffered = NULL;
+  g_auto(GStrv) capabilities = NULL;
+  g_autoptr(GError) error = NULL;
+  const GError *failure;
+
+  probe_result = lk_mail_probe_sign_in_finish (LK_MAIL_PROBE (source), result, &stream, &buffered,
+                                               &capabilities, &error);
+  if (probe_result == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      g_object_unref (task);
+      return;
+    }
+  if (give_up_if_cancelled (task))
+    return;
+  if (probe_result->ok)
+    {
+      const LkServer *server = lk_provider_get_server (login->account->provider, login->protocol);
+      LkBridgeLogin *out = g_new0 (LkBridgeLogin, 1);
+
+      out->status = LK_BRIDGE_LOGIN_OK;
+      out->message = g_strdup_printf ("signed in at %s:%u with %s", server->host, server->port,
+                                      probe_result->mechanism);
+      out->upstream = g_steal_pointer (&stream);
+      out->upstream_buffered = g_steal_pointer (&buffered);
+      out->capabilities = g_steal_pointer (&capabilities);
+      finish_with (task, out, "ok");
+      g_object_unref (task);
+      return;
+    }
+
+  failure = probe_result->error;
+  /* A token the cache thought good may have been revoked upstream: one
+   * more try with a refreshed one. */
+  if (login->attempt == 0 && g_error_matches (failure, LK_ERROR, LK_ERROR_AUTH_REJECTED))
+    {
+      g_debug ("%s: the upstream refused the token (%s); trying once more with a refreshed one",
+               login->connection, failure->message);
+      login->attempt++;
+      g_clear_object (&login->probe);
+      get_token (task, TRUE);
+      return;
+    }
+  if (is_permanent (failure))
+    {
+      g_autoptr(LkDiagnosis) diagnosis = lk_diagnose_probe (probe_result, login->account,
+                                                           login->tokens->access_token);
+      LkBridgeLogin *out = g_new0 (LkBridgeLogin, 1);
+      const LkErrorDetails *details = lk_error_get_details (failure);
+
+      out->status = LK_BRIDGE_LOGIN_PERMANENT;
+      out->message = g_strdup (diagnosis != NULL && g_strcmp0 (diagnosis->id, "unrecognised") != 0
+                               ? diagnosis->title : failure->message);
+      out->enhanced_code = enhanced_code (details != NULL ? details->server_reply : NULL);
+      finish_with (task, out, "permanent");
+      g_object_unref (task);
+      return;
+    }
+  finish (task, LK_BRIDGE_LOGIN_TEMPORARY, "temporary", g_strdup (failure->message));
+  g_object_unref (task);
+}
+
+static void
+sign_in_upstream (GTask *task)
+{
+  LkBridge *self = g_task_get_source_object (task);
+  Login *login = g_task_get_task_data (task);
+  LkProvider *provider = login->account->provider;
+  const LkServer *server = lk_provider_get_server (provider, login->protocol);
+
+  login->probe = lk_mail_probe_new (login->protocol, server, lk_account_get_sasl_user (login->account),
+                                    (const char * const *) provider->sasl, provider->ca_file);
+  lk_mail_probe_set_timeouts (login->probe, self->step_ms, self->overall_ms);
+  lk_mail_probe_sign_in_async (login->probe, login->tokens->access_token,
+                               g_task_get_cancellable (task), signed_in_cb, task);
+}
+
+static void
+token_cb (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  GTask *task = user_data;
+  Login *login = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  LkTokenSet *tokens;
+
+  tokens = lk_token_manager_get_token_finish (LK_TOKEN_MANAGER (source), result, &error);
+  if (give_up_if_cancelled (task))
+    {
+      g_clear_pointer (&tokens, lk_token_set_free);
+      return;
+    }
+  if (tokens == NULL)
+    {
+      token_failed (task, error);
+      g_object_unref (task);
+      return;
+    }
+  g_clear_pointer (&login->tokens, lk_token_set_free);
+  login->tokens = tokens;
+  sign_in_upstream (task);
+}
+
+static void
+get_token (GTask    *task,
+           gboolean  force)
+{
+  LkBridge *self = g_task_get_source_object (task);
+  Login *login = g_task_get_task_data (task);
+
+  /* Not the session's cancellable: a refresh shared with other sessions
+   * must not end because this client left. */
+  lk_token_manager_get_token_async (self->tokens, login->account, force, NULL, token_cb, task);
+}
+
+static void
+verified_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  GTask *task = user_data;
+  LkBridge *self = g_task_get_source_object (task);
+  Login *login = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LkBridgeUser) user = NULL;
+  g_autofree char *protocols = NULL;
+  const char *name = lk_protocol_to_string (login->protocol);
+
+  user = lk_bridge_credentials_verify_finish (LK_BRIDGE_CREDENTIALS (source), result, &error);
+  g_clear_pointer (&login->password, lk_secret_wipe);
+  if (give_up_if_cancelled (task))
+    return;
+  if (user == NULL)
+    {
+      g_autoptr(LkBridgeUser) known = lk_bridge_credentials_lookup (self->credentials, login->user);
+
+      lk_bridge_backoff_failed (self->backoff, login->user);
+      if (known != NULL)
+        record_error (self, known->account,
+                      /* Translators: the last error of an account in `bridge status` */
+                      _("A program gave a wrong password for the bridge"));
+      finish (task, LK_BRIDGE_LOGIN_REFUSED, "refused", g_strdup (_("Authentication failed")));
+      g_object_unref (task);
+      return;
+    }
+  lk_bridge_backoff_succeeded (self->backoff, login->user);
+  login->login = g_steal_pointer (&user);
+
+  if (!(login->login->protocols & (1 << login->protocol)))
+    {
+      protocols = lk_protocol_flags_to_string (login->login->protocols | (1 << login->protocol));
+      finish (task, LK_BRIDGE_LOGIN_PERMANENT, "permanent",
+              /* Translators: %s is a protocol (imap, pop, smtp), then an address, twice */
+              g_strdup_printf (_("The bridge does not serve %s for %s; run “latchkey-cli bridge "
+                                 "enable %s --protocols %s”"),
+                               name, login->login->account, login->login->account, protocols));
+      g_object_unref (task);
+      return;
+    }
+  login->account = lk_account_store_load (self->accounts, login->login->account, &error);
+  if (login->account == NULL)
+    {
+      if (g_error_matches (error, LK_ERROR, LK_ERROR_NOT_FOUND))
+        finish (task, LK_BRIDGE_LOGIN_PERMANENT, "permanent",
+                g_strdup_printf (_("Latchkey has no account %s any more; add it again"),
+                                 login->login->account));
+      else
+        finish (task, LK_BRIDGE_LOGIN_TEMPORARY, "temporary", g_strdup (error->message));
+      g_object_unref (task);
+      return;
+    }
+  if (!(lk_provider_get_protocols (login->account->provider) & (1 << login->protocol)))
+    {
+      finish (task, LK_BRIDGE_LOGIN_PERMANENT, "permanent",
+              g_strdup_printf (_("%s has no %s server"), login->account->provider->name, name));
+      g_object_unref (task);
+      return;
+    }
+  get_token (task, FALSE);
+}
+
+static void
+verify (GTask *task)
+{
+  LkBridge *self = g_task_get_source_object (task);
+  Login *login = g_task_get_task_data (task);
+
+  lk_bridge_credentials_verify_async (self->credentials, login->user, login->password,
+                                      g_task_get_cancellable (task), verified_cb, task);
+}
+
+static gboolean
+delay_done_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+  Login *login = g_task_get_task_data (task);
+
+  g_clear_pointer (&login->delay, g_source_unref);
+  if (give_up_if_cancelled (task))
+    return G_SOURCE_REMOVE;
+  verify (task);
+  return G_SOURCE_REMOVE;
+}
+
+/**
+ * lk_bridge_login_async:
+ * @user: the user name the mail program gave
+ * @password: its password; copied, and wiped once checked
+ * @connection: the session's name in the log ("c42")
+ * @cancellable: the session's: cancelled when the client leaves
+ *
+ * Logs a mail program in: see #LkBridge.
+ */
+void
+lk_bridge_login_async (LkBridge            *self,
+                       LkProtocol           protocol,
+                       const char          *user,
+                       const char          *password,
+                       const char          *connection,
+                       GCancellable        *cancellable,
+                       GAsyncReadyCallback  callback,
+                       gpointer             user_data)
+{
+  GTask *task;
+  Login *login;
+  guint delay;
+
+  g_return_if_fail (LK_IS_BRIDGE (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, lk_bridge_login_async);
+  login = g_new0 (Login, 1);
+  login->protocol = protocol;
+  login->user = g_strdup (user);
+  login->password = g_strdup (password);
+  login->connection = g_strdup (connection);
+  g_task_set_task_data (task, login, (GDestroyNotify) login_free);
+
+  delay = lk_bridge_backoff_get_delay_ms (self->backoff, user);
+  if (delay == 0)
+    {
+      verify (task);
+      return;
+    }
+  login->delay = g_timeout_source_new (delay);
+  g_source_set_callback (login->delay, delay_done_cb, task, NULL);
+  g_source_attach (login->delay, NULL);
+}
+
+/**
+ * lk_bridge_login_finish:
+ *
+ * Returns: (transfer full): the outcome; NULL with G_IO_ERROR_CANCELLED
+ *   only when the session was cancelled
+ */
+LkBridgeLogin *
+lk_bridge_login_finish (LkBridge      *self,
+                        GAsyncResult  *result,
+                        GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == lk_bridge_login_async, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "bridge/lk-bridge-credentials.h"
+#include "lk-protocol.h"
+#include "store/lk-account-store.h"
+#include "store/lk-token-manager.h"
+
+G_BEGIN_DECLS
+
+/**
+ * LkBridgeLoginStatus:
+ * @LK_BRIDGE_LOGIN_OK: signed in upstream; the connection is in the login
+ * @LK_BRIDGE_LOGIN_REFUSED: wrong or unknown local user name or password
+ * @LK_BRIDGE_LOGIN_TEMPORARY: try again later: the account needs signing in
+ *   again, the keyring is locked, the provider or the mail server cannot be
+ *   reached
+ * @LK_BRIDGE_LOGIN_PERMANENT: the upstream refused the account's token, or
+ *   this login may not do this; trying again will not help
+ */
+typedef enum
+{
+  LK_BRIDGE_LOGIN_OK,
+  LK_BRIDGE_LOGIN_REFUSED,
+  LK_BRIDGE_LOGIN_TEMPORARY,
+  LK_BRIDGE_LOGIN_PERMANENT,
+} LkBridgeLoginStatus;
+
+/**
+ * LkBridgeLogin:
+ * @message: one line for the mail program, translated, never secret
+ * @enhanced_code: (nullable): SMTP: the upstream's enhanced status code of
+ *   a permanent refusal ("5.7.139"), to pass on
+ * @upstream: (nullable): the signed-in connection (OK only)
+ * @upstream_buffered: (nullable): what the upstream sent after its login
+ *   reply, to be passed to the client first
+ * @capabilities: (nullable): IMAP: the upstream's capabilities after login
+ */
+typedef struct
+{
+  LkBridgeLoginStatus  status;
+  char                *message;
+  char                *account;
+  char                *enhanced_code;
+  GIOStream           *upstream;
+  GBytes              *upstream_buffered;
+  char               **capabilities;
+} LkBridgeLogin;
+
+void lk_bridge_login_free (LkBridgeLogin *login);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LkBridgeLogin, lk_bridge_login_free)
+
+#define LK_TYPE_BRIDGE (lk_bridge_get_type ())
+
+G_DECLARE_FINAL_TYPE (LkBridge, lk_bridge, LK, BRIDGE, GObject)
+
+LkBridge            *lk_bridge_new                (LkAccountStore       *accounts,
+                                                   LkTokenManager       *tokens,
+                                                   LkBridgeCredentials  *credentials) G_GNUC_WARN_UNUSED_RESULT;
+LkAccountStore      *lk_bridge_get_accounts       (LkBridge             *self);
+LkTokenManager      *lk_bridge_get_tokens         (LkBridge             *self);
+LkBridgeCredentials *lk_bridge_get_credentials    (LkBridge             *self);
+GTlsCertificate     *lk_bridge_get_certificate    (LkBridge             *self);
+void                 lk_bridge_set_certificate    (LkBridge             *self,
+                                                   GTlsCertificate      *certificate);
+void                 lk_bridge_set_upstream_timeouts (LkBridge          *self,
+                                                   guint                 step_ms,
+                                                   guint                 overall_ms);
+void                 lk_bridge_set_max_connections_per_address (LkBridge *self,
+                                                   guint                 max);
+gboolean             lk_bridge_may_accept         (LkBridge             *self,
+                                                   const char           *address);
+
+void                 lk_bridge_login_async        (LkBridge             *self,
+                                                   LkProtocol            protocol,
+                                                   const char           *user,
+                                                   const char           *password,
+                                                   const char           *connection,
+                                                   GCancellable         *cancellable,
+                                                   GAsyncReadyCallback   callback,
+                                                   gpointer              user_data);
+LkBridgeLogin       *lk_bridge_login_finish       (LkBridge             *self,
+                                                   GAsyncResult         *result,
+                                                   GError              **error) G_GNUC_WARN_UNUSED_RESULT;
+
+void                 lk_bridge_session_opened     (LkBridge             *self,
+                                                   GObject              *session);
+void                 lk_bridge_session_closed     (LkBridge             *self,
+                                                   GObject              *session,
+                                                   const char           *account);
+void                 lk_bridge_account_session_started (LkBridge        *self,
+                                                   const char           *account);
+guint                lk_bridge_get_n_sessions     (LkBridge             *self);
+void                 lk_bridge_close_all          (LkBridge             *self);
+JsonNode            *lk_bridge_get_account_status (LkBridge             *self) G_GNUC_WARN_UNUSED_RESULT;
+JsonNode            *lk_bridge_describe_accounts  (LkBridgeCredentials  *credentials,
+                                                   LkBridge             *bridge) G_GNUC_WARN_UNUSED_RESULT;
+void                 lk_bridge_forget_account     (LkBridge             *self,
+                                                   const char           *account);
+
+G_END_DECLS
