@@ -493,11 +493,12 @@ class Bridge:
              ("smtp", "starttls"): "smtp", ("imap", "tls"): "imaps",
              ("pop", "tls"): "pop3s", ("smtp", "tls"): "smtps"}
 
-    def __init__(self, *extra, env=None, program=None):
+    def __init__(self, *extra, env=None, program=None, listeners=True):
+        """listeners=False: only those of bridge.json (or --config)."""
         import queue
         import threading
         args = [*(program or [CLI, "bridge", "run"])]
-        if not any(a.startswith("--") and a != "--config" for a in extra):
+        if listeners and not any(a.startswith("--") and a != "--config" for a in extra):
             for option in ("imap", "pop", "smtp", "imaps", "pop3s", "smtps"):
                 args += [f"--{option}", "127.0.0.1:0"]
         args += list(extra)

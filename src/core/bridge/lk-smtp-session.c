@@ -30,7 +30,6 @@
  * servers take 12288 octets); 8 KiB is what the bridge allows before
  * login. */
 #define MAX_LINE    8192
-#define MAX_ERRORS  20
 
 typedef enum
 {
@@ -46,7 +45,6 @@ struct _LkSmtpSession
   gboolean         ehlo;
   SaslState        sasl;
   char            *login_user;
-  guint            errors;
 };
 
 G_DEFINE_FINAL_TYPE (LkSmtpSession, lk_smtp_session, LK_TYPE_BRIDGE_SESSION)
@@ -58,11 +56,7 @@ error_reply (LkSmtpSession *self,
   LkBridgeSession *session = LK_BRIDGE_SESSION (self);
 
   lk_bridge_session_send (session, line);
-  if (++self->errors >= MAX_ERRORS)
-    {
-      lk_bridge_session_send (session, "421 4.7.0 Too many errors, closing the connection");
-      lk_bridge_session_close (session);
-    }
+  lk_bridge_session_count_error (session, "421 4.7.0 Too many errors, closing the connection");
 }
 
 static void
@@ -287,28 +281,17 @@ lk_smtp_session_process (LkBridgeSession *session,
                          gsize            length)
 {
   LkSmtpSession *self = LK_SMTP_SESSION (session);
-  gsize line_length = 0, consumed = 0;
   g_autofree char *line = NULL;
+  gsize consumed = lk_bridge_session_take_line (session, data, length, MAX_LINE,
+                                                "500 5.5.2 Line too long", &line);
+  gsize line_length;
 
-  switch (lk_mail_line_find (data, length, MAX_LINE, &line_length, &consumed))
-    {
-    case LK_LINE_INCOMPLETE:
-      return 0;
-    case LK_LINE_TOO_LONG:
-      lk_bridge_session_send (session, "500 5.5.2 Line too long");
-      lk_bridge_session_close (session);
-      return length;
-    case LK_LINE_FOUND:
-    default:
-      break;
-    }
-  if (memchr (data, '\0', line_length) != NULL)
-    {
-      error_reply (self, "500 5.5.2 Syntax error, command unrecognized");
-      return consumed;
-    }
-  line = g_strndup ((const char *) data, line_length);
-  if (self->sasl != SASL_NONE)
+  if (line == NULL)
+    return consumed;
+  line_length = strlen (line);
+  if (memchr (data, '\0', consumed) != NULL)
+    error_reply (self, "500 5.5.2 Syntax error, command unrecognized");
+  else if (self->sasl != SASL_NONE)
     sasl_response (self, line);
   else
     command (self, line, line_length);
