@@ -23,6 +23,9 @@
 #include "store/lk-account-store.h"
 #include "store/lk-token-store.h"
 
+/* The store the window's token manager uses. */
+#define STORE (lk_token_store_get_default ())
+
 /* One application for the whole run, as in the real program. */
 static LkApplication *app;
 
@@ -193,7 +196,7 @@ test_account_list (void)
   g_assert_true (lk_account_store_save (store, expired, &error));
   tokens->access_token = g_strdup ("lk-test-access-window");
   tokens->refresh_token = g_strdup ("lk-test-refresh-window");
-  g_assert_true (lk_token_store_store_sync ("erin@outlook.com", tokens, NULL, &error));
+  g_assert_true (lk_token_store_store_sync (STORE, "erin@outlook.com", tokens, NULL, &error));
   g_assert_no_error (error);
 
   window = lk_window_new (app);
@@ -237,7 +240,7 @@ test_account_list (void)
     g_main_context_iteration (NULL, TRUE);
   lk_ui_test_wait_toast (GTK_WIDGET (window), "Account removed");
   wait_ms (500);
-  left = lk_token_store_lookup_sync ("erin@outlook.com", NULL, &error);
+  left = lk_token_store_lookup_sync (STORE, "erin@outlook.com", NULL, &error);
   g_assert_null (left);
 
   /* One account left in the list. */
@@ -378,7 +381,7 @@ test_refresh_refused (void)
   tokens->access_token = g_strdup ("lk-test-expired-access");
   tokens->refresh_token = g_strdup ("lkrt_not-known-to-the-idp");
   tokens->expires_at = g_get_real_time () / G_USEC_PER_SEC - 600;
-  g_assert_true (lk_token_store_store_sync ("alice@example.com", tokens, NULL, &error));
+  g_assert_true (lk_token_store_store_sync (STORE, "alice@example.com", tokens, NULL, &error));
   g_assert_no_error (error);
 
   window = lk_window_new (app);

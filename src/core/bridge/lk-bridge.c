@@ -14,6 +14,7 @@
 #include "diagnose/lk-diagnose-probe.h"
 #include "diagnose/lk-diagnose.h"
 #include "lk-error.h"
+#include "lk-places.h"
 #include "lk-json.h"
 #include "lk-sign-in-notice.h"
 #include "mail/lk-mail-probe.h"
@@ -519,9 +520,13 @@ token_failed (GTask        *task,
        * desktop (once an hour per account). */
       lk_sign_in_notice_send_async (login->account, NULL, NULL, NULL);
       finish (task, LK_BRIDGE_LOGIN_TEMPORARY, "needs-sign-in",
+              lk_places_is_system_mode ()
+              /* Translators: sent to a device (a printer) as its login's error */
+              ? g_strdup_printf (_("IT must sign %s in again on the mail bridge; until then mail "
+                                   "cannot be reached"), login->account->email)
               /* Translators: sent to a mail program as its login's error */
-              g_strdup_printf (_("Open Latchkey and sign in again to %s; until then mail "
-                                 "cannot be reached"), login->account->email));
+              : g_strdup_printf (_("Open Latchkey and sign in again to %s; until then mail "
+                                   "cannot be reached"), login->account->email));
       return;
     }
   if (diagnosis != NULL || g_error_matches (error, LK_ERROR, LK_ERROR_OAUTH))
