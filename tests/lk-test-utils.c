@@ -4,7 +4,9 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <gnutls/crypto.h>
 
+#include "lk-system-mode.h"
 #include "lk-test-utils.h"
 
 static char *
@@ -95,6 +97,53 @@ lk_test_wait_for (gboolean (*condition) (gpointer user_data),
       g_main_context_iteration (NULL, FALSE);
       g_usleep (1000);
     }
+  return TRUE;
+}
+
+/**
+ * lk_test_use_sealed_store_if_asked:
+ *
+ * With LK_TEST_TOKEN_STORE=sealed (a second run of a store test, see
+ * tests/store/meson.build), puts the process in system mode with a sealed
+ * token store of its own, as systemd would start the daemon: a random key
+ * in $CREDENTIALS_DIRECTORY, the state and runtime folders in
+ * $STATE_DIRECTORY and $RUNTIME_DIRECTORY; and no session bus, so that
+ * nothing can reach the keyring instead. The first process makes them;
+ * its children (helpers, g_test_trap_subprocess()) inherit the variables
+ * and so use the same store.
+ *
+ * Returns: whether it did
+ */
+gboolean
+lk_test_use_sealed_store_if_asked (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (g_strcmp0 (g_getenv ("LK_TEST_TOKEN_STORE"), "sealed") != 0)
+    return FALSE;
+  if (g_getenv ("LK_TEST_SEALED_READY") == NULL)
+    {
+      g_autofree char *scratch = lk_test_make_scratch ();
+      g_autofree char *credentials = g_build_filename (scratch, "credentials", NULL);
+      g_autofree char *state = g_build_filename (scratch, "state", NULL);
+      g_autofree char *runtime = g_build_filename (scratch, "run", NULL);
+      g_autofree char *key_path = g_build_filename (credentials, "latchkey-store-key", NULL);
+      guint8 key[32];
+
+      g_assert_cmpint (gnutls_rnd (GNUTLS_RND_KEY, key, sizeof key), ==, 0);
+      g_assert_cmpint (g_mkdir_with_parents (credentials, 0700), ==, 0);
+      g_assert_cmpint (g_mkdir_with_parents (state, 0700), ==, 0);
+      g_file_set_contents_full (key_path, (const char *) key, sizeof key,
+                                G_FILE_SET_CONTENTS_NONE, 0400, &error);
+      g_assert_no_error (error);
+      g_setenv ("CREDENTIALS_DIRECTORY", credentials, TRUE);
+      g_setenv ("STATE_DIRECTORY", state, TRUE);
+      g_setenv ("RUNTIME_DIRECTORY", runtime, TRUE);
+      g_setenv ("LK_TEST_SEALED_READY", "1", TRUE);
+    }
+  g_setenv ("DBUS_SESSION_BUS_ADDRESS", "disabled:", TRUE);
+  g_assert_true (lk_system_mode_enter (&error));
+  g_assert_no_error (error);
   return TRUE;
 }
 

@@ -15,6 +15,7 @@ void      lk_test_write_file    (const char *path,
 gboolean  lk_test_wait_for      (gboolean  (*condition) (gpointer user_data),
                                  gpointer    user_data,
                                  guint       timeout_ms);
+gboolean  lk_test_use_sealed_store_if_asked (void);
 LkProvider *lk_test_load_profile (const char *id,
                                   const char *login_base);
 GHashTable *lk_test_query_of    (const char *url);

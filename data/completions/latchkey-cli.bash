@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # bash completion for latchkey-cli
 
+# $1: --system for the system bridge's accounts (as root), or nothing.
 _latchkey_cli_accounts ()
 {
-  latchkey-cli list 2>/dev/null | awk '{ print $1 }'
+  latchkey-cli ${1:-} list 2>/dev/null | awk '{ print $1 }'
 }
 
 _latchkey_cli ()
@@ -13,8 +14,20 @@ _latchkey_cli ()
 
   local commands="providers add login token list remove test export admin bridge"
   if [[ $cword -eq 1 ]]; then
-    COMPREPLY=( $(compgen -W "$commands --help --version" -- "$cur") )
+    COMPREPLY=( $(compgen -W "$commands --help --version --system" -- "$cur") )
     return
+  fi
+  # latchkey-cli --system COMMAND …: the same commands, on the system
+  # bridge's accounts.
+  local system=
+  if [[ ${words[1]} == --system ]]; then
+    system=--system
+    words=( "${words[0]}" "${words[@]:2}" )
+    cword=$((cword - 1))
+    if [[ $cword -eq 1 ]]; then
+      COMPREPLY=( $(compgen -W "$commands --help" -- "$cur") )
+      return
+    fi
   fi
 
   local command=${words[1]}
@@ -63,7 +76,7 @@ _latchkey_cli ()
       case ${words[2]} in
         checklist) options="--tenant --client-id --protocols --app-only --provider --no-lookup --json" ;;
         consent-url) options="--tenant --client-id --protocols --app-only --provider --no-lookup --open --wait" ;;
-        exchange-script) options="--tenant --client-id --object-id --mailbox --send-as --display-name --protocols --output --force" ;;
+        exchange-script) options="--tenant --client-id --object-id --mailbox --send-as --smtp-rbac --display-name --protocols --output --force" ;;
         profile) options="--tenant --client-id --protocols --provider --no-lookup --output --name --force" ;;
       esac ;;
     bridge)
@@ -71,7 +84,7 @@ _latchkey_cli ()
         enable) options="--protocols --json" ;;
         password) options="--reset" ;;
         status) options="--json" ;;
-        run) options="--imap --pop --smtp --imaps --pop3s --smtps --config" ;;
+        run) options="--imap --pop --smtp --imaps --pop3s --smtps --config --system" ;;
       esac ;;
   esac
 
@@ -80,11 +93,11 @@ _latchkey_cli ()
   else
     case $command in
       login|token|remove|test|export)
-        COMPREPLY=( $(compgen -W "$(_latchkey_cli_accounts)" -- "$cur") ) ;;
+        COMPREPLY=( $(compgen -W "$(_latchkey_cli_accounts $system)" -- "$cur") ) ;;
       bridge)
         case ${words[2]} in
           enable|disable|password)
-            COMPREPLY=( $(compgen -W "$(_latchkey_cli_accounts)" -- "$cur") ) ;;
+            COMPREPLY=( $(compgen -W "$(_latchkey_cli_accounts $system)" -- "$cur") ) ;;
         esac ;;
     esac
   fi

@@ -310,6 +310,7 @@ admin_exchange_script (int    argc,
   g_auto(GStrv) mailboxes = NULL;
   g_autofree char *output = NULL;
   gboolean send_as = FALSE;
+  gboolean smtp_rbac = FALSE;
   gboolean force = FALSE;
   const GOptionEntry entries[] = {
     OPT_TENANT (o), OPT_CLIENT_ID (o), OPT_PROTOCOLS (o),
@@ -319,6 +320,9 @@ admin_exchange_script (int    argc,
       N_("A mailbox the app may open (repeat for more)"), N_("ADDRESS") },
     { "send-as", 0, 0, G_OPTION_ARG_NONE, &send_as,
       N_("Let the app send as each mailbox too"), NULL },
+    { "smtp-rbac", 0, 0, G_OPTION_ARG_NONE, &smtp_rbac,
+      N_("Let the app send through Exchange’s application RBAC (the role “Application "
+         "SMTP.SendAsApp” over a scope of the mailboxes) instead of mailbox permissions"), NULL },
     { "display-name", 0, 0, G_OPTION_ARG_STRING, &display_name,
       N_("The service principal’s name in Exchange (default: Latchkey)"), N_("NAME") },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
@@ -350,6 +354,7 @@ admin_exchange_script (int    argc,
   in.mailboxes = (const char * const *) mailboxes;
   in.send_as = send_as;
   in.protocols = protocols;
+  in.smtp_rbac = smtp_rbac;
   script = lk_exchange_script_generate (&in, &error);
   if (script == NULL)
     return lk_cli_usage_error (context, "%s", error->message);

@@ -12,6 +12,7 @@
 #include "lk-cli-commands.h"
 #include "lk-cli-context.h"
 #include "lk-json.h"
+#include "lk-places.h"
 
 /* The command mail clients will run: the launcher next to us in the build
  * tree, the installed one otherwise. */
@@ -179,6 +180,13 @@ lk_cli_export (int    argc,
     return list_clients ();
   if (argc != 2)
     return lk_cli_usage_error (context, _("Give exactly one account address"));
+  /* The configuration would run `latchkey-cli token`, which reads a
+   * person's keyring, not the system bridge's sealed store. */
+  if (lk_places_is_system_mode ())
+    return lk_cli_usage_error (NULL, _("The system bridge’s accounts serve mail programs "
+                                       "through the bridge (“latchkey-cli --system bridge”), "
+                                       "not through exported settings; leave out --system to "
+                                       "export one of your own accounts"));
   if (client == NULL)
     return lk_cli_usage_error (context, _("Name the mail client with --client "
                                           "(“latchkey-cli export --list-clients” lists them)"));

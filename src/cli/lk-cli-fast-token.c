@@ -29,7 +29,7 @@
 #define SECRETS_PATH "/org/freedesktop/secrets"
 #define SERVICE_IFACE "org.freedesktop.Secret.Service"
 #define ITEM_IFACE "org.freedesktop.Secret.Item"
-/* Must match src/core/store/lk-token-store.c and src/core/lk-token-set.h. */
+/* Must match src/core/store/lk-secret-token-store.c and src/core/lk-token-set.h. */
 #define TOKEN_SCHEMA "io.github.latchkey.Token"
 #define TOKEN_VERSION "1"
 #define PAYLOAD_VERSION 1

@@ -90,7 +90,11 @@ lk_cli_list (int    argc,
       return LK_EXIT_OK;
     }
   if (accounts->len == 0)
-    g_printerr (_("No accounts yet. Add one with “latchkey-cli add ADDRESS”.\n"));
+    {
+      g_autofree char *hint = lk_cli_adapt_advice (_("No accounts yet. Add one with "
+                                                     "“latchkey-cli add ADDRESS”.\n"));
+      g_printerr ("%s", hint);
+    }
   /* The address comes first and alone in its column: shell completion reads it. */
   for (guint i = 0; i < accounts->len; i++)
     {

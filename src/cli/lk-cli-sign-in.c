@@ -264,8 +264,9 @@ lk_cli_sign_in_and_store (LkCliContext    *cli,
   g_autoptr(GError) error = NULL;
 
   /* A locked keyring is said now, not after the person signed in. */
-  lk_token_store_check_async (account->email, cli->cancellable, lk_cli_store_result_cb, &checked);
-  if (!lk_token_store_check_finish (lk_cli_wait (&checked), &error))
+  lk_token_store_check_async (lk_token_store_get_default (), account->email, cli->cancellable,
+                              lk_cli_store_result_cb, &checked);
+  if (!lk_token_store_check_finish (lk_token_store_get_default (), lk_cli_wait (&checked), &error))
     return lk_cli_fail (error);
 
   tokens = lk_cli_sign_in (cli, account, mode, &error);

@@ -11,6 +11,7 @@
 #include "lk-cli-context.h"
 #include "lk-cli-token-format.h"
 #include "lk-error.h"
+#include "lk-places.h"
 #include "lk-sign-in-notice.h"
 
 /* The full path of `token`: reached when the launcher's fast path could not
@@ -60,8 +61,10 @@ lk_cli_token (int    argc,
   tokens = lk_token_manager_get_token_finish (cli->tokens, lk_cli_wait (&result), &error);
   if (tokens == NULL)
     {
-      /* Mail clients running from cron or a timer would fail silently. */
-      if (g_error_matches (error, LK_ERROR, LK_ERROR_NEEDS_SIGN_IN))
+      /* Mail clients running from cron or a timer would fail silently. In
+       * system mode the one running this is IT, who reads the message. */
+      if (g_error_matches (error, LK_ERROR, LK_ERROR_NEEDS_SIGN_IN) &&
+          !lk_places_is_system_mode ())
         lk_sign_in_notice_send (account);
       return lk_cli_fail (error);
     }

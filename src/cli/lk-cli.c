@@ -6,10 +6,12 @@
 #include <gio/gio.h>
 #include <glib/gi18n.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "diagnose/lk-diagnose.h"
 #include "lk-cli.h"
 #include "lk-error.h"
+#include "lk-places.h"
 
 /**
  * lk_cli_exit_status_for_error:
@@ -74,12 +76,53 @@ lk_cli_exit_status_for_error (const GError *error)
 }
 
 /**
- * lk_cli_fail:
+ * lk_cli_adapt_advice:
+ * @text: a message for a person
  *
- * Prints @error for a person and returns its exit status.
+ * The messages name the commands that fix things (“latchkey-cli login
+ * ADDRESS”); for the system bridge's accounts those need `--system`, which
+ * this adds in system mode, so that the advice can be run as it stands.
+ *
+ * Returns: (transfer full): @text, adapted
  */
+char *
+lk_cli_adapt_advice (const char *text)
+{
+  static const char command[] = "latchkey-cli ";
+  GString *s;
+  const char *p;
+
+  if (!lk_places_is_system_mode ())
+    return g_strdup (text);
+  s = g_string_new (NULL);
+  for (p = text; *p != '\0';)
+    {
+      const char *found = strstr (p, command);
+
+      if (found == NULL)
+        {
+          g_string_append (s, p);
+          break;
+        }
+      g_string_append_len (s, p, found + strlen (command) - p);
+      p = found + strlen (command);
+      /* A subcommand follows, not an option (--system already, --help). */
+      if (g_ascii_islower (*p))
+        g_string_append (s, "--system ");
+    }
+  return g_string_free (s, FALSE);
+}
+
+static void
+print_error (const char *text)
+{
+  g_autofree char *adapted = lk_cli_adapt_advice (text);
+
+  g_printerr ("%s: %s\n", g_get_prgname (), adapted);
+}
+
 /* Core says what to do in words (LkRemedy); the command line names the
- * command that does it. */
+ * command that does it (with --system in system mode). */
 static void
 print_remedy (const GError *error)
 {
@@ -87,33 +130,42 @@ print_remedy (const GError *error)
   /* Translators: stands for an e-mail address in a command */
   const char *account = details != NULL && details->account != NULL ? details->account
                                                                       : _("ADDRESS");
+  g_autofree char *text = NULL;
+  g_autofree char *adapted = NULL;
 
   if (details == NULL)
     return;
   switch (details->remedy)
     {
     case LK_REMEDY_SIGN_IN:
-      g_printerr (_("Run “latchkey-cli login %s”.\n"), account);
+      text = g_strdup_printf (_("Run “latchkey-cli login %s”.\n"), account);
       break;
     case LK_REMEDY_ADD:
-      g_printerr (_("“latchkey-cli list” shows your accounts; “latchkey-cli add %s” adds this "
-                    "one.\n"), account);
+      text = g_strdup_printf (_("“latchkey-cli list” shows your accounts; “latchkey-cli add %s” "
+                                "adds this one.\n"), account);
       break;
     case LK_REMEDY_ADD_APP_ONLY:
-      g_printerr (_("Run “latchkey-cli add %s --app-only”.\n"), account);
+      text = g_strdup_printf (_("Run “latchkey-cli add %s --app-only”.\n"), account);
       break;
     case LK_REMEDY_REMOVE:
-      g_printerr (_("Run “latchkey-cli remove %s”.\n"), account);
+      text = g_strdup_printf (_("Run “latchkey-cli remove %s”.\n"), account);
       break;
     case LK_REMEDY_CHECK_ADDRESS:
-      g_printerr (_("“latchkey-cli list” shows your accounts.\n"));
+      text = g_strdup (_("“latchkey-cli list” shows your accounts.\n"));
       break;
     case LK_REMEDY_NONE:
     default:
-      break;
+      return;
     }
+  adapted = lk_cli_adapt_advice (text);
+  g_printerr ("%s", adapted);
 }
 
+/**
+ * lk_cli_fail:
+ *
+ * Prints @error for a person and returns its exit status.
+ */
 int
 lk_cli_fail (const GError *error)
 {
@@ -123,7 +175,7 @@ lk_cli_fail (const GError *error)
     g_printerr (_("%s: stopped; nothing was lost\n"), g_get_prgname ());
   else
     {
-      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+      print_error (error->message);
       print_remedy (error);
     }
   return lk_cli_exit_status_for_error (error);
@@ -149,12 +201,14 @@ lk_cli_fail_explained (const GError *error,
   input.account = account;
   input.phase = phase;
   diagnosis = lk_diagnose (&input);
-  g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+  print_error (error->message);
   print_remedy (error);
   if (diagnosis != NULL && g_strcmp0 (diagnosis->id, "unrecognised") != 0)
     {
       g_autofree char *text = lk_diagnosis_to_text (diagnosis);
-      g_printerr ("\n%s", text);
+      g_autofree char *adapted = lk_cli_adapt_advice (text);
+
+      g_printerr ("\n%s", adapted);
     }
   return lk_cli_exit_status_for_error (error);
 }
@@ -184,7 +238,9 @@ GOptionContext *
 lk_cli_option_context_new (const LkCliCommand *command,
                            const GOptionEntry *entries)
 {
-  g_autofree char *prgname = g_strdup_printf ("latchkey-cli %s", command->name);
+  g_autofree char *prgname = g_strdup_printf ("latchkey-cli %s%s",
+                                              lk_places_is_system_mode () ? "--system " : "",
+                                              command->name);
   GOptionContext *context = g_option_context_new (command->parameters);
 
   /* "Usage: latchkey-cli add [OPTION…] EMAIL", and messages that name the

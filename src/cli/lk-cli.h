@@ -30,6 +30,7 @@ typedef struct
 } LkCliCommand;
 
 int          lk_cli_exit_status_for_error (const GError   *error);
+char        *lk_cli_adapt_advice          (const char     *text) G_GNUC_WARN_UNUSED_RESULT;
 int          lk_cli_fail                  (const GError   *error);
 int          lk_cli_fail_explained        (const GError   *error,
                                            gpointer        account,

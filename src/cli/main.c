@@ -11,6 +11,7 @@
 
 #include "lk-cli.h"
 #include "lk-cli-commands.h"
+#include "lk-system-mode.h"
 
 static const LkCliCommand commands[] = {
   LK_CLI_COMMANDS
@@ -33,11 +34,26 @@ print_usage (FILE *stream)
     }
   g_string_append (s, _("\nOptions:\n"
                         "  -h, --help             Show this help\n"
-                        "  --version              Show the version\n\n"));
+                        "  --version              Show the version\n"
+                        "  --system               Administer the system bridge’s accounts (as "
+                        "root; before the command)\n\n"));
   g_string_append_printf (s, _("Run “%s COMMAND --help” for a command’s options. "
                                "See latchkey-cli(1) for exit statuses and examples.\n"),
                           "latchkey-cli");
   fputs (s->str, stream);
+}
+
+/* `latchkey-cli --system COMMAND …`: the commands act on the system
+ * bridge's accounts, tokens and settings (doc/system-mode.md), with root
+ * becoming the bridge's own user once the key is read. */
+static int
+enter_system_mode (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!lk_system_mode_enter (&error))
+    return lk_cli_fail (error);
+  return LK_EXIT_OK;
 }
 
 int
@@ -57,6 +73,15 @@ main (int    argc,
   /* stdout is for tokens, JSON and config files only; see the launcher. */
   g_log_writer_default_set_use_stderr (TRUE);
 
+  if (argc >= 2 && strcmp (argv[1], "--system") == 0)
+    {
+      int status;
+
+      argc--;
+      argv++;
+      if (argc >= 2 && argv[1][0] != '-' && (status = enter_system_mode ()) != LK_EXIT_OK)
+        return status;
+    }
   if (argc < 2)
     {
       print_usage (stderr);

@@ -32,7 +32,8 @@ typedef enum
   LK_ERROR_TIMED_OUT,
   LK_ERROR_NETWORK,                 /* a server could not be reached */
   LK_ERROR_NEEDS_SIGN_IN,           /* the account has no usable refresh token */
-  LK_ERROR_KEYRING,                 /* no Secret Service, or it stays locked */
+  LK_ERROR_KEYRING,                 /* the token store cannot be used: no Secret Service or a
+                                     * locked keyring; no key for, or a damaged, sealed store */
   LK_ERROR_NOT_FOUND,               /* no such account or profile */
   LK_ERROR_EXISTS,                  /* would overwrite something */
   LK_ERROR_AUTH_REJECTED,           /* a mail server refused the token */

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <glib/gi18n-lib.h>
@@ -159,5 +160,119 @@ lk_file_check_regular (const char  *path,
     return TRUE;   /* nothing there (yet), or nothing we could see */
   if (!S_ISREG (st.st_mode))
     return not_regular (path, error);
+  return TRUE;
+}
+
+/* Waiting polls flock(LOCK_NB) with a growing pause, so that a timeout and a
+ * cancellation are honoured; the pause stays short next to the work a lock
+ * guards (a token refresh, a store write). */
+#define LOCK_MIN_PAUSE_MS 2
+#define LOCK_MAX_PAUSE_MS 25
+
+/**
+ * lk_file_lock:
+ * @path: the lock file, created (0600) if missing; its folder must exist
+ * @timeout_ms: how long to wait for another holder
+ *
+ * Takes an exclusive flock() on @path, waiting at most @timeout_ms. flock
+ * locks belong to the open file, so two opens in one process exclude each
+ * other too, and the kernel drops the lock when its holder dies, even by
+ * SIGKILL. Lock files are never removed: removing one while another
+ * process waits on it would let two holders in.
+ *
+ * Returns: the file descriptor holding the lock (close it to let go), or -1
+ *   with %G_IO_ERROR_TIMED_OUT after @timeout_ms, %G_IO_ERROR_CANCELLED, or
+ *   the error of open() or flock()
+ */
+int
+lk_file_lock (const char    *path,
+              guint          timeout_ms,
+              GCancellable  *cancellable,
+              GError       **error)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  guint pause_ms = LOCK_MIN_PAUSE_MS;
+  GPollFD pollfd;
+  gboolean have_pollfd;
+  int fd;
+
+  g_return_val_if_fail (path != NULL, -1);
+
+  fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0)
+    {
+      int saved_errno = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                   _("Cannot open the lock file %s: %s"), path, g_strerror (saved_errno));
+      return -1;
+    }
+
+  have_pollfd = g_cancellable_make_pollfd (cancellable, &pollfd);
+  for (;;)
+    {
+      gint64 now;
+
+      if (flock (fd, LOCK_EX | LOCK_NB) == 0)
+        {
+          if (have_pollfd)
+            g_cancellable_release_fd (cancellable);
+          return fd;
+        }
+      if (errno != EWOULDBLOCK && errno != EINTR)
+        {
+          int saved_errno = errno;
+
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                       _("Cannot lock %s: %s"), path, g_strerror (saved_errno));
+          break;
+        }
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        break;
+      now = g_get_monotonic_time ();
+      if (now >= deadline)
+        {
+          g_set_error (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT,
+                       _("%s stayed locked by another process"), path);
+          break;
+        }
+      pause_ms = MIN (pause_ms, (guint) ((deadline - now) / 1000) + 1);
+      if (have_pollfd)
+        g_poll (&pollfd, 1, (gint) pause_ms);
+      else
+        g_usleep (pause_ms * 1000);
+      pause_ms = MIN (pause_ms * 2, LOCK_MAX_PAUSE_MS);
+    }
+
+  if (have_pollfd)
+    g_cancellable_release_fd (cancellable);
+  close (fd);
+  return -1;
+}
+
+/**
+ * lk_file_sync_dir:
+ * @path: a folder
+ *
+ * Flushes @path's entries to disk, so that a file just renamed into it is
+ * there after a power cut too (rename(2) alone is atomic, not durable).
+ */
+gboolean
+lk_file_sync_dir (const char  *path,
+                  GError     **error)
+{
+  int fd = g_open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+
+  if (fd < 0 || fsync (fd) != 0)
+    {
+      int saved_errno = errno;
+
+      if (fd >= 0)
+        close (fd);
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
+                   _("Cannot flush the folder %s to disk: %s"), path, g_strerror (saved_errno));
+      return FALSE;
+    }
+  close (fd);
   return TRUE;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 
 G_BEGIN_DECLS
 
@@ -14,6 +14,12 @@ gboolean lk_file_read_regular  (const char  *path,
                                 gsize       *out_length,
                                 GError     **error);
 gboolean lk_file_check_regular (const char  *path,
+                                GError     **error);
+int      lk_file_lock          (const char    *path,
+                                guint          timeout_ms,
+                                GCancellable  *cancellable,
+                                GError       **error);
+gboolean lk_file_sync_dir      (const char  *path,
                                 GError     **error);
 
 G_END_DECLS

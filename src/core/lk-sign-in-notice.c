@@ -7,18 +7,20 @@
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
+#include "lk-places.h"
 #include "lk-sign-in-notice.h"
 #include "store/lk-account-store.h"
 
 #define NOTIFY_INTERVAL_SECONDS 3600
 
 /* At most one notification an hour per account: the mtime of a stamp file
- * in the runtime directory (gone at log-out, which is what we want). */
+ * in the runtime place (gone at log-out, or at reboot for the system
+ * bridge, which is what we want). */
 static gboolean
 claim_notification_slot (LkAccount *account)
 {
   g_autofree char *stem = lk_account_file_stem (account->email);
-  g_autofree char *dir = g_build_filename (g_get_user_runtime_dir (), "latchkey", NULL);
+  g_autofree char *dir = lk_places_get_dir (LK_PLACE_RUNTIME);
   g_autofree char *name = g_strconcat (stem, ".notified", NULL);
   g_autofree char *path = g_build_filename (dir, name, NULL);
   GStatBuf st;
@@ -106,14 +108,26 @@ send_fdo_notification (GDBusConnection *bus,
  * account, whichever process asks (the stamp is shared). No notification
  * service, no session bus: nothing happens, and no error either. Blocks
  * for at most two D-Bus round trips of a second each.
+ *
+ * The system bridge has no desktop: there the notice is a warning in the
+ * service's log (the journal), once an hour per account too, for IT.
  */
 void
 lk_sign_in_notice_send (LkAccount *account)
 {
-  g_autoptr(GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
+  g_autoptr(GDBusConnection) bus = NULL;
   g_autofree char *summary = NULL;
   g_autofree char *body = NULL;
 
+  if (lk_places_is_system_mode ())
+    {
+      if (claim_notification_slot (account))
+        g_warning ("%s needs signing in again: the bridge refuses its mail programs and "
+                   "devices until then. As root: latchkey-cli --system login %s",
+                   account->email, account->email);
+      return;
+    }
+  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, NULL);
   if (bus == NULL || !claim_notification_slot (account))
     return;
 

@@ -569,7 +569,8 @@ lk_account_page_set_account (LkAccountPage *self,
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   self->cancellable = g_cancellable_new ();
-  lk_token_info_lookup_async (account->email, self->cancellable, token_info_cb,
+  lk_token_info_lookup_async (lk_token_store_get_default (), account->email, self->cancellable,
+                              token_info_cb,
                               g_object_ref (self));
   update (self);
 }

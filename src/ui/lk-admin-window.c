@@ -68,6 +68,8 @@ struct _LkAdminWindow
   AdwEntryRow         *display_name_row;
   AdwActionRow        *send_as_row;
   GtkSwitch           *send_as_switch;
+  AdwActionRow        *smtp_rbac_row;
+  GtkSwitch           *smtp_rbac_switch;
   LkCodeView          *script_view;
   GtkLabel            *script_problem_label;
   GtkButton           *copy_script_button;
@@ -266,6 +268,7 @@ update_script (LkAdminWindow *self,
   in.shared_mailboxes = (const char * const *) shared;
   in.delegates = (const char * const *) delegates;
   in.send_as = gtk_switch_get_active (self->send_as_switch);
+  in.smtp_rbac = gtk_switch_get_active (self->smtp_rbac_switch);
   in.protocols = protocols (self);
   g_clear_pointer (&self->script, g_free);
   self->script = app_only (self) ? lk_exchange_script_generate (&in, &error)
@@ -292,6 +295,8 @@ update_exchange_group (LkAdminWindow *self)
         "mailboxes they use."));
   gtk_widget_set_visible (GTK_WIDGET (self->object_id_row), app);
   gtk_widget_set_visible (GTK_WIDGET (self->display_name_row), app);
+  /* Application RBAC is for an app's own sending: app-only. */
+  gtk_widget_set_visible (GTK_WIDGET (self->smtp_rbac_row), app);
   gtk_widget_set_visible (GTK_WIDGET (self->shared_row), !app);
   gtk_widget_set_visible (GTK_WIDGET (self->delegates_row), !app);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->send_as_row),
@@ -747,6 +752,8 @@ lk_admin_window_class_init (LkAdminWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LkAdminWindow, display_name_row);
   gtk_widget_class_bind_template_child (widget_class, LkAdminWindow, send_as_row);
   gtk_widget_class_bind_template_child (widget_class, LkAdminWindow, send_as_switch);
+  gtk_widget_class_bind_template_child (widget_class, LkAdminWindow, smtp_rbac_row);
+  gtk_widget_class_bind_template_child (widget_class, LkAdminWindow, smtp_rbac_switch);
   gtk_widget_class_bind_template_child (widget_class, LkAdminWindow, script_view);
   gtk_widget_class_bind_template_child (widget_class, LkAdminWindow, script_problem_label);
   gtk_widget_class_bind_template_child (widget_class, LkAdminWindow, copy_script_button);
@@ -782,6 +789,7 @@ bind_settings (LkAdminWindow *self)
     { "delegates", G_STRUCT_OFFSET (LkAdminWindow, delegates_row), "text" },
     { "display-name", G_STRUCT_OFFSET (LkAdminWindow, display_name_row), "text" },
     { "send-as", G_STRUCT_OFFSET (LkAdminWindow, send_as_switch), "active" },
+    { "smtp-rbac", G_STRUCT_OFFSET (LkAdminWindow, smtp_rbac_switch), "active" },
   };
 
   self->settings = g_settings_new (APP_ID ".for-it");

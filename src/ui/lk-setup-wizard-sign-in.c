@@ -301,7 +301,7 @@ keyring_checked_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   g_free (call);
-  if (!lk_token_store_check_finish (result, &error))
+  if (!lk_token_store_check_finish (LK_TOKEN_STORE (source), result, &error))
     {
       if (!lk_error_is_cancelled (error))
         show_sign_in_error (self, error);
@@ -329,7 +329,8 @@ lk_setup_wizard_sign_in_start_cb (LkSetupWizard *self,
   call = g_new0 (StartCall, 1);
   call->self = g_object_ref (self);
   call->use_device = use_device;
-  lk_token_store_check_async (self->account->email, lk_setup_wizard_restart_step (self),
+  lk_token_store_check_async (lk_token_store_get_default (), self->account->email,
+                              lk_setup_wizard_restart_step (self),
                               keyring_checked_cb, call);
   lk_setup_wizard_update (self);
 }

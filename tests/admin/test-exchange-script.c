@@ -63,15 +63,35 @@ typedef struct
   const char *mailboxes[4];
 } Values;
 
+/* The OPATH filter the RBAC route's scope should hold, apostrophes
+ * doubled for OPATH. */
+static char *
+expected_filter (const char * const *mailboxes)
+{
+  GString *s = g_string_new (NULL);
+
+  for (guint i = 0; mailboxes[i] != NULL; i++)
+    {
+      g_auto(GStrv) parts = g_strsplit (mailboxes[i], "'", -1);
+      g_autofree char *doubled = g_strjoinv ("''", parts);
+
+      g_string_append_printf (s, "%sPrimarySmtpAddress -eq '%s'", i > 0 ? " -or " : "", doubled);
+    }
+  return g_string_free (s, FALSE);
+}
+
 static void
-check_script (const Values *v,
-              gboolean      send_as,
-              guint         protocols)
+check_script_route (const Values *v,
+                    gboolean      send_as,
+                    guint         protocols,
+                    gboolean      rbac)
 {
   LkExchangeScriptInput in = { 0 };
   g_autoptr(GError) error = NULL;
   g_autofree char *script = NULL;
   g_auto(GStrv) lines = NULL;
+  gboolean smtp;
+  gboolean full_access;
   guint l = 0;
 
   in.tenant = v->tenant;
@@ -81,6 +101,7 @@ check_script (const Values *v,
   in.mailboxes = v->mailboxes;
   in.send_as = send_as;
   in.protocols = protocols;
+  in.smtp_rbac = rbac;
   script = lk_exchange_script_generate (&in, &error);
   g_assert_no_error (error);
   g_assert_true (g_str_has_suffix (script, "\n"));
@@ -95,16 +116,52 @@ check_script (const Values *v,
                                                  "-DisplayName", v->name != NULL ? v->name : "Latchkey", NULL });
   assert_command (lines[l++], (const char *[]) { "Get-ServicePrincipal", "-Identity", APP, "|",
                                                  "Format-List", "DisplayName,AppId,ObjectId", NULL });
+  if (protocols == 0)
+    protocols = LK_PROTOCOL_FLAG_ALL;
+  smtp = (protocols & LK_PROTOCOL_FLAG_SMTP) != 0;
+  rbac = rbac && smtp;
+  full_access = !rbac || (protocols & (LK_PROTOCOL_FLAG_IMAP | LK_PROTOCOL_FLAG_POP));
+  if (rbac)
+    {
+      const char *name = v->name != NULL ? v->name : "Latchkey";
+      g_autofree char *scope = g_strconcat (name, " SMTP senders", NULL);
+      g_autofree char *assignment = g_strconcat (name, " SMTP.SendAsApp", NULL);
+      g_autofree char *filter = expected_filter (v->mailboxes);
+
+      g_assert_cmpstr (lines[l++], ==, "");
+      g_assert_cmpstr (lines[l++], ==, "# Let the app send as these mailboxes through Exchange's "
+                                       "application RBAC (SMTP only).");
+      g_assert_cmpstr (lines[l++], ==, "# The app registration must then hold NO SMTP.SendAsApp "
+                                       "permission: with it, Exchange");
+      g_assert_cmpstr (lines[l++], ==, "# checks mailbox permissions instead.");
+      assert_command (lines[l++], (const char *[]) { "New-ManagementScope", "-Name", scope,
+                                                     "-RecipientRestrictionFilter", filter, NULL });
+      assert_command (lines[l++], (const char *[]) { "New-ManagementRoleAssignment", "-Name", assignment,
+                                                     "-Role", "Application SMTP.SendAsApp",
+                                                     "-App", OBJECT, "-CustomResourceScope", scope,
+                                                     NULL });
+      for (guint m = 0; v->mailboxes[m] != NULL; m++)
+        assert_command (lines[l++], (const char *[]) { "Test-ServicePrincipalAuthorization",
+                                                       "-Identity", APP, "-Resource", v->mailboxes[m],
+                                                       "|", "Format-Table", "RoleName,InScope", NULL });
+    }
   for (guint m = 0; v->mailboxes[m] != NULL; m++)
     {
       const char *mbx = v->mailboxes[m];
 
       g_assert_cmpstr (lines[l++], ==, "");
-      g_assert_cmpstr (lines[l++], ==, "# Let the app open this mailbox.");
-      assert_command (lines[l++], (const char *[]) { "Add-MailboxPermission", "-Identity", mbx, "-User", OBJECT,
-                                                     "-AccessRights", "FullAccess", NULL });
-      assert_command (lines[l++], (const char *[]) { "Get-MailboxPermission", "-Identity", mbx, "-User", OBJECT,
-                                                     "|", "Format-List", "User,AccessRights", NULL });
+      if (full_access)
+        {
+          g_assert_cmpstr (lines[l++], ==, "# Let the app open this mailbox.");
+          assert_command (lines[l++], (const char *[]) { "Add-MailboxPermission", "-Identity", mbx,
+                                                         "-User", OBJECT, "-AccessRights",
+                                                         "FullAccess", NULL });
+          assert_command (lines[l++], (const char *[]) { "Get-MailboxPermission", "-Identity", mbx,
+                                                         "-User", OBJECT, "|", "Format-List",
+                                                         "User,AccessRights", NULL });
+        }
+      else
+        g_assert_cmpstr (lines[l++], ==, "# Let the app send from this mailbox.");
       if (send_as)
         {
           assert_command (lines[l++], (const char *[]) { "Add-RecipientPermission", "-Identity", mbx,
@@ -114,7 +171,7 @@ check_script (const Values *v,
                                                          "-Trustee", OBJECT, "|", "Format-List",
                                                          "Trustee,AccessRights", NULL });
         }
-      if (protocols == 0 || (protocols & LK_PROTOCOL_FLAG_SMTP))
+      if (smtp)
         {
           assert_command (lines[l++], (const char *[]) { "Set-CASMailbox", "-Identity", mbx,
                                                          "-SmtpClientAuthenticationDisabled", "$false", NULL });
@@ -125,6 +182,72 @@ check_script (const Values *v,
   /* The final "\n" leaves one empty string, and nothing else follows. */
   g_assert_cmpstr (lines[l++], ==, "");
   g_assert_null (lines[l]);
+}
+
+static void
+check_script (const Values *v,
+              gboolean      send_as,
+              guint         protocols)
+{
+  check_script_route (v, send_as, protocols, FALSE);
+}
+
+/* A scanner's mailbox that only sends: the application RBAC route, no
+ * FullAccess; with IMAP as well, FullAccess comes back for IMAP. */
+static void
+test_smtp_rbac (void)
+{
+  static const Values v = { "contoso.com", "Scanners", { "scan@contoso.com", "fax@contoso.com", NULL } };
+  static const Values hostile = {
+    "contoso.com", "O'Brien $(Stop-Computer) `x`;",
+    { "o'brien@contoso.com", "x' -or Name -like '*@contoso.com",
+      "$(Get-Mailbox)@contoso.com; Stop-Computer", NULL }
+  };
+  LkExchangeScriptInput in = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *script = NULL;
+
+  check_script_route (&v, FALSE, LK_PROTOCOL_FLAG_SMTP, TRUE);
+  check_script_route (&v, TRUE, LK_PROTOCOL_FLAG_SMTP, TRUE);
+  check_script_route (&v, FALSE, LK_PROTOCOL_FLAG_SMTP | LK_PROTOCOL_FLAG_IMAP, TRUE);
+  check_script_route (&v, FALSE, 0, TRUE);
+  /* Without SMTP there is nothing for the RBAC route to do. */
+  check_script_route (&v, FALSE, LK_PROTOCOL_FLAG_IMAP, TRUE);
+  check_script_route (&hostile, TRUE, LK_PROTOCOL_FLAG_SMTP, TRUE);
+
+  /* As an administrator reads it: the apostrophe doubled for OPATH, then
+   * again for the PowerShell literal around the filter. */
+  in.tenant = "contoso.com";
+  in.app_id = APP;
+  in.object_id = OBJECT;
+  in.mailboxes = (const char * const[]) { "o'brien@contoso.com", NULL };
+  in.protocols = LK_PROTOCOL_FLAG_SMTP;
+  in.smtp_rbac = TRUE;
+  script = lk_exchange_script_generate (&in, NULL);
+  g_assert_nonnull (strstr (script, "\nNew-ManagementScope -Name 'Latchkey SMTP senders' "
+                                    "-RecipientRestrictionFilter 'PrimarySmtpAddress -eq "
+                                    "''o''''brien@contoso.com'''\n"));
+  g_assert_nonnull (strstr (script, "\nNew-ManagementRoleAssignment -Name 'Latchkey SMTP.SendAsApp' "
+                                    "-Role 'Application SMTP.SendAsApp' -App '" OBJECT "' "
+                                    "-CustomResourceScope 'Latchkey SMTP senders'\n"));
+  g_assert_null (strstr (script, "FullAccess"));
+  g_clear_pointer (&script, g_free);
+
+  /* A typographic quote has no documented meaning in OPATH: refused. */
+  in.mailboxes = (const char * const[]) { "o’brien@contoso.com", NULL };
+  script = lk_exchange_script_generate (&in, &error);
+  g_assert_null (script);
+  g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT);
+  g_assert_nonnull (strstr (error->message, "typographic quote"));
+  g_clear_error (&error);
+
+  /* Exchange's names hold 64 characters. */
+  in.mailboxes = (const char * const[]) { "scan@contoso.com", NULL };
+  in.display_name = "A display name that is long enough to make the scope's name too long";
+  script = lk_exchange_script_generate (&in, &error);
+  g_assert_null (script);
+  g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT);
+  g_assert_nonnull (strstr (error->message, "64 characters"));
 }
 
 static void
@@ -328,6 +451,7 @@ main (int    argc,
   g_test_add_func ("/admin/exchange-script/normal", test_normal);
   g_test_add_func ("/admin/exchange-script/hostile", test_hostile);
   g_test_add_func ("/admin/exchange-script/refused", test_refused);
+  g_test_add_func ("/admin/exchange-script/smtp-rbac", test_smtp_rbac);
   g_test_add_func ("/admin/exchange-script/delegated", test_delegated);
   return g_test_run ();
 }

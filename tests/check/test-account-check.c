@@ -68,7 +68,7 @@ static void
 fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
-  lk_token_store_clear_sync (ALICE, NULL, NULL, NULL);
+  lk_token_store_clear_sync (lk_token_store_get_default (), ALICE, NULL, NULL, NULL);
   g_array_unref (f->checked);
   g_clear_pointer (&f->account, lk_account_unref);
   g_assert_finalize_object (f->tokens);
@@ -103,7 +103,8 @@ sign_in_as (const char *token_user,
     }
   tokens->refresh_token = g_strdup ("lkrt_check");
   tokens->expires_at = g_get_real_time () / G_USEC_PER_SEC + 3600;
-  g_assert_true (lk_token_store_store_sync (ALICE, tokens, NULL, &error));
+  g_assert_true (lk_token_store_store_sync (lk_token_store_get_default (), ALICE, tokens, NULL,
+                                            &error));
   g_assert_no_error (error);
 }
 

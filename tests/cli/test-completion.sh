@@ -61,6 +61,11 @@ check "latchkey-cli bridge password bob@contoso.com --" --reset
 check "latchkey-cli bridge enable alice@contoso.com --protocols " imap,smtp
 check "latchkey-cli bridge run --i" --imaps
 check "latchkey-cli bridge status --" --json
+check "latchkey-cli --sy" --system
+check "latchkey-cli --system to" token
+check "latchkey-cli --system bridge " enable
+check "latchkey-cli --system bridge run --sy" --system
+check "latchkey-cli admin exchange-script --smt" --smtp-rbac
 n=$((n + 1))
 if command -v zsh >/dev/null; then
   if zsh -n "$LK_SOURCE_ROOT/data/completions/_latchkey-cli"; then echo "ok $n zsh completion parses"

@@ -114,6 +114,24 @@ test_value_is_safe (void)
   g_assert_false (lk_powershell_value_is_safe (NULL));
 }
 
+/* OPATH text for Exchange filters: apostrophes doubled; typographic
+ * quotes and unsafe values refused. */
+static void
+test_opath_text (void)
+{
+  g_autofree char *plain = lk_powershell_opath_text ("scan@contoso.com");
+  g_autofree char *apostrophe = lk_powershell_opath_text ("o'brien@contoso.com");
+  g_autofree char *breakout = lk_powershell_opath_text ("x' -or Name -like '*");
+
+  g_assert_cmpstr (plain, ==, "'scan@contoso.com'");
+  g_assert_cmpstr (apostrophe, ==, "'o''brien@contoso.com'");
+  g_assert_cmpstr (breakout, ==, "'x'' -or Name -like ''*'");
+  g_assert_null (lk_powershell_opath_text ("o\u2019brien@contoso.com"));
+  g_assert_null (lk_powershell_opath_text ("\u201Aa@contoso.com"));
+  g_assert_null (lk_powershell_opath_text ("a\nb@contoso.com"));
+  g_assert_null (lk_powershell_opath_text (NULL));
+}
+
 /* The reference reader itself must see a break-out when there is one, or
  * the tests above prove nothing. */
 static void
@@ -142,6 +160,7 @@ main (int   argc,
   g_test_add_func ("/powershell/quote-in-command", test_quote_in_command);
   g_test_add_func ("/powershell/quote-exact", test_quote_exact);
   g_test_add_func ("/powershell/value-is-safe", test_value_is_safe);
+  g_test_add_func ("/powershell/opath-text", test_opath_text);
   g_test_add_func ("/powershell/reference-catches-breakout", test_reference_catches_breakout);
   return g_test_run ();
 }

@@ -171,8 +171,9 @@ class Idp:
 
 
 def write_profile(idp, servers=None, domains=("example.com",), ca_file=None, name="testidp",
-                  sasl=("XOAUTH2",), extra=None):
-    """A provider profile that signs in at the test IdP, as Microsoft 365 does."""
+                  sasl=("XOAUTH2",), extra=None, folder=None):
+    """A provider profile that signs in at the test IdP, as Microsoft 365 does;
+    in the person's profiles folder unless folder names another."""
     base = idp.base
     profile = {
         "id": name, "name": "Test IdP", "kind": "microsoft",
@@ -192,7 +193,7 @@ def write_profile(idp, servers=None, domains=("example.com",), ca_file=None, nam
         "sasl": list(sasl), "domains": list(domains), "ca_file": ca_file,
     }
     profile.update(extra or {})
-    folder = os.path.join(os.environ["XDG_CONFIG_HOME"], "latchkey", "providers")
+    folder = folder or os.path.join(os.environ["XDG_CONFIG_HOME"], "latchkey", "providers")
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, name + ".json")
     with open(path, "w") as f:
@@ -405,6 +406,87 @@ class Dovecot:
         with open(os.path.join(SCRATCH, "dovecot-stop.log"), "w") as log:
             subprocess.run([script, "stop", self.dir], timeout=60, stdout=log, stderr=log,
                            stdin=subprocess.DEVNULL)
+
+
+NOBODY = 65534
+
+
+class SystemBox:
+    """What systemd would give latchkey-bridge.service on a box without a
+    desktop, inside the test's scratch folder: the state, runtime and
+    configuration folders (their paths in $STATE_DIRECTORY,
+    $RUNTIME_DIRECTORY, $CONFIGURATION_DIRECTORY, as the unit gets them),
+    a host key of its own for systemd-creds ($SYSTEMD_CREDENTIAL_SECRET, so
+    that the machine's /var/lib/systemd is never touched) and the sealed
+    store key sealed with it (`systemd-creds encrypt --with-key=host`).
+    The state folder belongs to `owner` (nobody: the unit's User=), so root
+    running `latchkey-cli --system` has to become that user."""
+
+    def __init__(self, name="system", owner=NOBODY):
+        self.root = os.path.join(SCRATCH, name)
+        os.makedirs(self.root)
+        os.chmod(self.root, 0o711)
+        self.owner = owner
+        self.state = os.path.join(self.root, "state")
+        os.mkdir(self.state, 0o700)
+        os.chown(self.state, owner, owner)
+        self.runtime = os.path.join(self.root, "run")
+        self.etc = os.path.join(self.root, "etc")
+        self.providers = os.path.join(self.etc, "providers")
+        os.makedirs(self.providers)
+        for d in (self.etc, self.providers):
+            os.chmod(d, 0o755)
+        self.host_secret = os.path.join(self.root, "credential.secret")
+        self.credential = os.path.join(self.root, "credstore", "latchkey-store-key")
+        os.makedirs(os.path.dirname(self.credential))
+
+    def env(self, credentials=None, **extra):
+        e = dict(os.environ, STATE_DIRECTORY=self.state, RUNTIME_DIRECTORY=self.runtime,
+                 CONFIGURATION_DIRECTORY=self.etc, SYSTEMD_CREDENTIAL_SECRET=self.host_secret,
+                 LATCHKEY_STORE_CREDENTIAL=self.credential)
+        e.pop("CREDENTIALS_DIRECTORY", None)
+        if credentials:
+            e["CREDENTIALS_DIRECTORY"] = credentials
+        e.update(extra)
+        return e
+
+    def seal_key(self, key, path=None):
+        """Seals key (bytes) as IT would: systemd-creds encrypt
+        --with-key=host --name=latchkey-store-key - PATH."""
+        path = path or self.credential
+        r = subprocess.run(["systemd-creds", "encrypt", "--with-key=host",
+                            "--name=latchkey-store-key", "-", path],
+                           input=key, capture_output=True, timeout=30, env=self.env())
+        assert r.returncode == 0, r.stderr.decode()
+        return path
+
+    def unseal_for_service(self, name="credentials"):
+        """What LoadCredentialEncrypted= does before the service starts: the
+        credential decrypted into a folder of its own, readable by the
+        service's user alone. Returns the folder ($CREDENTIALS_DIRECTORY)."""
+        folder = os.path.join(self.root, name)
+        os.makedirs(folder, exist_ok=True)
+        path = os.path.join(folder, "latchkey-store-key")
+        r = subprocess.run(["systemd-creds", "decrypt", "--name=latchkey-store-key",
+                            self.credential, path], capture_output=True, timeout=30,
+                           env=self.env())
+        assert r.returncode == 0, r.stderr.decode()
+        os.chmod(path, 0o400)
+        os.chown(path, self.owner, self.owner)
+        os.chmod(folder, 0o500)
+        os.chown(folder, self.owner, self.owner)
+        return folder
+
+    def cli(self, *args, credentials=None, user=None, env=None, **kw):
+        """latchkey-cli --system ARGS, as root (or as user, a uid, through
+        setpriv, as the unit runs the daemon)."""
+        argv = [CLI, "--system", *args]
+        if user is not None:
+            argv = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *argv]
+        return run(argv, env=env or self.env(credentials), **kw)
+
+    def sealed_store(self):
+        return os.path.join(self.state, "tokens.sealed")
 
 
 class Bridge:

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "lk-test-refresher.h"
+#include "lk-test-utils.h"
 #include "store/lk-refresh-lock.h"
 #include "store/lk-token-manager.h"
 
@@ -40,6 +41,8 @@ main (int   argc,
   /* The test reads what this prints on stdout; GLib's debug messages
    * (G_MESSAGES_DEBUG, build-aux/test.sh --debug-messages) go to stderr. */
   g_log_writer_default_set_use_stderr (TRUE);
+  /* The same store as the test that started it. */
+  lk_test_use_sealed_store_if_asked ();
   if (argc == 4 && g_str_equal (argv[1], "lock"))
     {
       g_autoptr(GError) error = NULL;

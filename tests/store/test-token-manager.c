@@ -10,7 +10,12 @@
 #include "lk-test-refresher.h"
 #include "lk-test-utils.h"
 #include "store/lk-token-manager.h"
+#include "store/lk-sealed-token-store.h"
 #include "store/lk-token-store.h"
+
+/* The manager's own store: the process's default (the keyring, or the
+ * sealed store with LK_TEST_TOKEN_STORE=sealed). */
+#define STORE (lk_token_store_get_default ())
 
 typedef struct
 {
@@ -58,7 +63,7 @@ store_tokens (const char *email,
   tokens->scope = g_strdup ("https://outlook.office.com/IMAP.AccessAsUser.All");
   tokens->signed_in_at = SIGNED_IN_AT;
   tokens->refresh_token_at = SIGNED_IN_AT;
-  g_assert_true (lk_token_store_store_sync (email, tokens, NULL, &error));
+  g_assert_true (lk_token_store_store_sync (STORE, email, tokens, NULL, &error));
   g_assert_no_error (error);
   return tokens;
 }
@@ -94,7 +99,7 @@ got_token_cb (GObject      *source,
       g_autoptr(GError) lookup_error = NULL;
       const char *email = g_object_get_data (G_OBJECT (source), "email");
 
-      calls->keyring_at_return = lk_token_store_lookup_sync (email, NULL, &lookup_error);
+      calls->keyring_at_return = lk_token_store_lookup_sync (STORE, email, NULL, &lookup_error);
       g_assert_no_error (lookup_error);
     }
   if (error != NULL)
@@ -209,7 +214,7 @@ test_refresh_keeps_refresh_token (Fixture       *fixture,
   get_tokens (fixture, account, 1, FALSE, &calls);
   g_assert_no_error (calls.error);
   g_assert_cmpuint (lk_test_refresher_get_calls (fixture->refresher), ==, 1);
-  after = lk_token_store_lookup_sync (account->email, NULL, &error);
+  after = lk_token_store_lookup_sync (STORE, account->email, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (after->refresh_token, ==, stored->refresh_token);
   g_assert_cmpstr (after->access_token, !=, stored->access_token);
@@ -268,7 +273,7 @@ test_invalid_grant (Fixture       *fixture,
 
   /* The refused refresh token is gone, so the next caller (or another
    * process waiting for the lock) does not ask the provider again. */
-  after = lk_token_store_lookup_sync (account->email, NULL, &error);
+  after = lk_token_store_lookup_sync (STORE, account->email, NULL, &error);
   g_assert_no_error (error);
   g_assert_null (after->refresh_token);
   calls_clear (&calls);
@@ -327,7 +332,7 @@ test_processes_refresh_once (Fixture       *fixture,
     }
 
   g_assert_cmpuint (lk_test_count_lines (count_path), ==, 1);
-  after = lk_token_store_lookup_sync (email, NULL, &error);
+  after = lk_token_store_lookup_sync (STORE, email, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (after->access_token, !=, stored->access_token);
   g_assert_cmpstr (after->refresh_token, !=, stored->refresh_token);
@@ -394,7 +399,7 @@ test_store_initial_and_remove (Fixture       *fixture,
   g_assert_true (lk_test_wait_for (bool_done, &first, 10000));
   g_assert_no_error (first.error);
   g_assert_true (lk_account_store_exists (fixture->store, account->email));
-  found = lk_token_store_lookup_sync (account->email, NULL, &error);
+  found = lk_token_store_lookup_sync (STORE, account->email, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (found->refresh_token, ==, tokens->refresh_token);
   /* The sign-in's time is kept with it. */
@@ -413,11 +418,12 @@ test_store_initial_and_remove (Fixture       *fixture,
   g_assert_no_error (removed.error);
   g_assert_false (lk_account_store_exists (fixture->store, account->email));
   g_clear_pointer (&found, lk_token_set_free);
-  found = lk_token_store_lookup_sync (account->email, NULL, &error);
+  found = lk_token_store_lookup_sync (STORE, account->email, NULL, &error);
   g_assert_error (error, LK_ERROR, LK_ERROR_NOT_FOUND);
 }
 
-/* Without a keyring a sign-in saves nothing: no account file either. */
+/* Without a keyring (or without the sealed store's key) a sign-in saves
+ * nothing: no account file either. */
 static void
 test_store_initial_no_keyring (Fixture       *fixture,
                                gconstpointer  data)
@@ -445,6 +451,13 @@ test_store_initial_no_keyring (Fixture       *fixture,
     }
 
   g_setenv ("DBUS_SESSION_BUS_ADDRESS", "disabled:", TRUE);
+  if (g_getenv ("CREDENTIALS_DIRECTORY") != NULL)
+    {
+      g_autofree char *empty = g_build_filename (fixture->scratch, "no-credentials", NULL);
+
+      g_assert_cmpint (g_mkdir_with_parents (empty, 0700), ==, 0);
+      g_setenv ("CREDENTIALS_DIRECTORY", empty, TRUE);
+    }
   g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
   g_test_trap_assert_passed ();
 }
@@ -489,7 +502,7 @@ test_memory_cache (Fixture       *fixture,
   g_assert_no_error (calls.error);
   calls_clear (&calls);
 
-  g_assert_true (lk_token_store_clear_sync (account->email, NULL, NULL, &error));
+  g_assert_true (lk_token_store_clear_sync (STORE, account->email, NULL, NULL, &error));
   got = get_one (fixture, account, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (got->access_token, ==, stored->access_token);
@@ -524,7 +537,7 @@ test_memory_cache_expiring (Fixture       *fixture,
     g_assert_cmpstr (((LkTokenSet *) calls.results->pdata[i])->access_token, ==, refreshed);
   calls_clear (&calls);
 
-  g_assert_true (lk_token_store_clear_sync (account->email, NULL, NULL, &error));
+  g_assert_true (lk_token_store_clear_sync (STORE, account->email, NULL, NULL, &error));
   got = get_one (fixture, account, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (got->access_token, ==, refreshed);
@@ -540,6 +553,8 @@ main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  if (lk_test_use_sealed_store_if_asked ())
+    g_assert_true (LK_IS_SEALED_TOKEN_STORE (lk_token_store_get_default ()));
   ADD ("fresh", LK_TEST_REFRESH_ROTATE, test_fresh);
   ADD ("expiring-refreshed-once", LK_TEST_REFRESH_ROTATE, test_expiring_refreshed_once);
   ADD ("keeps-refresh-token", LK_TEST_REFRESH_KEEP, test_refresh_keeps_refresh_token);

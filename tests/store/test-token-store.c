@@ -12,7 +12,20 @@
 #include "lk-test-refresher.h"
 #include "lk-test-utils.h"
 #include "store/lk-refresh-lock.h"
-#include "store/lk-token-store.h"
+#include "store/lk-secret-token-store.h"
+
+/* The Secret Service store, whatever the process's default. */
+static LkTokenStore *
+keyring (void)
+{
+  static LkSecretTokenStore *store;
+
+  if (store == NULL)
+    store = lk_secret_token_store_new ();
+  return LK_TOKEN_STORE (store);
+}
+
+#define STORE (keyring ())
 
 static LkTokenSet *
 make_tokens (void)
@@ -35,12 +48,12 @@ test_store_lookup_clear (void)
   g_autoptr(LkTokenSet) found = NULL;
   g_autoptr(GError) error = NULL;
 
-  g_assert_true (lk_token_store_store_sync ("alice@example.com", tokens, NULL, &error));
+  g_assert_true (lk_token_store_store_sync (STORE, "alice@example.com", tokens, NULL, &error));
   g_assert_no_error (error);
-  g_assert_true (lk_token_store_store_sync ("o'brien+x@example.com", other, NULL, &error));
+  g_assert_true (lk_token_store_store_sync (STORE, "o'brien+x@example.com", other, NULL, &error));
   g_assert_no_error (error);
 
-  found = lk_token_store_lookup_sync ("alice@example.com", NULL, &error);
+  found = lk_token_store_lookup_sync (STORE, "alice@example.com", NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (found->access_token, ==, tokens->access_token);
   g_assert_cmpstr (found->refresh_token, ==, tokens->refresh_token);
@@ -51,15 +64,15 @@ test_store_lookup_clear (void)
   /* Storing again replaces the one item. */
   g_clear_pointer (&tokens->refresh_token, lk_secret_wipe);
   tokens->refresh_token = lk_test_random_string (LK_TEST_REFRESH_PREFIX, 16);
-  g_assert_true (lk_token_store_store_sync ("alice@example.com", tokens, NULL, &error));
-  found = lk_token_store_lookup_sync ("alice@example.com", NULL, &error);
+  g_assert_true (lk_token_store_store_sync (STORE, "alice@example.com", tokens, NULL, &error));
+  found = lk_token_store_lookup_sync (STORE, "alice@example.com", NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (found->refresh_token, ==, tokens->refresh_token);
   g_clear_pointer (&found, lk_token_set_free);
 
-  g_assert_true (lk_token_store_clear_sync ("alice@example.com", NULL, NULL, &error));
+  g_assert_true (lk_token_store_clear_sync (STORE, "alice@example.com", NULL, NULL, &error));
   g_assert_no_error (error);
-  found = lk_token_store_lookup_sync ("alice@example.com", NULL, &error);
+  found = lk_token_store_lookup_sync (STORE, "alice@example.com", NULL, &error);
   g_assert_null (found);
   g_assert_error (error, LK_ERROR, LK_ERROR_NOT_FOUND);
   /* The message says what to do; the CLI names its command (LkRemedy). */
@@ -70,10 +83,10 @@ test_store_lookup_clear (void)
   g_clear_error (&error);
 
   /* The other account is untouched; clearing nothing is not an error. */
-  found = lk_token_store_lookup_sync ("o'brien+x@example.com", NULL, &error);
+  found = lk_token_store_lookup_sync (STORE, "o'brien+x@example.com", NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (found->access_token, ==, other->access_token);
-  g_assert_true (lk_token_store_clear_sync ("alice@example.com", NULL, NULL, &error));
+  g_assert_true (lk_token_store_clear_sync (STORE, "alice@example.com", NULL, NULL, &error));
   g_assert_no_error (error);
 }
 
@@ -93,7 +106,7 @@ test_item_attributes (void)
   const char *argv[] = { "secret-tool", "lookup", "xdg:schema", "io.github.latchkey.Token",
                          "account", "dave@example.com", "version", "1", NULL };
 
-  g_assert_true (lk_token_store_store_sync ("dave@example.com", tokens, NULL, &error));
+  g_assert_true (lk_token_store_store_sync (STORE, "dave@example.com", tokens, NULL, &error));
   g_assert_no_error (error);
   g_assert_true (g_spawn_sync (NULL, (char **) argv, env, G_SPAWN_SEARCH_PATH, NULL, NULL,
                                &out, NULL, &status, &error));
@@ -125,15 +138,15 @@ test_no_secret_service (void)
       g_autoptr(LkTokenSet) found = NULL;
       g_autoptr(GError) error = NULL;
 
-      g_assert_false (lk_token_store_store_sync ("erin@example.com", tokens, NULL, &error));
+      g_assert_false (lk_token_store_store_sync (STORE, "erin@example.com", tokens, NULL, &error));
       assert_keyring_error (error);
       g_test_message ("store: %s", error->message);
       g_clear_error (&error);
-      found = lk_token_store_lookup_sync ("erin@example.com", NULL, &error);
+      found = lk_token_store_lookup_sync (STORE, "erin@example.com", NULL, &error);
       g_assert_null (found);
       assert_keyring_error (error);
       g_clear_error (&error);
-      g_assert_false (lk_token_store_clear_sync ("erin@example.com", NULL, NULL, &error));
+      g_assert_false (lk_token_store_clear_sync (STORE, "erin@example.com", NULL, NULL, &error));
       assert_keyring_error (error);
       return;
     }
@@ -157,7 +170,7 @@ test_no_provider (void)
 
   if (g_test_subprocess ())
     {
-      g_autoptr(LkTokenSet) found = lk_token_store_lookup_sync ("erin@example.com", NULL, &error);
+      g_autoptr(LkTokenSet) found = lk_token_store_lookup_sync (STORE, "erin@example.com", NULL, &error);
 
       g_assert_null (found);
       assert_keyring_error (error);

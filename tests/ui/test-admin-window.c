@@ -158,6 +158,43 @@ test_fill (void)
                                     OBJECT "' -AccessRights SendAs -Confirm:$false\n"));
   lk_ui_test_screenshot (GTK_WIDGET (window), "it-app-only");
 
+  /* A scanner's mailbox that only sends: the application RBAC route. A
+   * typographic quote cannot go into its filter, and the window says so. */
+  set_switch (window, "Send Through Application _RBAC", TRUE);
+  g_clear_pointer (&script, g_free);
+  g_assert_null (lk_admin_window_dup_script (window));
+  g_assert_false (gtk_widget_is_sensitive (lk_ui_test_find (GTK_WIDGET (window), GTK_TYPE_BUTTON, "Copy _Script")));
+  g_assert_nonnull (lk_ui_test_find_mapped (GTK_WIDGET (window), GTK_TYPE_LABEL,
+                                            "The mailbox “$(Stop-Computer)`;’@contoso.com” holds a "
+                                            "typographic quote, which cannot be put into an Exchange "
+                                            "filter safely; give its plain address"));
+  type_into (window, "Mail_boxes, Separated by Commas", "scan@contoso.com");
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (lk_ui_test_find (GTK_WIDGET (window),
+                                                                  GTK_TYPE_CHECK_BUTTON, "IMAP")), FALSE);
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (lk_ui_test_find (GTK_WIDGET (window),
+                                                                  GTK_TYPE_CHECK_BUTTON, "POP")), FALSE);
+  set_switch (window, "_Send as the Mailboxes", FALSE);
+  script = lk_admin_window_dup_script (window);
+  g_assert_nonnull (script);
+  g_assert_nonnull (strstr (script, "\nNew-ManagementScope -Name 'Latchkey SMTP senders' "
+                                    "-RecipientRestrictionFilter 'PrimarySmtpAddress -eq "
+                                    "''scan@contoso.com'''\n"));
+  g_assert_nonnull (strstr (script, "-Role 'Application SMTP.SendAsApp' -App '" OBJECT "'"));
+  g_assert_null (strstr (script, "FullAccess"));
+  lk_ui_test_screenshot (GTK_WIDGET (window), "it-smtp-rbac");
+  /* Delegated sign-in has no such route: the switch goes away. */
+  set_switch (window, "App-_Only", FALSE);
+  g_free (lk_admin_window_dup_script (window));
+  g_assert_false (gtk_widget_get_visible (lk_ui_test_find (GTK_WIDGET (window), ADW_TYPE_ACTION_ROW,
+                                                           "Send Through Application _RBAC")));
+  set_switch (window, "App-_Only", TRUE);
+  set_switch (window, "Send Through Application _RBAC", FALSE);
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (lk_ui_test_find (GTK_WIDGET (window),
+                                                                  GTK_TYPE_CHECK_BUTTON, "IMAP")), TRUE);
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (lk_ui_test_find (GTK_WIDGET (window),
+                                                                  GTK_TYPE_CHECK_BUTTON, "POP")), TRUE);
+  lk_ui_test_iterate (5);
+
   /* A bad object id: no script, and the reason is shown instead. */
   type_into (window, "Enterprise Application _Object ID", "not-a-guid");
   g_clear_pointer (&script, g_free);

@@ -183,7 +183,8 @@ test_results_not_saved (void)
   tokens->access_token = g_strdup ("lk-test-access-messages");
   tokens->refresh_token = g_strdup ("lk-test-refresh-messages");
   tokens->expires_at = g_get_real_time () / G_USEC_PER_SEC + 3600;
-  g_assert_true (lk_token_store_store_sync ("dave@example.test", tokens, NULL, &error));
+  g_assert_true (lk_token_store_store_sync (lk_token_store_get_default (), "dave@example.test",
+                                            tokens, NULL, &error));
   g_assert_no_error (error);
   g_assert_true (g_file_set_contents (blocked, "not a folder", -1, NULL));
 
@@ -197,7 +198,7 @@ test_results_not_saved (void)
 
   gtk_window_close (GTK_WINDOW (wizard));
   lk_ui_test_iterate (10);
-  lk_token_store_clear_sync ("dave@example.test", NULL, NULL, NULL);
+  lk_token_store_clear_sync (lk_token_store_get_default (), "dave@example.test", NULL, NULL, NULL);
   g_unlink (blocked);
   g_rmdir (dir);
 }

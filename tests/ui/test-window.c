@@ -28,6 +28,9 @@
 #include "store/lk-account-store.h"
 #include "store/lk-token-store.h"
 
+/* The store the window's token manager uses. */
+#define STORE (lk_token_store_get_default ())
+
 /* One application for the whole run, as in the real program. */
 static LkApplication *app;
 
@@ -198,7 +201,7 @@ test_account_list (void)
   g_assert_true (lk_account_store_save (store, expired, &error));
   tokens->access_token = g_strdup ("lk-test-access-window");
   tokens->refresh_token = g_strdup ("lk-test-refresh-window");
-  g_assert_true (lk_token_store_store_sync ("erin@outlook.com", tokens, NULL, &error));
+  g_assert_true (lk_token_store_store_sync (STORE, "erin@outlook.com", tokens, NULL, &error));
   g_assert_no_error (error);
 
   window = lk_window_new (app);
@@ -242,7 +245,7 @@ test_account_list (void)
     g_main_context_iteration (NULL, TRUE);
   lk_ui_test_wait_toast (GTK_WIDGET (window), "Account removed");
   wait_ms (500);
-  left = lk_token_store_lookup_sync ("erin@outlook.com", NULL, &error);
+  left = lk_token_store_lookup_sync (STORE, "erin@outlook.com", NULL, &error);
   g_assert_null (left);
 
   /* One account left in the list. */
@@ -359,7 +362,7 @@ test_account_page (void)
   tokens->id_username = g_strdup ("grace@outlook.com");
   tokens->signed_in_at = now - 3 * 86400;
   tokens->refresh_token_at = now - 3 * 86400;
-  g_assert_true (lk_token_store_store_sync ("grace@outlook.com", tokens, NULL, &error));
+  g_assert_true (lk_token_store_store_sync (STORE, "grace@outlook.com", tokens, NULL, &error));
   g_assert_no_error (error);
 
   window = lk_window_new (app);
@@ -510,7 +513,7 @@ test_account_page (void)
 
   gtk_window_destroy (GTK_WINDOW (window));
   iterate (10);
-  lk_token_store_clear_sync ("grace@outlook.com", NULL, NULL, NULL);
+  lk_token_store_clear_sync (STORE, "grace@outlook.com", NULL, NULL, NULL);
   lk_account_store_remove (store, "grace@outlook.com", NULL, NULL);
   lk_account_store_remove (store, "henry@outlook.com", NULL, NULL);
   g_rmdir (dir);
@@ -643,7 +646,7 @@ test_refresh_refused (void)
   tokens->access_token = g_strdup ("lk-test-expired-access");
   tokens->refresh_token = g_strdup ("lkrt_not-known-to-the-idp");
   tokens->expires_at = g_get_real_time () / G_USEC_PER_SEC - 600;
-  g_assert_true (lk_token_store_store_sync ("alice@example.com", tokens, NULL, &error));
+  g_assert_true (lk_token_store_store_sync (STORE, "alice@example.com", tokens, NULL, &error));
   g_assert_no_error (error);
 
   window = lk_window_new (app);
@@ -838,7 +841,7 @@ test_keep_account (void)
   click_response (dialog, "_Remove");
   WAIT_FOR (wizard == NULL, 10000);
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
-  left = lk_token_store_lookup_sync ("kate@example.com", NULL, &error);
+  left = lk_token_store_lookup_sync (STORE, "kate@example.com", NULL, &error);
   g_assert_null (left);
   g_assert_nonnull (error);
   g_clear_error (&error);
@@ -859,12 +862,12 @@ test_keep_account (void)
   click_response (dialog, "_Keep");
   WAIT_FOR (wizard == NULL, 5000);
   g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
-  left = lk_token_store_lookup_sync ("liam@example.com", NULL, &error);
+  left = lk_token_store_lookup_sync (STORE, "liam@example.com", NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (left);
   g_assert_null (left->refresh_token);
 
-  lk_token_store_clear_sync ("liam@example.com", NULL, NULL, NULL);
+  lk_token_store_clear_sync (STORE, "liam@example.com", NULL, NULL, NULL);
   lk_account_store_remove (store, "liam@example.com", NULL, NULL);
   g_rmdir (dir);
 }
@@ -905,7 +908,7 @@ test_wizard_tasks (void)
   tokens->access_token = g_strdup ("lk-test-access-tasks");
   tokens->refresh_token = g_strdup ("lk-test-refresh-tasks");
   tokens->expires_at = g_get_real_time () / G_USEC_PER_SEC + 3600;
-  g_assert_true (lk_token_store_store_sync ("mona@example.com", tokens, NULL, &error));
+  g_assert_true (lk_token_store_store_sync (STORE, "mona@example.com", tokens, NULL, &error));
   g_assert_no_error (error);
 
   /* Test: the server (port 1) refuses; the test ends on its page. */
@@ -946,7 +949,7 @@ test_wizard_tasks (void)
   WAIT_FOR (wizard == NULL, 5000);
   g_assert_null (find_dialog ());
 
-  lk_token_store_clear_sync ("mona@example.com", NULL, NULL, NULL);
+  lk_token_store_clear_sync (STORE, "mona@example.com", NULL, NULL, NULL);
   lk_account_store_remove (store, "mona@example.com", NULL, NULL);
   g_rmdir (dir);
 }

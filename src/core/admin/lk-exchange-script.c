@@ -58,14 +58,95 @@ check_guid (const char  *what,
   return TRUE;
 }
 
+/* Exchange limits the names of scopes and role assignments to 64
+ * characters (New-ManagementScope, New-ManagementRoleAssignment: -Name). */
+#define EXCHANGE_NAME_MAX 64
+
+static gboolean
+check_exchange_name (const char  *name,
+                     GError     **error)
+{
+  if (g_utf8_strlen (name, -1) > EXCHANGE_NAME_MAX)
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
+                   _("The display name is too long for the names Exchange gives the scope and "
+                     "the role assignment (“%s” has more than %d characters); choose a shorter "
+                     "one"),
+                   name, EXCHANGE_NAME_MAX);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The application RBAC route for SMTP (PROTOCOLS.md A2;
+ * learn.microsoft.com/exchange/client-developer/legacy-protocols/
+ * smtp-app-rbac-onboarding): a management scope holding exactly the
+ * mailboxes, and the role "Application SMTP.SendAsApp" assigned to the app
+ * within it. The filter names each mailbox by its primary address. */
+static gboolean
+append_smtp_rbac (GString                      *s,
+                  const LkExchangeScriptInput  *input,
+                  const char                   *display_name,
+                  const char                   *q_app,
+                  const char                   *q_object,
+                  GError                      **error)
+{
+  g_autofree char *scope = g_strdup_printf ("%s SMTP senders", display_name);
+  g_autofree char *assignment = g_strdup_printf ("%s SMTP.SendAsApp", display_name);
+  g_autofree char *q_scope = NULL;
+  g_autofree char *q_assignment = NULL;
+  g_autofree char *q_filter = NULL;
+  g_autoptr(GString) filter = g_string_new (NULL);
+
+  if (!check_exchange_name (scope, error) || !check_exchange_name (assignment, error))
+    return FALSE;
+  for (guint i = 0; input->mailboxes[i] != NULL; i++)
+    {
+      g_autofree char *text = lk_powershell_opath_text (input->mailboxes[i]);
+
+      if (text == NULL)
+        {
+          g_set_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
+                       _("The mailbox “%s” holds a typographic quote, which cannot be put into "
+                         "an Exchange filter safely; give its plain address"),
+                       input->mailboxes[i]);
+          return FALSE;
+        }
+      g_string_append_printf (filter, "%sPrimarySmtpAddress -eq %s", i > 0 ? " -or " : "", text);
+    }
+  q_scope = lk_powershell_quote (scope);
+  q_assignment = lk_powershell_quote (assignment);
+  q_filter = lk_powershell_quote (filter->str);
+
+  g_string_append (s,
+    "\n"
+    "# Let the app send as these mailboxes through Exchange's application RBAC (SMTP only).\n"
+    "# The app registration must then hold NO SMTP.SendAsApp permission: with it, Exchange\n"
+    "# checks mailbox permissions instead.\n");
+  g_string_append_printf (s, "New-ManagementScope -Name %s -RecipientRestrictionFilter %s\n",
+                          q_scope, q_filter);
+  g_string_append_printf (s, "New-ManagementRoleAssignment -Name %s -Role 'Application SMTP.SendAsApp' "
+                          "-App %s -CustomResourceScope %s\n",
+                          q_assignment, q_object, q_scope);
+  for (guint i = 0; input->mailboxes[i] != NULL; i++)
+    {
+      g_autofree char *q_mbx = lk_powershell_quote (input->mailboxes[i]);
+
+      g_string_append_printf (s, "Test-ServicePrincipalAuthorization -Identity %s -Resource %s "
+                              "| Format-Table RoleName,InScope\n", q_app, q_mbx);
+    }
+  return TRUE;
+}
+
 /**
  * lk_exchange_script_generate:
  *
  * The Exchange Online PowerShell an administrator runs once so that an
  * app-only (client credentials) app may open the mailboxes (doc/protocols.md
  * A3): connect, register the service principal, give it FullAccess (and
- * SendAs) on each mailbox, switch SMTP AUTH on, and read every setting back.
- * The script stops at the first error.
+ * SendAs) on each mailbox — or, for sending alone, the application RBAC
+ * role over a scope of the mailboxes —, switch SMTP AUTH on, and read every
+ * setting back. The script stops at the first error.
  *
  * Returns: (transfer full) (nullable): the script, lines ending in "\n", or
  *   %NULL with %LK_ERROR_INVALID_INPUT naming the value that was refused
@@ -81,6 +162,8 @@ lk_exchange_script_generate (const LkExchangeScriptInput  *input,
   g_autofree char *q_name = NULL;
   const char *display_name;
   guint protocols;
+  gboolean rbac;
+  gboolean full_access;
 
   g_return_val_if_fail (input != NULL, NULL);
 
@@ -127,15 +210,26 @@ lk_exchange_script_generate (const LkExchangeScriptInput  *input,
   g_string_append_printf (s, "Get-ServicePrincipal -Identity %s | Format-List DisplayName,AppId,ObjectId\n",
                           q_app);
 
+  rbac = input->smtp_rbac && (protocols & LK_PROTOCOL_FLAG_SMTP);
+  if (rbac && !append_smtp_rbac (s, input, display_name, q_app, q_object, error))
+    return NULL;
+  /* IMAP and POP need FullAccess whichever way SMTP is allowed. */
+  full_access = !rbac || (protocols & (LK_PROTOCOL_FLAG_IMAP | LK_PROTOCOL_FLAG_POP));
+
   for (guint i = 0; input->mailboxes[i] != NULL; i++)
     {
       g_autofree char *q_mbx = lk_powershell_quote (input->mailboxes[i]);
 
-      g_string_append (s, "\n# Let the app open this mailbox.\n");
-      g_string_append_printf (s, "Add-MailboxPermission -Identity %s -User %s -AccessRights FullAccess\n",
-                              q_mbx, q_object);
-      g_string_append_printf (s, "Get-MailboxPermission -Identity %s -User %s | Format-List User,AccessRights\n",
-                              q_mbx, q_object);
+      if (!full_access)
+        g_string_append (s, "\n# Let the app send from this mailbox.\n");
+      else
+        {
+          g_string_append (s, "\n# Let the app open this mailbox.\n");
+          g_string_append_printf (s, "Add-MailboxPermission -Identity %s -User %s -AccessRights FullAccess\n",
+                                  q_mbx, q_object);
+          g_string_append_printf (s, "Get-MailboxPermission -Identity %s -User %s | Format-List User,AccessRights\n",
+                                  q_mbx, q_object);
+        }
       if (input->send_as)
         {
           g_string_append_printf (s, "Add-RecipientPermission -Identity %s -Trustee %s -AccessRights SendAs -Confirm:$false\n",

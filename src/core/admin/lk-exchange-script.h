@@ -14,9 +14,14 @@ G_BEGIN_DECLS
  * @object_id: the *Enterprise application's* object id, a GUID
  * @display_name: (nullable): the service principal's name; "Latchkey" if NULL
  * @mailboxes: (array zero-terminated=1): the mailboxes the app may open
- * @send_as: grant SendAs on each mailbox too
+ * @send_as: grant SendAs on each mailbox too (sending as another address)
  * @protocols: the protocols used; with SMTP, SMTP AUTH is switched on per
  *   mailbox. 0 means all.
+ * @smtp_rbac: let the app send through Exchange's application RBAC (a
+ *   management scope of the mailboxes, the role "Application
+ *   SMTP.SendAsApp") instead of a FullAccess permission on each mailbox; the
+ *   app registration then must not hold SMTP.SendAsApp. FullAccess is still
+ *   given when IMAP or POP are used: the RBAC route is for SMTP alone.
  * @shared_mailboxes: (nullable) (array zero-terminated=1): delegated only:
  *   shared mailboxes that @delegates open with their own sign-in
  * @delegates: (nullable) (array zero-terminated=1): delegated only: the
@@ -33,6 +38,7 @@ typedef struct
   const char * const *mailboxes;
   gboolean            send_as;
   guint               protocols;
+  gboolean            smtp_rbac;
   const char * const *shared_mailboxes;
   const char * const *delegates;
 } LkExchangeScriptInput;

@@ -90,3 +90,44 @@ lk_powershell_quote (const char *value)
   g_string_append_c (s, '\'');
   return g_string_free (s, FALSE);
 }
+
+/**
+ * lk_powershell_opath_text:
+ * @value: a text value for an Exchange OPATH filter, such as an address
+ *
+ * The value as an OPATH text literal, `'value'`, with each apostrophe
+ * doubled as Exchange's filters want it (learn.microsoft.com/powershell/
+ * exchange/recipient-filters, "Additional OPATH syntax information"). The
+ * whole filter is then one PowerShell literal (lk_powershell_quote()), which
+ * doubles them once more. A value with a typographic single quote is
+ * refused: PowerShell reads it as a quote, and whether Exchange's OPATH
+ * parser does is not documented; no address needs one.
+ *
+ * Returns: (transfer full) (nullable): the OPATH literal, or %NULL when
+ *   @value cannot be one (not lk_powershell_value_is_safe(), or a typographic
+ *   single quote)
+ */
+char *
+lk_powershell_opath_text (const char *value)
+{
+  GString *s;
+
+  if (!lk_powershell_value_is_safe (value))
+    return NULL;
+  s = g_string_new ("'");
+  for (const char *p = value; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (is_single_quote (c) && c != '\'')
+        {
+          g_string_free (s, TRUE);
+          return NULL;
+        }
+      g_string_append_unichar (s, c);
+      if (c == '\'')
+        g_string_append_c (s, '\'');
+    }
+  g_string_append_c (s, '\'');
+  return g_string_free (s, FALSE);
+}

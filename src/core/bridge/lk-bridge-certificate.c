@@ -13,6 +13,7 @@
 
 #include "bridge/lk-bridge-certificate.h"
 #include "lk-error.h"
+#include "lk-places.h"
 
 /* The bridge's own certificate for STARTTLS and implicit TLS on loopback:
  * self-signed, ECDSA P-256, valid ten years, for "localhost" and
@@ -24,7 +25,7 @@
 char *
 lk_bridge_certificate_default_directory (void)
 {
-  return g_build_filename (g_get_user_data_dir (), "latchkey", "bridge", NULL);
+  return lk_places_build_path (LK_PLACE_DATA, "bridge", NULL);
 }
 
 static gboolean
@@ -144,7 +145,7 @@ generate (const char  *cert_path,
 /**
  * lk_bridge_certificate_ensure:
  * @directory: (nullable): where cert.pem and key.pem live (0600 in a 0700
- *   folder); %NULL for `$XDG_DATA_HOME/latchkey/bridge`
+ *   folder); %NULL for `bridge` in %LK_PLACE_DATA (`$XDG_DATA_HOME/latchkey/bridge`)
  *
  * Loads the bridge's certificate, making it first if there is none.
  */

@@ -13,14 +13,15 @@
 #include "bridge/lk-bridge-control.h"
 #include "lk-error.h"
 #include "lk-json.h"
+#include "lk-places.h"
 
 /**
  * LkBridgeControl:
  *
- * `$XDG_RUNTIME_DIR/latchkey/bridge.sock`: the folder 0700, the socket
- * 0600, so only the user reaches it (the system mode of the office bridge
- * puts it under /run). A second daemon finds the first one there and
- * stops; a socket left by a crash is replaced.
+ * `bridge.sock` in the runtime place (`$XDG_RUNTIME_DIR/latchkey/`; in
+ * system mode `/run/latchkey/`): the folder 0700, the socket 0600, so only
+ * the user (the system bridge's own user) reaches it. A second daemon finds
+ * the first one there and stops; a socket left by a crash is replaced.
  */
 
 #define MAX_REQUEST 4096
@@ -183,7 +184,7 @@ lk_bridge_control_init (LkBridgeControl *self)
 char *
 lk_bridge_control_default_path (void)
 {
-  return g_build_filename (g_get_user_runtime_dir (), "latchkey", "bridge.sock", NULL);
+  return lk_places_build_path (LK_PLACE_RUNTIME, "bridge.sock", NULL);
 }
 
 /* Whether a daemon answers on @path. */

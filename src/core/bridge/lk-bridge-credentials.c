@@ -15,13 +15,15 @@
 #include "lk-error.h"
 #include "lk-file.h"
 #include "lk-json.h"
+#include "lk-places.h"
 #include "lk-token-set.h"
 #include "store/lk-account.h"
 
 /**
  * LkBridgeCredentials:
  *
- * The bridge's local logins, in `$XDG_CONFIG_HOME/latchkey/bridge-users.json`
+ * The bridge's local logins, in `bridge-users.json` of %LK_PLACE_CONFIG
+ * (`$XDG_CONFIG_HOME/latchkey/`, system mode `/var/lib/latchkey/`)
  * (0600 in a 0700 folder, written atomically; never in the account files,
  * which exporters and backups read). Only yescrypt hashes are stored.
  *
@@ -133,8 +135,8 @@ lk_bridge_credentials_init (LkBridgeCredentials *self)
 
 /**
  * lk_bridge_credentials_new:
- * @path: (nullable): the file; %NULL for
- *   `$XDG_CONFIG_HOME/latchkey/bridge-users.json`
+ * @path: (nullable): the file; %NULL for `bridge-users.json` in
+ *   %LK_PLACE_CONFIG
  */
 LkBridgeCredentials *
 lk_bridge_credentials_new (const char *path)
@@ -142,8 +144,7 @@ lk_bridge_credentials_new (const char *path)
   LkBridgeCredentials *self = g_object_new (LK_TYPE_BRIDGE_CREDENTIALS, NULL);
 
   self->path = path != NULL ? g_strdup (path)
-                            : g_build_filename (g_get_user_config_dir (), "latchkey",
-                                                "bridge-users.json", NULL);
+                            : lk_places_build_path (LK_PLACE_CONFIG, "bridge-users.json", NULL);
   return self;
 }
 

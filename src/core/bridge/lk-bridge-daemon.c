@@ -20,6 +20,7 @@
 #include "lk-core.h"
 #include "lk-error.h"
 #include "lk-json.h"
+#include "lk-system-mode.h"
 #include "mail/lk-probe-result.h"
 #include "oauth/lk-oauth-refresher.h"
 #include "store/lk-keep-alive.h"
@@ -82,6 +83,9 @@ lk_bridge_options_get_entries (LkBridgeOptions *options)
       N_("Serve SMTP submission with implicit TLS on ADDRESS:PORT"), N_("ADDRESS:PORT") },
     { "config", 0, 0, G_OPTION_ARG_FILENAME, &options->config,
       N_("Read the settings from FILE instead of bridge.json"), N_("FILE") },
+    { "system", 0, 0, G_OPTION_ARG_NONE, &options->system,
+      N_("Run as the machine’s bridge (latchkey-bridge.service): the system’s folders and the "
+         "sealed token store, as the bridge’s own user"), NULL },
     { NULL }
   };
 
@@ -557,6 +561,13 @@ lk_bridge_daemon_run (const LkBridgeOptions *options)
   guint signal_ids[3];
 
   lk_core_init ();
+  /* First: it decides every path, the token store and the user we run as
+   * (doc/system-mode.md). */
+  if (options->system && !lk_system_mode_enter (&error))
+    {
+      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+      return 1;
+    }
   raise_file_limit ();
   daemon.options = options;
   daemon.settings_path = options->config != NULL ? g_strdup (options->config)

@@ -21,6 +21,7 @@ typedef struct
   char **pop3s;
   char **smtps;
   char  *config;
+  gboolean system;
 } LkBridgeOptions;
 
 GOptionEntry *lk_bridge_options_get_entries (LkBridgeOptions       *options) G_GNUC_WARN_UNUSED_RESULT;

@@ -13,6 +13,7 @@
 #include "lk-error.h"
 #include "lk-file.h"
 #include "lk-json.h"
+#include "lk-places.h"
 
 LkBridgeEndpoint *
 lk_bridge_endpoint_copy (const LkBridgeEndpoint *endpoint)
@@ -176,7 +177,7 @@ lk_bridge_settings_free (LkBridgeSettings *self)
 char *
 lk_bridge_settings_default_path (void)
 {
-  return g_build_filename (g_get_user_config_dir (), "latchkey", "bridge.json", NULL);
+  return lk_places_build_path (LK_PLACE_CONFIG, "bridge.json", NULL);
 }
 
 static gboolean

@@ -24,7 +24,8 @@ typedef struct
 /**
  * LkBridgeSettings:
  *
- * The daemon's settings: `$XDG_CONFIG_HOME/latchkey/bridge.json`, then the
+ * The daemon's settings: `bridge.json` in %LK_PLACE_CONFIG
+ * (`$XDG_CONFIG_HOME/latchkey/`, system mode `/var/lib/latchkey/`), then the
  * command line's listeners, which replace the file's (see
  * latchkey-bridge(1)).
  */

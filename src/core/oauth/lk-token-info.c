@@ -109,7 +109,7 @@ looked_up_cb (GObject      *source,
   GError *error = NULL;
 
   /* The secrets go (wiped) with @tokens as this returns. */
-  tokens = lk_token_store_lookup_finish (result, &error);
+  tokens = lk_token_store_lookup_finish (LK_TOKEN_STORE (source), result, &error);
   if (tokens == NULL && !g_error_matches (error, LK_ERROR, LK_ERROR_NOT_FOUND))
     {
       g_task_return_error (task, error);
@@ -122,6 +122,7 @@ looked_up_cb (GObject      *source,
 
 /**
  * lk_token_info_lookup_async:
+ * @store: where the account's tokens are (lk_token_store_get_default())
  * @email: the account
  *
  * Reads the account's keyring item, as the token manager does, and keeps
@@ -129,18 +130,20 @@ looked_up_cb (GObject      *source,
  * @has_tokens is %FALSE.
  */
 void
-lk_token_info_lookup_async (const char          *email,
+lk_token_info_lookup_async (LkTokenStore        *store,
+                            const char          *email,
                             GCancellable        *cancellable,
                             GAsyncReadyCallback  callback,
                             gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
 
+  g_return_if_fail (LK_IS_TOKEN_STORE (store));
   g_return_if_fail (email != NULL);
 
   task = g_task_new (NULL, cancellable, callback, user_data);
   g_task_set_source_tag (task, lk_token_info_lookup_async);
-  lk_token_store_lookup_async (email, cancellable, looked_up_cb, g_steal_pointer (&task));
+  lk_token_store_lookup_async (store, email, cancellable, looked_up_cb, g_steal_pointer (&task));
 }
 
 /**

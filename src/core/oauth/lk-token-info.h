@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 
 #include "lk-token-set.h"
+#include "store/lk-token-store.h"
 
 G_BEGIN_DECLS
 
@@ -50,7 +51,8 @@ GType        lk_token_info_get_type      (void) G_GNUC_CONST;
 LkTokenInfo *lk_token_info_new_from_set  (const LkTokenSet    *tokens) G_GNUC_WARN_UNUSED_RESULT;
 LkTokenInfo *lk_token_info_copy          (const LkTokenInfo   *self) G_GNUC_WARN_UNUSED_RESULT;
 void         lk_token_info_free          (LkTokenInfo         *self);
-void         lk_token_info_lookup_async  (const char          *email,
+void         lk_token_info_lookup_async  (LkTokenStore        *store,
+                                          const char          *email,
                                           GCancellable        *cancellable,
                                           GAsyncReadyCallback  callback,
                                           gpointer             user_data);

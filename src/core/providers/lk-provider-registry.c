@@ -8,6 +8,7 @@
 
 #include "lk-core.h"
 #include "lk-error.h"
+#include "lk-places.h"
 #include "providers/lk-provider-registry.h"
 
 #define BUILTIN_PATH RESOURCE_PREFIX "/providers"
@@ -17,7 +18,8 @@
  *
  * The provider profiles Latchkey knows: the built-in ones compiled into
  * core's GResource, then the user's and the organisation's from
- * $XDG_CONFIG_HOME/latchkey/providers/ (*.json). A user profile with the id of a
+ * $XDG_CONFIG_HOME/latchkey/providers/, or /etc/latchkey/providers/ in system
+ * mode (%LK_PLACE_PROFILES; *.json). A user profile with the id of a
  * built-in one takes its place. A file that does not load is skipped and
  * kept as a problem (path and field at fault) for the caller to show.
  */
@@ -70,7 +72,7 @@ lk_provider_registry_new (void)
 char *
 lk_provider_registry_dup_user_dir (void)
 {
-  return g_build_filename (g_get_user_config_dir (), "latchkey", "providers", NULL);
+  return lk_places_get_dir (LK_PLACE_PROFILES);
 }
 
 static void

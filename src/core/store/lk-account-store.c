@@ -10,13 +10,16 @@
 
 #include "lk-error.h"
 #include "lk-file.h"
+#include "lk-places.h"
 #include "store/lk-account-store.h"
 
 /**
  * LkAccountStore:
  *
  * The non-secret half of the accounts: one JSON file per account in
- * `$XDG_CONFIG_HOME/latchkey/accounts/` (0700), each written atomically with
+ * `accounts/` of the configuration place (lk-places.h:
+ * `$XDG_CONFIG_HOME/latchkey/accounts/`, or the system mode's state folder;
+ * 0700), each written atomically with
  * mode 0600. The file name is derived from the address (see
  * lk_account_file_stem()); the address itself lives in the JSON, which is
  * what lk_account_store_load() checks.
@@ -56,7 +59,7 @@ lk_account_store_init (LkAccountStore *self)
 /**
  * lk_account_store_new:
  * @directory: (nullable): where the account files live; %NULL for
- *   `$XDG_CONFIG_HOME/latchkey/accounts`
+ *   `accounts` in %LK_PLACE_CONFIG
  */
 LkAccountStore *
 lk_account_store_new (const char *directory)
@@ -66,7 +69,7 @@ lk_account_store_new (const char *directory)
   if (directory != NULL)
     self->directory = g_strdup (directory);
   else
-    self->directory = g_build_filename (g_get_user_config_dir (), "latchkey", "accounts", NULL);
+    self->directory = lk_places_build_path (LK_PLACE_CONFIG, "accounts", NULL);
   return self;
 }
 

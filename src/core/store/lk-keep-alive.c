@@ -27,6 +27,7 @@ struct _LkKeepAlive
   GObject         parent_instance;
   LkAccountStore *accounts;
   LkTokenManager *tokens;
+  LkTokenStore   *store;      /* lk_token_store_get_default() when made */
   guint           days;
 };
 
@@ -39,6 +40,7 @@ lk_keep_alive_finalize (GObject *object)
 
   g_clear_object (&self->accounts);
   g_clear_object (&self->tokens);
+  g_clear_object (&self->store);
   G_OBJECT_CLASS (lk_keep_alive_parent_class)->finalize (object);
 }
 
@@ -66,6 +68,7 @@ lk_keep_alive_new (LkAccountStore *accounts,
 
   self->accounts = g_object_ref (accounts);
   self->tokens = g_object_ref (tokens);
+  self->store = g_object_ref (lk_token_store_get_default ());
   self->days = days;
   return self;
 }
@@ -141,7 +144,7 @@ looked_up_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
 
-  tokens = lk_token_store_lookup_finish (result, &error);
+  tokens = lk_token_store_lookup_finish (LK_TOKEN_STORE (source), result, &error);
   if (tokens == NULL || tokens->refresh_token == NULL)
     {
       if (tokens != NULL || g_error_matches (error, LK_ERROR, LK_ERROR_NOT_FOUND))
@@ -178,7 +181,8 @@ next_account (GTask *task)
           g_object_unref (task);
           return;
         }
-      lk_token_store_lookup_async (account->email, NULL, looked_up_cb, task);
+      lk_token_store_lookup_async (LK_KEEP_ALIVE (g_task_get_source_object (task))->store,
+                                   account->email, NULL, looked_up_cb, task);
       return;
     }
   g_task_return_int (task, pass->refreshed);

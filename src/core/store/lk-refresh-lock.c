@@ -4,13 +4,12 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 #include "lk-error.h"
+#include "lk-file.h"
+#include "lk-places.h"
 #include "store/lk-account-store.h"
 #include "store/lk-refresh-lock.h"
 
@@ -18,21 +17,15 @@
  * LkRefreshLock:
  *
  * A per-account lock every Latchkey process honours while it refreshes a
- * token: flock() on `$XDG_RUNTIME_DIR/latchkey/<account>.lock`. flock locks
- * belong to the open file, so two opens in one process exclude each other
- * too, and the kernel drops the lock when the process dies, even by
- * SIGKILL. Lock files are never removed: removing one while another process
- * waits on it would let two holders in.
+ * token: lk_file_lock() on `<account>.lock` in the runtime place
+ * (`$XDG_RUNTIME_DIR/latchkey/`, or the system mode's runtime folder, which
+ * the system daemon and `latchkey-cli --system` share). The kernel drops it
+ * when the process dies, even by SIGKILL; lock files are never removed.
  */
 struct _LkRefreshLock
 {
   int fd;
 };
-
-/* Waiting polls flock(LOCK_NB) with a growing pause, so that a timeout and a
- * cancellation are honoured; the pause stays short next to a token refresh. */
-#define MIN_PAUSE_MS 2
-#define MAX_PAUSE_MS 25
 
 char *
 lk_refresh_lock_get_path (const char *account)
@@ -40,9 +33,7 @@ lk_refresh_lock_get_path (const char *account)
   g_autofree char *stem = lk_account_file_stem (account);
   g_autofree char *name = g_strconcat (stem, ".lock", NULL);
 
-  /* g_get_user_runtime_dir() falls back to the cache folder when
-   * XDG_RUNTIME_DIR is unset. */
-  return g_build_filename (g_get_user_runtime_dir (), "latchkey", name, NULL);
+  return lk_places_build_path (LK_PLACE_RUNTIME, name, NULL);
 }
 
 void
@@ -76,10 +67,8 @@ acquire (const char    *account,
 {
   g_autofree char *path = lk_refresh_lock_get_path (account);
   g_autofree char *dir = g_path_get_dirname (path);
-  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
-  guint pause_ms = MIN_PAUSE_MS;
-  GPollFD pollfd;
-  gboolean have_pollfd;
+  g_autoptr(GError) local_error = NULL;
+  LkRefreshLock *self;
   int fd;
 
   if (g_mkdir_with_parents (dir, 0700) != 0)
@@ -91,62 +80,22 @@ acquire (const char    *account,
       return NULL;
     }
 
-  fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  fd = lk_file_lock (path, timeout_ms, cancellable, &local_error);
   if (fd < 0)
     {
-      int saved_errno = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   _("Cannot open the lock file %s: %s"), path, g_strerror (saved_errno));
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+        g_set_error (error, LK_ERROR, LK_ERROR_TIMED_OUT,
+                     _("Another Latchkey process has been refreshing the token of %s for "
+                       "too long. Try again; if this persists, look for a stuck "
+                       "latchkey-cli process."),
+                     account);
+      else
+        g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
-
-  have_pollfd = g_cancellable_make_pollfd (cancellable, &pollfd);
-  for (;;)
-    {
-      gint64 now;
-
-      if (flock (fd, LOCK_EX | LOCK_NB) == 0)
-        {
-          LkRefreshLock *self = g_new0 (LkRefreshLock, 1);
-
-          if (have_pollfd)
-            g_cancellable_release_fd (cancellable);
-          self->fd = fd;
-          return self;
-        }
-      if (errno != EWOULDBLOCK && errno != EINTR)
-        {
-          int saved_errno = errno;
-
-          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                       _("Cannot lock %s: %s"), path, g_strerror (saved_errno));
-          break;
-        }
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        break;
-      now = g_get_monotonic_time ();
-      if (now >= deadline)
-        {
-          g_set_error (error, LK_ERROR, LK_ERROR_TIMED_OUT,
-                       _("Another Latchkey process has been refreshing the token of %s for "
-                         "too long. Try again; if this persists, look for a stuck "
-                         "latchkey-cli process."),
-                       account);
-          break;
-        }
-      pause_ms = MIN (pause_ms, (guint) ((deadline - now) / 1000) + 1);
-      if (have_pollfd)
-        g_poll (&pollfd, 1, (gint) pause_ms);
-      else
-        g_usleep (pause_ms * 1000);
-      pause_ms = MIN (pause_ms * 2, MAX_PAUSE_MS);
-    }
-
-  if (have_pollfd)
-    g_cancellable_release_fd (cancellable);
-  g_close (fd, NULL);
-  return NULL;
+  self = g_new0 (LkRefreshLock, 1);
+  self->fd = fd;
+  return self;
 }
 
 static void

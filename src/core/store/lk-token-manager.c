@@ -29,6 +29,7 @@ struct _LkTokenManager
 {
   GObject           parent_instance;
   LkAccountStore   *store;      /* nullable: no state is saved without it */
+  LkTokenStore     *tokens;     /* lk_token_store_get_default() when made */
   LkTokenRefresher *refresher;  /* nullable until the OAuth engine is plugged in */
   guint             lock_timeout_ms;
   GHashTable       *refreshes;  /* key → Refresh, in flight */
@@ -103,6 +104,7 @@ lk_token_manager_finalize (GObject *object)
   g_clear_pointer (&self->cache, g_hash_table_unref);
   g_clear_pointer (&self->lookups, g_hash_table_unref);
   g_clear_object (&self->store);
+  g_clear_object (&self->tokens);
   g_clear_object (&self->refresher);
   g_hash_table_unref (self->refreshes);
   G_OBJECT_CLASS (lk_token_manager_parent_class)->finalize (object);
@@ -118,6 +120,7 @@ static void
 lk_token_manager_init (LkTokenManager *self)
 {
   self->lock_timeout_ms = LK_TOKEN_LOCK_TIMEOUT_MS;
+  self->tokens = g_object_ref (lk_token_store_get_default ());
   /* Refreshes hold a reference to the manager while in flight, so the
    * table is empty by finalize and owns nothing. */
   self->refreshes = g_hash_table_new (g_str_hash, g_str_equal);
@@ -324,7 +327,7 @@ refresh_stored_cb (GObject      *source,
   Refresh *refresh = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (lk_token_store_store_finish (result, &error))
+  if (lk_token_store_store_finish (LK_TOKEN_STORE (source), result, &error))
     {
       LkTokenSet *merged = g_steal_pointer (&refresh->merged);
 
@@ -354,8 +357,8 @@ static void
 refresh_store (Refresh *refresh)
 {
   refresh->store_attempts++;
-  lk_token_store_store_async (refresh->account->email, refresh->merged, NULL,
-                              refresh_stored_cb, refresh);
+  lk_token_store_store_async (refresh->self->tokens, refresh->account->email, refresh->merged,
+                              NULL, refresh_stored_cb, refresh);
 }
 
 static void
@@ -367,7 +370,7 @@ refused_stored_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   GError *sign_in_error = NULL;
 
-  if (!lk_token_store_store_finish (result, &error))
+  if (!lk_token_store_store_finish (LK_TOKEN_STORE (source), result, &error))
     g_warning ("Cannot drop the refused refresh token of %s: %s",
                refresh->account->email, error->message);
 
@@ -383,7 +386,7 @@ rotated_stored_cb (GObject      *source,
   Refresh *refresh = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!lk_token_store_store_finish (result, &error))
+  if (!lk_token_store_store_finish (LK_TOKEN_STORE (source), result, &error))
     g_warning ("Cannot store the rotated refresh token of %s: %s",
                refresh->account->email, error->message);
   refresh_complete (refresh, NULL, g_steal_pointer (&refresh->refused));
@@ -411,8 +414,8 @@ refreshed_cb (GObject      *source,
       refresh->merged->expires_at = 0;
       refresh->merged->refreshed_at = refresh->current->refreshed_at;
       refresh->refused = g_steal_pointer (&error);
-      lk_token_store_store_async (refresh->account->email, refresh->merged, NULL,
-                                  rotated_stored_cb, refresh);
+      lk_token_store_store_async (refresh->self->tokens, refresh->account->email,
+                                  refresh->merged, NULL, rotated_stored_cb, refresh);
       return;
     }
   if (answer == NULL)
@@ -441,7 +444,7 @@ refreshed_cb (GObject      *source,
            * for the lock see "needs sign-in" without asking the provider
            * again. */
           g_clear_pointer (&without->refresh_token, lk_secret_wipe);
-          lk_token_store_store_async (refresh->account->email, without, NULL,
+          lk_token_store_store_async (refresh->self->tokens, refresh->account->email, without, NULL,
                                       refused_stored_cb, refresh);
           return;
         }
@@ -471,7 +474,7 @@ relookup_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
 
-  refresh->current = lk_token_store_lookup_finish (result, &error);
+  refresh->current = lk_token_store_lookup_finish (LK_TOKEN_STORE (source), result, &error);
   if (refresh->current == NULL)
     {
       if (g_error_matches (error, LK_ERROR, LK_ERROR_NOT_FOUND))
@@ -528,7 +531,8 @@ locked_cb (GObject      *source,
       refresh_complete (refresh, NULL, g_steal_pointer (&error));
       return;
     }
-  lk_token_store_lookup_async (refresh->account->email, NULL, relookup_cb, refresh);
+  lk_token_store_lookup_async (refresh->self->tokens, refresh->account->email, NULL,
+                               relookup_cb, refresh);
 }
 
 /* Ctrl+C must end a command that only waits for another process's refresh
@@ -661,7 +665,7 @@ get_token_lookup_cb (GObject      *source,
   g_autoptr(LkTokenSet) tokens = NULL;
   g_autoptr(GError) error = NULL;
 
-  tokens = lk_token_store_lookup_finish (result, &error);
+  tokens = lk_token_store_lookup_finish (LK_TOKEN_STORE (source), result, &error);
   got_stored_tokens (task, tokens, error);
 }
 
@@ -674,7 +678,7 @@ shared_lookup_cb (GObject      *source,
   g_autoptr(LkTokenSet) tokens = NULL;
   g_autoptr(GError) error = NULL;
 
-  tokens = lk_token_store_lookup_finish (result, &error);
+  tokens = lk_token_store_lookup_finish (LK_TOKEN_STORE (source), result, &error);
   g_hash_table_steal (lookup->self->lookups, lookup->email);
   for (guint i = 0; i < lookup->waiters->len; i++)
     got_stored_tokens (g_ptr_array_index (lookup->waiters, i), tokens, error);
@@ -742,11 +746,11 @@ lk_token_manager_get_token_async (LkTokenManager      *self,
       lookup->waiters = g_ptr_array_new ();
       g_ptr_array_add (lookup->waiters, g_steal_pointer (&task));
       g_hash_table_insert (self->lookups, lookup->email, lookup);
-      lk_token_store_lookup_async (account->email, NULL, shared_lookup_cb, lookup);
+      lk_token_store_lookup_async (self->tokens, account->email, NULL, shared_lookup_cb, lookup);
       return;
     }
 
-  lk_token_store_lookup_async (account->email, cancellable, get_token_lookup_cb,
+  lk_token_store_lookup_async (self->tokens, account->email, cancellable, get_token_lookup_cb,
                                g_steal_pointer (&task));
 }
 
@@ -847,7 +851,7 @@ store_initial_rolled_back_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
   GError *save_error = g_steal_pointer (&data->save_error);
 
-  if (!lk_token_store_clear_finish (result, NULL, &error))
+  if (!lk_token_store_clear_finish (LK_TOKEN_STORE (source), result, NULL, &error))
     {
       g_prefix_error (&save_error,
                       _("The tokens of %s are left in the keyring without an account (%s); "
@@ -869,7 +873,7 @@ store_initial_cb (GObject      *source,
   StoreInitialData *data = g_task_get_task_data (task);
   GError *error = NULL;
 
-  if (!lk_token_store_store_finish (result, &error))
+  if (!lk_token_store_store_finish (LK_TOKEN_STORE (source), result, &error))
     {
       g_task_return_error (task, error);
       return;
@@ -885,8 +889,8 @@ store_initial_cb (GObject      *source,
           return;
         }
       data->save_error = error;
-      lk_token_store_clear_async (data->account->email, NULL, store_initial_rolled_back_cb,
-                                  g_steal_pointer (&task));
+      lk_token_store_clear_async (self->tokens, data->account->email, NULL,
+                                  store_initial_rolled_back_cb, g_steal_pointer (&task));
       return;
     }
   g_task_return_boolean (task, TRUE);
@@ -947,7 +951,7 @@ lk_token_manager_store_initial_async (LkTokenManager      *self,
   stamped->signed_in_at = g_get_real_time () / G_USEC_PER_SEC;
   stamped->refreshed_at = 0;
   stamped->refresh_token_at = stamped->refresh_token != NULL ? stamped->signed_in_at : 0;
-  lk_token_store_store_async (account->email, stamped, cancellable, store_initial_cb,
+  lk_token_store_store_async (self->tokens, account->email, stamped, cancellable, store_initial_cb,
                               g_steal_pointer (&task));
 }
 
@@ -994,7 +998,7 @@ remove_cleared_cb (GObject      *source,
   /* The file goes only once the secret is gone, so that a failure (a
    * locked keyring) leaves an account that can be removed again rather
    * than an orphaned secret. */
-  if (!lk_token_store_clear_finish (result, &found, &error))
+  if (!lk_token_store_clear_finish (LK_TOKEN_STORE (source), result, &found, &error))
     {
       g_task_return_error (task, error);
       return;
@@ -1032,6 +1036,7 @@ remove_locked_cb (GObject      *source,
                   gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
+  LkTokenManager *self = g_task_get_source_object (task);
   RemoveData *data = g_task_get_task_data (task);
   GCancellable *cancellable;
   GError *error = NULL;
@@ -1043,7 +1048,7 @@ remove_locked_cb (GObject      *source,
       return;
     }
   cancellable = g_task_get_cancellable (task);
-  lk_token_store_clear_async (data->email, cancellable, remove_cleared_cb,
+  lk_token_store_clear_async (self->tokens, data->email, cancellable, remove_cleared_cb,
                               g_steal_pointer (&task));
 }
 

@@ -3,263 +3,178 @@
 
 #include "config.h"
 
-#include <glib/gi18n-lib.h>
-#include <string.h>
-
-#include "lk-error.h"
+#include "store/lk-secret-token-store.h"
 #include "store/lk-token-store.h"
 
 /**
  * SECTION:lk-token-store
  *
- * The secret half of an account: one Secret Service item per account whose
- * secret is lk_token_set_serialize(), written by one call so that a crash
- * never leaves half a state. Every failure to reach or unlock the keyring
- * becomes %LK_ERROR_KEYRING with a message saying what to do; there is no
- * fallback to a file. Messages never hold the payload.
+ * The secret half of the accounts, behind one interface with two
+ * implementations: #LkSecretTokenStore, the desktop's keyring (Secret
+ * Service), and #LkSealedTokenStore, one AES-256-GCM file keyed by a
+ * systemd credential for a machine without a desktop (system mode,
+ * doc/system-mode.md). Everything above — the token manager and its refresh
+ * lock, the CLI, the GUI, the bridge — asks lk_token_store_get_default()
+ * for "the" store and never knows which one it got.
  */
 
-#define VERSION_STRING G_STRINGIFY (LK_TOKEN_SET_VERSION)
-
-const SecretSchema *
-lk_token_store_get_schema (void)
-{
-  /* No SECRET_SCHEMA_DONT_MATCH_NAME: libsecret adds xdg:schema, which the
-   * fast path in latchkey-cli searches for. */
-  static const SecretSchema schema = {
-    LK_TOKEN_SCHEMA_NAME, SECRET_SCHEMA_NONE,
-    {
-      { "account", SECRET_SCHEMA_ATTRIBUTE_STRING },
-      { "version", SECRET_SCHEMA_ATTRIBUTE_STRING },
-      { NULL, 0 },
-    },
-    0, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-  };
-  return &schema;
-}
-
-static GHashTable *
-build_attributes (const char *account)
-{
-  return secret_attributes_build (lk_token_store_get_schema (),
-                                  "account", account,
-                                  "version", VERSION_STRING,
-                                  NULL);
-}
-
-static gboolean
-is_locked_error (const GError *error)
-{
-  g_autofree char *remote = NULL;
-
-  if (g_error_matches (error, SECRET_ERROR, SECRET_ERROR_IS_LOCKED))
-    return TRUE;
-  remote = g_dbus_error_get_remote_error (error);
-  return remote != NULL && strcmp (remote, "org.freedesktop.Secret.Error.IsLocked") == 0;
-}
-
-/* Turns what libsecret or GDBus said into LK_ERROR_KEYRING, keeping their
- * text as context (it names buses and objects, never secrets). A
- * cancellation by the caller passes through unchanged. */
-static GError *
-keyring_error (GError     *error,
-               const char *account)
-{
-  g_autoptr(GError) cause = error;
-  const char *advice;
-
-  if (g_error_matches (cause, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return g_steal_pointer (&cause);
-
-  if (is_locked_error (cause))
-    advice = _("Your keyring is locked. Unlock your keyring (for example by logging in to "
-               "the desktop again, or in Passwords and Keys), then try again.");
-  else if (g_error_matches (cause, SECRET_ERROR, SECRET_ERROR_NO_SUCH_OBJECT))
-    advice = _("Your keyring has no default collection and none could be created. Start "
-               "your desktop's keyring (gnome-keyring, or KeePassXC with Secret Service "
-               "integration) and make sure it can ask for a password, then try again.");
-  else
-    advice = _("No keyring could be reached. Start your desktop's keyring (gnome-keyring, "
-               "or KeePassXC with Secret Service integration) and try again.");
-
-  return g_error_new (LK_ERROR, LK_ERROR_KEYRING,
-                      _("Cannot use the keyring for %s. %s (%s)"),
-                      account, advice, cause->message);
-}
-
-static GError *
-locked_error (const char *account)
-{
-  return g_error_new (LK_ERROR, LK_ERROR_KEYRING,
-                      _("The keyring holding the tokens of %s stays locked. Unlock your "
-                        "keyring, then try again."),
-                      account);
-}
-
-static GError *
-not_found_error (const char *account)
-{
-  GError *error = g_error_new (LK_ERROR, LK_ERROR_NOT_FOUND,
-                               _("The keyring holds no tokens for %s. Sign it in again."),
-                               account);
-
-  lk_error_set_remedy (error, LK_REMEDY_SIGN_IN, account);
-  return error;
-}
-
-/* lookup: secret_password_lookup() answers NULL both when there is no item
- * and when the item's collection stayed locked (prompt dismissed). A second
- * search without unlocking tells the two apart, on the slow path only. */
-
-typedef struct
-{
-  char *account;
-} LookupData;
+G_DEFINE_INTERFACE (LkTokenStore, lk_token_store, G_TYPE_OBJECT)
 
 static void
-lookup_data_free (LookupData *data)
+lk_token_store_default_init (LkTokenStoreInterface *iface)
 {
-  g_free (data->account);
-  g_free (data);
 }
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (LookupData, lookup_data_free)
+static GMutex default_lock;
+static LkTokenStore *default_store;
 
-static void
-lookup_service_cb (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+/**
+ * lk_token_store_get_default:
+ *
+ * The process's token store: the one given to lk_token_store_set_default()
+ * (system mode sets the sealed store), else the Secret Service.
+ *
+ * Returns: (transfer none): the store
+ */
+LkTokenStore *
+lk_token_store_get_default (void)
 {
-  g_autoptr(GTask) task = user_data;
-  LookupData *data = g_task_get_task_data (task);
-  g_autoptr(SecretService) service = NULL;
-  g_autoptr(GError) error = NULL;
-  GList *collections;
-  gboolean locked = FALSE;
+  LkTokenStore *store;
 
-  service = secret_service_get_finish (result, &error);
-  collections = service != NULL ? secret_service_get_collections (service) : NULL;
-  for (GList *l = collections; l != NULL; l = l->next)
-    locked = locked || secret_collection_get_locked (l->data);
-  g_list_free_full (collections, g_object_unref);
-  if (locked)
-    g_task_return_error (task, locked_error (data->account));
-  else
-    g_task_return_error (task, not_found_error (data->account));
-}
-
-static void
-lookup_searched_cb (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  LookupData *data = g_task_get_task_data (task);
-  GError *error = NULL;
-  GList *found;
-
-  found = secret_password_search_finish (result, &error);
-  if (error != NULL)
-    g_task_return_error (task, keyring_error (error, data->account));
-  else if (found != NULL)
-    g_task_return_error (task, locked_error (data->account));
-  else
-    {
-      /* gnome-keyring restarted without its password (it crashed, and the
-       * bus started it again) shows no item of a locked collection, not
-       * even in a search: "sign in again" would be the wrong advice. */
-      secret_service_get (SECRET_SERVICE_LOAD_COLLECTIONS, g_task_get_cancellable (task),
-                          lookup_service_cb, g_object_ref (task));
-    }
-  g_list_free_full (found, g_object_unref);
-}
-
-static void
-lookup_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  LookupData *data = g_task_get_task_data (task);
-  g_autoptr(GHashTable) attributes = NULL;
-  g_autoptr(LkTokenSet) tokens = NULL;
-  GError *error = NULL;
-  char *secret;
-
-  secret = secret_password_lookup_finish (result, &error);
-  if (error != NULL)
-    {
-      g_task_return_error (task, keyring_error (error, data->account));
-      return;
-    }
-  if (secret == NULL)
-    {
-      attributes = build_attributes (data->account);
-      secret_password_searchv (lk_token_store_get_schema (), attributes, SECRET_SEARCH_ALL,
-                               g_task_get_cancellable (task), lookup_searched_cb,
-                               g_object_ref (task));
-      return;
-    }
-
-  tokens = lk_token_set_deserialize (secret, &error);
-  secret_password_free (secret);
-  if (tokens == NULL)
-    {
-      /* The keyring answered; its item is what is broken, and only a new
-       * sign-in writes a good one ("unlock the keyring" would not help). */
-      g_autoptr(GError) damaged = g_error_new (LK_ERROR, LK_ERROR_NEEDS_SIGN_IN,
-                                               _("The keyring item of %s is damaged and cannot "
-                                                 "be read (%s); sign in again."),
-                                               data->account, error->message);
-
-      lk_error_set_remedy (damaged, LK_REMEDY_SIGN_IN, data->account);
-      g_error_free (error);
-      g_task_return_error (task, g_steal_pointer (&damaged));
-      return;
-    }
-  g_task_return_pointer (task, g_steal_pointer (&tokens), (GDestroyNotify) lk_token_set_free);
+  g_mutex_lock (&default_lock);
+  if (default_store == NULL)
+    default_store = LK_TOKEN_STORE (lk_secret_token_store_new ());
+  store = default_store;
+  g_mutex_unlock (&default_lock);
+  return store;
 }
 
 /**
- * lk_token_store_lookup_async:
- * @account: the account's address
+ * lk_token_store_set_default:
  *
- * Reads the account's token set. Fails with %LK_ERROR_NOT_FOUND when there is
- * none, %LK_ERROR_KEYRING when the keyring cannot be reached or stays locked.
+ * Makes @store the process's token store, at start, before anything uses
+ * one. Whoever got the earlier one keeps its own reference.
  */
 void
-lk_token_store_lookup_async (const char          *account,
+lk_token_store_set_default (LkTokenStore *store)
+{
+  g_return_if_fail (LK_IS_TOKEN_STORE (store));
+
+  g_mutex_lock (&default_lock);
+  g_set_object (&default_store, store);
+  g_mutex_unlock (&default_lock);
+}
+
+void
+lk_token_store_lookup_async (LkTokenStore        *self,
+                             const char          *account,
                              GCancellable        *cancellable,
                              GAsyncReadyCallback  callback,
                              gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(GHashTable) attributes = NULL;
-  LookupData *data;
-
+  g_return_if_fail (LK_IS_TOKEN_STORE (self));
   g_return_if_fail (account != NULL);
 
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, lk_token_store_lookup_async);
-  data = g_new0 (LookupData, 1);
-  data->account = g_strdup (account);
-  g_task_set_task_data (task, data, (GDestroyNotify) lookup_data_free);
-
-  attributes = build_attributes (account);
-  secret_password_lookupv (lk_token_store_get_schema (), attributes, cancellable,
-                           lookup_cb, g_steal_pointer (&task));
+  LK_TOKEN_STORE_GET_IFACE (self)->lookup_async (self, account, cancellable, callback, user_data);
 }
 
+/**
+ * lk_token_store_lookup_finish:
+ *
+ * Returns: (transfer full): the token set, or %NULL with
+ *   %LK_ERROR_NOT_FOUND when the store has none for the account,
+ *   %LK_ERROR_KEYRING when the store cannot be used, or
+ *   %LK_ERROR_NEEDS_SIGN_IN when what it holds for the account is damaged
+ */
 LkTokenSet *
-lk_token_store_lookup_finish (GAsyncResult  *result,
+lk_token_store_lookup_finish (LkTokenStore  *self,
+                              GAsyncResult  *result,
                               GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == lk_token_store_lookup_async, NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  g_return_val_if_fail (LK_IS_TOKEN_STORE (self), NULL);
+
+  return LK_TOKEN_STORE_GET_IFACE (self)->lookup_finish (self, result, error);
 }
 
-/* The _sync variants spin a private main context, as libsecret's own do. */
+void
+lk_token_store_store_async (LkTokenStore        *self,
+                            const char          *account,
+                            const LkTokenSet    *tokens,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_return_if_fail (LK_IS_TOKEN_STORE (self));
+  g_return_if_fail (account != NULL);
+  g_return_if_fail (tokens != NULL);
+
+  LK_TOKEN_STORE_GET_IFACE (self)->store_async (self, account, tokens, cancellable, callback,
+                                                user_data);
+}
+
+gboolean
+lk_token_store_store_finish (LkTokenStore  *self,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  g_return_val_if_fail (LK_IS_TOKEN_STORE (self), FALSE);
+
+  return LK_TOKEN_STORE_GET_IFACE (self)->store_finish (self, result, error);
+}
+
+void
+lk_token_store_check_async (LkTokenStore        *self,
+                            const char          *account,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_return_if_fail (LK_IS_TOKEN_STORE (self));
+  g_return_if_fail (account != NULL);
+
+  LK_TOKEN_STORE_GET_IFACE (self)->check_async (self, account, cancellable, callback, user_data);
+}
+
+gboolean
+lk_token_store_check_finish (LkTokenStore  *self,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  g_return_val_if_fail (LK_IS_TOKEN_STORE (self), FALSE);
+
+  return LK_TOKEN_STORE_GET_IFACE (self)->check_finish (self, result, error);
+}
+
+void
+lk_token_store_clear_async (LkTokenStore        *self,
+                            const char          *account,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_return_if_fail (LK_IS_TOKEN_STORE (self));
+  g_return_if_fail (account != NULL);
+
+  LK_TOKEN_STORE_GET_IFACE (self)->clear_async (self, account, cancellable, callback, user_data);
+}
+
+/**
+ * lk_token_store_clear_finish:
+ * @out_found: (out) (optional): whether there was something to remove
+ */
+gboolean
+lk_token_store_clear_finish (LkTokenStore  *self,
+                             GAsyncResult  *result,
+                             gboolean      *out_found,
+                             GError       **error)
+{
+  g_return_val_if_fail (LK_IS_TOKEN_STORE (self), FALSE);
+
+  return LK_TOKEN_STORE_GET_IFACE (self)->clear_finish (self, result, out_found, error);
+}
+
+/* The _sync variants spin a private main context, as libsecret's own do,
+ * for tests and tools; the programs use the async calls. */
 typedef struct
 {
   GMainContext *context;
@@ -278,378 +193,94 @@ sync_cb (GObject      *source,
 }
 
 static void
+sync_begin (SyncData *sync)
+{
+  sync->context = g_main_context_new ();
+  sync->result = NULL;
+  g_main_context_push_thread_default (sync->context);
+}
+
+static void
 sync_wait (SyncData *sync)
 {
   while (sync->result == NULL)
     g_main_context_iteration (sync->context, TRUE);
 }
 
+static void
+sync_end (SyncData *sync)
+{
+  g_main_context_pop_thread_default (sync->context);
+  g_clear_object (&sync->result);
+  g_main_context_unref (sync->context);
+}
+
 LkTokenSet *
-lk_token_store_lookup_sync (const char    *account,
+lk_token_store_lookup_sync (LkTokenStore  *self,
+                            const char    *account,
                             GCancellable  *cancellable,
                             GError       **error)
 {
-  g_autoptr(GMainContext) context = g_main_context_new ();
-  SyncData sync = { context, NULL };
+  SyncData sync;
   LkTokenSet *tokens;
 
-  g_main_context_push_thread_default (context);
-  lk_token_store_lookup_async (account, cancellable, sync_cb, &sync);
+  sync_begin (&sync);
+  lk_token_store_lookup_async (self, account, cancellable, sync_cb, &sync);
   sync_wait (&sync);
-  tokens = lk_token_store_lookup_finish (sync.result, error);
-  g_main_context_pop_thread_default (context);
-  g_object_unref (sync.result);
+  tokens = lk_token_store_lookup_finish (self, sync.result, error);
+  sync_end (&sync);
   return tokens;
 }
 
-/* store */
-
-static void
-store_cb (GObject      *source,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
-
-  if (!secret_password_store_finish (result, &error))
-    g_task_return_error (task, keyring_error (error, g_task_get_task_data (task)));
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
-/**
- * lk_token_store_store_async:
- *
- * Writes @tokens as the account's one keyring item, replacing the earlier
- * one in the same call.
- */
-void
-lk_token_store_store_async (const char          *account,
-                            const LkTokenSet    *tokens,
-                            GCancellable        *cancellable,
-                            GAsyncReadyCallback  callback,
-                            gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(GHashTable) attributes = NULL;
-  g_autofree char *label = NULL;
-  char *payload;
-
-  g_return_if_fail (account != NULL);
-  g_return_if_fail (tokens != NULL);
-
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, lk_token_store_store_async);
-  g_task_set_task_data (task, g_strdup (account), g_free);
-
-  attributes = build_attributes (account);
-  /* Translators: the label of the keyring item, seen in Passwords and Keys. */
-  label = g_strdup_printf (_("Latchkey: %s"), account);
-  payload = lk_token_set_serialize (tokens);
-  secret_password_storev (lk_token_store_get_schema (), attributes, SECRET_COLLECTION_DEFAULT,
-                          label, payload, cancellable, store_cb, g_steal_pointer (&task));
-  lk_secret_wipe (payload);
-}
-
 gboolean
-lk_token_store_store_finish (GAsyncResult  *result,
-                             GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == lk_token_store_store_async, FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-gboolean
-lk_token_store_store_sync (const char        *account,
+lk_token_store_store_sync (LkTokenStore      *self,
+                           const char        *account,
                            const LkTokenSet  *tokens,
                            GCancellable      *cancellable,
                            GError           **error)
 {
-  g_autoptr(GMainContext) context = g_main_context_new ();
-  SyncData sync = { context, NULL };
+  SyncData sync;
   gboolean ok;
 
-  g_main_context_push_thread_default (context);
-  lk_token_store_store_async (account, tokens, cancellable, sync_cb, &sync);
+  sync_begin (&sync);
+  lk_token_store_store_async (self, account, tokens, cancellable, sync_cb, &sync);
   sync_wait (&sync);
-  ok = lk_token_store_store_finish (sync.result, error);
-  g_main_context_pop_thread_default (context);
-  g_object_unref (sync.result);
+  ok = lk_token_store_store_finish (self, sync.result, error);
+  sync_end (&sync);
   return ok;
 }
 
-/* check: before a sign-in, so that a locked keyring is said before the
- * browser opens rather than after the person signed in (issue #19 §3). */
-
-static void
-check_collection_cb (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
+gboolean
+lk_token_store_check_sync (LkTokenStore  *self,
+                           const char    *account,
+                           GCancellable  *cancellable,
+                           GError       **error)
 {
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(SecretCollection) collection = NULL;
-  GError *error = NULL;
+  SyncData sync;
+  gboolean ok;
 
-  collection = secret_collection_for_alias_finish (result, &error);
-  if (error != NULL)
-    g_task_return_error (task, keyring_error (error, g_task_get_task_data (task)));
-  else if (collection != NULL && secret_collection_get_locked (collection))
-    g_task_return_new_error (task, LK_ERROR, LK_ERROR_KEYRING,
-                             _("Your keyring is locked, so the tokens of %s could not be "
-                               "saved; nothing was started. Unlock your keyring (for example "
-                               "by logging in to the desktop again, or in Passwords and Keys), "
-                               "then sign in again."),
-                             (const char *) g_task_get_task_data (task));
-  else
-    g_task_return_boolean (task, TRUE);   /* none yet: storing creates it */
-}
-
-static void
-check_service_cb (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(SecretService) service = NULL;
-  GCancellable *cancellable;
-  GError *error = NULL;
-
-  service = secret_service_get_finish (result, &error);
-  if (service == NULL)
-    {
-      g_task_return_error (task, keyring_error (error, g_task_get_task_data (task)));
-      return;
-    }
-  cancellable = g_task_get_cancellable (task);
-  secret_collection_for_alias (service, SECRET_COLLECTION_DEFAULT, SECRET_COLLECTION_NONE,
-                               cancellable, check_collection_cb, g_steal_pointer (&task));
-}
-
-/**
- * lk_token_store_check_async:
- * @account: the address, for the messages
- *
- * Checks, without prompting, that the keyring can take @account's tokens:
- * the Secret Service answers and its default collection is not locked.
- * Fails with %LK_ERROR_KEYRING as lk_token_store_store_async() would.
- */
-void
-lk_token_store_check_async (const char          *account,
-                            GCancellable        *cancellable,
-                            GAsyncReadyCallback  callback,
-                            gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-
-  g_return_if_fail (account != NULL);
-
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, lk_token_store_check_async);
-  g_task_set_task_data (task, g_strdup (account), g_free);
-  secret_service_get (SECRET_SERVICE_NONE, cancellable, check_service_cb,
-                      g_steal_pointer (&task));
+  sync_begin (&sync);
+  lk_token_store_check_async (self, account, cancellable, sync_cb, &sync);
+  sync_wait (&sync);
+  ok = lk_token_store_check_finish (self, sync.result, error);
+  sync_end (&sync);
+  return ok;
 }
 
 gboolean
-lk_token_store_check_finish (GAsyncResult  *result,
-                             GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == lk_token_store_check_async, FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-/* clear: libsecret's secret_password_clear() unlocks nothing without a
- * prompt and answers FALSE without an error both when there was no item and
- * when the item sat in a locked collection, which read as "nothing to
- * remove" left the secret behind (issue #19 §2). So: every item of the
- * account (any version) is looked up without unlocking, a locked one is an
- * error, and the others are deleted one by one. */
-
-typedef struct
-{
-  char  *account;
-  GList *items;      /* SecretItem, still to delete */
-  guint  deleted;
-} ClearData;
-
-static void
-clear_data_free (ClearData *data)
-{
-  g_free (data->account);
-  g_list_free_full (data->items, g_object_unref);
-  g_free (data);
-}
-
-static GError *
-locked_clear_error (const char *account)
-{
-  return g_error_new (LK_ERROR, LK_ERROR_KEYRING,
-                      _("The tokens of %s are in a locked keyring, so nothing was removed. "
-                        "Unlock your keyring (for example by logging in to the desktop "
-                        "again, or in Passwords and Keys), then try again."),
-                      account);
-}
-
-static void clear_next (GTask *task);
-
-static void
-clear_deleted_cb (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  ClearData *data = g_task_get_task_data (task);
-  GError *error = NULL;
-
-  if (!secret_item_delete_finish (SECRET_ITEM (source), result, &error))
-    {
-      g_task_return_error (task, keyring_error (error, data->account));
-      return;
-    }
-  data->deleted++;
-  clear_next (g_steal_pointer (&task));
-}
-
-static void
-clear_next (GTask *task)
-{
-  ClearData *data = g_task_get_task_data (task);
-  g_autoptr(SecretItem) item = NULL;
-
-  if (data->items == NULL)
-    {
-      g_task_return_int (task, data->deleted);
-      g_object_unref (task);
-      return;
-    }
-  item = data->items->data;
-  data->items = g_list_delete_link (data->items, data->items);
-  secret_item_delete (item, g_task_get_cancellable (task), clear_deleted_cb, task);
-}
-
-static void
-clear_searched_cb (GObject      *source,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  ClearData *data = g_task_get_task_data (task);
-  SecretService *service = SECRET_SERVICE (source);
-  GError *error = NULL;
-  GList *collections;
-  gboolean locked = FALSE;
-
-  data->items = secret_service_search_finish (service, result, &error);
-  if (error != NULL)
-    {
-      g_task_return_error (task, keyring_error (error, data->account));
-      return;
-    }
-  for (GList *l = data->items; l != NULL; l = l->next)
-    locked = locked || secret_item_get_locked (l->data);
-  /* gnome-keyring started again without its password shows no item of a
-   * locked collection at all: nothing found there proves nothing. */
-  collections = data->items == NULL ? secret_service_get_collections (service) : NULL;
-  for (GList *l = collections; l != NULL; l = l->next)
-    locked = locked || secret_collection_get_locked (l->data);
-  g_list_free_full (collections, g_object_unref);
-  if (locked)
-    {
-      g_task_return_error (task, locked_clear_error (data->account));
-      return;
-    }
-  clear_next (g_steal_pointer (&task));
-}
-
-static void
-clear_service_cb (GObject      *source,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  ClearData *data = g_task_get_task_data (task);
-  g_autoptr(SecretService) service = NULL;
-  g_autoptr(GHashTable) attributes = NULL;
-  GCancellable *cancellable;
-  GError *error = NULL;
-
-  service = secret_service_get_finish (result, &error);
-  if (service == NULL)
-    {
-      g_task_return_error (task, keyring_error (error, data->account));
-      return;
-    }
-  cancellable = g_task_get_cancellable (task);
-  attributes = secret_attributes_build (lk_token_store_get_schema (),
-                                        "account", data->account, NULL);
-  secret_service_search (service, lk_token_store_get_schema (), attributes, SECRET_SEARCH_ALL,
-                         cancellable, clear_searched_cb, g_steal_pointer (&task));
-}
-
-/**
- * lk_token_store_clear_async:
- *
- * Removes every keyring item of the account, whatever its version. Never
- * unlocks (no prompt): a locked item, or a locked collection that shows
- * none, fails with %LK_ERROR_KEYRING and removes nothing.
- */
-void
-lk_token_store_clear_async (const char          *account,
-                            GCancellable        *cancellable,
-                            GAsyncReadyCallback  callback,
-                            gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-  ClearData *data;
-
-  g_return_if_fail (account != NULL);
-
-  task = g_task_new (NULL, cancellable, callback, user_data);
-  g_task_set_source_tag (task, lk_token_store_clear_async);
-  data = g_new0 (ClearData, 1);
-  data->account = g_strdup (account);
-  g_task_set_task_data (task, data, (GDestroyNotify) clear_data_free);
-  secret_service_get (SECRET_SERVICE_LOAD_COLLECTIONS, cancellable, clear_service_cb,
-                      g_steal_pointer (&task));
-}
-
-/**
- * lk_token_store_clear_finish:
- * @out_found: (out) (optional): whether there was an item to remove
- */
-gboolean
-lk_token_store_clear_finish (GAsyncResult  *result,
-                             gboolean      *out_found,
-                             GError       **error)
-{
-  gssize deleted;
-
-  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == lk_token_store_clear_async, FALSE);
-  deleted = g_task_propagate_int (G_TASK (result), error);
-  if (out_found != NULL)
-    *out_found = deleted > 0;
-  return deleted >= 0;
-}
-
-gboolean
-lk_token_store_clear_sync (const char    *account,
+lk_token_store_clear_sync (LkTokenStore  *self,
+                           const char    *account,
                            GCancellable  *cancellable,
                            gboolean      *out_found,
                            GError       **error)
 {
-  g_autoptr(GMainContext) context = g_main_context_new ();
-  SyncData sync = { context, NULL };
+  SyncData sync;
   gboolean ok;
 
-  g_main_context_push_thread_default (context);
-  lk_token_store_clear_async (account, cancellable, sync_cb, &sync);
+  sync_begin (&sync);
+  lk_token_store_clear_async (self, account, cancellable, sync_cb, &sync);
   sync_wait (&sync);
-  ok = lk_token_store_clear_finish (sync.result, out_found, error);
-  g_main_context_pop_thread_default (context);
-  g_object_unref (sync.result);
+  ok = lk_token_store_clear_finish (self, sync.result, out_found, error);
+  sync_end (&sync);
   return ok;
 }
