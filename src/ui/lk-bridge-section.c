@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "bridge/lk-bridge-autostart.h"
 #include "bridge/lk-bridge-client.h"
 #include "bridge/lk-bridge-credentials.h"
 #include "bridge/lk-bridge-settings.h"
@@ -36,6 +37,8 @@ struct _LkBridgeSection
   AdwActionRow        *enable_row;
   GtkSwitch           *enable_switch;
   AdwActionRow        *state_row;
+  AdwActionRow        *autostart_row;
+  GtkSwitch           *autostart_switch;
   AdwActionRow        *password_row;
   GtkWidget           *copy_password_button;
 
@@ -274,6 +277,10 @@ update (LkBridgeSection *self)
   gtk_switch_set_active (self->enable_switch, enabled);
   self->updating = FALSE;
   gtk_widget_set_visible (GTK_WIDGET (self->state_row), enabled);
+  gtk_widget_set_visible (GTK_WIDGET (self->autostart_row), enabled);
+  self->updating = TRUE;
+  gtk_switch_set_active (self->autostart_switch, lk_bridge_autostart_get_enabled ());
+  self->updating = FALSE;
   gtk_widget_set_visible (GTK_WIDGET (self->password_row), enabled);
   if (self->password != NULL)
     adw_action_row_set_subtitle (self->password_row, self->password);
@@ -388,6 +395,33 @@ lk_bridge_section_set_enabled (LkBridgeSection *self,
       return;
     }
   reload_bridge (self);
+}
+
+static void
+autostart_set_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(LkBridgeSection) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  gtk_widget_set_sensitive (GTK_WIDGET (self->autostart_switch), TRUE);
+  if (!lk_bridge_autostart_set_finish (result, &error))
+    lk_ui_toast_error (GTK_WIDGET (self), error->message);
+  /* The switch says what is, whether or not the change worked; a bridge
+   * started just now is running a moment later. */
+  update (self);
+  ask_status (self);
+}
+
+static void
+lk_bridge_section_autostart_cb (LkBridgeSection *self)
+{
+  if (self->updating)
+    return;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->autostart_switch), FALSE);
+  lk_bridge_autostart_set_async (gtk_switch_get_active (self->autostart_switch), NULL,
+                                 autostart_set_cb, g_object_ref (self));
 }
 
 static void
@@ -578,9 +612,12 @@ lk_bridge_section_class_init (LkBridgeSectionClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LkBridgeSection, enable_row);
   gtk_widget_class_bind_template_child (widget_class, LkBridgeSection, enable_switch);
   gtk_widget_class_bind_template_child (widget_class, LkBridgeSection, state_row);
+  gtk_widget_class_bind_template_child (widget_class, LkBridgeSection, autostart_row);
+  gtk_widget_class_bind_template_child (widget_class, LkBridgeSection, autostart_switch);
   gtk_widget_class_bind_template_child (widget_class, LkBridgeSection, password_row);
   gtk_widget_class_bind_template_child (widget_class, LkBridgeSection, copy_password_button);
   gtk_widget_class_bind_template_callback (widget_class, lk_bridge_section_switch_cb);
+  gtk_widget_class_bind_template_callback (widget_class, lk_bridge_section_autostart_cb);
 
   gtk_widget_class_install_action (widget_class, "bridge.copy", "s",
                                    lk_bridge_section_copy_action);

@@ -445,6 +445,16 @@ test_account_page (void)
     password = g_strdup (lk_bridge_section_get_password (bridge));
     g_assert_true (find_text (GTK_WIDGET (bridge), password));
     g_assert_true (g_str_has_prefix (lk_bridge_section_get_state (bridge), "Not running."));
+    /* "Start at Login" appears with the bridge, off in a fresh home (its
+     * workings: tests/bridge/test-bridge-autostart.c). */
+    {
+      GtkWidget *row = lk_ui_test_find_mapped (GTK_WIDGET (bridge), ADW_TYPE_ACTION_ROW,
+                                               "_Start at Login");
+
+      g_assert_nonnull (row);
+      g_assert_false (gtk_switch_get_active (GTK_SWITCH (lk_ui_test_find (row, GTK_TYPE_SWITCH,
+                                                                          NULL))));
+    }
     g_assert_true (lk_bridge_credentials_load (logins, &error));
     g_assert_no_error (error);
     user = lk_bridge_credentials_lookup (logins, "grace@outlook.com");

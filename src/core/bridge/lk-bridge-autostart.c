@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "latchkey-bridge"
+
+#include "config.h"
+
+#include <errno.h>
+#include <gio/gdesktopappinfo.h>
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+
+#include "bridge/lk-bridge-autostart.h"
+#include "lk-error.h"
+#include "lk-file.h"
+
+/* Starting the bridge at login (issue #15's "Start at login"; doc/bridge.md
+ * "Starting it at login"). Where a systemd user manager runs, the user unit
+ * is enabled and started (`systemctl --user enable --now`), as the man page
+ * tells people to do by hand; the installed autostart entry says
+ * X-systemd-skip=true there so that the bridge never starts twice. Without
+ * one, the installed entry is copied to $XDG_CONFIG_HOME/autostart and
+ * launched once now. Inside the Flatpak neither reaches the host: the
+ * background portal would (not done yet, doc/bridge.md). */
+
+#define UNIT        "latchkey-bridge.service"
+#define ENTRY       APP_ID ".Bridge.desktop"
+
+static gboolean
+has_systemd_user_manager (void)
+{
+  g_autofree char *socket = g_build_filename (g_get_user_runtime_dir (), "systemd", "private",
+                                              NULL);
+
+  return g_file_test (socket, G_FILE_TEST_EXISTS);
+}
+
+static char *
+entry_path (void)
+{
+  return g_build_filename (g_get_user_config_dir (), "autostart", ENTRY, NULL);
+}
+
+/* `enable` links the unit into default.target.wants (its [Install]). */
+static char *
+unit_link_path (void)
+{
+  return g_build_filename (g_get_user_config_dir (), "systemd", "user", "default.target.wants",
+                           UNIT, NULL);
+}
+
+/**
+ * lk_bridge_autostart_get_enabled:
+ *
+ * Returns: whether the bridge starts at login: the user unit is enabled,
+ *   or, without a systemd user manager, the autostart entry is in place
+ */
+gboolean
+lk_bridge_autostart_get_enabled (void)
+{
+  g_autofree char *path = has_systemd_user_manager () ? unit_link_path () : entry_path ();
+
+  return g_file_test (path, G_FILE_TEST_EXISTS);
+}
+
+/* The installed entry: in the first data folder that has it. */
+static char *
+find_installed_entry (GError **error)
+{
+  const char * const *dirs = g_get_system_data_dirs ();
+
+  for (guint i = 0; dirs[i] != NULL; i++)
+    {
+      g_autofree char *path = g_build_filename (dirs[i], "latchkey", "autostart", ENTRY, NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_REGULAR))
+        return g_steal_pointer (&path);
+    }
+  g_set_error (error, LK_ERROR, LK_ERROR_NOT_FOUND,
+               _("The bridge’s autostart entry (%s) is not installed; start the bridge with "
+                 "“latchkey-bridge” instead"), ENTRY);
+  return NULL;
+}
+
+static gboolean
+set_entry (gboolean   enabled,
+           GError   **error)
+{
+  g_autofree char *target = entry_path ();
+  g_autofree char *source = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *folder = NULL;
+  g_autoptr(GDesktopAppInfo) app = NULL;
+  gsize length;
+
+  if (!enabled)
+    {
+      if (g_unlink (target) != 0 && errno != ENOENT)
+        {
+          int saved = errno;
+
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                       _("Could not remove %s: %s"), target, g_strerror (saved));
+          return FALSE;
+        }
+      return TRUE;
+    }
+  source = find_installed_entry (error);
+  if (source == NULL || !lk_file_read_regular (source, LK_FILE_MAX_SMALL, &contents, &length, error))
+    return FALSE;
+  folder = g_path_get_dirname (target);
+  if (g_mkdir_with_parents (folder, 0700) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   _("Could not create %s: %s"), folder, g_strerror (saved));
+      return FALSE;
+    }
+  if (!g_file_set_contents_full (target, contents, (gssize) length,
+                                 G_FILE_SET_CONTENTS_CONSISTENT, 0644, error))
+    return FALSE;
+  /* Started now too, as `enable --now` does: nobody wants to log out for it. */
+  app = g_desktop_app_info_new_from_filename (target);
+  if (app == NULL)
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_FAILED,
+                   _("The autostart entry %s cannot be read"), target);
+      return FALSE;
+    }
+  return g_app_info_launch (G_APP_INFO (app), NULL, NULL, error);
+}
+
+static void
+systemctl_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  GSubprocess *process = G_SUBPROCESS (object);
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *err = NULL;
+
+  if (!g_subprocess_communicate_utf8_finish (process, result, NULL, &err, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (!g_subprocess_get_successful (process))
+    {
+      g_task_return_new_error (task, LK_ERROR, LK_ERROR_FAILED,
+                               /* Translators: %s is systemctl's own message */
+                               _("systemd could not change the bridge’s service: %s"),
+                               err != NULL && *g_strstrip (err) != '\0' ? err
+                                                                       : _("no details given"));
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * lk_bridge_autostart_set_async:
+ * @enabled: start the bridge at login (and now), or no longer
+ *
+ * Turns the bridge's start at login on or off, the systemd way where a
+ * user manager runs, with the autostart entry otherwise.
+ */
+void
+lk_bridge_autostart_set_async (gboolean             enabled,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_task_set_source_tag (task, lk_bridge_autostart_set_async);
+  if (!has_systemd_user_manager ())
+    {
+      if (!set_entry (enabled, &error))
+        g_task_return_error (task, g_steal_pointer (&error));
+      else
+        g_task_return_boolean (task, TRUE);
+      return;
+    }
+  process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                              &error, "systemctl", "--user", enabled ? "enable" : "disable",
+                              "--now", UNIT, NULL);
+  if (process == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_subprocess_communicate_utf8_async (process, NULL, cancellable, systemctl_cb,
+                                       g_steal_pointer (&task));
+}
+
+gboolean
+lk_bridge_autostart_set_finish (GAsyncResult  *result,
+                                GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
