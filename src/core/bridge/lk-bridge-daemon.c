@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "bridge/lk-bridge-allow.h"
 #include "bridge/lk-bridge-certificate.h"
 #include "bridge/lk-bridge-control.h"
 #include "bridge/lk-bridge-credentials.h"
@@ -81,6 +82,17 @@ lk_bridge_options_get_entries (LkBridgeOptions *options)
       N_("Serve POP3 with implicit TLS on ADDRESS:PORT"), N_("ADDRESS:PORT") },
     { "smtps", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->smtps,
       N_("Serve SMTP submission with implicit TLS on ADDRESS:PORT"), N_("ADDRESS:PORT") },
+    { "lan", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->lan,
+      N_("Serve devices on the office network at ADDRESS, one of this machine’s (repeatable): "
+         "SMTP with STARTTLS on port 587 and with TLS on 465, login only after TLS"),
+      N_("ADDRESS") },
+    { "allow", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->allow,
+      N_("Let only this network connect to the LAN listeners (repeatable; default: the "
+         "subnet of each --lan address)"), N_("CIDR") },
+    { "cert", 0, 0, G_OPTION_ARG_FILENAME, &options->cert,
+      N_("Use this certificate (PEM) instead of the one the bridge makes"), N_("FILE") },
+    { "key", 0, 0, G_OPTION_ARG_FILENAME, &options->key,
+      N_("The private key (PEM) of --cert"), N_("FILE") },
     { "config", 0, 0, G_OPTION_ARG_FILENAME, &options->config,
       N_("Read the settings from FILE instead of bridge.json"), N_("FILE") },
     { "system", 0, 0, G_OPTION_ARG_NONE, &options->system,
@@ -102,6 +114,10 @@ lk_bridge_options_clear (LkBridgeOptions *options)
   g_strfreev (options->pop3s);
   g_strfreev (options->smtps);
   g_free (options->config);
+  g_strfreev (options->lan);
+  g_strfreev (options->allow);
+  g_free (options->cert);
+  g_free (options->key);
   memset (options, 0, sizeof *options);
 }
 
@@ -129,6 +145,16 @@ command_line_endpoints (const LkBridgeOptions  *options,
           return NULL;
         g_ptr_array_add (endpoints, endpoint);
       }
+  for (guint i = 0; options->lan != NULL && options->lan[i] != NULL; i++)
+    {
+      g_autoptr(LkBridgeSettings) lan = lk_bridge_settings_new_default ();
+
+      g_ptr_array_set_size (lan->endpoints, 0);
+      if (!lk_bridge_settings_add_lan (lan, options->lan[i], error))
+        return NULL;
+      for (guint j = 0; j < lan->endpoints->len; j++)
+        g_ptr_array_add (endpoints, lk_bridge_endpoint_copy (g_ptr_array_index (lan->endpoints, j)));
+    }
   if (endpoints->len == 0)
     return g_ptr_array_new ();
   return g_steal_pointer (&endpoints);
@@ -151,6 +177,33 @@ load_settings (Daemon  *daemon,
       g_ptr_array_unref (settings->endpoints);
       settings->endpoints = g_steal_pointer (&endpoints);
     }
+  if (daemon->options->allow != NULL)
+    {
+      g_ptr_array_set_size (settings->allow, 0);
+      for (guint i = 0; daemon->options->allow[i] != NULL; i++)
+        g_ptr_array_add (settings->allow, g_strdup (daemon->options->allow[i]));
+    }
+  if ((daemon->options->cert == NULL) != (daemon->options->key == NULL))
+    {
+      g_set_error_literal (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
+                           _("Give --cert FILE and --key FILE together"));
+      return NULL;
+    }
+  if (daemon->options->cert != NULL)
+    {
+      g_free (settings->cert_file);
+      g_free (settings->key_file);
+      settings->cert_file = g_strdup (daemon->options->cert);
+      settings->key_file = g_strdup (daemon->options->key);
+    }
+  /* Said wrong, the allow-list would open the bridge to more than IT
+   * meant: refuse to start (or keep the settings in use) instead. */
+  {
+    g_autoptr(GPtrArray) allow = lk_bridge_allow_parse (settings->allow, error);
+
+    if (allow == NULL)
+      return NULL;
+  }
   return g_steal_pointer (&settings);
 }
 
@@ -164,6 +217,8 @@ apply_limits (Daemon *daemon)
   lk_bridge_set_upstream_timeouts (daemon->bridge, daemon->settings->upstream_timeout_seconds * 1000,
                                    daemon->settings->upstream_timeout_seconds * 3000);
   lk_keep_alive_set_days (daemon->keep_alive, daemon->settings->keep_alive_days);
+  lk_bridge_set_login_limits (daemon->bridge, daemon->settings->max_failure_delay_ms,
+                              daemon->settings->lockout_after, daemon->settings->lockout_seconds);
 }
 
 static LkBridgeListener *
@@ -172,17 +227,56 @@ open_listener (Daemon                 *daemon,
                GError                **error)
 {
   LkBridgeSessionOptions options = { 0 };
+  g_autoptr(LkBridgeListener) listener = NULL;
+  g_autoptr(GPtrArray) allow = NULL;
 
   options.security = endpoint->security;
   /* Loopback only on the desktop: plain login is allowed there (fetchmail
    * and friends expect it); anything else insists on TLS first. */
-  {
-    g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (endpoint->address);
-
-    options.login_requires_tls = inet == NULL || !g_inet_address_get_is_loopback (inet);
-  }
+  options.login_requires_tls = lk_bridge_endpoint_is_lan (endpoint);
   options.prelogin_timeout_ms = daemon->settings->login_timeout_seconds * 1000;
-  return lk_bridge_listener_new (daemon->bridge, endpoint, &options, error);
+  if (lk_bridge_endpoint_is_lan (endpoint))
+    {
+      allow = daemon->settings->allow->len > 0
+              ? lk_bridge_allow_parse (daemon->settings->allow, error)
+              : lk_bridge_allow_for_interface (endpoint->address, error);
+      if (allow == NULL)
+        return NULL;
+    }
+  listener = lk_bridge_listener_new (daemon->bridge, endpoint, &options, error);
+  if (listener == NULL)
+    return NULL;
+  lk_bridge_listener_set_allow (listener, allow);
+  if (allow != NULL)
+    {
+      g_autofree char *line = lk_bridge_listener_describe (listener);
+      g_autofree char *who = lk_bridge_allow_to_string (allow);
+
+      g_message ("%s accepts connections from %s only", line, who);
+    }
+  return g_steal_pointer (&listener);
+}
+
+/* Names the certificate must have: the host name and each LAN address. */
+static GStrv
+certificate_names (Daemon *daemon)
+{
+  g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
+  gboolean lan = FALSE;
+
+  for (guint i = 0; i < daemon->settings->endpoints->len; i++)
+    {
+      const LkBridgeEndpoint *endpoint = g_ptr_array_index (daemon->settings->endpoints, i);
+      g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (endpoint->address);
+
+      if (!lk_bridge_endpoint_is_lan (endpoint) || inet == NULL || g_inet_address_get_is_any (inet))
+        continue;
+      lan = TRUE;
+      g_strv_builder_add (names, endpoint->address);
+    }
+  if (lan)
+    g_strv_builder_add (names, g_get_host_name ());
+  return g_strv_builder_end (names);
 }
 
 /* ── Status and reload ────────────────────────────────────────────────── */
@@ -192,7 +286,9 @@ status_reply (Daemon *daemon)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autofree char *cert_dir = lk_bridge_certificate_default_directory ();
-  g_autofree char *cert_file = g_build_filename (cert_dir, "cert.pem", NULL);
+  g_autofree char *cert_file = daemon->settings->cert_file != NULL
+                               ? g_strdup (daemon->settings->cert_file)
+                               : g_build_filename (cert_dir, "cert.pem", NULL);
 
   json_builder_begin_object (builder);
   lk_json_add_boolean (builder, "running", TRUE);
@@ -217,11 +313,20 @@ status_reply (Daemon *daemon)
       lk_json_add_string (builder, "address", endpoint->address);
       lk_json_add_int (builder, "port", lk_bridge_listener_get_port (listener));
       lk_json_add_string (builder, "security", lk_security_to_string (endpoint->security));
+      if (lk_bridge_listener_get_allow (listener) != NULL)
+        {
+          g_autofree char *allow = lk_bridge_allow_to_string (lk_bridge_listener_get_allow (listener));
+
+          lk_json_add_string (builder, "allow", allow);
+        }
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
   json_builder_set_member_name (builder, "accounts");
   json_builder_add_value (builder, lk_bridge_get_account_status (daemon->bridge));
+  json_builder_set_member_name (builder, "devices");
+  json_builder_add_value (builder, lk_bridge_get_device_status (daemon->bridge));
+  lk_json_add_string (builder, "host_name", g_get_host_name ());
   json_builder_end_object (builder);
   return json_builder_get_root (builder);
 }
@@ -483,7 +588,15 @@ start (Daemon  *daemon,
   daemon->control = lk_bridge_control_new (NULL, control_cb, daemon, error);
   if (daemon->control == NULL)
     return FALSE;
-  certificate = lk_bridge_certificate_ensure (NULL, error);
+  if (daemon->settings->cert_file != NULL)
+    certificate = lk_bridge_certificate_load (daemon->settings->cert_file,
+                                              daemon->settings->key_file, error);
+  else
+    {
+      g_auto(GStrv) names = certificate_names (daemon);
+
+      certificate = lk_bridge_certificate_ensure (NULL, (const char * const *) names, error);
+    }
   if (certificate == NULL)
     return FALSE;
   daemon->fingerprint = lk_certificate_fingerprint (certificate);

@@ -22,6 +22,10 @@ typedef struct
   char **smtps;
   char  *config;
   gboolean system;
+  char **lan;
+  char **allow;
+  char  *cert;
+  char  *key;
 } LkBridgeOptions;
 
 GOptionEntry *lk_bridge_options_get_entries (LkBridgeOptions       *options) G_GNUC_WARN_UNUSED_RESULT;

@@ -20,6 +20,9 @@ LkBridgeListener       *lk_bridge_listener_new          (LkBridge               
 const LkBridgeEndpoint *lk_bridge_listener_get_endpoint (LkBridgeListener             *self);
 guint16                 lk_bridge_listener_get_port     (LkBridgeListener             *self);
 char                   *lk_bridge_listener_describe     (LkBridgeListener             *self) G_GNUC_WARN_UNUSED_RESULT;
+void                    lk_bridge_listener_set_allow    (LkBridgeListener             *self,
+                                                         GPtrArray                    *allow);
+GPtrArray              *lk_bridge_listener_get_allow    (LkBridgeListener             *self);
 void                    lk_bridge_listener_close        (LkBridgeListener             *self);
 
 G_END_DECLS

@@ -767,8 +767,8 @@ lk_bridge_session_login (LkBridgeSession *self,
   clear_source (&priv->timeout);
   g_free (priv->user);
   priv->user = lk_bridge_log_safe (user);
-  lk_bridge_login_async (priv->bridge, priv->protocol, user, password, priv->id, priv->cancellable,
-                         login_cb, g_object_ref (self));
+  lk_bridge_login_async (priv->bridge, priv->protocol, user, password, priv->id,
+                         priv->source_address, priv->cancellable, login_cb, g_object_ref (self));
 }
 
 /* ── Start and end ────────────────────────────────────────────────────── */

@@ -41,6 +41,7 @@
 #define UPSTREAM_STEP_MS    15000
 #define UPSTREAM_OVERALL_MS 45000
 
+/* Per account and, for the office bridge, per device. */
 typedef struct
 {
   guint   sessions;
@@ -59,6 +60,7 @@ struct _LkBridge
   LkBridgeBackoff     *backoff;
   GHashTable          *sessions;    /* GObject → itself (not owned: they remove themselves) */
   GHashTable          *stats;       /* folded address → AccountStats */
+  GHashTable          *device_stats; /* device name → AccountStats */
   GHashTable          *per_address; /* source address → open sessions */
   guint                max_per_address;
   guint                step_ms;
@@ -100,6 +102,7 @@ lk_bridge_finalize (GObject *object)
   lk_bridge_backoff_free (self->backoff);
   g_hash_table_unref (self->sessions);
   g_hash_table_unref (self->stats);
+  g_hash_table_unref (self->device_stats);
   g_hash_table_unref (self->per_address);
   G_OBJECT_CLASS (lk_bridge_parent_class)->finalize (object);
 }
@@ -117,6 +120,8 @@ lk_bridge_init (LkBridge *self)
   self->sessions = g_hash_table_new (NULL, NULL);
   self->stats = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                        (GDestroyNotify) account_stats_free);
+  self->device_stats = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                              (GDestroyNotify) account_stats_free);
   self->per_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->max_per_address = G_MAXUINT;
   self->step_ms = UPSTREAM_STEP_MS;
@@ -181,6 +186,21 @@ lk_bridge_set_upstream_timeouts (LkBridge *self,
   self->overall_ms = overall_ms;
 }
 
+/**
+ * lk_bridge_set_login_limits:
+ *
+ * The failure backoff's longest delay and its lock-out (bridge.json's
+ * "max_failure_delay_ms" and "lockout"; lk_bridge_backoff_set_limits()).
+ */
+void
+lk_bridge_set_login_limits (LkBridge *self,
+                            guint     max_delay_ms,
+                            guint     lockout_after,
+                            guint     lockout_seconds)
+{
+  lk_bridge_backoff_set_limits (self->backoff, max_delay_ms, lockout_after, lockout_seconds);
+}
+
 void
 lk_bridge_set_max_connections_per_address (LkBridge *self,
                                            guint     max)
@@ -213,16 +233,38 @@ stats_for (LkBridge   *self,
   return stats;
 }
 
-static void
-record_error (LkBridge   *self,
-              const char *account,
-              const char *message)
+static AccountStats *
+device_stats_for (LkBridge   *self,
+                  const char *device)
 {
-  AccountStats *stats = stats_for (self, account);
+  AccountStats *stats = g_hash_table_lookup (self->device_stats, device);
 
+  if (stats == NULL)
+    {
+      stats = g_new0 (AccountStats, 1);
+      g_hash_table_insert (self->device_stats, g_strdup (device), stats);
+    }
+  return stats;
+}
+
+static void
+set_error (AccountStats *stats,
+           const char   *message)
+{
   g_free (stats->last_error);
   stats->last_error = g_strdup (message);
   stats->last_error_at = g_get_real_time () / G_USEC_PER_SEC;
+}
+
+/* @user's account, and @user itself when it is a device. */
+static void
+record_error (LkBridge           *self,
+              const LkBridgeUser *user,
+              const char         *message)
+{
+  set_error (stats_for (self, user->account), message);
+  if (user->kind == LK_BRIDGE_USER_DEVICE)
+    set_error (device_stats_for (self, user->name), message);
 }
 
 void
@@ -307,6 +349,20 @@ add_time (JsonBuilder *builder,
   lk_json_add_date (builder, name, time);
 }
 
+/* "protocols": ["imap", "smtp"] */
+void
+lk_bridge_add_protocols_member (JsonBuilder     *builder,
+                                LkProtocolFlags  flags)
+{
+  const char *protocols[LK_N_PROTOCOLS + 1] = { NULL };
+  guint n = 0;
+
+  for (guint p = 0; p < LK_N_PROTOCOLS; p++)
+    if (flags & (1 << p))
+      protocols[n++] = lk_protocol_to_string (p);
+  lk_json_add_strv (builder, "protocols", (char **) protocols);
+}
+
 /**
  * lk_bridge_describe_accounts:
  * @bridge: (nullable): the running engine, for sessions, last login and
@@ -333,16 +389,13 @@ lk_bridge_describe_accounts (LkBridgeCredentials *credentials,
       LkBridgeUser *user = g_ptr_array_index (users, i);
       g_autofree char *key = g_ascii_strdown (user->account, -1);
       AccountStats *stats = bridge != NULL ? g_hash_table_lookup (bridge->stats, key) : NULL;
-      const char *protocols[LK_N_PROTOCOLS + 1] = { NULL };
-      guint n = 0;
 
-      for (guint p = 0; p < LK_N_PROTOCOLS; p++)
-        if (user->protocols & (1 << p))
-          protocols[n++] = lk_protocol_to_string (p);
+      if (user->kind != LK_BRIDGE_USER_ACCOUNT)
+        continue;
       json_builder_begin_object (builder);
       lk_json_add_string (builder, "email", user->account);
       lk_json_add_boolean (builder, "enabled", user->enabled);
-      lk_json_add_strv (builder, "protocols", (char **) protocols);
+      lk_bridge_add_protocols_member (builder, user->protocols);
       lk_json_add_int (builder, "sessions", stats != NULL ? stats->sessions : 0);
       add_time (builder, "last_login", stats != NULL ? stats->last_login : 0);
       lk_json_add_string (builder, "last_error", stats != NULL ? stats->last_error : NULL);
@@ -351,6 +404,61 @@ lk_bridge_describe_accounts (LkBridgeCredentials *credentials,
     }
   json_builder_end_array (builder);
   return json_builder_get_root (builder);
+}
+
+/**
+ * lk_bridge_describe_devices:
+ * @bridge: (nullable): the running engine, for what it saw of each device
+ *
+ * The office bridge's devices, for `bridge device list` and the IT
+ * window's Devices page.
+ *
+ * Returns: (transfer full): a JSON array with one object per device:
+ *   name, account, protocols (list), from (or null), max_per_hour (0: no
+ *   cap), enabled, created (ISO 8601), last_seen, last_error, last_error_at
+ *   (ISO 8601 or null; null too when @bridge is %NULL)
+ */
+JsonNode *
+lk_bridge_describe_devices (LkBridgeCredentials *credentials,
+                            LkBridge            *bridge)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(GPtrArray) users = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!lk_bridge_credentials_load (credentials, &error))
+    g_warning ("%s", error->message);
+  users = lk_bridge_credentials_list (credentials);
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < users->len; i++)
+    {
+      LkBridgeUser *user = g_ptr_array_index (users, i);
+      AccountStats *stats = bridge != NULL ? g_hash_table_lookup (bridge->device_stats, user->name)
+                                           : NULL;
+
+      if (user->kind != LK_BRIDGE_USER_DEVICE)
+        continue;
+      json_builder_begin_object (builder);
+      lk_json_add_string (builder, "name", user->name);
+      lk_json_add_string (builder, "account", user->account);
+      lk_bridge_add_protocols_member (builder, user->protocols);
+      lk_json_add_string (builder, "from", user->sender);
+      lk_json_add_int (builder, "max_per_hour", user->max_per_hour);
+      lk_json_add_boolean (builder, "enabled", user->enabled);
+      add_time (builder, "created", user->created);
+      add_time (builder, "last_seen", stats != NULL ? stats->last_login : 0);
+      lk_json_add_string (builder, "last_error", stats != NULL ? stats->last_error : NULL);
+      add_time (builder, "last_error_at", stats != NULL ? stats->last_error_at : 0);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  return json_builder_get_root (builder);
+}
+
+JsonNode *
+lk_bridge_get_device_status (LkBridge *self)
+{
+  return lk_bridge_describe_devices (self->credentials, self);
 }
 
 JsonNode *
@@ -367,6 +475,8 @@ typedef struct
   char           *user;
   char           *password;     /* wiped as soon as it was checked */
   char           *connection;
+  char           *source_address;
+  char           *address_key;  /* the backoff's key for the source; NULL on loopback */
   LkBridgeUser   *login;
   LkAccount      *account;
   LkTokenSet     *tokens;
@@ -381,6 +491,8 @@ login_free (Login *login)
   g_free (login->user);
   lk_secret_wipe (login->password);
   g_free (login->connection);
+  g_free (login->source_address);
+  g_free (login->address_key);
   g_clear_pointer (&login->login, lk_bridge_user_unref);
   g_clear_pointer (&login->account, lk_account_unref);
   g_clear_pointer (&login->tokens, lk_token_set_free);
@@ -402,12 +514,17 @@ log_login (Login      *login,
   LkBridgeLogFields fields = LK_BRIDGE_LOG_FIELDS_INIT;
 
   fields.connection = login->connection;
+  fields.source_address = login->source_address;
   fields.protocol = lk_protocol_to_string (login->protocol);
   fields.user = user;
   fields.account = login->account != NULL ? login->account->email : NULL;
   fields.result = result;
-  lk_bridge_log (G_LOG_LEVEL_MESSAGE, &fields, "%s %s login as %s: %s: %s",
-                 login->connection, fields.protocol, user, result, message);
+  /* The message names the source address too: fail2ban's filter
+   * (data/fail2ban/latchkey-bridge.conf) reads the text, not the fields. */
+  lk_bridge_log (G_LOG_LEVEL_MESSAGE, &fields, "%s %s login as %s from %s: %s: %s",
+                 login->connection, fields.protocol, user,
+                 login->source_address != NULL ? login->source_address : "unknown", result,
+                 message);
 }
 
 static void
@@ -421,7 +538,10 @@ finish_with (GTask         *task,
   out->account = login->account != NULL ? g_strdup (login->account->email) : NULL;
   log_login (login, result, out->message);
   if (out->status != LK_BRIDGE_LOGIN_OK && login->login != NULL)
-    record_error (self, login->login->account, out->message);
+    record_error (self, login->login, out->message);
+  if (out->status == LK_BRIDGE_LOGIN_OK && login->login != NULL
+      && login->login->kind == LK_BRIDGE_USER_DEVICE)
+    device_stats_for (self, login->login->name)->last_login = g_get_real_time () / G_USEC_PER_SEC;
   g_task_return_pointer (task, out, (GDestroyNotify) lk_bridge_login_free);
 }
 
@@ -661,15 +781,22 @@ verified_cb (GObject      *source,
       g_autoptr(LkBridgeUser) known = lk_bridge_credentials_lookup (self->credentials, login->user);
 
       lk_bridge_backoff_failed (self->backoff, login->user);
+      if (login->address_key != NULL)
+        lk_bridge_backoff_failed (self->backoff, login->address_key);
       if (known != NULL)
-        record_error (self, known->account,
+        record_error (self, known,
+                      known->kind == LK_BRIDGE_USER_DEVICE
+                      /* Translators: the last error of a device in `bridge device list` */
+                      ? _("A wrong password was given for this device")
                       /* Translators: the last error of an account in `bridge status` */
-                      _("A program gave a wrong password for the bridge"));
+                      : _("A program gave a wrong password for the bridge"));
       finish (task, LK_BRIDGE_LOGIN_REFUSED, "refused", g_strdup (_("Authentication failed")));
       g_object_unref (task);
       return;
     }
   lk_bridge_backoff_succeeded (self->backoff, login->user);
+  if (login->address_key != NULL)
+    lk_bridge_backoff_succeeded (self->backoff, login->address_key);
   login->login = g_steal_pointer (&user);
 
   if (!(login->login->protocols & (1 << login->protocol)))
@@ -705,6 +832,37 @@ verified_cb (GObject      *source,
   get_token (task, FALSE);
 }
 
+/* Locked out (lk_bridge_backoff_is_locked()): refused without looking at
+ * the password, so that the 21st guess learns nothing, right or wrong. */
+static gboolean
+refuse_if_locked (GTask *task)
+{
+  LkBridge *self = g_task_get_source_object (task);
+  Login *login = g_task_get_task_data (task);
+  guint seconds = lk_bridge_backoff_get_locked_seconds (self->backoff, login->user);
+  g_autoptr(LkBridgeUser) known = NULL;
+  g_autofree char *message = NULL;
+
+  if (login->address_key != NULL)
+    seconds = MAX (seconds, lk_bridge_backoff_get_locked_seconds (self->backoff, login->address_key));
+  if (seconds == 0)
+    return FALSE;
+  g_clear_pointer (&login->password, lk_secret_wipe);
+  message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                          "Too many wrong passwords from this device or address; "
+                                          "logins are refused for %u more minute",
+                                          "Too many wrong passwords from this device or address; "
+                                          "logins are refused for %u more minutes",
+                                          (seconds + 59) / 60),
+                             (seconds + 59) / 60);
+  known = lk_bridge_credentials_lookup (self->credentials, login->user);
+  if (known != NULL)
+    record_error (self, known, message);
+  finish (task, LK_BRIDGE_LOGIN_TEMPORARY, "locked", g_steal_pointer (&message));
+  g_object_unref (task);
+  return TRUE;
+}
+
 static void
 verify (GTask *task)
 {
@@ -724,6 +882,8 @@ delay_done_cb (gpointer user_data)
   g_clear_pointer (&login->delay, g_source_unref);
   if (give_up_if_cancelled (task))
     return G_SOURCE_REMOVE;
+  if (refuse_if_locked (task))
+    return G_SOURCE_REMOVE;
   verify (task);
   return G_SOURCE_REMOVE;
 }
@@ -733,6 +893,9 @@ delay_done_cb (gpointer user_data)
  * @user: the user name the mail program gave
  * @password: its password; copied, and wiped once checked
  * @connection: the session's name in the log ("c42")
+ * @source_address: (nullable): the client's address: failures from an
+ *   address other than loopback cost delay and lead to a lock-out of their
+ *   own, besides the user name's
  * @cancellable: the session's: cancelled when the client leaves
  *
  * Logs a mail program in: see #LkBridge.
@@ -743,6 +906,7 @@ lk_bridge_login_async (LkBridge            *self,
                        const char          *user,
                        const char          *password,
                        const char          *connection,
+                       const char          *source_address,
                        GCancellable        *cancellable,
                        GAsyncReadyCallback  callback,
                        gpointer             user_data)
@@ -760,12 +924,25 @@ lk_bridge_login_async (LkBridge            *self,
   login->user = g_strdup (user);
   login->password = g_strdup (password);
   login->connection = g_strdup (connection);
+  login->source_address = g_strdup (source_address);
+  if (source_address != NULL)
+    {
+      g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (source_address);
+
+      /* On loopback every program has the same address: the user name's
+       * backoff is the one that means something there. */
+      if (inet != NULL && !g_inet_address_get_is_loopback (inet))
+        login->address_key = g_strconcat ("address ", source_address, NULL);
+    }
   g_task_set_task_data (task, login, (GDestroyNotify) login_free);
 
   delay = lk_bridge_backoff_get_delay_ms (self->backoff, user);
+  if (login->address_key != NULL)
+    delay = MAX (delay, lk_bridge_backoff_get_delay_ms (self->backoff, login->address_key));
   if (delay == 0)
     {
-      verify (task);
+      if (!refuse_if_locked (task))
+        verify (task);
       return;
     }
   login->delay = g_timeout_source_new (delay);

@@ -72,6 +72,10 @@ void                 lk_bridge_set_upstream_timeouts (LkBridge          *self,
                                                    guint                 overall_ms);
 void                 lk_bridge_set_max_connections_per_address (LkBridge *self,
                                                    guint                 max);
+void                 lk_bridge_set_login_limits   (LkBridge             *self,
+                                                   guint                 max_delay_ms,
+                                                   guint                 lockout_after,
+                                                   guint                 lockout_seconds);
 gboolean             lk_bridge_may_accept         (LkBridge             *self,
                                                    const char           *address);
 
@@ -80,6 +84,7 @@ void                 lk_bridge_login_async        (LkBridge             *self,
                                                    const char           *user,
                                                    const char           *password,
                                                    const char           *connection,
+                                                   const char           *source_address,
                                                    GCancellable         *cancellable,
                                                    GAsyncReadyCallback   callback,
                                                    gpointer              user_data);
@@ -99,6 +104,11 @@ void                 lk_bridge_close_all          (LkBridge             *self);
 JsonNode            *lk_bridge_get_account_status (LkBridge             *self) G_GNUC_WARN_UNUSED_RESULT;
 JsonNode            *lk_bridge_describe_accounts  (LkBridgeCredentials  *credentials,
                                                    LkBridge             *bridge) G_GNUC_WARN_UNUSED_RESULT;
+JsonNode            *lk_bridge_describe_devices   (LkBridgeCredentials  *credentials,
+                                                   LkBridge             *bridge) G_GNUC_WARN_UNUSED_RESULT;
+JsonNode            *lk_bridge_get_device_status  (LkBridge             *self) G_GNUC_WARN_UNUSED_RESULT;
+void                 lk_bridge_add_protocols_member (JsonBuilder        *builder,
+                                                   LkProtocolFlags       flags);
 void                 lk_bridge_forget_account     (LkBridge             *self,
                                                    const char           *account);
 
