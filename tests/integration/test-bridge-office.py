@@ -1,0 +1,224 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The office bridge (issue #16, doc/bridge-office.md) with a "printer" on
+another host: a network namespace of the test's own, where swaks and
+Python's smtplib run as a multi-function printer would. The bridge listens
+on the test's LAN address with `--lan` and `--allow`; devices log in with
+their names and the passwords `bridge device add` made; the account signs
+in to the test Dovecot with its token from the test identity provider."""
+import base64
+import email
+import email.policy
+import json
+import os
+import socket
+import subprocess
+
+from harness import (SCRATCH, SOURCE, Bridge, Dovecot, Idp, PrinterNet, Tap, add_with_browser,
+                     cli, scan_for_secrets, write_profile)
+
+t = Tap()
+EMAIL = "alice@example.com"
+PRINTER = os.path.join(SOURCE, "tests", "integration", "office-printer.py")
+net = PrinterNet(hosts=(2, 3, 4))
+dovecot = Dovecot()
+idp = Idp(*dovecot.idp_args(), "--token-size", "2500")
+write_profile(idp, servers=dovecot.servers(), ca_file=dovecot.ca_file)
+bridge = None
+passwords = {}
+outputs = []
+
+
+def printer(*args, source=2, timeout=120):
+    """office-printer.py ARGS inside the namespace, as host SUBNET.source."""
+    r = net.exec(["/usr/bin/python3", PRINTER, args[0], net.host(source), *args[1:]],
+                 timeout=timeout)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return json.loads(r.stdout)
+
+
+def device_cli(*args):
+    r = cli("bridge", "device", *args)
+    outputs.extend([r.stdout, r.stderr])
+    return r
+
+
+def delivered_with(marker):
+    return [m for m in dovecot.delivered() if marker.encode() in m]
+
+
+def private_file(name, text):
+    path = os.path.join(SCRATCH, name)
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, 0o600)
+    return path
+
+
+try:
+    LAN = net.bridge_address
+
+    with t.case("sign in, add a device before the bridge runs: its sheet says what is missing"):
+        r = add_with_browser(EMAIL, "--protocols", "smtp")
+        assert r.returncode == 0, r.stderr
+        r = device_cli("add", "2nd-floor-mfp", "--account", EMAIL, "--json")
+        assert r.returncode == 0, r.stderr
+        sheet = json.loads(r.stdout)
+        passwords["2nd-floor-mfp"] = sheet["password"]
+        assert sheet["name"] == sheet["username"] == "2nd-floor-mfp", sheet
+        assert sheet["account"] == EMAIL and sheet["protocols"] == ["smtp"], sheet
+        assert len(sheet["password"].replace("-", "")) >= 25, sheet
+        # No --lan yet: nowhere a printer could reach, and the sheet says so.
+        assert sheet["server"] is None and sheet["ports"] == {"smtp": None, "smtps": None}, sheet
+        with open(os.path.join(os.environ["XDG_CONFIG_HOME"], "latchkey", "bridge-users.json")) as f:
+            assert sheet["password"] not in f.read()
+
+    with t.case("device names are checked; a name cannot be added twice"):
+        r = device_cli("add", "Bad Name", "--account", EMAIL)
+        assert r.returncode == 2 and "not a device name" in r.stderr, r.stderr
+        r = device_cli("add", "2nd-floor-mfp", "--account", EMAIL)
+        assert r.returncode == 1 and "already" in r.stderr, r.stderr
+        r = device_cli("add", "x", "--account", "nobody@example.com")
+        assert r.returncode == 1 and "no account nobody@example.com" in r.stderr, r.stderr
+
+    with t.case("bridge run --lan ADDR --allow CIDR: SMTP on 587 (STARTTLS) and 465 (TLS) there"):
+        config = private_file("bridge.json", json.dumps({
+            "login_timeout": 20, "upstream_timeout": 5, "max_failure_delay_ms": 40,
+            "lockout": {"after": 20, "minutes": 15}}))
+        bridge = Bridge("--config", config, "--lan", LAN, "--allow", net.host(2) + "/32",
+                        "--allow", net.host(4), env=dict(os.environ, G_MESSAGES_DEBUG="all"))
+        assert sorted(bridge.listeners) == sorted([f"smtp {LAN}:587 starttls",
+                                                   f"smtp {LAN}:465 tls"]), bridge.listeners
+        status = json.loads(cli("bridge", "status", "--json").stdout)
+        allow = {l["port"]: l.get("allow") for l in status["listeners"]}
+        assert allow == {587: f"{net.host(2)}, {net.host(4)}", 465: f"{net.host(2)}, {net.host(4)}"}, status
+
+    with t.case("a device added now gets a full setup sheet: address, ports, fingerprint"):
+        r = device_cli("add", "scanner-b", "--account", EMAIL, "--json")
+        assert r.returncode == 0, r.stderr
+        sheet = json.loads(r.stdout)
+        passwords["scanner-b"] = sheet["password"]
+        assert sheet["server"] == LAN and sheet["ports"] == {"smtp": 587, "smtps": 465}, sheet
+        assert sheet["security"] == "starttls" and sheet["host_name"] == socket.gethostname(), sheet
+        assert sheet["fingerprint"] == status["certificate"]["sha256"], (sheet, status)
+        r = device_cli("reset", "scanner-b")
+        assert r.returncode == 0, r.stderr
+        text = r.stdout
+        new = [l.split(":", 1)[1].strip() for l in text.splitlines() if "Password:" in l][0]
+        assert new != passwords["scanner-b"], text
+        passwords["scanner-b"] = new
+        for expected in (f"SMTP server:     {LAN}", "Port:            587", "STARTTLS",
+                         "User name:       scanner-b", status["certificate"]["sha256"]):
+            assert expected in text, (expected, text)
+
+    with t.case("the generated certificate names the LAN address and the host name"):
+        for name in (LAN, socket.gethostname()):
+            got = printer("verify", LAN, "587", bridge.cert_file, name)
+            assert got["ok"], (name, got)
+        got = printer("verify", LAN, "587", bridge.cert_file, "elsewhere.example")
+        assert not got["ok"], got
+
+    with t.case("the printer sends a 5 MB PDF with swaks: STARTTLS, AUTH LOGIN; it arrives byte-exact"):
+        pdf = b"%PDF-1.4\n" + os.urandom(5 * 1024 * 1024) + b"\n%%EOF\n"
+        pdf_path = os.path.join(SCRATCH, "scan.pdf")
+        with open(pdf_path, "wb") as f:
+            f.write(pdf)
+        r = net.exec(["swaks", "--server", f"{LAN}:587", "--local-interface", net.host(2),
+                      "--tls", "--auth", "LOGIN", "--auth-user", "2nd-floor-mfp",
+                      "--auth-password", passwords["2nd-floor-mfp"], "--from", EMAIL,
+                      "--to", "office@example.net", "--header", "Subject: scan-to-mail-5mb",
+                      "--attach-type", "application/pdf", "--attach-name", "scan.pdf",
+                      "--attach", "@" + pdf_path, "--suppress-data"], timeout=180)
+        outputs.extend([r.stdout, r.stderr])
+        assert r.returncode == 0, r.stdout[-3000:] + r.stderr
+        messages = delivered_with("scan-to-mail-5mb")
+        assert len(messages) == 1, len(messages)
+        parsed = email.message_from_bytes(messages[0], policy=email.policy.default)
+        parts = [p for p in parsed.walk() if p.get_content_type() == "application/pdf"]
+        assert len(parts) == 1 and parts[0].get_content() == pdf, "the PDF changed on its way"
+
+    with t.case("implicit TLS on 465 works as well"):
+        code, text = printer("login", LAN, "465", "scanner-b", passwords["scanner-b"], "tls")
+        assert code == 235, (code, text)
+
+    with t.case("AUTH before STARTTLS is refused with the standard error"):
+        got = printer("auth-before-starttls", LAN, "587")
+        assert got["offered"] is False, got
+        assert (got["code"], got["text"]) == (530, "5.7.0 Must issue a STARTTLS command first"), got
+
+    with t.case("a client outside the allow-list gets nothing: closed before the greeting"):
+        assert printer("greeting", LAN, "587", source=3) == "", "a stranger got a greeting"
+        assert printer("greeting", LAN, "465", source=3) == ""
+        assert printer("greeting", LAN, "587", source=4).startswith("220 "), "an allowed host did not"
+        log = bridge.log_text()
+        assert f"refused a connection from {net.host(3)}: not on the allow-list" in log, log[-2000:]
+
+    with t.case("20 wrong passwords lock the device; the 21st, right, is refused as documented"):
+        right = passwords["2nd-floor-mfp"]
+        codes = printer("logins", LAN, "587", "2nd-floor-mfp", "wrong-" + right[6:], "20")
+        assert codes == [535] * 20, codes
+        code, text = printer("login", LAN, "587", "2nd-floor-mfp", right)
+        assert code == 454 and "Too many wrong passwords" in text and "15 more minutes" in text, \
+            (code, text)
+        # The device's name is locked from every address…
+        code, text = printer("login", LAN, "587", "2nd-floor-mfp", right, source=4)
+        assert code == 454, (code, text)
+        # …and the address that guessed, for every name.
+        code, text = printer("login", LAN, "587", "scanner-b", passwords["scanner-b"])
+        assert code == 454, (code, text)
+        # Another device from another address is not affected.
+        code, text = printer("login", LAN, "587", "scanner-b", passwords["scanner-b"], source=4)
+        assert code == 235, (code, text)
+        log = bridge.log_text()
+        assert log.count(f"login as 2nd-floor-mfp from {net.host(2)}: refused") == 20, log[-3000:]
+        assert f"login as 2nd-floor-mfp from {net.host(2)}: locked" in log
+
+    with t.case("bridge device list shows when each was seen and its last error"):
+        r = device_cli("list", "--json")
+        assert r.returncode == 0, r.stderr
+        devices = {d["name"]: d for d in json.loads(r.stdout)}
+        assert set(devices) == {"2nd-floor-mfp", "scanner-b"}, devices
+        assert "Too many wrong passwords" in devices["2nd-floor-mfp"]["last_error"], devices
+        assert devices["scanner-b"]["last_seen"] is not None, devices
+        r = device_cli("list")
+        assert "2nd-floor-mfp" in r.stdout and "last error" in r.stdout, r.stdout
+
+    with t.case("a removed device cannot log in any more"):
+        r = device_cli("remove", "scanner-b")
+        assert r.returncode == 0, r.stderr
+        code, text = printer("login", LAN, "587", "scanner-b", passwords["scanner-b"], source=4)
+        assert code == 535, (code, text)
+        assert device_cli("remove", "scanner-b").returncode == 1
+
+    with t.case("SIGTERM stops it cleanly"):
+        assert bridge.stop() == 0, bridge.log_text()[-2000:]
+
+    with t.case("--lan on an address no interface has, or 0.0.0.0 without --allow: clear refusals"):
+        r = cli("bridge", "run", "--lan", "192.0.2.77", "--config", config)
+        assert r.returncode == 1 and "No network interface of this machine has the address " \
+            "192.0.2.77" in r.stderr, r.stderr
+        r = cli("bridge", "run", "--lan", "0.0.0.0", "--config", config)
+        assert r.returncode == 1 and "--allow" in r.stderr, r.stderr
+        r = cli("bridge", "run", "--lan", LAN, "--allow", "10.0.0.1/8", "--config", config)
+        assert r.returncode == 1 and "10.0.0.1/8" in r.stderr, r.stderr
+
+    with t.case("no password or token in any file, output or the debug log"):
+        secrets = list(passwords.values())
+        hits = scan_for_secrets([os.environ["HOME"], SCRATCH], extra=secrets,
+                                skip=[os.path.join(os.environ["HOME"], ".local", "share", "keyrings"),
+                                      os.path.join(SCRATCH, "dovecot")])
+        hits = [h for h in hits if not h[0].endswith("idp.log")]
+        assert not hits, hits
+        log = bridge.log_text()
+        assert not any(p in log for p in secrets)
+        # The sheets print passwords on purpose; tokens never appear anywhere.
+        leaked = [o for o in outputs if "lkrt_" in o or "eyJ" in o]
+        assert not leaked, leaked
+finally:
+    if bridge is not None:
+        bridge.close()
+    idp.close()
+    dovecot.close()
+    net.close()
+
+t.done()
