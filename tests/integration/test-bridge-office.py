@@ -190,6 +190,23 @@ try:
         assert code == 535, (code, text)
         assert device_cli("remove", "scanner-b").returncode == 1
 
+    with t.case("fail2ban-regex with data/fail2ban/latchkey-bridge.conf finds the refusals"):
+        import re
+        log = bridge.log_text()
+        refusals = [l for l in log.splitlines()
+                    if re.search(r" login as .* from \S+: (refused|locked): ", l)
+                    or "not on the allow-list" in l]
+        assert len(refusals) >= 25, refusals
+        r = subprocess.run(["fail2ban-regex", bridge.log_path,
+                            os.path.join(SOURCE, "data", "fail2ban", "latchkey-bridge.conf")],
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stdout + r.stderr
+        m = re.search(r"^Lines: \d+ lines, \d+ ignored, (\d+) matched", r.stdout, re.M)
+        assert m and int(m.group(1)) == len(refusals), (len(refusals), r.stdout[-3000:])
+        # Successful logins are not failures.
+        oks = [l for l in log.splitlines() if re.search(r" login as .* from \S+: ok: ", l)]
+        assert oks, "no successful login in the log"
+
     with t.case("SIGTERM stops it cleanly"):
         assert bridge.stop() == 0, bridge.log_text()[-2000:]
 
