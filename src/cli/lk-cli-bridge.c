@@ -11,13 +11,16 @@
 #include "bridge/lk-bridge-client.h"
 #include "bridge/lk-bridge-credentials.h"
 #include "bridge/lk-bridge-daemon.h"
+#include "bridge/lk-bridge-queue.h"
 #include "bridge/lk-bridge-settings.h"
+#include "bridge/lk-bridge-spool.h"
 #include "bridge/lk-bridge.h"
 #include "lk-cli-bridge.h"
 #include "lk-cli-commands.h"
 #include "lk-cli-context.h"
 #include "lk-error.h"
 #include "lk-json.h"
+#include "lk-places.h"
 #include "lk-token-set.h"
 
 /* `latchkey-cli bridge …`: the local bridge for programs that only know
@@ -388,6 +391,23 @@ print_status_human (JsonObject *status,
   else
     g_print ("%s\n", _("The bridge is not running. Start it with “latchkey-cli bridge run”, or at "
                        "login with “systemctl --user enable --now latchkey-bridge”."));
+  if (json_object_has_member (status, "queue"))
+    {
+      JsonObject *queue = json_object_get_object_member (status, "queue");
+      gint64 count = json_object_get_int_member_with_default (queue, "count", 0);
+      JsonNode *last_error = json_object_get_member (queue, "last_error");
+
+      if (count > 0)
+        {
+          /* Translators: %u is a number of messages, %s a date */
+          g_print (g_dngettext (GETTEXT_PACKAGE, "Queue: %u message from devices not delivered "
+                                "yet, the oldest from %s\n", "Queue: %u messages from devices "
+                                "not delivered yet, the oldest from %s\n", count),
+                   (guint) count, json_object_get_string_member_with_default (queue, "oldest", "?"));
+          if (last_error != NULL && JSON_NODE_HOLDS_VALUE (last_error))
+            g_print (_("    last error: %s\n"), json_node_get_string (last_error));
+        }
+    }
 
   if (accounts == NULL || json_array_get_length (accounts) == 0)
     {
@@ -459,6 +479,13 @@ bridge_status (int    argc,
       status = json_object_new ();
       json_object_set_boolean_member (status, "running", FALSE);
       json_object_set_member (status, "accounts", lk_bridge_describe_accounts (credentials, NULL));
+      {
+        g_autofree char *dir = lk_places_get_dir (LK_PLACE_SPOOL);
+        g_autoptr(LkBridgeSpool) spool = lk_bridge_spool_new (dir);
+        g_autoptr(GPtrArray) entries = lk_bridge_spool_list (spool);
+
+        json_object_set_member (status, "queue", lk_bridge_queue_summarize (entries));
+      }
     }
   if (json)
     {
@@ -508,6 +535,8 @@ static const LkCliCommand bridge_commands[] = {
   { "run", NULL, N_("Run the bridge in the foreground"), bridge_run },
   { "device", "COMMAND", N_("Printers and scanners on the office network (add, list, remove, reset)"),
     lk_cli_bridge_device },
+  { "queue", "[COMMAND]", N_("Mail devices sent that is not delivered yet (retry, drop ID)"),
+    lk_cli_bridge_queue },
 };
 
 static void

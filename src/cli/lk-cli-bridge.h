@@ -15,6 +15,8 @@ void        lk_cli_bridge_reload     (void);
 void        lk_cli_bridge_print_json (JsonNode    *node);
 int         lk_cli_bridge_device     (int          argc,
                                       char       **argv);
+int         lk_cli_bridge_queue      (int          argc,
+                                      char       **argv);
 void        lk_cli_bridge_print_commands (FILE               *out,
                                       const LkCliCommand *commands,
                                       guint               n_commands);

@@ -5,6 +5,7 @@
  * with a printer in a network namespace. */
 #include "config.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
 
 #include "bridge/lk-bridge-allow.h"
@@ -13,6 +14,8 @@
 #include "bridge/lk-bridge-credentials.h"
 #include "bridge/lk-bridge-device-sheet.h"
 #include "bridge/lk-bridge-settings.h"
+#include "bridge/lk-bridge-spool.h"
+#include "bridge/lk-mail-header.h"
 #include "lk-error.h"
 #include "lk-test-utils.h"
 #include "lk-token-set.h"
@@ -262,6 +265,128 @@ test_certificate_names (void)
   }
 }
 
+static void
+test_spool (void)
+{
+  g_autofree char *scratch = lk_test_make_scratch ();
+  g_autofree char *dir = g_build_filename (scratch, "spool", NULL);
+  g_autoptr(LkBridgeSpool) spool = lk_bridge_spool_new (dir);
+  g_autoptr(LkBridgeSpoolWriter) writer = NULL;
+  g_autoptr(LkBridgeSpoolWriter) cut_off = NULL;
+  g_autoptr(LkBridgeSpoolEntry) entry = NULL;
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *orphan = g_build_filename (dir, "20260101T000000-00.eml", NULL);
+  char *to[] = { (char *) "office@example.net", (char *) "boss@example.net", NULL };
+  LkBridgeSpoolEntry envelope = { 0 };
+  GStatBuf st;
+
+  envelope.device = (char *) "mfp";
+  envelope.account = (char *) "scans@example.com";
+  envelope.sender = (char *) "scans@example.com";
+  envelope.recipients = to;
+  g_assert_true (lk_bridge_spool_prepare (spool, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_stat (dir, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0700);
+
+  writer = lk_bridge_spool_writer_new (spool, &error);
+  g_assert_no_error (error);
+  g_assert_true (lk_bridge_spool_writer_write (writer, "Subject: x\r\n\r\n", 14, &error));
+  g_assert_true (lk_bridge_spool_writer_write (writer, ".body\r\n", 7, &error));
+  /* Not committed yet: nothing in the spool. */
+  entries = lk_bridge_spool_list (spool);
+  g_assert_cmpuint (entries->len, ==, 0);
+  g_clear_pointer (&entries, g_ptr_array_unref);
+  entry = lk_bridge_spool_writer_commit (writer, &envelope, &error);
+  g_assert_no_error (error);
+  g_assert_true (lk_bridge_spool_id_is_valid (entry->id));
+  g_assert_cmpint (entry->size, ==, 21);
+  message = lk_bridge_spool_message_path (spool, entry->id);
+  g_assert_true (g_file_get_contents (message, &contents, NULL, NULL));
+  g_assert_cmpstr (contents, ==, "Subject: x\r\n\r\n.body\r\n");
+  g_assert_cmpint (g_stat (message, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+
+  /* Read back as stored; an update (a failed attempt) too. */
+  entries = lk_bridge_spool_list (spool);
+  g_assert_cmpuint (entries->len, ==, 1);
+  {
+    LkBridgeSpoolEntry *listed = g_ptr_array_index (entries, 0);
+
+    g_assert_cmpstr (listed->id, ==, entry->id);
+    g_assert_cmpstr (listed->device, ==, "mfp");
+    g_assert_cmpstr (listed->recipients[1], ==, "boss@example.net");
+    listed->attempts = 3;
+    listed->last_error = g_strdup ("The mail server answered: 451 later");
+    g_assert_true (lk_bridge_spool_update (spool, listed, &error));
+  }
+  g_clear_pointer (&entries, g_ptr_array_unref);
+  entries = lk_bridge_spool_list (spool);
+  g_assert_cmpuint (((LkBridgeSpoolEntry *) g_ptr_array_index (entries, 0))->attempts, ==, 3);
+  g_clear_pointer (&entries, g_ptr_array_unref);
+
+  /* What a crash leaves of messages never accepted goes at the next start:
+   * a message cut off in tmp/, a message whose envelope was not written. */
+  cut_off = lk_bridge_spool_writer_new (spool, &error);
+  g_assert_true (lk_bridge_spool_writer_write (cut_off, "Subject: half", 13, &error));
+  lk_test_write_file (orphan, "Subject: orphan\r\n");
+  {
+    g_autoptr(LkBridgeSpool) after_crash = lk_bridge_spool_new (dir);
+    g_autofree char *tmp = g_build_filename (dir, "tmp", NULL);
+    g_autoptr(GDir) listing = NULL;
+
+    g_assert_true (lk_bridge_spool_prepare (after_crash, &error));
+    listing = g_dir_open (tmp, 0, NULL);
+    g_assert_null (g_dir_read_name (listing));
+    g_assert_false (g_file_test (orphan, G_FILE_TEST_EXISTS));
+    entries = lk_bridge_spool_list (after_crash);
+    g_assert_cmpuint (entries->len, ==, 1);     /* the accepted one stays */
+    g_clear_pointer (&entries, g_ptr_array_unref);
+  }
+
+  g_assert_true (lk_bridge_spool_remove (spool, entry->id, &error));
+  g_assert_false (g_file_test (message, G_FILE_TEST_EXISTS));
+  entries = lk_bridge_spool_list (spool);
+  g_assert_cmpuint (entries->len, ==, 0);
+
+  g_assert_false (lk_bridge_spool_id_is_valid ("../bridge-users"));
+  g_assert_false (lk_bridge_spool_id_is_valid (""));
+}
+
+static void
+test_mail_header (void)
+{
+  const char *headers = "Subject: scan\r\nFrom: \"Scanner, Lobby\" (the printer)\r\n"
+                        " <Scans@Example.com>\r\nTo: x@example.net\r\n\r\nFrom: body@example.com\r\n";
+  g_auto(GStrv) from = lk_mail_header_from_addresses (headers, strlen (headers));
+  g_auto(GStrv) two = NULL;
+  g_auto(GStrv) none = lk_mail_header_from_addresses ("Subject: x\n\n", 12);
+  const char *rest = NULL;
+  g_autofree char *path = lk_mail_path_parse ("<Scans@Example.COM> SIZE=10", &rest);
+  g_autofree char *empty = lk_mail_path_parse ("<>", &rest);
+  const char *bad[] = { "scans@example.com", "<scans>", "<@a,@b:x@y>", "<a b@c>", "<a@b" };
+
+  /* Folded, with a comment and a quoted comma; the body's From: is not a header. */
+  g_assert_cmpuint (g_strv_length (from), ==, 1);
+  g_assert_cmpstr (from[0], ==, "scans@example.com");
+  two = lk_mail_header_from_addresses ("From: a@example.com, B <b@example.com>\n", 40);
+  g_assert_cmpuint (g_strv_length (two), ==, 2);
+  g_assert_cmpstr (two[1], ==, "b@example.com");
+  g_assert_cmpuint (g_strv_length (none), ==, 0);
+
+  g_assert_cmpstr (path, ==, "Scans@example.com");
+  g_assert_cmpstr (empty, ==, "");
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *parsed = lk_mail_path_parse (bad[i], &rest);
+
+      g_assert_null (parsed);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -273,5 +398,7 @@ main (int    argc,
   g_test_add_func ("/bridge-office/allow", test_allow);
   g_test_add_func ("/bridge-office/settings", test_office_settings);
   g_test_add_func ("/bridge-office/certificate-names", test_certificate_names);
+  g_test_add_func ("/bridge-office/spool", test_spool);
+  g_test_add_func ("/bridge-office/mail-header", test_mail_header);
   return g_test_run ();
 }

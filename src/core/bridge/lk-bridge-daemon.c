@@ -16,11 +16,13 @@
 #include "bridge/lk-bridge-credentials.h"
 #include "bridge/lk-bridge-daemon.h"
 #include "bridge/lk-bridge-listener.h"
+#include "bridge/lk-bridge-queue.h"
 #include "bridge/lk-bridge-settings.h"
 #include "bridge/lk-bridge.h"
 #include "lk-core.h"
 #include "lk-error.h"
 #include "lk-json.h"
+#include "lk-places.h"
 #include "lk-system-mode.h"
 #include "mail/lk-probe-result.h"
 #include "oauth/lk-oauth-refresher.h"
@@ -50,6 +52,7 @@ typedef struct
   LkTokenManager        *tokens;
   LkBridgeCredentials   *credentials;
   LkBridge              *bridge;
+  LkBridgeQueue         *queue;
   LkKeepAlive           *keep_alive;
   LkBridgeControl       *control;
   GPtrArray             *listeners;      /* LkBridgeListener */
@@ -219,6 +222,9 @@ apply_limits (Daemon *daemon)
   lk_keep_alive_set_days (daemon->keep_alive, daemon->settings->keep_alive_days);
   lk_bridge_set_login_limits (daemon->bridge, daemon->settings->max_failure_delay_ms,
                               daemon->settings->lockout_after, daemon->settings->lockout_seconds);
+  lk_bridge_queue_set_schedule (daemon->queue, daemon->settings->spool_first_retry_seconds,
+                                daemon->settings->spool_max_retry_seconds,
+                                daemon->settings->spool_give_up_seconds);
 }
 
 static LkBridgeListener *
@@ -326,6 +332,13 @@ status_reply (Daemon *daemon)
   json_builder_add_value (builder, lk_bridge_get_account_status (daemon->bridge));
   json_builder_set_member_name (builder, "devices");
   json_builder_add_value (builder, lk_bridge_get_device_status (daemon->bridge));
+  {
+    g_autoptr(JsonNode) queue = lk_bridge_queue_describe (daemon->queue);
+
+    json_builder_set_member_name (builder, "queue");
+    json_builder_add_value (builder, json_node_copy (json_object_get_member (json_node_get_object (queue),
+                                                                             "summary")));
+  }
   lk_json_add_string (builder, "host_name", g_get_host_name ());
   json_builder_end_object (builder);
   return json_builder_get_root (builder);
@@ -404,6 +417,9 @@ reload (Daemon *daemon)
   g_clear_error (&error);
   if (!lk_bridge_credentials_load (daemon->credentials, &error))
     g_warning ("%s", error->message);
+  /* An account signed in again (its file changed): what waited for it
+   * goes now, not after its backoff. */
+  lk_bridge_queue_retry (daemon->queue, NULL);
   g_debug ("Reloaded the settings, accounts and logins");
 }
 
@@ -422,6 +438,24 @@ control_cb (JsonObject *request,
     {
       reload (daemon);
       lk_json_add_boolean (builder, "ok", TRUE);
+    }
+  else if (g_strcmp0 (command, "queue") == 0)
+    return lk_bridge_queue_describe (daemon->queue);
+  else if (g_strcmp0 (command, "queue-retry") == 0)
+    {
+      lk_json_add_boolean (builder, "ok", TRUE);
+      lk_json_add_int (builder, "count", lk_bridge_queue_retry (daemon->queue, NULL));
+    }
+  else if (g_strcmp0 (command, "queue-drop") == 0)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (lk_bridge_queue_drop (daemon->queue,
+                                json_object_get_string_member_with_default (request, "id", ""),
+                                &error))
+        lk_json_add_boolean (builder, "ok", TRUE);
+      else
+        lk_json_add_string (builder, "error", error->message);
     }
   else
     lk_json_add_string (builder, "error", "unknown command");
@@ -522,7 +556,7 @@ wait_for_quiet_cb (gpointer user_data)
   Daemon *daemon = user_data;
 
   if ((lk_bridge_get_n_sessions (daemon->bridge) == 0 && !lk_token_manager_is_busy (daemon->tokens)
-       && !daemon->keep_alive_running)
+       && !daemon->keep_alive_running && !lk_bridge_queue_is_busy (daemon->queue))
       || g_get_monotonic_time () > daemon->stop_deadline)
     {
       g_main_loop_quit (daemon->loop);
@@ -546,6 +580,9 @@ stop_cb (gpointer user_data)
   g_clear_handle_id (&daemon->reload_id, g_source_remove);
   g_clear_handle_id (&daemon->keep_alive_id, g_source_remove);
   lk_bridge_close_all (daemon->bridge);
+  /* Deliveries under way end (a message is removed only after the
+   * upstream's 250); the rest waits in the spool for the next start. */
+  lk_bridge_queue_stop (daemon->queue);
   /* A refresh in flight ends by storing the rotated refresh token. */
   daemon->stop_deadline = g_get_monotonic_time () + STOP_WAIT_MS * 1000;
   g_timeout_add (50, wait_for_quiet_cb, daemon);
@@ -610,6 +647,15 @@ start (Daemon  *daemon,
   lk_bridge_set_certificate (daemon->bridge, certificate);
   daemon->keep_alive = lk_keep_alive_new (daemon->accounts, daemon->tokens,
                                           daemon->settings->keep_alive_days);
+  {
+    g_autofree char *dir = lk_places_get_dir (LK_PLACE_SPOOL);
+    g_autoptr(LkBridgeSpool) spool = lk_bridge_spool_new (dir);
+
+    if (!lk_bridge_spool_prepare (spool, error))
+      return FALSE;
+    daemon->queue = lk_bridge_queue_new (daemon->bridge, g_steal_pointer (&spool));
+    lk_bridge_set_queue (daemon->bridge, daemon->queue);
+  }
   apply_limits (daemon);
 
   for (guint i = 0; i < daemon->settings->endpoints->len; i++)
@@ -642,6 +688,9 @@ daemon_clear (Daemon *daemon)
   g_clear_pointer (&daemon->monitors, g_ptr_array_unref);
   g_clear_object (&daemon->control);
   g_clear_object (&daemon->keep_alive);
+  if (daemon->bridge != NULL)
+    lk_bridge_set_queue (daemon->bridge, NULL);
+  g_clear_object (&daemon->queue);
   g_clear_object (&daemon->bridge);
   g_clear_object (&daemon->credentials);
   g_clear_object (&daemon->tokens);
@@ -726,6 +775,8 @@ lk_bridge_daemon_run (const LkBridgeOptions *options)
   signal_ids[1] = g_unix_signal_add (SIGINT, stop_cb, &daemon);
   signal_ids[2] = g_unix_signal_add (SIGHUP, hangup_cb, &daemon);
   daemon.keep_alive_id = g_timeout_add_seconds (KEEP_ALIVE_FIRST_S, keep_alive_cb, &daemon);
+  /* What the spool kept from before (a restart, a crash) goes out now. */
+  lk_bridge_queue_start (daemon.queue);
 
   g_main_loop_run (daemon.loop);
 

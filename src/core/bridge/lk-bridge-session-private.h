@@ -20,6 +20,9 @@ void     lk_bridge_session_login         (LkBridgeSession *self,
                                           const char      *user,
                                           const char      *password);
 void     lk_bridge_session_close         (LkBridgeSession *self);
+void     lk_bridge_session_set_logged_in (LkBridgeSession *self,
+                                          const char      *account);
+LkBridge *lk_bridge_session_get_bridge   (LkBridgeSession *self);
 char    *lk_bridge_session_reply_text    (const char      *message) G_GNUC_WARN_UNUSED_RESULT;
 void     lk_bridge_session_log_debug     (LkBridgeSession *self,
                                           const char      *format,

@@ -22,6 +22,10 @@
 #define MAX_PENDING_INPUT (LK_IMAP_MAX_LINE + LK_IMAP_MAX_LITERALS + 1024)
 #define HANDSHAKE_MS      15000
 #define CLOSE_MS          3000
+/* A session the bridge serves itself after login (a device's mail into the
+ * spool): RFC 5321 §4.5.3.2 gives a server 5 minutes per command and for
+ * each block of DATA. */
+#define LOCAL_TIMEOUT_MS  (5 * 60 * 1000)
 
 typedef enum
 {
@@ -62,6 +66,7 @@ typedef struct
   guint                   closing;      /* streams still closing */
   GSource                *close_timeout;
   guint                   idle_close;
+  gboolean                local;        /* logged in, not relayed: the subclass serves it */
 } LkBridgeSessionPrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE (LkBridgeSession, lk_bridge_session, G_TYPE_OBJECT)
@@ -414,6 +419,9 @@ readable_cb (LkBridgeChannel *channel,
     priv->input = g_byte_array_sized_new (n);
   g_byte_array_append (priv->input, buffer, n);
   memset (buffer, 0, n);
+  if (priv->local && priv->timeout != NULL)
+    g_source_set_ready_time (priv->timeout, g_get_monotonic_time ()
+                                            + (gint64) LOCAL_TIMEOUT_MS * 1000);
   if (priv->input->len > MAX_PENDING_INPUT)
     {
       LK_BRIDGE_SESSION_GET_CLASS (self)->goodbye (self, "too-long");
@@ -721,7 +729,8 @@ login_cb (GObject      *source,
     }
   priv->state = STATE_READING;
   LK_BRIDGE_SESSION_GET_CLASS (self)->login_done (self, login);
-  if (login->status == LK_BRIDGE_LOGIN_OK && priv->state == STATE_READING)
+  if (login->status == LK_BRIDGE_LOGIN_OK && login->upstream != NULL
+      && priv->state == STATE_READING)
     begin_relay (self, login);
   else if (priv->state == STATE_READING)
     {
@@ -736,14 +745,16 @@ login_cb (GObject      *source,
 
 static gboolean timeout_cb (gpointer user_data);
 
-/* Before login: how long the client has to log in, from now. */
+/* Before login: how long the client has to log in, from now; after a
+ * local login, how long it may be silent. */
 static void
 start_timeout (LkBridgeSession *self)
 {
   LkBridgeSessionPrivate *priv = lk_bridge_session_get_instance_private (self);
 
   clear_source (&priv->timeout);
-  priv->timeout = g_timeout_source_new (priv->options.prelogin_timeout_ms);
+  priv->timeout = g_timeout_source_new (priv->local ? LOCAL_TIMEOUT_MS
+                                                    : priv->options.prelogin_timeout_ms);
   g_source_set_callback (priv->timeout, timeout_cb, self, NULL);
   g_source_attach (priv->timeout, NULL);
 }
@@ -769,6 +780,34 @@ lk_bridge_session_login (LkBridgeSession *self,
   priv->user = lk_bridge_log_safe (user);
   lk_bridge_login_async (priv->bridge, priv->protocol, user, password, priv->id,
                          priv->source_address, priv->cancellable, login_cb, g_object_ref (self));
+}
+
+/**
+ * lk_bridge_session_set_logged_in:
+ * @account: the account it sends as
+ *
+ * The subclass serves the session itself from now on (a device's SMTP
+ * into the spool): no relay; the timeout becomes an idle one; the session
+ * counts for @account in `bridge status` and is logged as a login's.
+ */
+void
+lk_bridge_session_set_logged_in (LkBridgeSession *self,
+                                 const char      *account)
+{
+  LkBridgeSessionPrivate *priv = lk_bridge_session_get_instance_private (self);
+
+  priv->local = TRUE;
+  g_free (priv->account);
+  priv->account = g_strdup (account);
+  lk_bridge_account_session_started (priv->bridge, account);
+}
+
+LkBridge *
+lk_bridge_session_get_bridge (LkBridgeSession *self)
+{
+  LkBridgeSessionPrivate *priv = lk_bridge_session_get_instance_private (self);
+
+  return priv->bridge;
 }
 
 /* ── Start and end ────────────────────────────────────────────────────── */

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "bridge/lk-bridge-backoff.h"
+#include "bridge/lk-bridge-queue.h"
 #include "bridge/lk-bridge-settings.h"
 #include "lk-error.h"
 #include "lk-file.h"
@@ -167,6 +168,9 @@ lk_bridge_settings_new_default (void)
   self->max_failure_delay_ms = LK_BRIDGE_BACKOFF_MAX_DELAY_MS;
   self->lockout_after = LK_BRIDGE_BACKOFF_LOCKOUT_AFTER;
   self->lockout_seconds = LK_BRIDGE_BACKOFF_LOCKOUT_SECONDS;
+  self->spool_first_retry_seconds = LK_BRIDGE_QUEUE_FIRST_RETRY_S;
+  self->spool_max_retry_seconds = LK_BRIDGE_QUEUE_MAX_RETRY_S;
+  self->spool_give_up_seconds = LK_BRIDGE_QUEUE_GIVE_UP_S;
   return self;
 }
 
@@ -305,7 +309,8 @@ parse_strings (JsonObject  *root,
 }
 
 /* The office bridge's part: "lan", "allow", "certificate" and "key",
- * "lockout": {"after", "minutes"}. */
+ * "lockout": {"after", "minutes"}, "spool": {"first_retry", "max_retry",
+ * "give_up"} (seconds). */
 static gboolean
 parse_office (LkBridgeSettings  *self,
               JsonObject        *root,
@@ -314,6 +319,7 @@ parse_office (LkBridgeSettings  *self,
 {
   g_autoptr(GPtrArray) lan = g_ptr_array_new_with_free_func (g_free);
   JsonNode *lockout = json_object_get_member (root, "lockout");
+  JsonNode *spool = json_object_get_member (root, "spool");
   g_autoptr(GError) local = NULL;
 
   if (!parse_strings (root, "lan", lan, file, error)
@@ -332,6 +338,27 @@ parse_office (LkBridgeSettings  *self,
       g_set_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
                    _("%s: give both “certificate” and “key”, or neither"), file);
       return FALSE;
+    }
+  if (spool != NULL)
+    {
+      JsonObject *obj = JSON_NODE_HOLDS_OBJECT (spool) ? json_node_get_object (spool) : NULL;
+
+      if (obj == NULL)
+        {
+          g_set_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
+                       _("%s: “spool” must be an object with “first_retry”, “max_retry” and "
+                         "“give_up” (seconds)"), file);
+          return FALSE;
+        }
+      self->spool_first_retry_seconds = CLAMP (lk_json_get_int (obj, "first_retry",
+                                                                self->spool_first_retry_seconds),
+                                               1, 86400);
+      self->spool_max_retry_seconds = CLAMP (lk_json_get_int (obj, "max_retry",
+                                                              self->spool_max_retry_seconds),
+                                             self->spool_first_retry_seconds, 86400);
+      self->spool_give_up_seconds = CLAMP (lk_json_get_int (obj, "give_up",
+                                                            self->spool_give_up_seconds),
+                                           1, 30 * 86400);
     }
   if (lockout != NULL)
     {

@@ -43,6 +43,9 @@ typedef struct
   guint      max_failure_delay_ms;
   guint      lockout_after;
   guint      lockout_seconds;
+  guint      spool_first_retry_seconds;
+  guint      spool_max_retry_seconds;
+  guint      spool_give_up_seconds;
 } LkBridgeSettings;
 
 #define LK_BRIDGE_DEFAULT_IMAP_PORT 1143

@@ -48,6 +48,10 @@ typedef struct
   gint64  last_login;       /* Unix time, 0 never */
   char   *last_error;
   gint64  last_error_at;
+  /* Devices: what they handed over (lk_bridge_device_sent()). */
+  GQueue  sent_last_hour;   /* Unix times, oldest first */
+  guint   messages_today;
+  gint64  today;            /* the local day messages_today counts, as days since 1970 */
 } AccountStats;
 
 struct _LkBridge
@@ -63,6 +67,7 @@ struct _LkBridge
   GHashTable          *device_stats; /* device name → AccountStats */
   GHashTable          *per_address; /* source address → open sessions */
   guint                max_per_address;
+  gpointer             queue;       /* LkBridgeQueue, weak: the daemon owns it */
   guint                step_ms;
   guint                overall_ms;
 };
@@ -72,6 +77,7 @@ G_DEFINE_FINAL_TYPE (LkBridge, lk_bridge, G_TYPE_OBJECT)
 static void
 account_stats_free (AccountStats *stats)
 {
+  g_queue_clear (&stats->sent_last_hour);
   g_free (stats->last_error);
   g_free (stats);
 }
@@ -84,6 +90,7 @@ lk_bridge_login_free (LkBridgeLogin *login)
   g_free (login->message);
   g_free (login->account);
   g_free (login->enhanced_code);
+  g_clear_pointer (&login->device, lk_bridge_user_unref);
   g_clear_object (&login->upstream);
   g_clear_pointer (&login->upstream_buffered, g_bytes_unref);
   g_strfreev (login->capabilities);
@@ -99,6 +106,7 @@ lk_bridge_finalize (GObject *object)
   g_clear_object (&self->tokens);
   g_clear_object (&self->credentials);
   g_clear_object (&self->certificate);
+  g_clear_weak_pointer ((GObject **) &self->queue);
   lk_bridge_backoff_free (self->backoff);
   g_hash_table_unref (self->sessions);
   g_hash_table_unref (self->stats);
@@ -162,6 +170,25 @@ LkBridgeCredentials *
 lk_bridge_get_credentials (LkBridge *self)
 {
   return self->credentials;
+}
+
+/**
+ * lk_bridge_set_queue:
+ * @queue: (nullable) (type LkBridgeQueue): where devices' mail goes; a
+ *   weak reference
+ */
+void
+lk_bridge_set_queue (LkBridge *self,
+                     gpointer  queue)
+{
+  g_set_weak_pointer ((GObject **) &self->queue, queue);
+}
+
+/* Returns: (nullable) (transfer none) (type LkBridgeQueue): the spool's queue */
+gpointer
+lk_bridge_get_queue (LkBridge *self)
+{
+  return self->queue;
 }
 
 GTlsCertificate *
@@ -254,6 +281,66 @@ set_error (AccountStats *stats,
   g_free (stats->last_error);
   stats->last_error = g_strdup (message);
   stats->last_error_at = g_get_real_time () / G_USEC_PER_SEC;
+}
+
+static gint64
+local_day (gint64 unix_time)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_from_unix_local (unix_time);
+
+  return (gint64) g_date_time_get_year (now) * 400 + g_date_time_get_day_of_year (now);
+}
+
+/**
+ * lk_bridge_device_may_send:
+ * @out_wait_seconds: (out) (optional): when it may send again
+ *
+ * Whether @device is within its hourly cap (LkBridgeUser.max_per_hour),
+ * counting what it handed over in the last hour. The count lives in
+ * memory: a restart begins it anew.
+ */
+gboolean
+lk_bridge_device_may_send (LkBridge           *self,
+                           const LkBridgeUser *device,
+                           guint              *out_wait_seconds)
+{
+  AccountStats *stats = device_stats_for (self, device->name);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  while (!g_queue_is_empty (&stats->sent_last_hour)
+         && now - GPOINTER_TO_SIZE (g_queue_peek_head (&stats->sent_last_hour)) >= 3600)
+    g_queue_pop_head (&stats->sent_last_hour);
+  if (device->max_per_hour == 0 || g_queue_get_length (&stats->sent_last_hour) < device->max_per_hour)
+    return TRUE;
+  if (out_wait_seconds != NULL)
+    *out_wait_seconds = (guint) (3600 - (now - GPOINTER_TO_SIZE (g_queue_peek_head (&stats->sent_last_hour))));
+  return FALSE;
+}
+
+/* @device handed a message over: it counts against its cap and today. */
+void
+lk_bridge_device_sent (LkBridge           *self,
+                       const LkBridgeUser *device)
+{
+  AccountStats *stats = device_stats_for (self, device->name);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  g_queue_push_tail (&stats->sent_last_hour, GSIZE_TO_POINTER ((gsize) now));
+  if (stats->today != local_day (now))
+    {
+      stats->today = local_day (now);
+      stats->messages_today = 0;
+    }
+  stats->messages_today++;
+}
+
+/* A device's last error, as `bridge device list` shows it. */
+void
+lk_bridge_device_failed (LkBridge   *self,
+                         const char *device,
+                         const char *message)
+{
+  set_error (device_stats_for (self, device), message);
 }
 
 /* @user's account, and @user itself when it is a device. */
@@ -415,8 +502,9 @@ lk_bridge_describe_accounts (LkBridgeCredentials *credentials,
  *
  * Returns: (transfer full): a JSON array with one object per device:
  *   name, account, protocols (list), from (or null), max_per_hour (0: no
- *   cap), enabled, created (ISO 8601), last_seen, last_error, last_error_at
- *   (ISO 8601 or null; null too when @bridge is %NULL)
+ *   cap), enabled, created (ISO 8601), last_seen, messages_today (taken
+ *   into the spool since local midnight), last_error, last_error_at (ISO
+ *   8601 or null; null and 0 when @bridge is %NULL)
  */
 JsonNode *
 lk_bridge_describe_devices (LkBridgeCredentials *credentials,
@@ -447,6 +535,9 @@ lk_bridge_describe_devices (LkBridgeCredentials *credentials,
       lk_json_add_boolean (builder, "enabled", user->enabled);
       add_time (builder, "created", user->created);
       add_time (builder, "last_seen", stats != NULL ? stats->last_login : 0);
+      lk_json_add_int (builder, "messages_today",
+                       stats != NULL && stats->today == local_day (g_get_real_time () / G_USEC_PER_SEC)
+                       ? stats->messages_today : 0);
       lk_json_add_string (builder, "last_error", stats != NULL ? stats->last_error : NULL);
       add_time (builder, "last_error_at", stats != NULL ? stats->last_error_at : 0);
       json_builder_end_object (builder);
@@ -759,6 +850,8 @@ get_token (GTask    *task,
   lk_token_manager_get_token_async (self->tokens, login->account, force, NULL, token_cb, task);
 }
 
+static void open_account (GTask *task, const char *address);
+
 static void
 verified_cb (GObject      *source,
              GAsyncResult *result,
@@ -810,13 +903,43 @@ verified_cb (GObject      *source,
       g_object_unref (task);
       return;
     }
-  login->account = lk_account_store_load (self->accounts, login->login->account, &error);
+  if (login->login->kind == LK_BRIDGE_USER_DEVICE && login->protocol == LK_PROTOCOL_SMTP)
+    {
+      /* Store and forward (LkBridgeQueue): a device's mail is taken into
+       * the spool whatever the upstream's state, and delivered from there. */
+      LkBridgeLogin *out = g_new0 (LkBridgeLogin, 1);
+
+      out->status = LK_BRIDGE_LOGIN_OK;
+      out->message = g_strdup ("accepted; mail goes through the spool");
+      out->device = lk_bridge_user_ref (login->login);
+      out->account = g_strdup (login->login->account);
+      log_login (login, "ok", out->message);
+      device_stats_for (self, login->login->name)->last_login = g_get_real_time () / G_USEC_PER_SEC;
+      g_task_return_pointer (task, out, (GDestroyNotify) lk_bridge_login_free);
+      g_object_unref (task);
+      return;
+    }
+  open_account (task, login->login->account);
+}
+
+/* From the account's address to a connection signed in upstream: load the
+ * account, get its token, sign in with the probes' code. */
+static void
+open_account (GTask      *task,
+              const char *address)
+{
+  LkBridge *self = g_task_get_source_object (task);
+  Login *login = g_task_get_task_data (task);
+  const char *name = lk_protocol_to_string (login->protocol);
+  g_autoptr(GError) error = NULL;
+
+  login->account = lk_account_store_load (self->accounts, address, &error);
   if (login->account == NULL)
     {
       if (g_error_matches (error, LK_ERROR, LK_ERROR_NOT_FOUND))
         finish (task, LK_BRIDGE_LOGIN_PERMANENT, "permanent",
                 g_strdup_printf (_("Latchkey has no account %s any more; add it again"),
-                                 login->login->account));
+                                 address));
       else
         finish (task, LK_BRIDGE_LOGIN_TEMPORARY, "temporary", g_strdup (error->message));
       g_object_unref (task);
@@ -948,6 +1071,41 @@ lk_bridge_login_async (LkBridge            *self,
   login->delay = g_timeout_source_new (delay);
   g_source_set_callback (login->delay, delay_done_cb, task, NULL);
   g_source_attach (login->delay, NULL);
+}
+
+/**
+ * lk_bridge_connect_upstream_async:
+ * @account: the account's address
+ * @connection: what the log calls this ("q12" for a queued message)
+ *
+ * Signs @account in upstream for @protocol without a local login: the
+ * spool's deliveries (LkBridgeQueue) use the same token cache, sign-in,
+ * notification and sorting of failures as logins. Finish with
+ * lk_bridge_login_finish().
+ */
+void
+lk_bridge_connect_upstream_async (LkBridge            *self,
+                                  LkProtocol           protocol,
+                                  const char          *account,
+                                  const char          *connection,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  GTask *task;
+  Login *login;
+
+  g_return_if_fail (LK_IS_BRIDGE (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, lk_bridge_login_async);
+  login = g_new0 (Login, 1);
+  login->protocol = protocol;
+  login->user = g_strdup (account);
+  login->connection = g_strdup (connection);
+  login->source_address = g_strdup ("spool");
+  g_task_set_task_data (task, login, (GDestroyNotify) login_free);
+  open_account (task, account);
 }
 
 /**
