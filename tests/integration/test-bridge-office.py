@@ -8,14 +8,68 @@ their names and the passwords `bridge device add` made; the account signs
 in to the test Dovecot with its token from the test identity provider."""
 import base64
 import email
+import signal
+import threading
+import time
 import email.policy
 import json
 import os
 import socket
 import subprocess
 
-from harness import (SCRATCH, SOURCE, Bridge, Dovecot, Idp, PrinterNet, Tap, add_with_browser,
-                     cli, scan_for_secrets, write_profile)
+from harness import (CLI, SCRATCH, SOURCE, Bridge, Dovecot, Idp, PrinterNet, Process, Tap,
+                     add_with_browser, browse, cli, scan_for_secrets, write_profile)
+
+
+
+class Switch:
+    """The upstream's submission port behind a plug the test pulls: while
+    it is off, every connection is closed at once, as when the provider is
+    unreachable; then on again."""
+
+    def __init__(self, target_port):
+        self.target = target_port
+        self.on = True
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if not self.on:
+                client.close()
+                continue
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.target), timeout=30)
+            except OSError:
+                client.close()
+                continue
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(a, b):
+        try:
+            while True:
+                data = a.recv(65536)
+                if not data:
+                    break
+                b.sendall(data)
+        except OSError:
+            pass
+        for s in (a, b):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
 
 t = Tap()
 EMAIL = "alice@example.com"
@@ -23,7 +77,10 @@ PRINTER = os.path.join(SOURCE, "tests", "integration", "office-printer.py")
 net = PrinterNet(hosts=(2, 3, 4))
 dovecot = Dovecot()
 idp = Idp(*dovecot.idp_args(), "--token-size", "2500")
-write_profile(idp, servers=dovecot.servers(), ca_file=dovecot.ca_file)
+switch = Switch(dovecot.port("submission"))
+servers = dovecot.servers()
+servers["smtp"]["port"] = switch.port
+write_profile(idp, servers=servers, ca_file=dovecot.ca_file)
 bridge = None
 passwords = {}
 outputs = []
@@ -84,7 +141,8 @@ try:
     with t.case("bridge run --lan ADDR --allow CIDR: SMTP on 587 (STARTTLS) and 465 (TLS) there"):
         config = private_file("bridge.json", json.dumps({
             "login_timeout": 20, "upstream_timeout": 5, "max_failure_delay_ms": 40,
-            "lockout": {"after": 20, "minutes": 15}}))
+            "lockout": {"after": 20, "minutes": 15},
+            "spool": {"first_retry": 1, "max_retry": 2, "give_up": 600}}))
         bridge = Bridge("--config", config, "--lan", LAN, "--allow", net.host(2) + "/32",
                         "--allow", net.host(4), env=dict(os.environ, G_MESSAGES_DEBUG="all"))
         assert sorted(bridge.listeners) == sorted([f"smtp {LAN}:587 starttls",
@@ -131,6 +189,11 @@ try:
                       "--attach", "@" + pdf_path, "--suppress-data"], timeout=180)
         outputs.extend([r.stdout, r.stderr])
         assert r.returncode == 0, r.stdout[-3000:] + r.stderr
+        # Accepted into the spool; delivered from there.
+        assert "250 2.0.0 OK: queued as " in r.stdout, r.stdout[-2000:]
+        deadline = time.monotonic() + 60
+        while not delivered_with("scan-to-mail-5mb") and time.monotonic() < deadline:
+            time.sleep(0.2)
         messages = delivered_with("scan-to-mail-5mb")
         assert len(messages) == 1, len(messages)
         parsed = email.message_from_bytes(messages[0], policy=email.policy.default)
@@ -189,6 +252,150 @@ try:
         code, text = printer("login", LAN, "587", "scanner-b", passwords["scanner-b"], source=4)
         assert code == 535, (code, text)
         assert device_cli("remove", "scanner-b").returncode == 1
+
+    def swaks(marker, user, password, source=2, sender=EMAIL, extra=()):
+        r = net.exec(["swaks", "--server", f"{LAN}:587", "--local-interface", net.host(source),
+                      "--tls", "--auth", "LOGIN", "--auth-user", user, "--auth-password", password,
+                      "--from", sender, "--to", "office@example.net",
+                      "--header", f"Subject: {marker}", *extra], timeout=120)
+        outputs.extend([r.stdout, r.stderr])
+        return r
+
+    def queue():
+        r = cli("bridge", "queue", "--json")
+        assert r.returncode == 0, r.stderr
+        return json.loads(r.stdout)
+
+    def wait_for(condition, what, timeout=30):
+        deadline = time.monotonic() + timeout
+        while not condition():
+            assert time.monotonic() < deadline, f"not within {timeout} s: {what}"
+            time.sleep(0.2)
+
+    def spool_files():
+        spool = os.path.join(os.environ["XDG_STATE_HOME"] if "XDG_STATE_HOME" in os.environ
+                             else os.path.join(os.environ["HOME"], ".local", "state"),
+                             "latchkey", "spool")
+        return sorted(f for f in os.listdir(spool) if f != "tmp")
+
+    with t.case("a pinned device: another MAIL FROM or From: is refused with 550 saying why"):
+        r = device_cli("add", "lobby-scanner", "--account", EMAIL, "--from", EMAIL,
+                       "--max-per-hour", "3", "--json")
+        assert r.returncode == 0, r.stderr
+        passwords["lobby-scanner"] = json.loads(r.stdout)["password"]
+        # 2nd-floor-mfp is locked out (above): the spool's tests use another.
+        r = device_cli("add", "mfp-3", "--account", EMAIL, "--json")
+        assert r.returncode == 0, r.stderr
+        passwords["mfp-3"] = json.loads(r.stdout)["password"]
+        r = swaks("pinned-envelope", "lobby-scanner", passwords["lobby-scanner"], source=4,
+                  sender="boss@example.com")
+        assert r.returncode != 0 and "550 5.7.1 This device may send only as " + EMAIL in r.stdout, \
+            r.stdout[-2000:]
+        r = swaks("pinned-header", "lobby-scanner", passwords["lobby-scanner"], source=4,
+                  extra=["--header", "From: The Boss <boss@example.com>"])
+        assert r.returncode != 0 and "the From: header must be that address" in r.stdout, \
+            r.stdout[-2000:]
+        assert not delivered_with("pinned-envelope") and not delivered_with("pinned-header")
+
+    with t.case("the spool: accepted (250 queued as ID) and delivered, then removed"):
+        r = swaks("spooled-once", "lobby-scanner", passwords["lobby-scanner"], source=4)
+        assert r.returncode == 0 and "250 2.0.0 OK: queued as " in r.stdout, r.stdout[-2000:]
+        wait_for(lambda: len(delivered_with("spooled-once")) == 1, "delivery")
+        wait_for(lambda: queue()["summary"]["count"] == 0, "an empty queue")
+        assert spool_files() == [], spool_files()
+
+    with t.case("the hourly cap holds: the 4th message of 3 an hour gets 450"):
+        for i in (2, 3):
+            r = swaks(f"capped-{i}", "lobby-scanner", passwords["lobby-scanner"], source=4)
+            assert r.returncode == 0, r.stdout[-2000:]
+        r = swaks("capped-4", "lobby-scanner", passwords["lobby-scanner"], source=4)
+        assert r.returncode != 0 and "450 4.7.1 This device has sent its 3 messages" in r.stdout, \
+            r.stdout[-2000:]
+        devices = {d["name"]: d for d in json.loads(device_cli("list", "--json").stdout)}
+        assert devices["lobby-scanner"]["messages_today"] == 3, devices
+        assert "hourly cap" in devices["lobby-scanner"]["last_error"], devices
+
+    with t.case("upstream down: accepted and queued; upstream back: delivered once"):
+        switch.on = False
+        r = swaks("while-down", "mfp-3", passwords["mfp-3"], source=4)
+        assert r.returncode == 0 and "queued as" in r.stdout, r.stdout[-2000:]
+        wait_for(lambda: (queue()["messages"] or [{}])[0].get("attempts", 0) >= 2, "two attempts")
+        q = queue()
+        assert q["summary"]["count"] == 1 and q["messages"][0]["last_error"], q
+        status = json.loads(cli("bridge", "status", "--json").stdout)
+        assert status["queue"]["count"] == 1 and status["queue"]["oldest"], status
+        assert "Queue: 1 message" in cli("bridge", "status").stdout
+        assert not delivered_with("while-down")
+        switch.on = True
+        r = cli("bridge", "queue", "retry")
+        assert r.returncode == 0, r.stderr
+        wait_for(lambda: len(delivered_with("while-down")) == 1, "delivery after the upstream came back")
+        wait_for(lambda: queue()["summary"]["count"] == 0, "an empty queue")
+        time.sleep(2)
+        assert len(delivered_with("while-down")) == 1, "delivered more than once"
+
+    with t.case("kill -9 after the 250, before delivery: delivered after the restart, once"):
+        switch.on = False
+        r = swaks("killed-bridge", "mfp-3", passwords["mfp-3"], source=4)
+        assert r.returncode == 0 and "queued as" in r.stdout, r.stdout[-2000:]
+        queued_id = queue()["messages"][0]["id"]
+        os.kill(bridge.proc.pid, signal.SIGKILL)
+        bridge.proc.wait(timeout=10)
+        bridge.close()
+        assert f"{queued_id}.eml" in spool_files() and f"{queued_id}.json" in spool_files()
+        r = cli("bridge", "queue", "--json")
+        assert json.loads(r.stdout)["messages"][0]["id"] == queued_id, r.stdout
+        switch.on = True
+        bridge = Bridge("--config", config, "--lan", LAN, "--allow", net.host(2) + "/32",
+                        "--allow", net.host(4), env=dict(os.environ, G_MESSAGES_DEBUG="all"))
+        wait_for(lambda: len(delivered_with("killed-bridge")) == 1, "delivery after the restart")
+        wait_for(lambda: spool_files() == [], "an empty spool")
+        time.sleep(2)
+        assert len(delivered_with("killed-bridge")) == 1
+
+    with t.case("queue drop ID removes a message that was not delivered"):
+        switch.on = False
+        r = swaks("dropped", "mfp-3", passwords["mfp-3"], source=4)
+        assert r.returncode == 0, r.stdout[-2000:]
+        queued_id = queue()["messages"][0]["id"]
+        wait_for(lambda: queue()["messages"][0]["attempts"] >= 1, "an attempt")
+        deadline = time.monotonic() + 20
+        while True:
+            r = cli("bridge", "queue", "drop", queued_id)
+            if r.returncode == 0 or time.monotonic() > deadline:
+                break
+            time.sleep(0.3)     # being delivered at that moment: try again
+        assert r.returncode == 0, r.stderr
+        assert queue()["summary"]["count"] == 0 and spool_files() == []
+        assert cli("bridge", "queue", "drop", queued_id).returncode == 1
+        switch.on = True
+
+    with t.case("needs sign-in: queued, one notification, delivered after signing in again"):
+        monitor = Process(["dbus-monitor", "--session", "interface='org.gtk.Notifications'",
+                           "interface='org.freedesktop.Notifications'"],
+                          log=os.path.join(SCRATCH, "monitor.log"))
+        time.sleep(0.5)
+        idp.control("config", {"access_token_lifetime": 120})
+        assert cli("token", EMAIL, "--force-refresh").returncode == 0
+        idp.control("config", {"access_token_lifetime": 3600})
+        idp.control("revoke", {"user": EMAIL})
+        bridge.stop()
+        bridge.close()
+        bridge = Bridge("--config", config, "--lan", LAN, "--allow", net.host(2) + "/32",
+                        "--allow", net.host(4), env=dict(os.environ, G_MESSAGES_DEBUG="all"))
+        r = swaks("after-sign-in", "mfp-3", passwords["mfp-3"], source=4)
+        assert r.returncode == 0 and "queued as" in r.stdout, r.stdout[-2000:]
+        wait_for(lambda: (queue()["messages"] or [{}])[0].get("attempts", 0) >= 2, "two attempts")
+        assert "sign" in queue()["messages"][0]["last_error"], queue()
+        monitor.close()
+        calls = monitor.proc.stdout.read()
+        assert calls.count("member=AddNotification") == 1, calls
+        assert not delivered_with("after-sign-in")
+        p = Process([CLI, "login", EMAIL, "--no-browser"])
+        browse(p.readline().strip())
+        assert p.proc.wait(timeout=60) == 0
+        p.close()
+        wait_for(lambda: len(delivered_with("after-sign-in")) == 1, "delivery after signing in")
 
     with t.case("fail2ban-regex with data/fail2ban/latchkey-bridge.conf finds the refusals"):
         import re
