@@ -142,7 +142,8 @@ try:
         config = private_file("bridge.json", json.dumps({
             "login_timeout": 20, "upstream_timeout": 5, "max_failure_delay_ms": 40,
             "lockout": {"after": 20, "minutes": 15},
-            "spool": {"first_retry": 1, "max_retry": 2, "give_up": 600}}))
+            "spool": {"first_retry": 1, "max_retry": 2, "give_up": 600},
+            "relay_without_auth": [f"{net.host(4)}/32=old-mfp"]}))
         bridge = Bridge("--config", config, "--lan", LAN, "--allow", net.host(2) + "/32",
                         "--allow", net.host(4), env=dict(os.environ, G_MESSAGES_DEBUG="all"))
         assert sorted(bridge.listeners) == sorted([f"smtp {LAN}:587 starttls",
@@ -369,6 +370,31 @@ try:
         assert queue()["summary"]["count"] == 0 and spool_files() == []
         assert cli("bridge", "queue", "drop", queued_id).returncode == 1
         switch.on = True
+
+    with t.case("--relay-without-auth: the listed address sends without AUTH, pinned and capped"):
+        r = device_cli("add", "old-mfp", "--account", EMAIL, "--from", EMAIL, "--json")
+        assert r.returncode == 0, r.stderr
+        sheet = json.loads(r.stdout)
+        assert sheet["relay_without_auth"] == [f"{net.host(4)}/32"], sheet
+        text = device_cli("reset", "old-mfp").stdout
+        assert f"Without logging in: anything at {net.host(4)}/32 may send" in text, text
+
+        def plain_swaks(marker, source, sender=EMAIL):
+            r = net.exec(["swaks", "--server", f"{LAN}:587", "--local-interface", net.host(source),
+                          "--from", sender, "--to", "office@example.net",
+                          "--header", f"Subject: {marker}"], timeout=120)
+            outputs.extend([r.stdout, r.stderr])
+            return r
+
+        r = plain_swaks("relayed-without-auth", 4)
+        assert r.returncode == 0 and "queued as" in r.stdout, r.stdout[-2000:]
+        wait_for(lambda: len(delivered_with("relayed-without-auth")) == 1, "delivery")
+        r = plain_swaks("relayed-other-sender", 4, sender="boss@example.com")
+        assert r.returncode != 0 and "550 5.7.1" in r.stdout, r.stdout[-2000:]
+        # Another address of the allow-list still has to log in (after TLS).
+        r = plain_swaks("not-relayed", 2)
+        assert r.returncode != 0 and "530 5.7.0 Authentication required" in r.stdout, r.stdout[-2000:]
+        assert f"relay without AUTH from {net.host(4)} as old-mfp" in bridge.log_text()
 
     with t.case("needs sign-in: queued, one notification, delivered after signing in again"):
         monitor = Process(["dbus-monitor", "--session", "interface='org.gtk.Notifications'",

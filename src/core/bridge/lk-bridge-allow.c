@@ -168,3 +168,51 @@ lk_bridge_allow_to_string (GPtrArray *allow)
     }
   return g_string_free (out, FALSE);
 }
+
+void
+lk_bridge_relay_rule_free (LkBridgeRelayRule *rule)
+{
+  if (rule == NULL)
+    return;
+  g_clear_object (&rule->network);
+  g_free (rule->device);
+  g_free (rule);
+}
+
+/**
+ * lk_bridge_relay_rules_parse:
+ * @texts: (element-type utf8): "192.168.1.50=old-mfp", "10.0.2.0/28=scanners"
+ *
+ * Returns: (transfer container) (element-type LkBridgeRelayRule): the
+ *   rules, or %NULL with a message naming the first that is not one
+ */
+GPtrArray *
+lk_bridge_relay_rules_parse (GPtrArray  *texts,
+                             GError    **error)
+{
+  g_autoptr(GPtrArray) rules = g_ptr_array_new_with_free_func ((GDestroyNotify) lk_bridge_relay_rule_free);
+
+  for (guint i = 0; i < texts->len; i++)
+    {
+      const char *text = g_ptr_array_index (texts, i);
+      const char *equals = strchr (text, '=');
+      g_autofree char *network = equals != NULL ? g_strndup (text, equals - text) : NULL;
+      GInetAddressMask *mask = network != NULL ? g_inet_address_mask_new_from_string (network, NULL)
+                                               : NULL;
+      LkBridgeRelayRule *rule;
+
+      if (mask == NULL || equals[1] == '\0' || strchr (equals + 1, '@') != NULL)
+        {
+          g_clear_object (&mask);
+          g_set_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
+                       /* Translators: %s is what the user typed */
+                       _("“%s” is not NETWORK=DEVICE, such as 192.168.1.50=old-mfp"), text);
+          return NULL;
+        }
+      rule = g_new0 (LkBridgeRelayRule, 1);
+      rule->network = mask;
+      rule->device = g_strdup (equals + 1);
+      g_ptr_array_add (rules, rule);
+    }
+  return g_steal_pointer (&rules);
+}

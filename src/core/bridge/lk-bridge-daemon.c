@@ -92,6 +92,9 @@ lk_bridge_options_get_entries (LkBridgeOptions *options)
     { "allow", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->allow,
       N_("Let only this network connect to the LAN listeners (repeatable; default: the "
          "subnet of each --lan address)"), N_("CIDR") },
+    { "relay-without-auth", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->relay_without_auth,
+      N_("Let devices at NETWORK send over SMTP without logging in, as DEVICE (repeatable; "
+         "its sender pinning and cap still apply)"), N_("NETWORK=DEVICE") },
     { "cert", 0, 0, G_OPTION_ARG_FILENAME, &options->cert,
       N_("Use this certificate (PEM) instead of the one the bridge makes"), N_("FILE") },
     { "key", 0, 0, G_OPTION_ARG_FILENAME, &options->key,
@@ -119,6 +122,7 @@ lk_bridge_options_clear (LkBridgeOptions *options)
   g_free (options->config);
   g_strfreev (options->lan);
   g_strfreev (options->allow);
+  g_strfreev (options->relay_without_auth);
   g_free (options->cert);
   g_free (options->key);
   memset (options, 0, sizeof *options);
@@ -186,6 +190,19 @@ load_settings (Daemon  *daemon,
       for (guint i = 0; daemon->options->allow[i] != NULL; i++)
         g_ptr_array_add (settings->allow, g_strdup (daemon->options->allow[i]));
     }
+  if (daemon->options->relay_without_auth != NULL)
+    {
+      g_ptr_array_set_size (settings->relay_without_auth, 0);
+      for (guint i = 0; daemon->options->relay_without_auth[i] != NULL; i++)
+        g_ptr_array_add (settings->relay_without_auth,
+                         g_strdup (daemon->options->relay_without_auth[i]));
+    }
+  {
+    g_autoptr(GPtrArray) rules = lk_bridge_relay_rules_parse (settings->relay_without_auth, error);
+
+    if (rules == NULL)
+      return NULL;
+  }
   if ((daemon->options->cert == NULL) != (daemon->options->key == NULL))
     {
       g_set_error_literal (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
@@ -222,6 +239,12 @@ apply_limits (Daemon *daemon)
   lk_keep_alive_set_days (daemon->keep_alive, daemon->settings->keep_alive_days);
   lk_bridge_set_login_limits (daemon->bridge, daemon->settings->max_failure_delay_ms,
                               daemon->settings->lockout_after, daemon->settings->lockout_seconds);
+  {
+    g_autoptr(GPtrArray) rules = lk_bridge_relay_rules_parse (daemon->settings->relay_without_auth,
+                                                               NULL);
+
+    lk_bridge_set_relay_without_auth (daemon->bridge, rules);
+  }
   lk_bridge_queue_set_schedule (daemon->queue, daemon->settings->spool_first_retry_seconds,
                                 daemon->settings->spool_max_retry_seconds,
                                 daemon->settings->spool_give_up_seconds);
@@ -340,6 +363,15 @@ status_reply (Daemon *daemon)
                                                                              "summary")));
   }
   lk_json_add_string (builder, "host_name", g_get_host_name ());
+  {
+    g_autoptr(GStrvBuilder) relay = g_strv_builder_new ();
+    g_auto(GStrv) rules = NULL;
+
+    for (guint i = 0; i < daemon->settings->relay_without_auth->len; i++)
+      g_strv_builder_add (relay, g_ptr_array_index (daemon->settings->relay_without_auth, i));
+    rules = g_strv_builder_end (relay);
+    lk_json_add_strv (builder, "relay_without_auth", rules);
+  }
   json_builder_end_object (builder);
   return json_builder_get_root (builder);
 }

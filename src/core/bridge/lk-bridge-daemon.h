@@ -26,6 +26,7 @@ typedef struct
   char **allow;
   char  *cert;
   char  *key;
+  char **relay_without_auth;
 } LkBridgeOptions;
 
 GOptionEntry *lk_bridge_options_get_entries (LkBridgeOptions       *options) G_GNUC_WARN_UNUSED_RESULT;

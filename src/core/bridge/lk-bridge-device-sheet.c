@@ -13,6 +13,27 @@
 #include "lk-token-set.h"
 #include "mail/lk-probe-result.h"
 
+/* The networks of "NETWORK=DEVICE" rules that name @name. */
+static GStrv
+relay_networks (const char  *name,
+                const char **rules)
+{
+  g_autoptr(GStrvBuilder) out = g_strv_builder_new ();
+
+  for (guint i = 0; rules != NULL && rules[i] != NULL; i++)
+    {
+      const char *equals = strchr (rules[i], '=');
+
+      if (equals != NULL && g_strcmp0 (equals + 1, name) == 0)
+        {
+          g_autofree char *network = g_strndup (rules[i], equals - rules[i]);
+
+          g_strv_builder_add (out, network);
+        }
+    }
+  return g_strv_builder_end (out);
+}
+
 /* Where the device finds the bridge, from the running bridge's status
  * (its listeners, certificate and host name) when there is one, else from
  * bridge.json and the certificate on disk. */
@@ -52,6 +73,16 @@ fill_from_status (LkBridgeDeviceSheet *self,
     }
   if (certificate != NULL)
     self->fingerprint = g_strdup (json_object_get_string_member_with_default (certificate, "sha256", NULL));
+  if (json_object_has_member (status, "relay_without_auth"))
+    {
+      JsonArray *rules = json_object_get_array_member (status, "relay_without_auth");
+      g_autoptr(GPtrArray) texts = g_ptr_array_new ();
+
+      for (guint i = 0; rules != NULL && i < json_array_get_length (rules); i++)
+        g_ptr_array_add (texts, (gpointer) json_array_get_string_element (rules, i));
+      g_ptr_array_add (texts, NULL);
+      self->relay_networks = relay_networks (self->name, (const char **) texts->pdata);
+    }
   self->host_name = g_strdup (json_object_get_string_member_with_default (status, "host_name", NULL));
 }
 
@@ -86,6 +117,8 @@ fill_from_settings (LkBridgeDeviceSheet *self)
   certificate = g_tls_certificate_new_from_file (cert_file, NULL);
   if (certificate != NULL)
     self->fingerprint = lk_certificate_fingerprint (certificate);
+  g_ptr_array_add (settings->relay_without_auth, NULL);
+  self->relay_networks = relay_networks (self->name, (const char **) settings->relay_without_auth->pdata);
 }
 
 /**
@@ -112,6 +145,8 @@ lk_bridge_device_sheet_new (const LkBridgeUser *device,
     fill_from_settings (self);
   if (self->host_name == NULL)
     self->host_name = g_strdup (g_get_host_name ());
+  if (self->relay_networks == NULL)
+    self->relay_networks = g_new0 (char *, 1);
   return self;
 }
 
@@ -127,6 +162,7 @@ lk_bridge_device_sheet_free (LkBridgeDeviceSheet *self)
   g_free (self->address);
   g_free (self->host_name);
   g_free (self->fingerprint);
+  g_strfreev (self->relay_networks);
   g_free (self);
 }
 
@@ -135,7 +171,7 @@ lk_bridge_device_sheet_free (LkBridgeDeviceSheet *self)
  *
  * `{"name", "username", "password", "account", "protocols", "server",
  * "host_name", "ports": {"smtp", "smtps"}, "security", "from",
- * "max_per_hour", "fingerprint"}`: "server" is the address the device
+ * "max_per_hour", "fingerprint", "relay_without_auth"}`: "server" is the address the device
  * should use (null without `--lan`), a port null when there is none.
  */
 JsonNode *
@@ -169,6 +205,7 @@ lk_bridge_device_sheet_to_json (const LkBridgeDeviceSheet *self)
   lk_json_add_string (builder, "from", self->sender);
   lk_json_add_int (builder, "max_per_hour", self->max_per_hour);
   lk_json_add_string (builder, "fingerprint", self->fingerprint);
+  lk_json_add_strv (builder, "relay_without_auth", self->relay_networks);
   json_builder_end_object (builder);
   return json_builder_get_root (builder);
 }
@@ -224,6 +261,15 @@ lk_bridge_device_sheet_to_text (const LkBridgeDeviceSheet *self)
   if (self->fingerprint != NULL)
     g_string_append_printf (out, _("  Certificate SHA-256 fingerprint, if the device asks:\n"
                                    "                   %s\n"), self->fingerprint);
+  for (guint i = 0; self->relay_networks[i] != NULL; i++)
+    /* Translators: %s are a network (192.168.1.50), the device, an address */
+    g_string_append_printf (out, _("\nWithout logging in: anything at %s may send through the "
+                                   "bridge as %s, and so as %s, with no password and no TLS "
+                                   "(--relay-without-auth). Switch SMTP authentication off on "
+                                   "the device only if it cannot log in at all; its sender "
+                                   "pinning and cap still apply.\n"),
+                            self->relay_networks[i], self->name,
+                            self->sender != NULL ? self->sender : self->account);
   if (self->max_per_hour > 0)
     g_string_append_printf (out, g_dngettext (GETTEXT_PACKAGE,
                                               "\nIt may send %u message an hour.\n",

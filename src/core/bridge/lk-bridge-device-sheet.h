@@ -20,6 +20,8 @@ G_BEGIN_DECLS
  * @smtp_port, @smtps_port: the LAN's submission ports with STARTTLS and
  *   with implicit TLS; 0 when there is none
  * @fingerprint: (nullable): the certificate's SHA-256, "AB:CD:…"
+ * @relay_networks: networks from which the device may send without
+ *   logging in (`--relay-without-auth NETWORK=NAME`), often none
  *
  * What IT types into a printer's web page: `bridge device add` prints it
  * as text or JSON, the IT window prints it or saves it as PDF.
@@ -37,6 +39,7 @@ typedef struct
   guint            smtp_port;
   guint            smtps_port;
   char            *fingerprint;
+  GStrv            relay_networks;
 } LkBridgeDeviceSheet;
 
 LkBridgeDeviceSheet *lk_bridge_device_sheet_new     (const LkBridgeUser  *device,

@@ -171,6 +171,7 @@ lk_bridge_settings_new_default (void)
   self->spool_first_retry_seconds = LK_BRIDGE_QUEUE_FIRST_RETRY_S;
   self->spool_max_retry_seconds = LK_BRIDGE_QUEUE_MAX_RETRY_S;
   self->spool_give_up_seconds = LK_BRIDGE_QUEUE_GIVE_UP_S;
+  self->relay_without_auth = g_ptr_array_new_with_free_func (g_free);
   return self;
 }
 
@@ -232,6 +233,7 @@ lk_bridge_settings_free (LkBridgeSettings *self)
     return;
   g_ptr_array_unref (self->endpoints);
   g_ptr_array_unref (self->allow);
+  g_ptr_array_unref (self->relay_without_auth);
   g_free (self->cert_file);
   g_free (self->key_file);
   g_free (self);
@@ -308,7 +310,8 @@ parse_strings (JsonObject  *root,
   return TRUE;
 }
 
-/* The office bridge's part: "lan", "allow", "certificate" and "key",
+/* The office bridge's part: "lan", "allow", "relay_without_auth"
+ * (["CIDR=DEVICE"]), "certificate" and "key",
  * "lockout": {"after", "minutes"}, "spool": {"first_retry", "max_retry",
  * "give_up"} (seconds). */
 static gboolean
@@ -323,7 +326,8 @@ parse_office (LkBridgeSettings  *self,
   g_autoptr(GError) local = NULL;
 
   if (!parse_strings (root, "lan", lan, file, error)
-      || !parse_strings (root, "allow", self->allow, file, error))
+      || !parse_strings (root, "allow", self->allow, file, error)
+      || !parse_strings (root, "relay_without_auth", self->relay_without_auth, file, error))
     return FALSE;
   for (guint i = 0; i < lan->len; i++)
     if (!lk_bridge_settings_add_lan (self, g_ptr_array_index (lan, i), &local))

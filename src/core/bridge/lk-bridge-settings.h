@@ -46,6 +46,7 @@ typedef struct
   guint      spool_first_retry_seconds;
   guint      spool_max_retry_seconds;
   guint      spool_give_up_seconds;
+  GPtrArray *relay_without_auth;     /* char *, "CIDR=DEVICE" */
 } LkBridgeSettings;
 
 #define LK_BRIDGE_DEFAULT_IMAP_PORT 1143

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bridge/lk-bridge-allow.h"
 #include "bridge/lk-bridge-backoff.h"
 #include "bridge/lk-bridge-log.h"
 #include "bridge/lk-bridge-session.h"
@@ -68,6 +69,7 @@ struct _LkBridge
   GHashTable          *per_address; /* source address → open sessions */
   guint                max_per_address;
   gpointer             queue;       /* LkBridgeQueue, weak: the daemon owns it */
+  GPtrArray           *relay_rules; /* LkBridgeRelayRule */
   guint                step_ms;
   guint                overall_ms;
 };
@@ -107,6 +109,7 @@ lk_bridge_finalize (GObject *object)
   g_clear_object (&self->credentials);
   g_clear_object (&self->certificate);
   g_clear_weak_pointer ((GObject **) &self->queue);
+  g_clear_pointer (&self->relay_rules, g_ptr_array_unref);
   lk_bridge_backoff_free (self->backoff);
   g_hash_table_unref (self->sessions);
   g_hash_table_unref (self->stats);
@@ -182,6 +185,75 @@ lk_bridge_set_queue (LkBridge *self,
                      gpointer  queue)
 {
   g_set_weak_pointer ((GObject **) &self->queue, queue);
+}
+
+static AccountStats *device_stats_for (LkBridge *self, const char *device);
+
+/**
+ * lk_bridge_set_relay_without_auth:
+ * @rules: (nullable) (element-type LkBridgeRelayRule): `--relay-without-auth`
+ */
+void
+lk_bridge_set_relay_without_auth (LkBridge  *self,
+                                  GPtrArray *rules)
+{
+  g_clear_pointer (&self->relay_rules, g_ptr_array_unref);
+  if (rules != NULL)
+    self->relay_rules = g_ptr_array_ref (rules);
+}
+
+/**
+ * lk_bridge_relay_device:
+ * @source_address: the client's address
+ *
+ * The device a client at @source_address sends as without AUTH
+ * (`--relay-without-auth`), when a rule names the address and the device
+ * exists, is enabled and may use SMTP. The log says so each time.
+ *
+ * Returns: (transfer full) (nullable): the device
+ */
+LkBridgeUser *
+lk_bridge_relay_device (LkBridge   *self,
+                        const char *source_address,
+                        const char *connection)
+{
+  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (source_address);
+  g_autoptr(GError) error = NULL;
+
+  if (self->relay_rules == NULL || inet == NULL)
+    return NULL;
+  for (guint i = 0; i < self->relay_rules->len; i++)
+    {
+      LkBridgeRelayRule *rule = g_ptr_array_index (self->relay_rules, i);
+      g_autoptr(LkBridgeUser) device = NULL;
+      LkBridgeLogFields fields = LK_BRIDGE_LOG_FIELDS_INIT;
+
+      if (!g_inet_address_mask_matches (rule->network, inet))
+        continue;
+      if (!lk_bridge_credentials_load (self->credentials, &error))
+        g_warning ("%s", error->message);
+      device = lk_bridge_credentials_lookup (self->credentials, rule->device);
+      fields.connection = connection;
+      fields.source_address = source_address;
+      fields.protocol = "smtp";
+      fields.user = rule->device;
+      if (device == NULL || device->kind != LK_BRIDGE_USER_DEVICE || !device->enabled
+          || !(device->protocols & LK_PROTOCOL_FLAG_SMTP))
+        {
+          fields.result = "refused";
+          lk_bridge_log (G_LOG_LEVEL_WARNING, &fields, "%s smtp relay without AUTH from %s: "
+                         "there is no device %s that may use SMTP (--relay-without-auth)",
+                         connection, source_address, rule->device);
+          return NULL;
+        }
+      fields.account = device->account;
+      fields.result = "ok";
+      lk_bridge_log (G_LOG_LEVEL_MESSAGE, &fields, "%s smtp relay without AUTH from %s as %s",
+                     connection, source_address, device->name);
+      device_stats_for (self, device->name)->last_login = g_get_real_time () / G_USEC_PER_SEC;
+      return g_steal_pointer (&device);
+    }
+  return NULL;
 }
 
 /* Returns: (nullable) (transfer none) (type LkBridgeQueue): the spool's queue */

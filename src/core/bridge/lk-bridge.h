@@ -70,6 +70,11 @@ LkBridgeCredentials *lk_bridge_get_credentials    (LkBridge             *self);
 void                 lk_bridge_set_queue          (LkBridge             *self,
                                                    gpointer              queue);
 gpointer             lk_bridge_get_queue          (LkBridge             *self);
+void                 lk_bridge_set_relay_without_auth (LkBridge         *self,
+                                                   GPtrArray            *rules);
+LkBridgeUser        *lk_bridge_relay_device       (LkBridge             *self,
+                                                   const char           *source_address,
+                                                   const char           *connection) G_GNUC_WARN_UNUSED_RESULT;
 GTlsCertificate     *lk_bridge_get_certificate    (LkBridge             *self);
 void                 lk_bridge_set_certificate    (LkBridge             *self,
                                                    GTlsCertificate      *certificate);

@@ -628,6 +628,17 @@ command (LkSmtpSession *self,
       return;
     }
   verb = cmd.verb;
+  if (self->device == NULL && strcmp (verb, "MAIL") == 0 && self->sasl == SASL_NONE)
+    {
+      /* --relay-without-auth: a device that cannot log in at all sends
+       * from its address as the device the rule names. */
+      LkBridge *bridge = lk_bridge_session_get_bridge (session);
+
+      self->device = lk_bridge_relay_device (bridge, lk_bridge_session_get_source_address (session),
+                                             lk_bridge_session_get_id (session));
+      if (self->device != NULL)
+        lk_bridge_session_set_logged_in (session, self->device->account);
+    }
   if (self->device != NULL)
     {
       device_command (self, verb, cmd.argument);
