@@ -92,7 +92,7 @@ _latchkey_cli ()
         enable) options="--protocols --json" ;;
         password) options="--reset" ;;
         status) options="--json" ;;
-        run) options="--imap --pop --smtp --imaps --pop3s --smtps --lan --allow --relay-without-auth --cert --key --config --system" ;;
+        run) options="--imap --pop --smtp --imaps --pop3s --smtps --lan --allow --legacy-tls --relay-without-auth --cert --key --config --system" ;;
         queue) options="--json" ;;
         device)
           case ${words[3]} in

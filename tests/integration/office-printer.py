@@ -97,6 +97,32 @@ def main():
             sock.close()
         except ssl.SSLError as e:
             print(json.dumps({"ok": False, "error": str(e)}))
+    elif command == "tls1":
+        # tls1 SOURCE SERVER PORT [USER PASSWORD SUBJECT]: an old printer that speaks TLS 1.0
+        # only: STARTTLS, then (with a login) a message. Prints what it got.
+        source, server, port = args[:3]
+        context = tls_context()
+        context.minimum_version = context.maximum_version = ssl.TLSVersion.TLSv1
+        context.set_ciphers("DEFAULT@SECLEVEL=0")
+        s = smtplib.SMTP(server, int(port), timeout=30, source_address=(source, 0))
+        try:
+            s.starttls(context=context)
+        except (ssl.SSLError, smtplib.SMTPServerDisconnected, ConnectionError) as e:
+            print(json.dumps({"tls": None, "error": str(e)}))
+            return
+        result = {"tls": s.sock.version()}
+        if len(args) > 3:
+            user, password, subject = args[3:6]
+            try:
+                s.login(user, password)
+                s.sendmail("alice@example.com", ["office@example.net"],
+                           f"From: alice@example.com\r\nSubject: {subject}\r\n\r\nscan\r\n")
+                result["sent"] = True
+            except smtplib.SMTPException as e:
+                result["sent"] = False
+                result["error"] = str(e)
+        s.close()
+        print(json.dumps(result))
     else:
         raise SystemExit(f"unknown command {command}")
 

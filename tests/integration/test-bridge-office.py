@@ -396,6 +396,32 @@ try:
         assert r.returncode != 0 and "530 5.7.0 Authentication required" in r.stdout, r.stdout[-2000:]
         assert f"relay without AUTH from {net.host(4)} as old-mfp" in bridge.log_text()
 
+    with t.case("--legacy-tls: a TLS 1.0-only printer sends through a process of its own"):
+        # The bridge itself (its LAN listener, so its upstream connections too) takes TLS 1.2+.
+        got = printer("tls1", LAN, "587", source=4)
+        assert got["tls"] is None, got
+        bridge.stop()
+        bridge.close()
+        bridge = Bridge("--config", config, "--lan", LAN, "--allow", net.host(2) + "/32",
+                        "--allow", net.host(4), "--legacy-tls", f"{LAN}:2587",
+                        env=dict(os.environ, G_MESSAGES_DEBUG="all"))
+        assert f"smtp {LAN}:2587 starttls" in bridge.listeners, bridge.listeners
+        got = printer("tls1", LAN, "2587", "mfp-3", passwords["mfp-3"], "legacy-tls-scan", source=4)
+        assert got["tls"] == "TLSv1" and got.get("sent") is True, got
+        wait_for(lambda: len(delivered_with("legacy-tls-scan")) == 1, "delivery of the legacy scan")
+        # Devices only there: an account's login is refused, so nothing
+        # upstream ever goes through the weak process.
+        r = cli("bridge", "enable", EMAIL, "--protocols", "smtp", "--json")
+        account_password = json.loads(r.stdout)["password"]
+        passwords["account"] = account_password
+        got = printer("tls1", LAN, "2587", EMAIL, account_password, "legacy-account", source=4)
+        assert got.get("sent") is False and "devices" in got.get("error", ""), got
+        # Outside the allow-list: nothing, as on the other listeners.
+        assert printer("greeting", LAN, "2587", source=3) == ""
+        status = json.loads(cli("bridge", "status", "--json").stdout)
+        legacy = [l for l in status["listeners"] if l.get("legacy_tls")]
+        assert legacy and legacy[0]["port"] == 2587 and legacy[0]["running"], status
+
     with t.case("needs sign-in: queued, one notification, delivered after signing in again"):
         monitor = Process(["dbus-monitor", "--session", "interface='org.gtk.Notifications'",
                            "interface='org.freedesktop.Notifications'"],

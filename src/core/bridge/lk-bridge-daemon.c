@@ -4,6 +4,8 @@
 #include "config.h"
 
 #include <glib-unix.h>
+#include <sys/prctl.h>
+#include <signal.h>
 #include <glib/gi18n-lib.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 #include "bridge/lk-bridge-control.h"
 #include "bridge/lk-bridge-credentials.h"
 #include "bridge/lk-bridge-daemon.h"
+#include "bridge/lk-bridge-legacy.h"
 #include "bridge/lk-bridge-listener.h"
 #include "bridge/lk-bridge-queue.h"
 #include "bridge/lk-bridge-settings.h"
@@ -56,6 +59,8 @@ typedef struct
   LkKeepAlive           *keep_alive;
   LkBridgeControl       *control;
   GPtrArray             *listeners;      /* LkBridgeListener */
+  GPtrArray             *legacy;         /* LkBridgeLegacy */
+  GFileMonitor          *spool_monitor;  /* what the legacy processes spool */
   GPtrArray             *monitors;       /* GFileMonitor */
   char                  *fingerprint;
   GDateTime             *started;
@@ -92,6 +97,11 @@ lk_bridge_options_get_entries (LkBridgeOptions *options)
     { "allow", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->allow,
       N_("Let only this network connect to the LAN listeners (repeatable; default: the "
          "subnet of each --lan address)"), N_("CIDR") },
+    { "legacy-tls", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->legacy_tls,
+      N_("Serve old devices that speak only TLS 1.0 or 1.1 with SMTP and STARTTLS on "
+         "ADDRESS:PORT, in a process of its own (repeatable)"), N_("ADDRESS:PORT") },
+    { "legacy-child", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &options->legacy_child,
+      NULL, NULL },
     { "relay-without-auth", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->relay_without_auth,
       N_("Let devices at NETWORK send over SMTP without logging in, as DEVICE (repeatable; "
          "its sender pinning and cap still apply)"), N_("NETWORK=DEVICE") },
@@ -123,6 +133,8 @@ lk_bridge_options_clear (LkBridgeOptions *options)
   g_strfreev (options->lan);
   g_strfreev (options->allow);
   g_strfreev (options->relay_without_auth);
+  g_strfreev (options->legacy_tls);
+  g_free (options->legacy_child);
   g_free (options->cert);
   g_free (options->key);
   memset (options, 0, sizeof *options);
@@ -189,6 +201,29 @@ load_settings (Daemon  *daemon,
       g_ptr_array_set_size (settings->allow, 0);
       for (guint i = 0; daemon->options->allow[i] != NULL; i++)
         g_ptr_array_add (settings->allow, g_strdup (daemon->options->allow[i]));
+    }
+  for (guint i = 0; daemon->options->legacy_tls != NULL && daemon->options->legacy_tls[i] != NULL; i++)
+    {
+      LkBridgeEndpoint *endpoint = lk_bridge_endpoint_parse (LK_PROTOCOL_SMTP, LK_SECURITY_STARTTLS,
+                                                             daemon->options->legacy_tls[i], error);
+
+      if (endpoint == NULL)
+        return NULL;
+      if (i == 0)
+        g_ptr_array_set_size (settings->legacy_endpoints, 0);
+      g_ptr_array_add (settings->legacy_endpoints, endpoint);
+    }
+  if (daemon->options->legacy_child != NULL)
+    {
+      /* The legacy process serves its one listener (LkBridgeLegacy). */
+      LkBridgeEndpoint *endpoint = lk_bridge_endpoint_parse (LK_PROTOCOL_SMTP, LK_SECURITY_STARTTLS,
+                                                             daemon->options->legacy_child, error);
+
+      if (endpoint == NULL)
+        return NULL;
+      g_ptr_array_set_size (settings->endpoints, 0);
+      g_ptr_array_add (settings->endpoints, endpoint);
+      g_ptr_array_set_size (settings->legacy_endpoints, 0);
     }
   if (daemon->options->relay_without_auth != NULL)
     {
@@ -272,7 +307,16 @@ open_listener (Daemon                 *daemon,
       if (allow == NULL)
         return NULL;
     }
-  listener = lk_bridge_listener_new (daemon->bridge, endpoint, &options, error);
+  if (daemon->options->legacy_child != NULL)
+    {
+      g_autoptr(GSocket) socket = g_socket_new_from_fd (LK_BRIDGE_LEGACY_FD, error);
+
+      listener = socket != NULL
+                 ? lk_bridge_listener_new_for_socket (daemon->bridge, endpoint, &options, socket, error)
+                 : NULL;
+    }
+  else
+    listener = lk_bridge_listener_new (daemon->bridge, endpoint, &options, error);
   if (listener == NULL)
     return NULL;
   lk_bridge_listener_set_allow (listener, allow);
@@ -293,9 +337,12 @@ certificate_names (Daemon *daemon)
   g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
   gboolean lan = FALSE;
 
-  for (guint i = 0; i < daemon->settings->endpoints->len; i++)
+  for (guint i = 0; i < daemon->settings->endpoints->len + daemon->settings->legacy_endpoints->len; i++)
     {
-      const LkBridgeEndpoint *endpoint = g_ptr_array_index (daemon->settings->endpoints, i);
+      const LkBridgeEndpoint *endpoint = i < daemon->settings->endpoints->len
+                                         ? g_ptr_array_index (daemon->settings->endpoints, i)
+                                         : g_ptr_array_index (daemon->settings->legacy_endpoints,
+                                                              i - daemon->settings->endpoints->len);
       g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (endpoint->address);
 
       if (!lk_bridge_endpoint_is_lan (endpoint) || inet == NULL || g_inet_address_get_is_any (inet))
@@ -348,6 +395,20 @@ status_reply (Daemon *daemon)
 
           lk_json_add_string (builder, "allow", allow);
         }
+      json_builder_end_object (builder);
+    }
+  for (guint i = 0; i < daemon->legacy->len; i++)
+    {
+      LkBridgeLegacy *legacy = g_ptr_array_index (daemon->legacy, i);
+      const LkBridgeEndpoint *endpoint = g_ptr_array_index (daemon->settings->legacy_endpoints, i);
+
+      json_builder_begin_object (builder);
+      lk_json_add_string (builder, "protocol", "smtp");
+      lk_json_add_string (builder, "address", endpoint->address);
+      lk_json_add_int (builder, "port", lk_bridge_legacy_get_port (legacy));
+      lk_json_add_string (builder, "security", "starttls");
+      lk_json_add_boolean (builder, "legacy_tls", TRUE);
+      lk_json_add_boolean (builder, "running", lk_bridge_legacy_is_running (legacy));
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
@@ -608,7 +669,10 @@ stop_cb (gpointer user_data)
   g_message ("Stopping: closing %u session(s)", lk_bridge_get_n_sessions (daemon->bridge));
   for (guint i = 0; i < daemon->listeners->len; i++)
     lk_bridge_listener_close (g_ptr_array_index (daemon->listeners, i));
-  lk_bridge_control_close (daemon->control);
+  if (daemon->control != NULL)
+    lk_bridge_control_close (daemon->control);
+  for (guint i = 0; i < daemon->legacy->len; i++)
+    lk_bridge_legacy_stop (g_ptr_array_index (daemon->legacy, i));
   g_clear_handle_id (&daemon->reload_id, g_source_remove);
   g_clear_handle_id (&daemon->keep_alive_id, g_source_remove);
   lk_bridge_close_all (daemon->bridge);
@@ -643,6 +707,42 @@ raise_file_limit (void)
     }
 }
 
+/* What the legacy process must be told of the bridge's command line. */
+static GStrv
+legacy_forward (Daemon *daemon)
+{
+  const LkBridgeOptions *options = daemon->options;
+  g_autoptr(GStrvBuilder) out = g_strv_builder_new ();
+
+  g_strv_builder_add_many (out, "--config", daemon->settings_path, NULL);
+  for (guint i = 0; options->allow != NULL && options->allow[i] != NULL; i++)
+    g_strv_builder_add_many (out, "--allow", options->allow[i], NULL);
+  for (guint i = 0; options->relay_without_auth != NULL && options->relay_without_auth[i] != NULL; i++)
+    g_strv_builder_add_many (out, "--relay-without-auth", options->relay_without_auth[i], NULL);
+  if (options->cert != NULL)
+    g_strv_builder_add_many (out, "--cert", options->cert, "--key", options->key, NULL);
+  if (options->system)
+    g_strv_builder_add (out, "--system");
+  return g_strv_builder_end (out);
+}
+
+static void
+spool_changed_cb (GFileMonitor      *monitor,
+                  GFile             *file,
+                  GFile             *other,
+                  GFileMonitorEvent  event,
+                  gpointer           user_data)
+{
+  Daemon *daemon = user_data;
+  g_autofree char *name = g_file_get_basename (other != NULL && event == G_FILE_MONITOR_EVENT_RENAMED
+                                               ? other : file);
+
+  if (g_str_has_suffix (name, ".json")
+      && (event == G_FILE_MONITOR_EVENT_CREATED || event == G_FILE_MONITOR_EVENT_MOVED_IN
+          || event == G_FILE_MONITOR_EVENT_RENAMED || event == G_FILE_MONITOR_EVENT_CHANGES_DONE_HINT))
+    lk_bridge_queue_rescan (daemon->queue);
+}
+
 static gboolean
 start (Daemon  *daemon,
        GError **error)
@@ -654,9 +754,13 @@ start (Daemon  *daemon,
   daemon->settings = load_settings (daemon, error);
   if (daemon->settings == NULL)
     return FALSE;
-  daemon->control = lk_bridge_control_new (NULL, control_cb, daemon, error);
-  if (daemon->control == NULL)
-    return FALSE;
+  /* The legacy process answers nothing: the bridge that started it does. */
+  if (daemon->options->legacy_child == NULL)
+    {
+      daemon->control = lk_bridge_control_new (NULL, control_cb, daemon, error);
+      if (daemon->control == NULL)
+        return FALSE;
+    }
   if (daemon->settings->cert_file != NULL)
     certificate = lk_bridge_certificate_load (daemon->settings->cert_file,
                                               daemon->settings->key_file, error);
@@ -683,7 +787,9 @@ start (Daemon  *daemon,
     g_autofree char *dir = lk_places_get_dir (LK_PLACE_SPOOL);
     g_autoptr(LkBridgeSpool) spool = lk_bridge_spool_new (dir);
 
-    if (!lk_bridge_spool_prepare (spool, error))
+    /* Only the bridge tidies the spool up: the legacy process may start
+     * again while the bridge takes a message in. */
+    if (daemon->options->legacy_child == NULL && !lk_bridge_spool_prepare (spool, error))
       return FALSE;
     daemon->queue = lk_bridge_queue_new (daemon->bridge, g_steal_pointer (&spool));
     lk_bridge_set_queue (daemon->bridge, daemon->queue);
@@ -699,7 +805,19 @@ start (Daemon  *daemon,
         return FALSE;
       g_ptr_array_add (daemon->listeners, listener);
     }
-  if (daemon->listeners->len == 0)
+  if (daemon->options->legacy_child != NULL)
+    lk_bridge_set_devices_only (daemon->bridge, TRUE);
+  for (guint i = 0; i < daemon->settings->legacy_endpoints->len; i++)
+    {
+      g_auto(GStrv) forward = legacy_forward (daemon);
+      LkBridgeLegacy *legacy = lk_bridge_legacy_new (g_ptr_array_index (daemon->settings->legacy_endpoints, i),
+                                                     (const char * const *) forward, error);
+
+      if (legacy == NULL)
+        return FALSE;
+      g_ptr_array_add (daemon->legacy, legacy);
+    }
+  if (daemon->listeners->len == 0 && daemon->legacy->len == 0)
     {
       g_set_error_literal (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
                            _("No listener: name at least one in bridge.json or with --imap, "
@@ -717,6 +835,10 @@ daemon_clear (Daemon *daemon)
   for (guint i = 0; daemon->listeners != NULL && i < daemon->listeners->len; i++)
     lk_bridge_listener_close (g_ptr_array_index (daemon->listeners, i));
   g_clear_pointer (&daemon->listeners, g_ptr_array_unref);
+  for (guint i = 0; daemon->legacy != NULL && i < daemon->legacy->len; i++)
+    lk_bridge_legacy_stop (g_ptr_array_index (daemon->legacy, i));
+  g_clear_pointer (&daemon->legacy, g_ptr_array_unref);
+  g_clear_object (&daemon->spool_monitor);
   g_clear_pointer (&daemon->monitors, g_ptr_array_unref);
   g_clear_object (&daemon->control);
   g_clear_object (&daemon->keep_alive);
@@ -754,6 +876,19 @@ lk_bridge_daemon_run (const LkBridgeOptions *options)
   g_autofree char *accounts_dir = NULL;
   guint signal_ids[3];
 
+  /* Before anything uses TLS: glib-networking reads it once. The bridge
+   * and its upstream connections take TLS 1.2 and later; only a
+   * --legacy-tls process (LkBridgeLegacy sets its own) takes 1.0 and 1.1.
+   * An administrator's own G_TLS_GNUTLS_PRIORITY is kept. */
+  if (g_getenv ("G_TLS_GNUTLS_PRIORITY") == NULL)
+    g_setenv ("G_TLS_GNUTLS_PRIORITY", LK_BRIDGE_TLS_PRIORITY_STRICT, TRUE);
+  if (options->legacy_child != NULL)
+    {
+      /* It lives as long as the bridge that started it. */
+      prctl (PR_SET_PDEATHSIG, SIGTERM);
+      if (getppid () == 1)
+        return 1;
+    }
   lk_core_init ();
   /* First: it decides every path, the token store and the user we run as
    * (doc/system-mode.md). */
@@ -767,6 +902,7 @@ lk_bridge_daemon_run (const LkBridgeOptions *options)
   daemon.settings_path = options->config != NULL ? g_strdup (options->config)
                                                  : lk_bridge_settings_default_path ();
   daemon.listeners = g_ptr_array_new_with_free_func (g_object_unref);
+  daemon.legacy = g_ptr_array_new_with_free_func (g_object_unref);
   daemon.monitors = g_ptr_array_new_with_free_func (g_object_unref);
   daemon.started = g_date_time_new_now_utc ();
   daemon.loop = g_main_loop_new (NULL, FALSE);
@@ -795,6 +931,21 @@ lk_bridge_daemon_run (const LkBridgeOptions *options)
 
       g_print ("%s\n", line);
     }
+  for (guint i = 0; i < daemon.legacy->len; i++)
+    {
+      g_autofree char *line = lk_bridge_legacy_describe (g_ptr_array_index (daemon.legacy, i));
+
+      g_print ("%s\n", line);
+      g_message ("%s: TLS 1.0 and 1.1 too, in a process of its own, for devices only", line);
+    }
+  if (daemon.legacy->len > 0)
+    {
+      g_autoptr(GFile) spool = g_file_new_for_path (lk_bridge_spool_get_directory (lk_bridge_queue_get_spool (daemon.queue)));
+
+      daemon.spool_monitor = g_file_monitor_directory (spool, G_FILE_MONITOR_WATCH_MOVES, NULL, NULL);
+      if (daemon.spool_monitor != NULL)
+        g_signal_connect (daemon.spool_monitor, "changed", G_CALLBACK (spool_changed_cb), &daemon);
+    }
   fflush (stdout);
   g_message ("Ready; certificate SHA-256 %s", daemon.fingerprint);
 
@@ -806,9 +957,14 @@ lk_bridge_daemon_run (const LkBridgeOptions *options)
   signal_ids[0] = g_unix_signal_add (SIGTERM, stop_cb, &daemon);
   signal_ids[1] = g_unix_signal_add (SIGINT, stop_cb, &daemon);
   signal_ids[2] = g_unix_signal_add (SIGHUP, hangup_cb, &daemon);
-  daemon.keep_alive_id = g_timeout_add_seconds (KEEP_ALIVE_FIRST_S, keep_alive_cb, &daemon);
-  /* What the spool kept from before (a restart, a crash) goes out now. */
-  lk_bridge_queue_start (daemon.queue);
+  /* Refreshing tokens is the bridge's: the legacy process makes no
+   * connection of its own. */
+  if (options->legacy_child == NULL)
+    daemon.keep_alive_id = g_timeout_add_seconds (KEEP_ALIVE_FIRST_S, keep_alive_cb, &daemon);
+  /* What the spool kept from before (a restart, a crash) goes out now.
+   * The legacy process only takes mail in: the bridge delivers it. */
+  if (options->legacy_child == NULL)
+    lk_bridge_queue_start (daemon.queue);
 
   g_main_loop_run (daemon.loop);
 

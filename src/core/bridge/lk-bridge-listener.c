@@ -160,6 +160,35 @@ lk_bridge_listener_new (LkBridge                     *bridge,
   return g_steal_pointer (&self);
 }
 
+/**
+ * lk_bridge_listener_new_for_socket:
+ * @socket: bound and listening already (the legacy-TLS process gets its
+ *   socket from the bridge that started it, LkBridgeLegacy)
+ *
+ * As lk_bridge_listener_new(), on @socket.
+ */
+LkBridgeListener *
+lk_bridge_listener_new_for_socket (LkBridge                     *bridge,
+                                   const LkBridgeEndpoint       *endpoint,
+                                   const LkBridgeSessionOptions *options,
+                                   GSocket                      *socket,
+                                   GError                      **error)
+{
+  g_autoptr(LkBridgeListener) self = g_object_new (LK_TYPE_BRIDGE_LISTENER, "active", FALSE, NULL);
+  g_autoptr(GSocketAddress) local = g_socket_get_local_address (socket, error);
+
+  if (local == NULL || !G_IS_INET_SOCKET_ADDRESS (local)
+      || !g_socket_listener_add_socket (G_SOCKET_LISTENER (self), socket, NULL, error))
+    return NULL;
+  self->bridge = g_object_ref (bridge);
+  self->endpoint = lk_bridge_endpoint_copy (endpoint);
+  self->options = *options;
+  self->options.security = endpoint->security;
+  self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+  g_socket_service_start (G_SOCKET_SERVICE (self));
+  return g_steal_pointer (&self);
+}
+
 const LkBridgeEndpoint *
 lk_bridge_listener_get_endpoint (LkBridgeListener *self)
 {

@@ -158,6 +158,8 @@ log_entry (GLogLevelFlags            level,
 
 /* ── Starting and stopping ────────────────────────────────────────────── */
 
+static Item *item_for (LkBridgeQueue *self, const char *id);
+
 static void
 add_item (LkBridgeQueue            *self,
           const LkBridgeSpoolEntry *entry)
@@ -183,6 +185,31 @@ lk_bridge_queue_start (LkBridgeQueue *self)
   schedule (self);
 }
 
+/**
+ * lk_bridge_queue_rescan:
+ *
+ * Takes in what another process (the legacy-TLS listener's, LkBridgeLegacy)
+ * put into the spool, and delivers it.
+ */
+void
+lk_bridge_queue_rescan (LkBridgeQueue *self)
+{
+  g_autoptr(GPtrArray) entries = lk_bridge_spool_list (self->spool);
+  gboolean added = FALSE;
+
+  for (guint i = 0; i < entries->len; i++)
+    {
+      LkBridgeSpoolEntry *entry = g_ptr_array_index (entries, i);
+
+      if (item_for (self, entry->id) != NULL)
+        continue;
+      add_item (self, entry);
+      added = TRUE;
+    }
+  if (added)
+    schedule (self);
+}
+
 /* No new deliveries; those under way end by themselves. */
 void
 lk_bridge_queue_stop (LkBridgeQueue *self)
@@ -202,6 +229,10 @@ void
 lk_bridge_queue_add (LkBridgeQueue            *self,
                      const LkBridgeSpoolEntry *entry)
 {
+  /* Not delivering (the legacy process, or stopping): the spool keeps it
+   * for the bridge that delivers, and memory does not. */
+  if (!self->running)
+    return;
   add_item (self, entry);
   schedule (self);
 }

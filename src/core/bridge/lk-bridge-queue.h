@@ -27,6 +27,7 @@ void           lk_bridge_queue_set_schedule (LkBridgeQueue       *self,
 void           lk_bridge_queue_start        (LkBridgeQueue       *self);
 void           lk_bridge_queue_stop         (LkBridgeQueue       *self);
 gboolean       lk_bridge_queue_is_busy      (LkBridgeQueue       *self);
+void           lk_bridge_queue_rescan       (LkBridgeQueue       *self);
 void           lk_bridge_queue_add          (LkBridgeQueue       *self,
                                              const LkBridgeSpoolEntry *entry);
 guint          lk_bridge_queue_retry        (LkBridgeQueue       *self,

@@ -172,6 +172,7 @@ lk_bridge_settings_new_default (void)
   self->spool_max_retry_seconds = LK_BRIDGE_QUEUE_MAX_RETRY_S;
   self->spool_give_up_seconds = LK_BRIDGE_QUEUE_GIVE_UP_S;
   self->relay_without_auth = g_ptr_array_new_with_free_func (g_free);
+  self->legacy_endpoints = g_ptr_array_new_with_free_func ((GDestroyNotify) lk_bridge_endpoint_free);
   return self;
 }
 
@@ -234,6 +235,7 @@ lk_bridge_settings_free (LkBridgeSettings *self)
   g_ptr_array_unref (self->endpoints);
   g_ptr_array_unref (self->allow);
   g_ptr_array_unref (self->relay_without_auth);
+  g_ptr_array_unref (self->legacy_endpoints);
   g_free (self->cert_file);
   g_free (self->key_file);
   g_free (self);
@@ -310,7 +312,8 @@ parse_strings (JsonObject  *root,
   return TRUE;
 }
 
-/* The office bridge's part: "lan", "allow", "relay_without_auth"
+/* The office bridge's part: "lan", "allow", "legacy_tls" (["ADDRESS:PORT"]),
+ * "relay_without_auth"
  * (["CIDR=DEVICE"]), "certificate" and "key",
  * "lockout": {"after", "minutes"}, "spool": {"first_retry", "max_retry",
  * "give_up"} (seconds). */
@@ -321,14 +324,29 @@ parse_office (LkBridgeSettings  *self,
               GError           **error)
 {
   g_autoptr(GPtrArray) lan = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) legacy = g_ptr_array_new_with_free_func (g_free);
   JsonNode *lockout = json_object_get_member (root, "lockout");
   JsonNode *spool = json_object_get_member (root, "spool");
   g_autoptr(GError) local = NULL;
 
   if (!parse_strings (root, "lan", lan, file, error)
       || !parse_strings (root, "allow", self->allow, file, error)
-      || !parse_strings (root, "relay_without_auth", self->relay_without_auth, file, error))
+      || !parse_strings (root, "relay_without_auth", self->relay_without_auth, file, error)
+      || !parse_strings (root, "legacy_tls", legacy, file, error))
     return FALSE;
+  for (guint i = 0; i < legacy->len; i++)
+    {
+      LkBridgeEndpoint *endpoint = lk_bridge_endpoint_parse (LK_PROTOCOL_SMTP, LK_SECURITY_STARTTLS,
+                                                             g_ptr_array_index (legacy, i), &local);
+
+      if (endpoint == NULL)
+        {
+          g_set_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT, "%s: legacy_tls: %s", file,
+                       local->message);
+          return FALSE;
+        }
+      g_ptr_array_add (self->legacy_endpoints, endpoint);
+    }
   for (guint i = 0; i < lan->len; i++)
     if (!lk_bridge_settings_add_lan (self, g_ptr_array_index (lan, i), &local))
       {

@@ -47,6 +47,7 @@ typedef struct
   guint      spool_max_retry_seconds;
   guint      spool_give_up_seconds;
   GPtrArray *relay_without_auth;     /* char *, "CIDR=DEVICE" */
+  GPtrArray *legacy_endpoints;       /* LkBridgeEndpoint: SMTP with TLS 1.0 and 1.1 too */
 } LkBridgeSettings;
 
 #define LK_BRIDGE_DEFAULT_IMAP_PORT 1143

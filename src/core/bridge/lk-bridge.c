@@ -70,6 +70,7 @@ struct _LkBridge
   guint                max_per_address;
   gpointer             queue;       /* LkBridgeQueue, weak: the daemon owns it */
   GPtrArray           *relay_rules; /* LkBridgeRelayRule */
+  gboolean             devices_only;
   guint                step_ms;
   guint                overall_ms;
 };
@@ -188,6 +189,19 @@ lk_bridge_set_queue (LkBridge *self,
 }
 
 static AccountStats *device_stats_for (LkBridge *self, const char *device);
+
+/**
+ * lk_bridge_set_devices_only:
+ *
+ * Only devices may log in (the legacy-TLS process, LkBridgeLegacy, which
+ * must never connect upstream): an account's login is refused for good.
+ */
+void
+lk_bridge_set_devices_only (LkBridge *self,
+                            gboolean  devices_only)
+{
+  self->devices_only = devices_only;
+}
 
 /**
  * lk_bridge_set_relay_without_auth:
@@ -972,6 +986,16 @@ verified_cb (GObject      *source,
               g_strdup_printf (_("The bridge does not serve %s for %s; run “latchkey-cli bridge "
                                  "enable %s --protocols %s”"),
                                name, login->login->account, login->login->account, protocols));
+      g_object_unref (task);
+      return;
+    }
+  if (self->devices_only && (login->login->kind != LK_BRIDGE_USER_DEVICE
+                             || login->protocol != LK_PROTOCOL_SMTP))
+    {
+      finish (task, LK_BRIDGE_LOGIN_PERMANENT, "permanent",
+              /* Translators: the error of a login on the --legacy-tls listener */
+              g_strdup (_("This listener (old TLS versions) serves devices' SMTP only; use the "
+                          "bridge's other listeners")));
       g_object_unref (task);
       return;
     }

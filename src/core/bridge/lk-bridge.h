@@ -70,6 +70,8 @@ LkBridgeCredentials *lk_bridge_get_credentials    (LkBridge             *self);
 void                 lk_bridge_set_queue          (LkBridge             *self,
                                                    gpointer              queue);
 gpointer             lk_bridge_get_queue          (LkBridge             *self);
+void                 lk_bridge_set_devices_only   (LkBridge             *self,
+                                                   gboolean              devices_only);
 void                 lk_bridge_set_relay_without_auth (LkBridge         *self,
                                                    GPtrArray            *rules);
 LkBridgeUser        *lk_bridge_relay_device       (LkBridge             *self,
