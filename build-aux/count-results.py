@@ -14,6 +14,7 @@ import re
 import sys
 
 TAP = re.compile(r"^(not ok|ok)\b(.*)$")
+FAILURES = []
 
 
 def main(paths):
@@ -21,6 +22,10 @@ def main(paths):
     for path in paths:
         p, f, s = count(path)
         passed, failed, skipped = passed + p, failed + f, skipped + s
+    # The failures are named just above the count: CI keeps only the end of
+    # its output, and "1 failed" alone does not say where to look.
+    for name in FAILURES:
+        print(f"FAILED: {name}")
     line = f"{passed} passed, {failed} failed"
     if skipped:
         line += f", {skipped} skipped"
@@ -31,6 +36,7 @@ def count(path):
     passed = failed = skipped = 0
     if not os.path.exists(path):
         # The build or the test run did not get as far as writing a log.
+        FAILURES.append(f"{path} (no log: the stage did not get as far as its tests)")
         return 0, 1, 0
     with open(path, encoding="utf-8") as log:
         for line in log:
@@ -50,6 +56,7 @@ def count(path):
                     p += 1
                 else:
                     f += 1
+                    FAILURES.append(f"{where(path, test)}: not ok{m.group(2)}")
             if p + f + s == 0:
                 if result in ("OK", "EXPECTEDFAIL"):
                     p = 1
@@ -57,10 +64,18 @@ def count(path):
                     s = 1
                 else:
                     f = 1
+                    FAILURES.append(f"{where(path, test)}: {result}")
             elif result not in ("OK", "EXPECTEDFAIL", "SKIP") and f == 0:
                 f = 1
+                FAILURES.append(f"{where(path, test)}: {result}")
             passed, failed, skipped = passed + p, failed + f, skipped + s
     return passed, failed, skipped
+
+
+def where(path, test):
+    """The stage (its build directory) and the test's name."""
+    stage = path.split("/meson-logs/")[0]
+    return f"{stage} {test.get('name', '?')}"
 
 
 if __name__ == "__main__":

@@ -79,7 +79,7 @@ _latchkey_cli ()
     list) options="--json" ;;
     remove) options="" ;;
     test) options="--protocol --send-test --json --transcript" ;;
-    export) options="--client --output --force --list-clients" ;;
+    export) options="--client --output --force --list-clients --apply --profile --json --format" ;;
     admin)
       case ${words[2]} in
         checklist) options="--tenant --client-id --protocols --app-only --provider --no-lookup --json" ;;

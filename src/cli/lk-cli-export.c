@@ -4,11 +4,14 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <json-glib/json-glib.h>
 #include <stdio.h>
 
+#include "export/lk-export-apply.h"
 #include "export/lk-exporter.h"
 #include "lk-cli-commands.h"
 #include "lk-cli-context.h"
+#include "lk-json.h"
 #include "lk-places.h"
 
 /* The command mail clients will run: the launcher next to us in the build
@@ -29,13 +32,99 @@ dup_cli_path (void)
   return g_build_filename (BINDIR, "latchkey-cli", NULL);
 }
 
+/* The id comes first and alone in its column: shell completion reads it.
+ * The last column says which clients --apply can set up here. */
 static int
 list_clients (void)
 {
   const LkExporter * const *all = lk_exporter_get_all ();
 
   for (guint i = 0; all[i] != NULL; i++)
-    g_print ("%-12s %s\n", all[i]->id, _(all[i]->name));
+    {
+      LkExportFound found = lk_exporter_detect (all[i]);
+      const char *state = !lk_exporter_can_apply (all[i]) ? ""
+                        : found != LK_EXPORT_FOUND_NOTHING ? _("installed; --apply sets it up")
+                        : _("not found here; --apply sets it up");
+
+      g_print ("%-12s %-16s %s\n", all[i]->id, _(all[i]->name), state);
+    }
+  return LK_EXIT_OK;
+}
+
+static void
+print_json (const LkExportApplyResult *result,
+            const char                *target)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *text = NULL;
+
+  json_builder_begin_object (builder);
+  lk_json_add_string (builder, "client", result->client);
+  lk_json_add_string (builder, "email", result->email);
+  lk_json_add_string (builder, "name", result->name);
+  lk_json_add_string (builder, "target", target);
+  json_builder_set_member_name (builder, "changes");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < result->changes->len; i++)
+    {
+      const LkExportChange *change = result->changes->pdata[i];
+
+      json_builder_begin_object (builder);
+      lk_json_add_string (builder, "path", change->path);
+      lk_json_add_string (builder, "change", lk_export_change_kind_to_string (change->kind));
+      lk_json_add_string (builder, "kind", change->is_folder ? "folder" : "file");
+      lk_json_add_string (builder, "backup", change->backup);
+      lk_json_add_string (builder, "link", change->link);
+      json_builder_set_member_name (builder, "edited_by_hand");
+      json_builder_add_boolean_value (builder, change->edited);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  lk_json_add_string (builder, "evolution_reload", result->reload != LK_EXPORT_RELOAD_NONE
+                      ? lk_export_reload_to_string (result->reload) : NULL);
+  lk_json_add_string (builder, "next_step", result->next_step);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+  text = lk_json_to_data (root, TRUE, NULL);
+  g_print ("%s\n", text);
+}
+
+/* --apply: the same files, merged into the client's own. */
+static int
+apply (LkCliContext          *cli,
+       const LkExporter      *exporter,
+       LkAccount             *account,
+       const LkExportContext *export_context,
+       const char            *file,
+       const char            *profile,
+       gboolean               json)
+{
+  LkExportApplyOptions options = { file, profile, FALSE };
+  g_autoptr(LkExportApplyResult) result = NULL;
+  g_autoptr(GAsyncResult) async = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *target = NULL;
+  g_autofree char *text = NULL;
+
+  target = lk_exporter_dup_apply_target (exporter, &options, &error);
+  if (target == NULL)
+    return lk_cli_fail (error);
+  lk_exporter_apply_async (exporter, account, export_context, &options, cli->cancellable,
+                           lk_cli_store_result_cb, &async);
+  result = lk_exporter_apply_finish (exporter, lk_cli_wait (&async), &error);
+  if (result == NULL)
+    return lk_cli_fail (error);
+
+  if (json)
+    {
+      print_json (result, target);
+      return LK_EXIT_OK;
+    }
+  /* Translators: "Set up msmtp for alice@example.com:" */
+  g_print (_("Set up %s for %s:\n"), _(exporter->name), account->email);
+  text = lk_export_apply_result_to_text (result);
+  g_print ("%s", text);
   return LK_EXIT_OK;
 }
 
@@ -49,8 +138,11 @@ lk_cli_export (int    argc,
   g_autofree char *client = NULL;
   g_autofree char *output = NULL;
   g_autofree char *format = NULL;
+  g_autofree char *profile = NULL;
   gboolean force = FALSE;
   gboolean list = FALSE;
+  gboolean do_apply = FALSE;
+  gboolean json = FALSE;
   const GOptionEntry entries[] = {
     { "client", 'c', 0, G_OPTION_ARG_STRING, &client,
       N_("The mail client (see --list-clients)"), N_("NAME") },
@@ -61,6 +153,13 @@ lk_cli_export (int    argc,
       N_("A variant the client offers, e.g. xoauth2 or oauthbearer for msmtp"), N_("FORMAT") },
     { "force", 'f', 0, G_OPTION_ARG_NONE, &force, N_("Replace an existing file (a copy of it is kept)"), NULL },
     { "list-clients", 0, 0, G_OPTION_ARG_NONE, &list, N_("List the mail clients"), NULL },
+    { "apply", 0, 0, G_OPTION_ARG_NONE, &do_apply,
+      N_("Set the client up: merge the account into its own configuration (other accounts "
+         "are kept; a copy of each changed file is kept)"), NULL },
+    { "profile", 0, 0, G_OPTION_ARG_STRING, &profile,
+      N_("With --apply, the Thunderbird profile (its name or folder; default: Thunderbird’s)"),
+      N_("PROFILE") },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("With --apply, print what changed as JSON"), NULL },
     { NULL }
   };
   g_autoptr(GOptionContext) context = lk_cli_option_context_new (&command, entries);
@@ -96,6 +195,15 @@ lk_cli_export (int    argc,
     return lk_cli_usage_error (context, _("Unknown mail client “%s” "
                                           "(“latchkey-cli export --list-clients” lists them)"),
                                client);
+  if (!do_apply && (profile != NULL || json))
+    return lk_cli_usage_error (context, _("--profile and --json go with --apply"));
+  if (do_apply && (force || g_strcmp0 (output, "-") == 0))
+    return lk_cli_usage_error (context, _("--apply merges into the client’s file and always "
+                                          "keeps a copy; leave out --force and --output -"));
+  if (do_apply && !lk_exporter_can_apply (exporter))
+    return lk_cli_usage_error (context, _("Latchkey cannot set %s up by itself; leave out "
+                                          "--apply and follow the steps the export prints"),
+                               _(exporter->name));
 
   cli = lk_cli_context_new ();
   account = lk_cli_context_load_account (cli, argv[1], &error);
@@ -108,6 +216,8 @@ lk_cli_export (int    argc,
   export_context.now = now;
   export_context.version = PACKAGE_VERSION;
   export_context.format = format;
+  if (do_apply)
+    return apply (cli, exporter, account, &export_context, output, profile, json);
   files = lk_exporter_generate (exporter, account, &export_context, &error);
   if (files == NULL)
     return lk_cli_fail (error);

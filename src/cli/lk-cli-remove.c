@@ -5,8 +5,33 @@
 
 #include <glib/gi18n.h>
 
+#include "bridge/lk-bridge-credentials.h"
 #include "lk-cli-commands.h"
 #include "lk-cli-context.h"
+
+/* A removed account's bridge password must not outlive it: a later account
+ * of the same address would inherit it. The bridge reads the file before
+ * every login, so this holds at once. */
+static void
+forget_bridge_login (const char *email)
+{
+  g_autoptr(LkBridgeCredentials) credentials = lk_bridge_credentials_new (NULL);
+  g_autoptr(LkBridgeUser) user = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!lk_bridge_credentials_load (credentials, &error))
+    {
+      g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+      return;
+    }
+  user = lk_bridge_credentials_lookup (credentials, email);
+  if (user == NULL)
+    return;
+  if (!lk_bridge_credentials_remove (credentials, email, &error))
+    g_printerr ("%s: %s\n", g_get_prgname (), error->message);
+  else
+    g_printerr (_("Its bridge password no longer works.\n"));
+}
 
 int
 lk_cli_remove (int    argc,
@@ -42,5 +67,6 @@ lk_cli_remove (int    argc,
                 argv[1]);
   else
     g_printerr (_("Removed %s and its tokens.\n"), argv[1]);
+  forget_bridge_login (argv[1]);
   return LK_EXIT_OK;
 }

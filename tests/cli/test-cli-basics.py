@@ -46,4 +46,23 @@ with t.case("an unknown option of a command exits 2 and names it"):
     assert "--bogus" in r.stderr, r.stderr
     assert r.stdout == ""
 
+with t.case("export --apply: mistakes exit 2 with what to do, before any account is read"):
+    for args, says in ((["--client", "fetchmail", "--apply"], "cannot set fetchmail up"),
+                       (["--client", "msmtp", "--json"], "go with --apply"),
+                       (["--client", "thunderbird", "--profile", "x"], "go with --apply"),
+                       (["--client", "msmtp", "--apply", "--force"], "leave out --force"),
+                       (["--client", "msmtp", "--apply", "--output", "-"], "--output -")):
+        r = run("export", "nobody@example.invalid", *args)
+        assert r.returncode == 2, (args, r)
+        assert says in r.stderr and r.stdout == "", (args, r.stderr)
+
+with t.case("export --list-clients says which clients --apply can set up"):
+    r = run("export", "--list-clients")
+    assert r.returncode == 0, r
+    rows = {line.split()[0]: line for line in r.stdout.splitlines()}
+    for client in ("msmtp", "mbsync", "neomutt", "aerc", "evolution", "thunderbird"):
+        assert "--apply sets it up" in rows[client], rows[client]
+    for client in ("fetchmail", "getmail", "offlineimap", "autoconfig"):
+        assert "--apply" not in rows[client], rows[client]
+
 t.done()

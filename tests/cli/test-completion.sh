@@ -51,6 +51,7 @@ check "latchkey-cli token alice@contoso.com --f" --format
 check "latchkey-cli token alice@contoso.com --format " oauthbearer
 check "latchkey-cli test alice@contoso.com --protocol " pop
 check "latchkey-cli export alice@contoso.com --client " msmtp
+check "latchkey-cli export alice@contoso.com --client msmtp --ap" --apply
 check "latchkey-cli add --provider " microsoft365
 check "latchkey-cli br" bridge
 check "latchkey-cli bridge " enable

@@ -281,6 +281,70 @@ def secret_tool_search(email):
     return r.stdout + "".join(l for l in r.stderr.splitlines(keepends=True) if "locked" in l)
 
 
+def maildir_subjects(folder):
+    """The Subject of every message in a Maildir folder (new and cur)."""
+    subjects = []
+    for sub in ("new", "cur"):
+        d = os.path.join(folder, sub)
+        for name in os.listdir(d) if os.path.isdir(d) else ():
+            with open(os.path.join(d, name), "rb") as f:
+                m = re.search(rb"^Subject: (.*)$", f.read(), re.M)
+                subjects.append(m.group(1).decode().strip() if m else "")
+    return subjects
+
+
+def run_on_terminal(args, env, until, keys=(), timeout=60, log=None):
+    """Runs a terminal program (NeoMutt, aerc) on a 200x40 terminal of its
+    own, as a person would, until every text in until has shown (after
+    each, its entry in keys, if any, is typed). Then it is stopped.
+    Returns (all shown, the screen's text without escape sequences)."""
+    import fcntl
+    import pty
+    import select
+    import struct
+    import termios
+    env = dict(env, TERM="xterm", COLUMNS="200", LINES="40")
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execvpe(args[0], args, env)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 200, 0, 0))
+    screen = b""
+    seen = 0
+    start = 0   # each text must show after the one before it
+    try:
+        deadline = time.monotonic() + timeout
+        while seen < len(until) and time.monotonic() < deadline:
+            ready, _, _ = select.select([fd], [], [], 0.5)
+            if ready:
+                try:
+                    screen += os.read(fd, 65536)
+                except OSError:
+                    break
+            if until[seen].encode() in screen[start:]:
+                if seen < len(keys) and keys[seen]:
+                    time.sleep(0.3)
+                    os.write(fd, keys[seen].encode())
+                seen += 1
+                start = len(screen)
+    finally:
+        os.kill(pid, signal.SIGTERM)
+        end = time.monotonic() + 10
+        while time.monotonic() < end:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            time.sleep(0.1)
+        else:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(fd)
+    text = re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]|\x1b[=>]", b" ", screen)
+    if log:
+        with open(log, "ab") as f:
+            f.write(text + b"\n")
+    return seen == len(until), text.decode(errors="replace")
+
+
 class Dovecot:
     """A private Dovecot (IMAP, POP3, submission) with smtp-sink as its relay,
     validating the test IdP's JWTs (tests/peers/dovecot.sh)."""
@@ -429,11 +493,12 @@ class Bridge:
              ("smtp", "starttls"): "smtp", ("imap", "tls"): "imaps",
              ("pop", "tls"): "pop3s", ("smtp", "tls"): "smtps"}
 
-    def __init__(self, *extra, env=None, program=None):
+    def __init__(self, *extra, env=None, program=None, listeners=True):
+        """listeners=False: only those of bridge.json (or --config)."""
         import queue
         import threading
         args = [*(program or [CLI, "bridge", "run"])]
-        if not any(a.startswith("--") and a != "--config" for a in extra):
+        if listeners and not any(a.startswith("--") and a != "--config" for a in extra):
             for option in ("imap", "pop", "smtp", "imaps", "pop3s", "smtps"):
                 args += [f"--{option}", "127.0.0.1:0"]
         args += list(extra)

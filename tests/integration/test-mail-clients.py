@@ -21,8 +21,8 @@ import shutil
 import subprocess
 import time
 
-from harness import (SCRATCH, Dovecot, Idp, Skip, Tap, add_with_browser, cli, run,
-                     scan_for_secrets, secret_tool_lookup, write_profile)
+from harness import (SCRATCH, Dovecot, Idp, Skip, Tap, add_with_browser, cli, maildir_subjects,
+                     run, scan_for_secrets, secret_tool_lookup, write_profile)
 
 EMAIL = "alice@example.com"
 WORK = os.path.join(SCRATCH, "clients")
@@ -95,17 +95,6 @@ def too_long_for_dovecot(output):
 def new_deliveries(before):
     """Messages the relay received since before (a list of earlier ones)."""
     return [m for m in dovecot.delivered() if m not in before]
-
-
-def maildir_subjects(folder):
-    subjects = []
-    for sub in ("new", "cur"):
-        d = os.path.join(folder, sub)
-        for name in os.listdir(d) if os.path.isdir(d) else ():
-            with open(os.path.join(d, name), "rb") as f:
-                m = re.search(rb"^Subject: (.*)$", f.read(), re.M)
-                subjects.append(m.group(1).decode().strip() if m else "")
-    return subjects
 
 
 def version(args, pattern):

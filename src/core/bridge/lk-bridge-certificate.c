@@ -43,6 +43,32 @@ gnutls_failed (int      ret,
   return TRUE;
 }
 
+typedef struct
+{
+  gnutls_x509_privkey_t key;
+  gnutls_x509_crt_t     crt;
+  gnutls_datum_t        key_pem;
+  gnutls_datum_t        crt_pem;
+} Making;
+
+static void
+making_clear (Making *making)
+{
+  if (making->key_pem.data != NULL)
+    {
+      explicit_bzero (making->key_pem.data, making->key_pem.size);
+      gnutls_free (making->key_pem.data);
+    }
+  if (making->crt_pem.data != NULL)
+    gnutls_free (making->crt_pem.data);
+  if (making->crt != NULL)
+    gnutls_x509_crt_deinit (making->crt);
+  if (making->key != NULL)
+    gnutls_x509_privkey_deinit (making->key);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Making, making_clear)
+
 /* Each of @names as a SAN: an IP address when it parses as one, else a
  * DNS name. */
 static gboolean
@@ -71,86 +97,83 @@ add_names (gnutls_x509_crt_t    crt,
 }
 
 static gboolean
+make_key_and_certificate (Making              *making,
+                          const char * const  *names,
+                          GError             **error)
+{
+  static const guint8 loopback[4] = { 127, 0, 0, 1 };
+  guint8 serial[16];
+  time_t now = time (NULL);
+
+  if (gnutls_failed (gnutls_x509_privkey_init (&making->key), error)
+      || gnutls_failed (gnutls_x509_privkey_generate (making->key, GNUTLS_PK_ECDSA,
+                                                      GNUTLS_CURVE_TO_BITS (GNUTLS_ECC_CURVE_SECP256R1),
+                                                      0), error)
+      || gnutls_failed (gnutls_x509_crt_init (&making->crt), error)
+      || gnutls_failed (gnutls_x509_crt_set_version (making->crt, 3), error))
+    return FALSE;
+  if (gnutls_rnd (GNUTLS_RND_NONCE, serial, sizeof serial) != 0)
+    {
+      g_set_error_literal (error, LK_ERROR, LK_ERROR_FAILED, _("No random numbers"));
+      return FALSE;
+    }
+  serial[0] &= 0x7f;   /* a positive number (RFC 5280 §4.1.2.2) */
+  return !(gnutls_failed (gnutls_x509_crt_set_serial (making->crt, serial, sizeof serial), error)
+           || gnutls_failed (gnutls_x509_crt_set_activation_time (making->crt, now - 3600), error)
+           || gnutls_failed (gnutls_x509_crt_set_expiration_time (making->crt,
+                                                                   now + (time_t) VALID_DAYS * 86400), error)
+           || gnutls_failed (gnutls_x509_crt_set_dn_by_oid (making->crt, GNUTLS_OID_X520_COMMON_NAME, 0,
+                                                            "localhost", strlen ("localhost")), error)
+           || gnutls_failed (gnutls_x509_crt_set_dn_by_oid (making->crt, GNUTLS_OID_X520_ORGANIZATION_NAME,
+                                                            0, "Latchkey bridge",
+                                                            strlen ("Latchkey bridge")), error)
+           || gnutls_failed (gnutls_x509_crt_set_subject_alt_name (making->crt, GNUTLS_SAN_DNSNAME,
+                                                                   "localhost", strlen ("localhost"),
+                                                                   GNUTLS_FSAN_SET), error)
+           || gnutls_failed (gnutls_x509_crt_set_subject_alt_name (making->crt, GNUTLS_SAN_IPADDRESS,
+                                                                   loopback, sizeof loopback,
+                                                                   GNUTLS_FSAN_APPEND), error)
+           || !add_names (making->crt, names, error)
+           /* Self-signed and its own trust anchor: mail programs load the
+            * file as their CA; OpenSSL and GnuTLS both want CA:TRUE for it. */
+           || gnutls_failed (gnutls_x509_crt_set_basic_constraints (making->crt, 1, 0), error)
+           || gnutls_failed (gnutls_x509_crt_set_key_usage (making->crt, GNUTLS_KEY_DIGITAL_SIGNATURE
+                                                                         | GNUTLS_KEY_KEY_CERT_SIGN), error)
+           || gnutls_failed (gnutls_x509_crt_set_key_purpose_oid (making->crt, GNUTLS_KP_TLS_WWW_SERVER, 0),
+                             error)
+           || gnutls_failed (gnutls_x509_crt_set_key (making->crt, making->key), error)
+           || gnutls_failed (gnutls_x509_crt_set_subject_key_id (making->crt, serial, 8), error)
+           || gnutls_failed (gnutls_x509_crt_sign2 (making->crt, making->crt, making->key,
+                                                    GNUTLS_DIG_SHA256, 0), error)
+           || gnutls_failed (gnutls_x509_privkey_export2 (making->key, GNUTLS_X509_FMT_PEM,
+                                                          &making->key_pem), error)
+           || gnutls_failed (gnutls_x509_crt_export2 (making->crt, GNUTLS_X509_FMT_PEM,
+                                                      &making->crt_pem), error));
+}
+
+static gboolean
 generate (const char          *cert_path,
           const char          *key_path,
           const char * const  *names,
           GError             **error)
 {
-  gnutls_x509_privkey_t key = NULL;
-  gnutls_x509_crt_t crt = NULL;
-  gnutls_datum_t key_pem = { NULL, 0 };
-  gnutls_datum_t crt_pem = { NULL, 0 };
-  static const guint8 loopback[4] = { 127, 0, 0, 1 };
-  guint8 serial[16];
-  time_t now = time (NULL);
-  gboolean ok = FALSE;
+  g_auto(Making) making = { NULL, NULL, { NULL, 0 }, { NULL, 0 } };
 
-  do
+  if (!make_key_and_certificate (&making, names, error))
+    return FALSE;
+  /* The key first: a certificate without its key would be useless. */
+  if (!g_file_set_contents_full (key_path, (const char *) making.key_pem.data, making.key_pem.size,
+                                 G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                 0600, error)
+      || !g_file_set_contents_full (cert_path, (const char *) making.crt_pem.data,
+                                    making.crt_pem.size,
+                                    G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
+                                    0600, error))
     {
-      if (gnutls_failed (gnutls_x509_privkey_init (&key), error)
-          || gnutls_failed (gnutls_x509_privkey_generate (key, GNUTLS_PK_ECDSA,
-                                                          GNUTLS_CURVE_TO_BITS (GNUTLS_ECC_CURVE_SECP256R1),
-                                                          0), error)
-          || gnutls_failed (gnutls_x509_crt_init (&crt), error)
-          || gnutls_failed (gnutls_x509_crt_set_version (crt, 3), error))
-        break;
-      if (gnutls_rnd (GNUTLS_RND_NONCE, serial, sizeof serial) != 0)
-        {
-          g_set_error_literal (error, LK_ERROR, LK_ERROR_FAILED, _("No random numbers"));
-          break;
-        }
-      serial[0] &= 0x7f;   /* a positive number (RFC 5280 §4.1.2.2) */
-      if (gnutls_failed (gnutls_x509_crt_set_serial (crt, serial, sizeof serial), error)
-          || gnutls_failed (gnutls_x509_crt_set_activation_time (crt, now - 3600), error)
-          || gnutls_failed (gnutls_x509_crt_set_expiration_time (crt, now + (time_t) VALID_DAYS * 86400), error)
-          || gnutls_failed (gnutls_x509_crt_set_dn_by_oid (crt, GNUTLS_OID_X520_COMMON_NAME, 0,
-                                                           "localhost", strlen ("localhost")), error)
-          || gnutls_failed (gnutls_x509_crt_set_dn_by_oid (crt, GNUTLS_OID_X520_ORGANIZATION_NAME, 0,
-                                                           "Latchkey bridge", strlen ("Latchkey bridge")), error)
-          || gnutls_failed (gnutls_x509_crt_set_subject_alt_name (crt, GNUTLS_SAN_DNSNAME, "localhost",
-                                                                  strlen ("localhost"), GNUTLS_FSAN_SET), error)
-          || gnutls_failed (gnutls_x509_crt_set_subject_alt_name (crt, GNUTLS_SAN_IPADDRESS, loopback,
-                                                                  sizeof loopback, GNUTLS_FSAN_APPEND), error)
-          || !add_names (crt, names, error)
-          /* Self-signed and its own trust anchor: mail programs load the
-           * file as their CA; OpenSSL and GnuTLS both want CA:TRUE for it. */
-          || gnutls_failed (gnutls_x509_crt_set_basic_constraints (crt, 1, 0), error)
-          || gnutls_failed (gnutls_x509_crt_set_key_usage (crt, GNUTLS_KEY_DIGITAL_SIGNATURE
-                                                                | GNUTLS_KEY_KEY_CERT_SIGN), error)
-          || gnutls_failed (gnutls_x509_crt_set_key_purpose_oid (crt, GNUTLS_KP_TLS_WWW_SERVER, 0), error)
-          || gnutls_failed (gnutls_x509_crt_set_key (crt, key), error)
-          || gnutls_failed (gnutls_x509_crt_set_subject_key_id (crt, serial, 8), error)
-          || gnutls_failed (gnutls_x509_crt_sign2 (crt, crt, key, GNUTLS_DIG_SHA256, 0), error)
-          || gnutls_failed (gnutls_x509_privkey_export2 (key, GNUTLS_X509_FMT_PEM, &key_pem), error)
-          || gnutls_failed (gnutls_x509_crt_export2 (crt, GNUTLS_X509_FMT_PEM, &crt_pem), error))
-        break;
-      /* The key first: a certificate without its key would be useless. */
-      if (!g_file_set_contents_full (key_path, (const char *) key_pem.data, key_pem.size,
-                                     G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                     0600, error)
-          || !g_file_set_contents_full (cert_path, (const char *) crt_pem.data, crt_pem.size,
-                                        G_FILE_SET_CONTENTS_CONSISTENT | G_FILE_SET_CONTENTS_DURABLE,
-                                        0600, error))
-        {
-          g_prefix_error (error, _("Could not save the bridge’s certificate: "));
-          break;
-        }
-      ok = TRUE;
+      g_prefix_error (error, _("Could not save the bridge’s certificate: "));
+      return FALSE;
     }
-  while (FALSE);
-
-  if (key_pem.data != NULL)
-    {
-      explicit_bzero (key_pem.data, key_pem.size);
-      gnutls_free (key_pem.data);
-    }
-  if (crt_pem.data != NULL)
-    gnutls_free (crt_pem.data);
-  if (crt != NULL)
-    gnutls_x509_crt_deinit (crt);
-  if (key != NULL)
-    gnutls_x509_privkey_deinit (key);
-  return ok;
+  return TRUE;
 }
 
 /* Whether the certificate in @cert_path names each of @names. */

@@ -224,7 +224,8 @@ lk_bridge_control_new (const char              *path,
   self->handler = handler;
   self->user_data = user_data;
   dir = g_path_get_dirname (self->path);
-  if (g_mkdir_with_parents (dir, 0700) != 0)
+  /* Made 0700 even if it was there: only the user may reach the socket. */
+  if (g_mkdir_with_parents (dir, 0700) != 0 || g_chmod (dir, 0700) != 0)
     {
       int saved = errno;
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),

@@ -539,6 +539,23 @@ no_login_error (const char *name)
                       name, name);
 }
 
+/* For a change to @name: the file as it is now, and the login in it. */
+static LkBridgeUser *
+reload_and_find (LkBridgeCredentials  *self,
+                 const char           *name,
+                 GError              **error)
+{
+  LkBridgeUser *user;
+
+  self->file_seen = FALSE;
+  if (!lk_bridge_credentials_load (self, error))
+    return NULL;
+  user = find (self, name);
+  if (user == NULL)
+    g_propagate_error (error, no_login_error (name));
+  return user;
+}
+
 /**
  * lk_bridge_device_name_is_valid:
  *
@@ -648,15 +665,9 @@ lk_bridge_credentials_disable (LkBridgeCredentials  *self,
   LkBridgeUser *user;
 
   g_return_val_if_fail (LK_IS_BRIDGE_CREDENTIALS (self), FALSE);
-  self->file_seen = FALSE;
-  if (!lk_bridge_credentials_load (self, error))
-    return FALSE;
-  old = find (self, name);
+  old = reload_and_find (self, name, error);
   if (old == NULL)
-    {
-      g_propagate_error (error, no_login_error (name));
-      return FALSE;
-    }
+    return FALSE;
   if (!old->enabled)
     return TRUE;
   user = user_copy (old);
@@ -685,15 +696,9 @@ lk_bridge_credentials_reset_password (LkBridgeCredentials  *self,
   LkBridgeUser *user;
 
   g_return_val_if_fail (LK_IS_BRIDGE_CREDENTIALS (self), NULL);
-  self->file_seen = FALSE;
-  if (!lk_bridge_credentials_load (self, error))
-    return NULL;
-  old = find (self, name);
+  old = reload_and_find (self, name, error);
   if (old == NULL)
-    {
-      g_propagate_error (error, no_login_error (name));
-      return NULL;
-    }
+    return NULL;
   password = lk_bridge_password_generate ();
   user = user_copy (old);
   g_free (user->hash);

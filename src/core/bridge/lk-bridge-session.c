@@ -14,18 +14,20 @@
 #include "bridge/lk-bridge-session-private.h"
 #include "bridge/lk-imap-command.h"
 #include "bridge/lk-imap-session.h"
+#include "bridge/lk-mail-command.h"
 #include "bridge/lk-pop-session.h"
 #include "bridge/lk-smtp-session.h"
 
 /* What a client may have sent and we not yet handled, before login: one
  * command line with its literals (the protocols cap lower). */
 #define MAX_PENDING_INPUT (LK_IMAP_MAX_LINE + LK_IMAP_MAX_LITERALS + 1024)
-#define HANDSHAKE_MS      15000
 #define CLOSE_MS          3000
 /* A session the bridge serves itself after login (a device's mail into the
  * spool): RFC 5321 §4.5.3.2 gives a server 5 minutes per command and for
  * each block of DATA. */
 #define LOCAL_TIMEOUT_MS  (5 * 60 * 1000)
+/* Refused commands before login before the session gives up on the client. */
+#define MAX_ERRORS        20
 
 typedef enum
 {
@@ -57,16 +59,18 @@ typedef struct
   gboolean                implicit_tls;
   GCancellable           *cancellable;  /* cancelled when the session ends */
   GCancellable           *close_cancellable;
-  GSource                *timeout;
+  guint                   timeout;
   gboolean                timed_out;
   gint64                  started_us;
   char                   *user;         /* safe for the log */
   char                   *account;      /* once relaying */
   const char             *end_reason;
   guint                   closing;      /* streams still closing */
-  GSource                *close_timeout;
+  guint                   close_timeout;
   guint                   idle_close;
   gboolean                local;        /* logged in, not relayed: the subclass serves it */
+  gint64                  last_read_us; /* local sessions: their idle timeout counts from it */
+  guint                   errors;       /* commands refused before login */
 } LkBridgeSessionPrivate;
 
 G_DEFINE_TYPE_WITH_PRIVATE (LkBridgeSession, lk_bridge_session, G_TYPE_OBJECT)
@@ -95,15 +99,6 @@ wipe_input (LkBridgeSessionPrivate *priv)
 }
 
 static void
-clear_source (GSource **source)
-{
-  if (*source == NULL)
-    return;
-  g_source_destroy (*source);
-  g_clear_pointer (source, g_source_unref);
-}
-
-static void
 lk_bridge_session_finalize (GObject *object)
 {
   LkBridgeSession *self = LK_BRIDGE_SESSION (object);
@@ -115,8 +110,8 @@ lk_bridge_session_finalize (GObject *object)
   wipe_input (priv);
   if (priv->corked != NULL)
     g_string_free (priv->corked, TRUE);
-  clear_source (&priv->timeout);
-  clear_source (&priv->close_timeout);
+  g_clear_handle_id (&priv->timeout, g_source_remove);
+  g_clear_handle_id (&priv->close_timeout, g_source_remove);
   g_clear_handle_id (&priv->idle_close, g_source_remove);
   g_clear_object (&priv->cancellable);
   g_clear_object (&priv->close_cancellable);
@@ -293,6 +288,50 @@ lk_bridge_session_log_debug (LkBridgeSession *self,
 #define MAX_REPLY_TEXT 400
 
 /**
+ * lk_bridge_session_take_line:
+ * @max_length: the longest line allowed, without its end
+ * @too_long_reply: what to answer a longer one before closing
+ * @out_line: (out) (transfer full) (nullable): the line without its end,
+ *   %NULL when there is none to handle; a NUL byte in it is kept, for the
+ *   caller to refuse (memchr over the bytes consumed)
+ *
+ * For the protocols whose commands (or SASL responses) are lines: the
+ * first line of what the client sent.
+ *
+ * Returns: the bytes the process virtual function took: 0 while the line
+ *   is incomplete; all of @data when it was too long (the session then
+ *   ends)
+ */
+gsize
+lk_bridge_session_take_line (LkBridgeSession  *self,
+                             const guint8     *data,
+                             gsize             length,
+                             gsize             max_length,
+                             const char       *too_long_reply,
+                             char            **out_line)
+{
+  gsize line_length = 0, consumed = 0;
+
+  *out_line = NULL;
+  switch (lk_mail_line_find (data, length, max_length, &line_length, &consumed))
+    {
+    case LK_LINE_INCOMPLETE:
+      return 0;
+    case LK_LINE_TOO_LONG:
+      lk_bridge_session_send (self, too_long_reply);
+      lk_bridge_session_close (self);
+      return length;
+    case LK_LINE_FOUND:
+    default:
+      break;
+    }
+  *out_line = g_malloc (line_length + 1);
+  memcpy (*out_line, data, line_length);
+  (*out_line)[line_length] = '\0';
+  return consumed;
+}
+
+/**
  * lk_bridge_session_reply_text:
  *
  * @message (translated, from a diagnosis or an error) as the text of one
@@ -419,9 +458,8 @@ readable_cb (LkBridgeChannel *channel,
     priv->input = g_byte_array_sized_new (n);
   g_byte_array_append (priv->input, buffer, n);
   memset (buffer, 0, n);
-  if (priv->local && priv->timeout != NULL)
-    g_source_set_ready_time (priv->timeout, g_get_monotonic_time ()
-                                            + (gint64) LOCAL_TIMEOUT_MS * 1000);
+  if (priv->local)
+    priv->last_read_us = g_get_monotonic_time ();
   if (priv->input->len > MAX_PENDING_INPUT)
     {
       LK_BRIDGE_SESSION_GET_CLASS (self)->goodbye (self, "too-long");
@@ -676,7 +714,7 @@ begin_relay (LkBridgeSession *self,
   LkBridgeSessionPrivate *priv = lk_bridge_session_get_instance_private (self);
   g_autoptr(GError) error = NULL;
 
-  clear_source (&priv->timeout);
+  g_clear_handle_id (&priv->timeout, g_source_remove);
   priv->account = g_strdup (login->account);
   lk_bridge_account_session_started (priv->bridge, priv->account);
   if (G_IS_TLS_CONNECTION (login->upstream))
@@ -752,11 +790,9 @@ start_timeout (LkBridgeSession *self)
 {
   LkBridgeSessionPrivate *priv = lk_bridge_session_get_instance_private (self);
 
-  clear_source (&priv->timeout);
-  priv->timeout = g_timeout_source_new (priv->local ? LOCAL_TIMEOUT_MS
-                                                    : priv->options.prelogin_timeout_ms);
-  g_source_set_callback (priv->timeout, timeout_cb, self, NULL);
-  g_source_attach (priv->timeout, NULL);
+  g_clear_handle_id (&priv->timeout, g_source_remove);
+  priv->timeout = g_timeout_add (priv->local ? LOCAL_TIMEOUT_MS : priv->options.prelogin_timeout_ms,
+                                 timeout_cb, self);
 }
 
 /**
@@ -775,7 +811,7 @@ lk_bridge_session_login (LkBridgeSession *self,
   g_return_if_fail (priv->state == STATE_READING);
   priv->state = STATE_LOGGING_IN;
   lk_bridge_channel_watch_readable (priv->client, FALSE);
-  clear_source (&priv->timeout);
+  g_clear_handle_id (&priv->timeout, g_source_remove);
   g_free (priv->user);
   priv->user = lk_bridge_log_safe (user);
   lk_bridge_login_async (priv->bridge, priv->protocol, user, password, priv->id,
@@ -797,6 +833,7 @@ lk_bridge_session_set_logged_in (LkBridgeSession *self,
   LkBridgeSessionPrivate *priv = lk_bridge_session_get_instance_private (self);
 
   priv->local = TRUE;
+  priv->last_read_us = g_get_monotonic_time ();
   g_free (priv->account);
   priv->account = g_strdup (account);
   lk_bridge_account_session_started (priv->bridge, account);
@@ -818,7 +855,18 @@ timeout_cb (gpointer user_data)
   LkBridgeSession *self = user_data;
   LkBridgeSessionPrivate *priv = lk_bridge_session_get_instance_private (self);
 
-  g_clear_pointer (&priv->timeout, g_source_unref);
+  priv->timeout = 0;
+  if (priv->local)
+    {
+      /* Idle counts from the last bytes read (a long DATA is not idle). */
+      gint64 idle_ms = (g_get_monotonic_time () - priv->last_read_us) / 1000;
+
+      if (priv->last_read_us != 0 && idle_ms < LOCAL_TIMEOUT_MS)
+        {
+          priv->timeout = g_timeout_add ((guint) (LOCAL_TIMEOUT_MS - idle_ms) + 1, timeout_cb, self);
+          return G_SOURCE_REMOVE;
+        }
+    }
   priv->timed_out = TRUE;
   if (priv->state == STATE_READING)
     LK_BRIDGE_SESSION_GET_CLASS (self)->goodbye (self, "timeout");
@@ -872,7 +920,7 @@ stream_closed_cb (GObject      *source,
   g_io_stream_close_finish (G_IO_STREAM (source), result, NULL);
   if (--priv->closing > 0)
     return;
-  clear_source (&priv->close_timeout);
+  g_clear_handle_id (&priv->close_timeout, g_source_remove);
 
   fill_fields (self, &fields);
   fields.result = priv->end_reason;
@@ -896,7 +944,7 @@ close_timeout_cb (gpointer user_data)
   LkBridgeSession *self = user_data;
   LkBridgeSessionPrivate *priv = lk_bridge_session_get_instance_private (self);
 
-  g_clear_pointer (&priv->close_timeout, g_source_unref);
+  priv->close_timeout = 0;
   g_cancellable_cancel (priv->close_cancellable);
   if (priv->state == STATE_CLOSING)
     {
@@ -935,12 +983,8 @@ finish_close (LkBridgeSession *self)
       lk_bridge_channel_stop (priv->upstream);
       upstream = g_object_ref (lk_bridge_channel_get_stream (priv->upstream));
     }
-  if (priv->close_timeout == NULL)
-    {
-      priv->close_timeout = g_timeout_source_new (CLOSE_MS);
-      g_source_set_callback (priv->close_timeout, close_timeout_cb, self, NULL);
-      g_source_attach (priv->close_timeout, NULL);
-    }
+  if (priv->close_timeout == 0)
+    priv->close_timeout = g_timeout_add (CLOSE_MS, close_timeout_cb, self);
   close_stream (self, client);
   if (upstream != NULL)
     close_stream (self, upstream);
@@ -965,7 +1009,7 @@ begin_close (LkBridgeSession *self,
     }
   priv->end_reason = reason;
   priv->state = STATE_CLOSING;
-  clear_source (&priv->timeout);
+  g_clear_handle_id (&priv->timeout, g_source_remove);
   g_clear_handle_id (&priv->idle_close, g_source_remove);
   /* A login or handshake in flight ends; a token refresh shared with
    * other sessions does not (LkBridge does not pass this on to it). */
@@ -980,9 +1024,7 @@ begin_close (LkBridgeSession *self,
     lk_bridge_channel_stop (priv->upstream);
   lk_bridge_channel_watch_readable (priv->client, FALSE);
 
-  priv->close_timeout = g_timeout_source_new (CLOSE_MS);
-  g_source_set_callback (priv->close_timeout, close_timeout_cb, self, NULL);
-  g_source_attach (priv->close_timeout, NULL);
+  priv->close_timeout = g_timeout_add (CLOSE_MS, close_timeout_cb, self);
   if (lk_bridge_channel_is_drained (priv->client))
     finish_close (self);
 }
@@ -996,6 +1038,27 @@ void
 lk_bridge_session_close (LkBridgeSession *self)
 {
   begin_close (self, "logout");
+}
+
+/**
+ * lk_bridge_session_count_error:
+ * @goodbye: the protocol's last line when the client has made too many
+ *   errors (e.g. "* BYE Too many errors")
+ *
+ * Counts a command the subclass has just refused; after MAX_ERRORS of
+ * them the client is told @goodbye and the session closes, so that a
+ * client looping on errors (or probing) does not hold a session forever.
+ */
+void
+lk_bridge_session_count_error (LkBridgeSession *self,
+                               const char      *goodbye)
+{
+  LkBridgeSessionPrivate *priv = lk_bridge_session_get_instance_private (self);
+
+  if (++priv->errors < MAX_ERRORS)
+    return;
+  lk_bridge_session_send (self, goodbye);
+  lk_bridge_session_close (self);
 }
 
 /**

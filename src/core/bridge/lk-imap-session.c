@@ -23,7 +23,6 @@
  */
 
 #define MAX_SASL_LINE 8192
-#define MAX_ERRORS    20
 
 struct _LkImapSession
 {
@@ -31,7 +30,6 @@ struct _LkImapSession
   guint            prompts_sent;    /* continuation requests for the command being read */
   char            *sasl_tag;        /* AUTHENTICATE waiting for its response */
   char            *login_tag;       /* the login being checked */
-  guint            errors;
 };
 
 G_DEFINE_FINAL_TYPE (LkImapSession, lk_imap_session, LK_TYPE_BRIDGE_SESSION)
@@ -68,11 +66,7 @@ bad (LkImapSession *self,
   g_autofree char *line = g_strconcat ("BAD ", text, NULL);
 
   tagged (self, tag, line);
-  if (++self->errors >= MAX_ERRORS)
-    {
-      lk_bridge_session_send (session, "* BYE Too many errors");
-      lk_bridge_session_close (session);
-    }
+  lk_bridge_session_count_error (session, "* BYE Too many errors");
 }
 
 static void
@@ -240,32 +234,21 @@ sasl_line (LkImapSession *self,
            const guint8  *data,
            gsize          length)
 {
-  LkBridgeSession *session = LK_BRIDGE_SESSION (self);
   g_autofree char *tag = NULL;
   g_autofree char *line = NULL;
-  gsize line_length = 0, consumed = 0;
+  gsize consumed = lk_bridge_session_take_line (LK_BRIDGE_SESSION (self), data, length,
+                                                MAX_SASL_LINE, "* BYE Line too long", &line);
 
-  switch (lk_mail_line_find (data, length, MAX_SASL_LINE, &line_length, &consumed))
-    {
-    case LK_LINE_INCOMPLETE:
-      return 0;
-    case LK_LINE_TOO_LONG:
-      lk_bridge_session_send (session, "* BYE Line too long");
-      lk_bridge_session_close (session);
-      return length;
-    case LK_LINE_FOUND:
-    default:
-      break;
-    }
+  if (line == NULL)
+    return consumed;
   tag = g_steal_pointer (&self->sasl_tag);
-  line = g_strndup ((const char *) data, line_length);
-  if (memchr (data, '\0', line_length) != NULL)
+  if (memchr (data, '\0', consumed) != NULL)
     bad (self, tag, "Invalid AUTHENTICATE PLAIN response.");
   else if (lk_sasl_is_cancel (line))
     bad (self, tag, "Authentication cancelled.");   /* RFC 9051 §6.2.2 */
   else
     plain_response (self, tag, line);
-  memset (line, 0, line_length);
+  memset (line, 0, strlen (line));
   return consumed;
 }
 

@@ -24,14 +24,12 @@
  */
 
 #define MAX_LINE   8192
-#define MAX_ERRORS 20
 
 struct _LkPopSession
 {
   LkBridgeSession  parent_instance;
   char            *user;          /* from USER, waiting for PASS */
   gboolean         sasl;          /* AUTH PLAIN waiting for its response */
-  guint            errors;
 };
 
 G_DEFINE_FINAL_TYPE (LkPopSession, lk_pop_session, LK_TYPE_BRIDGE_SESSION)
@@ -43,11 +41,7 @@ error_reply (LkPopSession *self,
   LkBridgeSession *session = LK_BRIDGE_SESSION (self);
 
   lk_bridge_session_send (session, line);
-  if (++self->errors >= MAX_ERRORS)
-    {
-      lk_bridge_session_send (session, "-ERR Too many errors, closing the connection");
-      lk_bridge_session_close (session);
-    }
+  lk_bridge_session_count_error (session, "-ERR Too many errors, closing the connection");
 }
 
 static void
@@ -215,29 +209,20 @@ lk_pop_session_process (LkBridgeSession *session,
                         gsize            length)
 {
   LkPopSession *self = LK_POP_SESSION (session);
-  gsize line_length = 0, consumed = 0;
   g_autofree char *line = NULL;
+  gsize consumed = lk_bridge_session_take_line (session, data, length, MAX_LINE,
+                                                "-ERR Line too long", &line);
+  gsize line_length;
 
-  switch (lk_mail_line_find (data, length, MAX_LINE, &line_length, &consumed))
-    {
-    case LK_LINE_INCOMPLETE:
-      return 0;
-    case LK_LINE_TOO_LONG:
-      lk_bridge_session_send (session, "-ERR Line too long");
-      lk_bridge_session_close (session);
-      return length;
-    case LK_LINE_FOUND:
-    default:
-      break;
-    }
-  if (memchr (data, '\0', line_length) != NULL)
+  if (line == NULL)
+    return consumed;
+  line_length = strlen (line);
+  if (memchr (data, '\0', consumed) != NULL)
     {
       self->sasl = FALSE;
       error_reply (self, "-ERR Unknown command");
-      return consumed;
     }
-  line = g_strndup ((const char *) data, line_length);
-  if (self->sasl)
+  else if (self->sasl)
     {
       self->sasl = FALSE;
       if (lk_sasl_is_cancel (line))

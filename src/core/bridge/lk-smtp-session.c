@@ -49,7 +49,6 @@
  * servers take 12288 octets); 8 KiB is what the bridge allows before
  * login. */
 #define MAX_LINE    8192
-#define MAX_ERRORS  20
 
 typedef enum
 {
@@ -65,7 +64,6 @@ struct _LkSmtpSession
   gboolean         ehlo;
   SaslState        sasl;
   char            *login_user;
-  guint            errors;
 
   /* A device logged in: its mail goes into the spool. */
   LkBridgeUser        *device;
@@ -88,11 +86,7 @@ error_reply (LkSmtpSession *self,
   LkBridgeSession *session = LK_BRIDGE_SESSION (self);
 
   lk_bridge_session_send (session, line);
-  if (++self->errors >= MAX_ERRORS)
-    {
-      lk_bridge_session_send (session, "421 4.7.0 Too many errors, closing the connection");
-      lk_bridge_session_close (session);
-    }
+  lk_bridge_session_count_error (session, "421 4.7.0 Too many errors, closing the connection");
 }
 
 static void
@@ -690,30 +684,20 @@ lk_smtp_session_process (LkBridgeSession *session,
                          gsize            length)
 {
   LkSmtpSession *self = LK_SMTP_SESSION (session);
-  gsize line_length = 0, consumed = 0;
   g_autofree char *line = NULL;
+  gsize consumed;
+  gsize line_length;
 
   if (self->in_data)
     return data_process (self, data, length);
-  switch (lk_mail_line_find (data, length, MAX_LINE, &line_length, &consumed))
-    {
-    case LK_LINE_INCOMPLETE:
-      return 0;
-    case LK_LINE_TOO_LONG:
-      lk_bridge_session_send (session, "500 5.5.2 Line too long");
-      lk_bridge_session_close (session);
-      return length;
-    case LK_LINE_FOUND:
-    default:
-      break;
-    }
-  if (memchr (data, '\0', line_length) != NULL)
-    {
-      error_reply (self, "500 5.5.2 Syntax error, command unrecognized");
-      return consumed;
-    }
-  line = g_strndup ((const char *) data, line_length);
-  if (self->sasl != SASL_NONE)
+  consumed = lk_bridge_session_take_line (session, data, length, MAX_LINE,
+                                          "500 5.5.2 Line too long", &line);
+  if (line == NULL)
+    return consumed;
+  line_length = strlen (line);
+  if (memchr (data, '\0', consumed) != NULL)
+    error_reply (self, "500 5.5.2 Syntax error, command unrecognized");
+  else if (self->sasl != SASL_NONE)
     sasl_response (self, line);
   else
     command (self, line, line_length);

@@ -109,6 +109,53 @@ generate (LkAccount             *account,
   return lk_export_single (lk_exporter_aerc.path, out);
 }
 
+/* go-ini: a section runs from its "[NAME]" line to the next "[" line. */
+static gboolean
+is_section (const LkExportLines *lines,
+            guint                index)
+{
+  g_autofree char *word = lk_export_lines_word (lines, index, 0);
+
+  return word != NULL && word[0] == '[';
+}
+
+static void
+find_earlier (const LkExportLines *lines,
+              const char          *slug,
+              const char          *email,
+              GArray              *spans)
+{
+  g_autofree char *header = g_strdup_printf ("[%s]", slug);
+  guint count = lk_export_lines_count (lines);
+
+  for (guint i = 0; i < count; i++)
+    {
+      g_autofree char *word = lk_export_lines_word (lines, i, 0);
+      LkExportLineSpan span;
+      guint end = i + 1;
+
+      if (g_strcmp0 (word, header) != 0)
+        continue;
+      while (end < count && !is_section (lines, end))
+        end++;
+      span.first = lk_export_lines_header_start (lines, i, "#", "--client aerc");
+      span.last = lk_export_lines_trim_end (lines, i, end, "#");
+      g_array_append_val (spans, span);
+    }
+}
+
+static const char * const programs[] = { "aerc", NULL };
+static const char * const config_files[] = { "$XDG_CONFIG_HOME/aerc/accounts.conf", NULL };
+
+static const LkExportApplier applier = {
+  .programs = programs,
+  .config_files = config_files,
+  .comment = "# ",
+  .find_earlier = find_earlier,
+  /* Translators: %s is the account's name (its tab) in aerc */
+  .done_hint = N_("Start aerc; the account is its tab “%s”."),
+};
+
 const LkExporter lk_exporter_aerc = {
   .id = "aerc",
   .name = N_("aerc"),
@@ -120,4 +167,5 @@ const LkExporter lk_exporter_aerc = {
   .uses_token_command = TRUE,
   .formats = formats,
   .generate = generate,
+  .applier = &applier,
 };

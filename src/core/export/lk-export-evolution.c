@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "latchkey-export"
 #include "config.h"
 
+#include <gio/gio.h>
 #include <glib/gi18n-lib.h>
 
 #include "lk-export-private.h"
@@ -75,7 +76,7 @@ generate (LkAccount             *account,
   g_autofree char *transport_uid = g_strdup_printf ("%s-transport", uid);
   const char *notes[] = {
     _("Evolution signs in by itself. It has no built-in OAuth2 for Microsoft 365 over IMAP, POP or SMTP: its “Outlook” sign-in serves personal Microsoft accounts, its “Office365” one only the Exchange Web Services account type. For Microsoft 365, use an Exchange Web Services account in Evolution or another client."),
-    _("Copy the files to ~/.config/evolution/sources/ while Evolution is closed."),
+    context->merged ? NULL : _("Copy the files to ~/.config/evolution/sources/ while Evolution is closed."),
     NULL
   };
   g_autoptr(GString) header = NULL;
@@ -120,6 +121,103 @@ generate (LkAccount             *account,
   return g_steal_pointer (&files);
 }
 
+/* evolution-data-server's registry: the bus name of its 3.46 series (as
+ * Debian 12 ships it) and the method Evolution's own backup tool calls
+ * after restoring the sources folder (evolution: src/modules/backup-restore/
+ * evolution-backup-tool.c). */
+#define SOURCES_BUS_NAME "org.gnome.evolution.dataserver.Sources5"
+#define SOURCES_PATH "/org/gnome/evolution/dataserver/SourceManager"
+#define SOURCES_INTERFACE "org.gnome.evolution.dataserver.SourceManager"
+#define RELOAD_TIMEOUT_MS 10000
+
+/**
+ * lk_export_evolution_reload:
+ * @out_problem: (out): why the registry did not answer, for a failure
+ *
+ * Tells a running evolution-data-server registry to read its sources folder
+ * again. One that is not running is not started (D-Bus would activate it):
+ * it reads the folder when it next starts. Blocks: call from a worker.
+ */
+LkExportReload
+lk_export_evolution_reload (GCancellable  *cancellable,
+                            char         **out_problem)
+{
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(GVariant) owned = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean has_owner = FALSE;
+
+  *out_problem = NULL;
+  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, cancellable, &error);
+  if (bus == NULL)
+    {
+      /* No session bus, so no registry either (a login over SSH). */
+      g_debug ("No session bus for Evolution's reload: %s", error->message);
+      return LK_EXPORT_RELOAD_NOT_RUNNING;
+    }
+  owned = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus", "NameHasOwner",
+                                       g_variant_new ("(s)", SOURCES_BUS_NAME),
+                                       G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE,
+                                       RELOAD_TIMEOUT_MS, cancellable, &error);
+  if (owned != NULL)
+    g_variant_get (owned, "(b)", &has_owner);
+  if (!has_owner)
+    return LK_EXPORT_RELOAD_NOT_RUNNING;
+
+  reply = g_dbus_connection_call_sync (bus, SOURCES_BUS_NAME, SOURCES_PATH, SOURCES_INTERFACE,
+                                       "Reload", NULL, NULL, G_DBUS_CALL_FLAGS_NO_AUTO_START,
+                                       RELOAD_TIMEOUT_MS, cancellable, &error);
+  if (reply == NULL)
+    {
+      g_dbus_error_strip_remote_error (error);
+      *out_problem = g_strdup (error->message);
+      return LK_EXPORT_RELOAD_FAILED;
+    }
+  return LK_EXPORT_RELOAD_DONE;
+}
+
+static char *
+locate (const LkExportApplier      *self,
+        const LkExportApplyOptions *options,
+        GError                    **error)
+{
+  if (options->file != NULL)
+    return lk_export_expand_path (options->file);
+  return lk_export_expand_path ("$XDG_CONFIG_HOME/evolution/sources");
+}
+
+/* Each source is a file of its own, named by its UID: written whole. */
+static gboolean
+add_steps (LkExportPlan               *plan,
+           const LkExportApplyOptions *options,
+           GError                    **error)
+{
+  for (guint i = 0; i < plan->files->len; i++)
+    {
+      LkExportFile *file = plan->files->pdata[i];
+      g_autofree char *name = g_path_get_basename (file->path);
+      g_autofree char *path = g_build_filename (plan->target, name, NULL);
+
+      lk_export_plan_add (plan, LK_EXPORT_STEP_FILE, path, file->contents, NULL, NULL);
+    }
+  plan->reload_evolution = TRUE;
+  return TRUE;
+}
+
+static const char * const programs[] = { "evolution", NULL };
+static const char * const config_files[] = { "$XDG_CONFIG_HOME/evolution", NULL };
+
+static const LkExportApplier applier = {
+  .programs = programs,
+  .config_files = config_files,
+  .comment = "# ",
+  .locate = locate,
+  .plan = add_steps,
+  .done_hint = NULL,
+};
+
 const LkExporter lk_exporter_evolution = {
   .id = "evolution",
   .name = N_("Evolution"),
@@ -131,4 +229,5 @@ const LkExporter lk_exporter_evolution = {
   .uses_token_command = FALSE,
   .formats = NULL,
   .generate = generate,
+  .applier = &applier,
 };

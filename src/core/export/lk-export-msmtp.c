@@ -71,6 +71,55 @@ generate (LkAccount             *account,
   return lk_export_single (lk_exporter_msmtp.path, out);
 }
 
+/* An "account NAME" (or "account NAME : PARENT") line begins an account,
+ * which runs until the next "account" or "defaults" line. */
+static gboolean
+starts_section (const LkExportLines *lines,
+                guint                index)
+{
+  g_autofree char *word = lk_export_lines_word (lines, index, 0);
+
+  return g_strcmp0 (word, "account") == 0 || g_strcmp0 (word, "defaults") == 0;
+}
+
+static void
+find_earlier (const LkExportLines *lines,
+              const char          *slug,
+              const char          *email,
+              GArray              *spans)
+{
+  guint count = lk_export_lines_count (lines);
+
+  for (guint i = 0; i < count; i++)
+    {
+      g_autofree char *word = lk_export_lines_word (lines, i, 0);
+      g_autofree char *name = lk_export_lines_word (lines, i, 1);
+      LkExportLineSpan span;
+      guint end = i + 1;
+
+      if (g_strcmp0 (word, "account") != 0 || g_strcmp0 (name, slug) != 0)
+        continue;
+      while (end < count && !starts_section (lines, end))
+        end++;
+      span.first = lk_export_lines_header_start (lines, i, "#", "--client msmtp");
+      span.last = lk_export_lines_trim_end (lines, i, end, "#");
+      g_array_append_val (spans, span);
+    }
+}
+
+static const char * const programs[] = { "msmtp", NULL };
+/* msmtp(1): ~/.msmtprc, else $XDG_CONFIG_HOME/msmtp/config when it exists. */
+static const char * const config_files[] = { "~/.msmtprc", "$XDG_CONFIG_HOME/msmtp/config", NULL };
+
+static const LkExportApplier applier = {
+  .programs = programs,
+  .config_files = config_files,
+  .comment = "# ",
+  .find_earlier = find_earlier,
+  /* Translators: %s is the account's name in msmtp's file */
+  .done_hint = N_("Send with “msmtp -a %s”."),
+};
+
 const LkExporter lk_exporter_msmtp = {
   .id = "msmtp",
   .name = N_("msmtp"),
@@ -82,4 +131,5 @@ const LkExporter lk_exporter_msmtp = {
   .uses_token_command = TRUE,
   .formats = formats,
   .generate = generate,
+  .applier = &applier,
 };

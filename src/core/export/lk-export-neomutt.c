@@ -5,6 +5,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "lk-export-private.h"
+#include "lk-export-value.h"
 
 /* In a muttrc double-quoted string a backslash escapes the next character,
  * and $VAR and `command` are expanded, so \ " $ ` are escaped. The
@@ -140,6 +141,108 @@ generate (LkAccount             *account,
   return lk_export_single (lk_exporter_neomutt.path, out);
 }
 
+/* Setting NeoMutt up: the account's settings go into a file of their own,
+ * which Latchkey replaces whole, and the muttrc gets one "source" line for
+ * it between Latchkey's markers. A muttrc is a person's own, often long,
+ * file: one readable line per account keeps it theirs, where a dozen "set"
+ * lines per account would bury it. NeoMutt has one set of settings at a
+ * time, so the account sourced last is the one it opens. */
+
+static char *
+account_file (const char *slug)
+{
+  return g_strdup_printf ("$XDG_CONFIG_HOME/neomutt/latchkey/%s.neomuttrc", slug);
+}
+
+/* Blocks written before: the exported block pasted into the muttrc (its
+ * header names the address and the client, then "set" lines follow up to
+ * an empty line), and a "source" line of the account's file. */
+static void
+find_earlier (const LkExportLines *lines,
+              const char          *slug,
+              const char          *email,
+              GArray              *spans)
+{
+  g_autofree char *address = lk_export_shell_quote (email);
+  g_autofree char *needle = g_strdup_printf ("latchkey-cli export %s --client neomutt", address);
+  g_autofree char *file = g_strdup_printf ("latchkey/%s.neomuttrc", slug);
+  guint count = lk_export_lines_count (lines);
+
+  for (guint i = 0; i < count; i++)
+    {
+      g_autofree char *word = lk_export_lines_word (lines, i, 0);
+      LkExportLineSpan span = { i, i + 1 };
+
+      if (g_strcmp0 (word, "source") == 0 && lk_export_lines_contains (lines, i, file))
+        {
+          g_array_append_val (spans, span);
+          continue;
+        }
+      if (!lk_export_lines_is_comment (lines, i, "#") || !lk_export_lines_contains (lines, i, needle))
+        continue;
+      while (span.first > 0 && lk_export_lines_is_comment (lines, span.first - 1, "#"))
+        span.first--;
+      span.last = i + 1;
+      while (span.last < count && lk_export_lines_is_comment (lines, span.last, "#"))
+        span.last++;
+      while (span.last < count && lk_export_lines_is_blank (lines, span.last))
+        span.last++;
+      while (span.last < count && !lk_export_lines_is_blank (lines, span.last))
+        span.last++;
+      g_array_append_val (spans, span);
+      i = span.last - 1;
+    }
+}
+
+static gboolean
+add_steps (LkExportPlan               *plan,
+           const LkExportApplyOptions *options,
+           GError                    **error)
+{
+  g_autofree char *own = account_file (plan->slug);
+  g_autofree char *path = lk_export_expand_path (own);
+  const char *home = g_get_home_dir ();
+  g_autofree char *shown = NULL;
+  g_autofree char *quoted_path = NULL;
+  g_autofree char *block = NULL;
+
+  /* "~/…" when it is in the home folder: what a person would write. */
+  if (g_str_has_prefix (path, home) && path[strlen (home)] == '/')
+    shown = g_strconcat ("~", path + strlen (home), NULL);
+  else
+    shown = g_strdup (path);
+  if (!lk_export_value_check (_("file name"), shown, error))
+    return FALSE;
+  quoted_path = quoted (shown);
+  block = g_strdup_printf ("# %s\nsource %s\n",
+                           _("Latchkey keeps this account’s NeoMutt settings in their own file. "
+                             "NeoMutt opens the account whose file is sourced last."),
+                           quoted_path);
+
+  lk_export_plan_add (plan, LK_EXPORT_STEP_FILE, path,
+                      ((LkExportFile *) plan->files->pdata[0])->contents, NULL, NULL);
+  lk_export_plan_add_block (plan, block);
+  return TRUE;
+}
+
+static const char * const programs[] = { "neomutt", NULL };
+/* The order NeoMutt 20220429 looks for its file in. */
+static const char * const config_files[] = {
+  "$XDG_CONFIG_HOME/neomutt/neomuttrc", "$XDG_CONFIG_HOME/neomutt/muttrc",
+  "$XDG_CONFIG_HOME/mutt/neomuttrc", "$XDG_CONFIG_HOME/mutt/muttrc",
+  "~/.neomutt/neomuttrc", "~/.neomutt/muttrc", "~/.mutt/neomuttrc", "~/.mutt/muttrc",
+  "~/.neomuttrc", "~/.muttrc", NULL
+};
+
+static const LkExportApplier applier = {
+  .programs = programs,
+  .config_files = config_files,
+  .comment = "# ",
+  .find_earlier = find_earlier,
+  .plan = add_steps,
+  .done_hint = NULL,
+};
+
 const LkExporter lk_exporter_neomutt = {
   .id = "neomutt",
   .name = N_("NeoMutt"),
@@ -151,4 +254,5 @@ const LkExporter lk_exporter_neomutt = {
   .uses_token_command = TRUE,
   .formats = formats,
   .generate = generate,
+  .applier = &applier,
 };

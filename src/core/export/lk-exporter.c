@@ -198,14 +198,64 @@ lk_exporter_generate_text (const LkExporter      *self,
   return g_string_free (out, FALSE);
 }
 
+/**
+ * lk_export_expand_path:
+ *
+ * "~/…" in the home folder and "$XDG_CONFIG_HOME/…" in the user's
+ * configuration folder (~/.config unless XDG_CONFIG_HOME says otherwise);
+ * any other path as it is.
+ */
 char *
 lk_export_expand_path (const char *path)
 {
+  static const char xdg[] = "$XDG_CONFIG_HOME";
+
   g_return_val_if_fail (path != NULL, NULL);
 
   if (path[0] == '~' && (path[1] == '/' || path[1] == '\0'))
     return g_build_filename (g_get_home_dir (), path + 1, NULL);
+  if (g_str_has_prefix (path, xdg) && (path[strlen (xdg)] == '/' || path[strlen (xdg)] == '\0'))
+    return g_build_filename (g_get_user_config_dir (), path + strlen (xdg), NULL);
   return g_strdup (path);
+}
+
+/* A link chain longer than this is a loop (as for the kernel's ELOOP). */
+#define MAX_LINKS 40
+
+/**
+ * lk_export_resolve_link:
+ *
+ * The file a path names after following its symbolic links, so that a
+ * configuration file kept elsewhere by a dotfile manager (a link in the home
+ * folder) is written there rather than replaced by a file. A path that is
+ * no link, or does not exist (yet), is returned as it is.
+ *
+ * Returns: (transfer full): the path to write, or %NULL with @error set
+ */
+char *
+lk_export_resolve_link (const char  *path,
+                        GError     **error)
+{
+  g_autofree char *current = g_strdup (path);
+
+  for (guint i = 0; i < MAX_LINKS; i++)
+    {
+      g_autofree char *target = g_file_read_link (current, NULL);
+      g_autofree char *dir = NULL;
+
+      /* No link (EINVAL), nothing there (ENOENT, ENOTDIR), or nothing we
+       * may look at: the path as it is, and writing it says what is wrong
+       * in the words of the write (the folder that cannot be made…). */
+      if (target == NULL)
+        return g_steal_pointer (&current);
+      dir = g_path_get_dirname (current);
+      g_free (current);
+      current = g_canonicalize_filename (target, dir);
+    }
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_TOO_MANY_LINKS,
+               _("%s leads through more than %d symbolic links (a loop?); point it at a "
+                 "file and try again."), path, MAX_LINKS);
+  return NULL;
 }
 
 /**
@@ -303,24 +353,29 @@ keep_backup (const char  *path,
  * Writes @contents to @path atomically with mode 0600, creating missing
  * parent folders with mode 0700. An existing file is kept unless @force;
  * a replaced file whose contents differ is kept beside it as
- * PATH.bak-DATE-TIME, and @out_backup says where.
+ * PATH.bak-DATE-TIME, and @out_backup says where. A symbolic link is
+ * followed: the file it points to is written (and kept), the link stays.
  */
 gboolean
-lk_export_write (const char  *path,
+lk_export_write (const char  *link_path,
                  const char  *contents,
                  gboolean     force,
                  char       **out_backup,
                  GError     **error)
 {
+  g_autofree char *path = NULL;
   g_autofree char *dir = NULL;
   g_autofree char *old = NULL;
   g_autofree char *backup = NULL;
 
-  g_return_val_if_fail (path != NULL, FALSE);
+  g_return_val_if_fail (link_path != NULL, FALSE);
   g_return_val_if_fail (contents != NULL, FALSE);
 
   if (out_backup != NULL)
     *out_backup = NULL;
+  path = lk_export_resolve_link (link_path, error);
+  if (path == NULL)
+    return FALSE;
   /* A FIFO, socket or device given as --output: refused, never opened. */
   if (!lk_file_check_regular (path, error))
     return FALSE;
@@ -519,7 +574,7 @@ lk_export_header (const LkExporter      *exporter,
                                              _(exporter->name)));
   g_ptr_array_add (lines, g_strdup_printf (_("Regenerate with: latchkey-cli export %s --client %s"),
                                            address, exporter->id));
-  if (exporter->include_hint != NULL)
+  if (exporter->include_hint != NULL && !context->merged)
     g_ptr_array_add (lines, g_strdup (_(exporter->include_hint)));
   for (guint i = 0; notes != NULL && notes[i] != NULL; i++)
     g_ptr_array_add (lines, g_strdup (notes[i]));

@@ -17,6 +17,8 @@ G_BEGIN_DECLS
  * @version: (nullable): the Latchkey version named in the header
  * @format: (nullable): a variant the exporter lists in its formats, such as
  *   "oauthbearer" for msmtp; NULL picks the default
+ * @merged: the text goes into the client's own file (lk_exporter_apply_async()),
+ *   so the header leaves out how to add it there
  *
  * What an exporter needs besides the account. Decided by the caller.
  */
@@ -26,6 +28,7 @@ typedef struct
   GDateTime          *now;
   const char         *version;
   const char         *format;
+  gboolean            merged;
 } LkExportContext;
 
 /**
@@ -56,10 +59,13 @@ typedef struct
  * @formats: (nullable): NULL-terminated variants --format accepts, the
  *   first being the default
  * @generate: makes the files; never writes anything
+ * @applier: (nullable): how to set the client up in its own files
+ *   (lk-export-apply.h); %NULL when Latchkey cannot
  *
  * One mail client. Exporters are static tables; see lk_exporter_get_all().
  */
 typedef struct _LkExporter LkExporter;
+typedef struct _LkExportApplier LkExportApplier;
 struct _LkExporter
 {
   const char         *id;
@@ -74,6 +80,7 @@ struct _LkExporter
   GPtrArray        *(*generate) (LkAccount             *account,
                                  const LkExportContext *context,
                                  GError               **error);
+  const LkExportApplier *applier;
 };
 
 const LkExporter * const *lk_exporter_get_all           (void);

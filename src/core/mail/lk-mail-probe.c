@@ -1002,6 +1002,33 @@ run_thread (GTask        *task,
   g_task_return_pointer (task, result, (GDestroyNotify) lk_probe_result_unref);
 }
 
+/* Hands the conversation to a worker thread (see the top of this file). */
+static void
+start_run (LkMailProbe         *self,
+           const char          *access_token,
+           gboolean             send_test,
+           gboolean             sign_in,
+           gpointer             source_tag,
+           GCancellable        *cancellable,
+           GAsyncReadyCallback  callback,
+           gpointer             user_data)
+{
+  LkMailProbePrivate *priv = lk_mail_probe_get_instance_private (self);
+  g_autoptr(GTask) task = NULL;
+  RunData *data;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, source_tag);
+  data = g_new0 (RunData, 1);
+  data->access_token = g_strdup (access_token);
+  data->send_test = send_test;
+  data->sign_in = sign_in;
+  g_task_set_task_data (task, data, (GDestroyNotify) run_data_free);
+  priv->result = lk_probe_result_new (priv->protocol, priv->server.host, priv->server.port,
+                                      priv->server.security);
+  g_task_run_in_thread (task, run_thread);
+}
+
 /**
  * lk_mail_probe_run_async:
  * @access_token: the bearer token; copied, and wiped when done
@@ -1020,22 +1047,13 @@ lk_mail_probe_run_async (LkMailProbe         *self,
                          gpointer             user_data)
 {
   LkMailProbePrivate *priv = lk_mail_probe_get_instance_private (self);
-  g_autoptr(GTask) task = NULL;
-  RunData *data;
 
   g_return_if_fail (LK_IS_MAIL_PROBE (self));
   g_return_if_fail (access_token != NULL);
   g_return_if_fail (priv->result == NULL);
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, lk_mail_probe_run_async);
-  data = g_new0 (RunData, 1);
-  data->access_token = g_strdup (access_token);
-  data->send_test = send_test;
-  g_task_set_task_data (task, data, (GDestroyNotify) run_data_free);
-  priv->result = lk_probe_result_new (priv->protocol, priv->server.host, priv->server.port,
-                                      priv->server.security);
-  g_task_run_in_thread (task, run_thread);
+  start_run (self, access_token, send_test, FALSE, lk_mail_probe_run_async, cancellable,
+             callback, user_data);
 }
 
 /**
@@ -1074,22 +1092,13 @@ lk_mail_probe_sign_in_async (LkMailProbe         *self,
                              gpointer             user_data)
 {
   LkMailProbePrivate *priv = lk_mail_probe_get_instance_private (self);
-  g_autoptr(GTask) task = NULL;
-  RunData *data;
 
   g_return_if_fail (LK_IS_MAIL_PROBE (self));
   g_return_if_fail (access_token != NULL);
   g_return_if_fail (priv->result == NULL);
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, lk_mail_probe_sign_in_async);
-  data = g_new0 (RunData, 1);
-  data->access_token = g_strdup (access_token);
-  data->sign_in = TRUE;
-  g_task_set_task_data (task, data, (GDestroyNotify) run_data_free);
-  priv->result = lk_probe_result_new (priv->protocol, priv->server.host, priv->server.port,
-                                      priv->server.security);
-  g_task_run_in_thread (task, run_thread);
+  start_run (self, access_token, FALSE, TRUE, lk_mail_probe_sign_in_async, cancellable,
+             callback, user_data);
 }
 
 /**
