@@ -25,11 +25,12 @@ from harness import (CLI, SCRATCH, SOURCE, Bridge, Dovecot, Idp, PrinterNet, Pro
 class Switch:
     """The upstream's submission port behind a plug the test pulls: while
     it is off, every connection is closed at once, as when the provider is
-    unreachable; then on again."""
+    unreachable — those open when it was pulled too; then on again."""
 
     def __init__(self, target_port):
         self.target = target_port
-        self.on = True
+        self._on = True
+        self.open = []
         self.listener = socket.socket()
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.listener.bind(("127.0.0.1", 0))
@@ -43,7 +44,7 @@ class Switch:
                 client, _ = self.listener.accept()
             except OSError:
                 return
-            if not self.on:
+            if not self._on:
                 client.close()
                 continue
             try:
@@ -51,8 +52,24 @@ class Switch:
             except OSError:
                 client.close()
                 continue
+            self.open += [client, upstream]
             for a, b in ((client, upstream), (upstream, client)):
                 threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @property
+    def on(self):
+        return self._on
+
+    @on.setter
+    def on(self, value):
+        self._on = value
+        if not value:
+            for s in self.open:
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            self.open = []
 
     @staticmethod
     def _pump(a, b):

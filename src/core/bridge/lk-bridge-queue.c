@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <malloc.h>
 #include <string.h>
 
 #include "bridge/lk-bridge-log.h"
@@ -23,14 +24,20 @@
  *
  * A temporary failure (the network, a 4xx, the token needing a new
  * sign-in, a refused sign-in IT may still fix) is tried again after 1, 2,
- * 4… minutes, at most an hour apart; a day after it was accepted the
+ * 4… minutes, at most an hour apart (a delivery on a kept connection that
+ * turns out closed before DATA is just tried again on a new one); a day after it was accepted the
  * message is given up. Given up, or refused for good by the upstream (a
  * 5xx to the message), it goes back to its sender as a delivery report
  * with the reason (never for a report itself). At most MAX_IN_FLIGHT
  * deliveries run at once.
  */
 
-#define MAX_IN_FLIGHT   8
+#define MAX_IN_FLIGHT   32
+/* A signed-in upstream connection takes the next message of its account
+ * (RFC 5321 §3.3: a session may carry many transactions) for so long, and
+ * so many times, then it is closed: servers end idle sessions themselves. */
+#define REUSE_IDLE_S    20
+#define REUSE_MAX       100
 #define IO_TIMEOUT_S    120
 #define READ_CHUNK      (64 * 1024)
 
@@ -41,12 +48,31 @@ typedef struct
   gboolean            dropped;
 } Item;
 
+/* A signed-in upstream connection waiting for its account's next message. */
+typedef struct
+{
+  char      *account;
+  GIOStream *stream;
+  gint64     since;      /* monotonic µs */
+  guint      used;
+} Kept;
+
+static void
+kept_free (Kept *kept)
+{
+  g_free (kept->account);
+  g_io_stream_close (kept->stream, NULL, NULL);
+  g_object_unref (kept->stream);
+  g_free (kept);
+}
+
 struct _LkBridgeQueue
 {
   GObject        parent_instance;
   LkBridge      *bridge;
   LkBridgeSpool *spool;
   GHashTable    *items;        /* id → Item */
+  GQueue         kept;         /* Kept, most recent last */
   guint          in_flight;
   guint          timer;
   gboolean       running;
@@ -73,6 +99,7 @@ lk_bridge_queue_finalize (GObject *object)
   LkBridgeQueue *self = LK_BRIDGE_QUEUE (object);
 
   g_clear_handle_id (&self->timer, g_source_remove);
+  g_queue_clear_full (&self->kept, (GDestroyNotify) kept_free);
   g_hash_table_unref (self->items);
   g_clear_object (&self->bridge);
   lk_bridge_spool_free (self->spool);
@@ -216,6 +243,7 @@ lk_bridge_queue_stop (LkBridgeQueue *self)
 {
   self->running = FALSE;
   g_clear_handle_id (&self->timer, g_source_remove);
+  g_queue_clear_full (&self->kept, (GDestroyNotify) kept_free);
 }
 
 gboolean
@@ -388,6 +416,9 @@ typedef struct
   char               *path;
   char               *connection;
   GIOStream          *upstream;
+  guint               used;     /* messages the connection carried before */
+  gboolean            reused;
+  gboolean            sent_data; /* DATA went out: trying again may duplicate */
   Outcome             outcome;
   char               *reason;   /* why it failed, for the log, the envelope and a report */
 } Delivery;
@@ -490,13 +521,19 @@ send_body (Delivery      *delivery,
     }
   while ((n = g_input_stream_read (G_INPUT_STREAM (in), chunk, READ_CHUNK, NULL, &error)) > 0)
     {
+      gssize i = 0;
+
       g_byte_array_set_size (stuffed, 0);
-      for (gssize i = 0; i < n; i++)
+      while (i < n)
         {
+          const guint8 *nl = memchr (chunk + i, '\n', n - i);
+          gssize end = nl != NULL ? nl - chunk + 1 : n;
+
           if (line_start && chunk[i] == '.')
             g_byte_array_append (stuffed, (const guint8 *) ".", 1);
-          g_byte_array_append (stuffed, &chunk[i], 1);
-          line_start = chunk[i] == '\n';
+          g_byte_array_append (stuffed, chunk + i, end - i);
+          line_start = nl != NULL;
+          i = end;
         }
       if (!g_output_stream_write_all (out, stuffed->data, stuffed->len, NULL, NULL, &error))
         break;
@@ -535,7 +572,7 @@ set_io_timeout (GIOStream *stream)
   g_clear_object (&base);
 }
 
-/* MAIL, RCPT, DATA and the message; QUIT after a 250. */
+/* MAIL, RCPT, DATA and the message. */
 static void
 send_message (Delivery *delivery)
 {
@@ -560,6 +597,7 @@ send_message (Delivery *delivery)
       if (!command (delivery, out, in, rcpt, 2))
         return;
     }
+  delivery->sent_data = TRUE;
   if (!command (delivery, out, in, "DATA", 3) || !send_body (delivery, out))
     return;
   if (!g_output_stream_flush (out, NULL, &error) || (code = read_reply (in, &reply, &error)) == 0)
@@ -577,11 +615,9 @@ send_message (Delivery *delivery)
       delivery->reason = g_strdup_printf (_("The mail server answered: %s"), reply);
       return;
     }
+  /* Taken. The connection stays for the account's next message (the
+   * queue closes it when it is not wanted). */
   delivery->outcome = OUTCOME_DELIVERED;
-  /* Taken: what QUIT gets does not matter any more. */
-  command (delivery, out, in, "QUIT", 2);
-  delivery->outcome = OUTCOME_DELIVERED;
-  g_clear_pointer (&delivery->reason, g_free);
 }
 
 static void
@@ -729,7 +765,16 @@ finish_delivery (LkBridgeQueue *self,
       break;
     }
   schedule (self);
+  if (self->in_flight == 0 && g_hash_table_size (self->items) == 0)
+    {
+      /* Quiet again after a burst (200 scanners at nine o'clock): give
+       * the memory its sessions and deliveries took back to the system,
+       * which glibc keeps in its arenas otherwise. */
+      malloc_trim (0);
+    }
 }
+
+static void deliver (LkBridgeQueue *self, Item *item);
 
 static void
 sent_cb (GObject      *source,
@@ -739,9 +784,64 @@ sent_cb (GObject      *source,
   LkBridgeQueue *self = LK_BRIDGE_QUEUE (source);
   Delivery *delivery = g_task_get_task_data (G_TASK (result));
 
-  if (delivery->upstream != NULL)
+  if (delivery->upstream != NULL && delivery->outcome == OUTCOME_DELIVERED && self->running
+      && delivery->used + 1 < REUSE_MAX)
+    {
+      Kept *kept = g_new0 (Kept, 1);
+
+      kept->account = g_strdup (delivery->entry->account);
+      kept->stream = g_steal_pointer (&delivery->upstream);
+      kept->since = g_get_monotonic_time ();
+      kept->used = delivery->used + 1;
+      g_queue_push_tail (&self->kept, kept);
+    }
+  else if (delivery->upstream != NULL)
     g_io_stream_close (delivery->upstream, NULL, NULL);
+  if (delivery->reused && delivery->outcome == OUTCOME_TEMPORARY && !delivery->sent_data)
+    {
+      /* The kept connection was closed meanwhile: not the message's
+       * failure. Again now, on another or a new connection. */
+      Item *item = item_for (self, delivery->entry->id);
+
+      g_debug ("queue %s: the kept upstream connection failed (%s); a new one",
+               delivery->entry->id, delivery->reason);
+      item->in_flight = FALSE;
+      self->in_flight--;
+      if (self->running)
+        deliver (self, item);
+      return;
+    }
   finish_delivery (self, delivery);
+}
+
+/* Closes kept connections idle too long. */
+static void
+prune_kept (LkBridgeQueue *self)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  while (!g_queue_is_empty (&self->kept)
+         && now - ((Kept *) g_queue_peek_head (&self->kept))->since > REUSE_IDLE_S * G_USEC_PER_SEC)
+    kept_free (g_queue_pop_head (&self->kept));
+}
+
+/* A kept connection of @account's, or NULL. */
+static Kept *
+take_kept (LkBridgeQueue *self,
+           const char    *account)
+{
+  prune_kept (self);
+  for (GList *l = self->kept.tail; l != NULL; l = l->prev)
+    {
+      Kept *kept = l->data;
+
+      if (g_ascii_strcasecmp (kept->account, account) == 0)
+        {
+          g_queue_delete_link (&self->kept, l);
+          return kept;
+        }
+    }
+  return NULL;
 }
 
 static void
@@ -784,6 +884,21 @@ deliver (LkBridgeQueue *self,
   task = g_task_new (self, NULL, sent_cb, NULL);
   g_task_set_source_tag (task, deliver);
   g_task_set_task_data (task, delivery, (GDestroyNotify) delivery_free);
+  {
+    Kept *kept = take_kept (self, item->entry->account);
+
+    if (kept != NULL)
+      {
+        delivery->upstream = g_steal_pointer (&kept->stream);
+        delivery->used = kept->used;
+        delivery->reused = TRUE;
+        g_free (kept->account);
+        g_free (kept);
+        g_task_run_in_thread (task, send_thread);
+        g_object_unref (task);
+        return;
+      }
+  }
   lk_bridge_connect_upstream_async (self->bridge, LK_PROTOCOL_SMTP, item->entry->account,
                                     delivery->connection, NULL, signed_in_cb, task);
 }
@@ -812,6 +927,7 @@ schedule (LkBridgeQueue *self)
   g_clear_handle_id (&self->timer, g_source_remove);
   if (!self->running)
     return;
+  prune_kept (self);
   g_hash_table_iter_init (&iter, self->items);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &item))
     {

@@ -69,6 +69,7 @@ typedef struct
   guint                   close_timeout;
   guint                   idle_close;
   gboolean                local;        /* logged in, not relayed: the subclass serves it */
+  gboolean                held;         /* the subclass waits for something: read nothing */
   gint64                  last_read_us; /* local sessions: their idle timeout counts from it */
   guint                   errors;       /* commands refused before login */
 } LkBridgeSessionPrivate;
@@ -356,7 +357,7 @@ update_reading (LkBridgeSession *self)
 {
   LkBridgeSessionPrivate *priv = lk_bridge_session_get_instance_private (self);
 
-  lk_bridge_channel_watch_readable (priv->client, priv->state == STATE_READING
+  lk_bridge_channel_watch_readable (priv->client, priv->state == STATE_READING && !priv->held
                                                   && lk_bridge_channel_is_drained (priv->client));
 }
 
@@ -561,8 +562,8 @@ process_input (LkBridgeSession *self)
   LkBridgeSessionPrivate *priv = lk_bridge_session_get_instance_private (self);
   LkBridgeSessionClass *klass = LK_BRIDGE_SESSION_GET_CLASS (self);
 
-  while (priv->state == STATE_READING && priv->input != NULL && priv->input->len > 0
-         && lk_bridge_channel_is_drained (priv->client))
+  while (priv->state == STATE_READING && !priv->held && priv->input != NULL
+         && priv->input->len > 0 && lk_bridge_channel_is_drained (priv->client))
     {
       gsize n;
 
@@ -837,6 +838,37 @@ lk_bridge_session_set_logged_in (LkBridgeSession *self,
   g_free (priv->account);
   priv->account = g_strdup (account);
   lk_bridge_account_session_started (priv->bridge, account);
+}
+
+/**
+ * lk_bridge_session_hold:
+ *
+ * Reads and handles nothing more from the client until
+ * lk_bridge_session_release(): the subclass waits for something (the
+ * spool's fsync) before it answers.
+ */
+void
+lk_bridge_session_hold (LkBridgeSession *self)
+{
+  LkBridgeSessionPrivate *priv = lk_bridge_session_get_instance_private (self);
+
+  priv->held = TRUE;
+  lk_bridge_channel_watch_readable (priv->client, FALSE);
+}
+
+void
+lk_bridge_session_release (LkBridgeSession *self)
+{
+  LkBridgeSessionPrivate *priv = lk_bridge_session_get_instance_private (self);
+
+  priv->held = FALSE;
+  if (priv->state != STATE_READING)
+    return;
+  update_reading (self);
+  /* Commands the client pipelined behind the one held. */
+  g_object_ref (self);
+  process_input (self);
+  g_object_unref (self);
 }
 
 LkBridge *

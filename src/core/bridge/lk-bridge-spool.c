@@ -577,6 +577,51 @@ lk_bridge_spool_writer_commit (LkBridgeSpoolWriter  *writer,
   return g_steal_pointer (&entry);
 }
 
+static void
+commit_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  LkBridgeSpoolWriter *writer = g_object_get_data (G_OBJECT (task), "writer");
+  GError *error = NULL;
+  LkBridgeSpoolEntry *entry = lk_bridge_spool_writer_commit (writer, task_data, &error);
+
+  if (entry == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, entry, (GDestroyNotify) lk_bridge_spool_entry_free);
+}
+
+/**
+ * lk_bridge_spool_writer_commit_async:
+ *
+ * lk_bridge_spool_writer_commit() in a worker thread, so that its fsyncs
+ * hold up no other session. @writer must not be used until @callback.
+ */
+void
+lk_bridge_spool_writer_commit_async (LkBridgeSpoolWriter      *writer,
+                                     const LkBridgeSpoolEntry *envelope,
+                                     GAsyncReadyCallback       callback,
+                                     gpointer                  user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, NULL, callback, user_data);
+
+  g_task_set_source_tag (task, lk_bridge_spool_writer_commit_async);
+  g_object_set_data (G_OBJECT (task), "writer", writer);
+  g_task_set_task_data (task, lk_bridge_spool_entry_copy (envelope),
+                        (GDestroyNotify) lk_bridge_spool_entry_free);
+  g_task_run_in_thread (task, commit_thread);
+}
+
+LkBridgeSpoolEntry *
+lk_bridge_spool_writer_commit_finish (GAsyncResult  *result,
+                                      GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /* Closes the writer; a message not committed is removed. */
 void
 lk_bridge_spool_writer_free (LkBridgeSpoolWriter *writer)

@@ -72,6 +72,12 @@ goffset              lk_bridge_spool_writer_get_size (LkBridgeSpoolWriter *write
 LkBridgeSpoolEntry  *lk_bridge_spool_writer_commit (LkBridgeSpoolWriter *writer,
                                                     LkBridgeSpoolEntry  *envelope,
                                                     GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+void                 lk_bridge_spool_writer_commit_async  (LkBridgeSpoolWriter      *writer,
+                                                           const LkBridgeSpoolEntry *envelope,
+                                                           GAsyncReadyCallback       callback,
+                                                           gpointer                  user_data);
+LkBridgeSpoolEntry  *lk_bridge_spool_writer_commit_finish (GAsyncResult        *result,
+                                                           GError             **error) G_GNUC_WARN_UNUSED_RESULT;
 void                 lk_bridge_spool_writer_free   (LkBridgeSpoolWriter *writer);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LkBridgeSpool, lk_bridge_spool_free)

@@ -415,16 +415,14 @@ from_header_allowed (LkSmtpSession *self)
 }
 
 /* The final dot: into the spool, or refused with the reason. */
+static void committed_cb (GObject *source, GAsyncResult *result, gpointer user_data);
+
 static void
 end_of_data (LkSmtpSession *self)
 {
   LkBridgeSession *session = LK_BRIDGE_SESSION (self);
   LkBridge *bridge = lk_bridge_session_get_bridge (session);
-  LkBridgeQueue *queue = lk_bridge_get_queue (bridge);
-  g_autoptr(LkBridgeSpoolEntry) entry = NULL;
-  g_autoptr(GError) error = NULL;
   LkBridgeSpoolEntry envelope = { 0 };
-  LkBridgeLogFields fields = LK_BRIDGE_LOG_FIELDS_INIT;
 
   self->in_data = FALSE;
   if (self->data_error != NULL)
@@ -446,14 +444,35 @@ end_of_data (LkSmtpSession *self)
   envelope.account = self->device->account;
   envelope.sender = self->mail_from;
   envelope.recipients = (GStrv) self->recipients->pdata;
-  entry = lk_bridge_spool_writer_commit (self->writer, &envelope, &error);
+  /* The fsyncs in a worker thread; this session reads nothing meanwhile,
+   * the others go on. */
+  lk_bridge_session_hold (session);
+  lk_bridge_spool_writer_commit_async (self->writer, &envelope, committed_cb, g_object_ref (self));
   g_ptr_array_remove_index (self->recipients, self->recipients->len - 1);
+}
+
+/* The message is in the spool (or could not be put there): answer. */
+static void
+committed_cb (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(LkSmtpSession) self = user_data;
+  LkBridgeSession *session = LK_BRIDGE_SESSION (self);
+  LkBridge *bridge = lk_bridge_session_get_bridge (session);
+  LkBridgeQueue *queue = lk_bridge_get_queue (bridge);
+  g_autoptr(LkBridgeSpoolEntry) entry = NULL;
+  g_autoptr(GError) error = NULL;
+  LkBridgeLogFields fields = LK_BRIDGE_LOG_FIELDS_INIT;
+
+  entry = lk_bridge_spool_writer_commit_finish (result, &error);
   if (entry == NULL)
     {
       g_warning ("%s", error->message);
       lk_bridge_session_send (session, "451 4.3.0 The bridge could not store the message; try "
                               "again later");
       reset_transaction (self);
+      lk_bridge_session_release (session);
       return;
     }
   lk_bridge_device_sent (bridge, self->device);
@@ -467,8 +486,11 @@ end_of_data (LkSmtpSession *self)
                  " bytes for %u recipient(s)", entry->id, self->device->name, entry->size,
                  g_strv_length (entry->recipients));
   lk_bridge_session_sendf (session, "250 2.0.0 OK: queued as %s", entry->id);
-  lk_bridge_queue_add (queue, entry);
+  /* Even when the client has gone meanwhile: the message was accepted. */
+  if (queue != NULL)
+    lk_bridge_queue_add (queue, entry);
   reset_transaction (self);
+  lk_bridge_session_release (session);
 }
 
 /* One line of the message (its line end cut off). */
@@ -512,6 +534,30 @@ data_line (LkSmtpSession *self,
     }
 }
 
+/* Whole lines that go into the spool as they are. */
+static void
+data_run (LkSmtpSession *self,
+          const guint8  *data,
+          gsize          length)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (length == 0 || self->data_error != NULL)
+    return;
+  if (lk_bridge_spool_writer_get_size (self->writer) + length > MAX_MESSAGE_SIZE)
+    {
+      self->data_error = g_strdup_printf ("552 5.3.4 Message too big: the bridge takes up to %u "
+                                          "bytes", MAX_MESSAGE_SIZE);
+      return;
+    }
+  if (!lk_bridge_spool_writer_write (self->writer, data, length, &error))
+    {
+      g_warning ("%s", error->message);
+      self->data_error = g_strdup ("451 4.3.0 The bridge could not store the message; try again "
+                                   "later");
+    }
+}
+
 /* Takes every whole line of the message in @data at once (one call per
  * read, not per line). */
 static gsize
@@ -520,36 +566,47 @@ data_process (LkSmtpSession *self,
               gsize          length)
 {
   gsize done = 0;
+  gsize run = 0;     /* whole CRLF lines from @run to @done that need no change */
 
   while (done < length && self->in_data)
     {
       gsize line_length = 0, consumed = 0;
+      LkLineStatus status;
 
       if (self->skipping_line)
         {
           const guint8 *nl = memchr (data + done, '\n', length - done);
 
-          if (nl == NULL)
-            return length;
-          done = nl - data + 1;
-          self->skipping_line = FALSE;
+          done = nl != NULL ? (gsize) (nl - data) + 1 : length;
+          run = done;
+          if (nl != NULL)
+            self->skipping_line = FALSE;
           continue;
         }
-      switch (lk_mail_line_find (data + done, length - done, MAX_DATA_LINE, &line_length, &consumed))
+      status = lk_mail_line_find (data + done, length - done, MAX_DATA_LINE, &line_length, &consumed);
+      /* The body's ordinary lines (most of a scan's base64) are stored
+       * as they came, many at a time: only the header block, a leading
+       * dot and a lone LF need a look of their own. */
+      if (status == LK_LINE_FOUND && self->headers_done && self->data_error == NULL
+          && line_length > 0 && data[done] != '.' && consumed == line_length + 2)
         {
-        case LK_LINE_INCOMPLETE:
-          return done;
-        case LK_LINE_TOO_LONG:
+          done += consumed;
+          continue;
+        }
+      data_run (self, data + run, done - run);
+      run = done;
+      if (status == LK_LINE_INCOMPLETE)
+        return done;
+      if (status == LK_LINE_TOO_LONG)
+        {
           if (self->data_error == NULL)
             self->data_error = g_strdup ("500 5.5.2 A line of the message is too long");
           self->skipping_line = TRUE;
           if (consumed == 0)
             return length;
           done += consumed;
+          run = done;
           continue;
-        case LK_LINE_FOUND:
-        default:
-          break;
         }
       if (line_length == 1 && data[done] == '.')
         {
@@ -559,7 +616,9 @@ data_process (LkSmtpSession *self,
         }
       data_line (self, data + done, line_length);
       done += consumed;
+      run = done;
     }
+  data_run (self, data + run, done - run);
   return done;
 }
 
