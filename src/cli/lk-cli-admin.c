@@ -113,42 +113,26 @@ admin_check (GOptionContext *context,
 }
 
 /* A domain becomes its tenant id when Microsoft (the profile's issuer) can
- * be asked; otherwise the domain stays, which Microsoft accepts too. */
+ * be asked (lk_microsoft_tenant_resolve_async(), as the IT window does);
+ * otherwise the domain stays, which Microsoft accepts too. */
 static char *
 resolve_tenant (LkCliContext *cli,
                 LkProvider   *provider,
                 AdminOptions *o)
 {
-  g_autoptr(LkHttp) http = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *url = NULL;
+  g_autofree char *said = NULL;
   char *guid;
 
   if (lk_guid_is_valid (o->tenant) || o->no_lookup)
     return g_strdup (o->tenant);
-  url = lk_microsoft_tenant_discovery_url (provider, o->tenant);
-  if (url == NULL)
-    g_set_error (&error, LK_ERROR, LK_ERROR_INVALID_PROFILE,
-                 _("The profile “%s” has no issuer with a tenant, so a domain "
-                   "cannot be looked up"), provider->id);
-  else
-    http = lk_http_new (provider->ca_file, &error);
-  if (http != NULL)
-    {
-      lk_http_set_timeouts (http, 5, 10);
-      lk_microsoft_tenant_lookup_async (http, url, o->tenant, cli->cancellable,
-                                        lk_cli_store_result_cb, &result);
-      guid = lk_microsoft_tenant_lookup_finish (http, lk_cli_wait (&result), &error);
-      if (guid != NULL)
-        {
-          g_printerr (_("%s is the tenant %s.\n"), o->tenant, guid);
-          return guid;
-        }
-    }
-  g_printerr (_("Could not look up the tenant id of %s (%s); using the domain, which Microsoft "
-                "accepts as the tenant when it is verified.\n"), o->tenant, error->message);
-  return g_strdup (o->tenant);
+  lk_microsoft_tenant_resolve_async (provider, o->tenant, cli->cancellable,
+                                     lk_cli_store_result_cb, &result);
+  guid = lk_microsoft_tenant_resolve_finish (lk_cli_wait (&result), &error);
+  said = lk_microsoft_tenant_resolve_describe (o->tenant, guid, error);
+  g_printerr ("%s\n", said);
+  return guid != NULL ? guid : g_strdup (o->tenant);
 }
 
 /* checklist */

@@ -78,57 +78,34 @@ where_clear (Where *where)
   g_free (where->security);
 }
 
-/* Where mail programs reach @protocol: the running bridge's listeners, or
- * those bridge.json names. STARTTLS is preferred over implicit TLS. */
+/* Where mail programs reach @protocol: core's rule
+ * (lk_bridge_client_find_listener()), over the running bridge's listeners
+ * or, when none runs, those bridge.json names. */
 static gboolean
 find_listener (JsonObject *status,
                LkProtocol  protocol,
                Where      *out)
 {
-  const char *name = lk_protocol_to_string (protocol);
+  g_autoptr(LkBridgeSettings) settings = NULL;
+  g_autoptr(LkBridgeEndpoint) endpoint = NULL;
 
-  if (status != NULL && json_object_has_member (status, "listeners"))
-    {
-      JsonArray *listeners = json_object_get_array_member (status, "listeners");
-      JsonObject *found = NULL;
-
-      for (guint i = 0; listeners != NULL && i < json_array_get_length (listeners); i++)
-        {
-          JsonObject *listener = json_array_get_object_element (listeners, i);
-
-          if (listener == NULL
-              || g_strcmp0 (json_object_get_string_member_with_default (listener, "protocol", ""), name) != 0)
-            continue;
-          if (found == NULL
-              || g_strcmp0 (json_object_get_string_member_with_default (listener, "security", ""), "starttls") == 0)
-            found = listener;
-        }
-      if (found == NULL)
-        return FALSE;
-      out->host = g_strdup (json_object_get_string_member_with_default (found, "address", "127.0.0.1"));
-      out->port = json_object_get_int_member_with_default (found, "port", 0);
-      out->security = g_strdup (json_object_get_string_member_with_default (found, "security", "starttls"));
-      return TRUE;
-    }
-  else
+  if (status == NULL || !json_object_has_member (status, "listeners"))
     {
       g_autoptr(GError) error = NULL;
-      g_autoptr(LkBridgeSettings) settings = lk_bridge_settings_load (NULL, &error);
-      const LkBridgeEndpoint *endpoint;
 
+      settings = lk_bridge_settings_load (NULL, &error);
       if (settings == NULL)
-        {
-          g_printerr ("%s: %s\n", g_get_prgname (), error->message);
-          settings = lk_bridge_settings_new_default ();
-        }
-      endpoint = lk_bridge_settings_find (settings, protocol);
-      if (endpoint == NULL)
-        return FALSE;
-      out->host = g_strdup (endpoint->address);
-      out->port = endpoint->port;
-      out->security = g_strdup (lk_security_to_string (endpoint->security));
-      return TRUE;
+        g_printerr ("%s: %s\n", g_get_prgname (), error->message);
     }
+  if (settings == NULL)
+    settings = lk_bridge_settings_new_default ();
+  endpoint = lk_bridge_client_find_listener (status, settings, protocol);
+  if (endpoint == NULL)
+    return FALSE;
+  out->host = g_strdup (endpoint->address);
+  out->port = endpoint->port;
+  out->security = g_strdup (lk_security_to_string (endpoint->security));
+  return TRUE;
 }
 
 static const char *

@@ -246,11 +246,20 @@ lk_cli_export (int    argc,
                                              : lk_export_expand_path (file->path);
       g_autofree char *backup = NULL;
 
+      g_autofree char *absolute = NULL;
+      g_autoptr(GError) record_error = NULL;
+
       if (!lk_export_write (path, file->contents, force, &backup, &error))
         return lk_cli_fail (error);
       g_printerr (_("Wrote %s\n"), path);
       if (backup != NULL)
         g_printerr (_("The file it replaced is kept as %s\n"), backup);
+      /* The account page lists where the account is set up. */
+      absolute = g_canonicalize_filename (path, NULL);
+      if (!lk_account_store_record_export (cli->accounts, account, exporter->id, absolute,
+                                           &record_error))
+        g_printerr (_("The file is written, but the account does not list it: %s\n"),
+                    record_error->message);
     }
   g_printerr ("%s\n", _(exporter->next_step));
   return LK_EXIT_OK;

@@ -11,6 +11,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "lk-file.h"
 #include "lk-tls-trust.h"
 
 /**
@@ -28,6 +29,10 @@ lk_tls_trust_load_ca_file (const char  *ca_file,
 
   g_return_val_if_fail (ca_file != NULL, NULL);
 
+  /* A profile handed around may name a FIFO or a device: reading it would
+   * hang the probe, the sign-in or the bridge (SECURITY.md). */
+  if (!lk_file_check_regular (ca_file, error))
+    return NULL;
   database = g_tls_file_database_new (ca_file, error);
   if (database == NULL)
     g_prefix_error (error, _("Could not read the certificate authority file “%s”: "), ca_file);

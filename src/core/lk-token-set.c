@@ -50,6 +50,9 @@ lk_token_set_copy (const LkTokenSet *self)
   copy->id_email = g_strdup (self->id_email);
   copy->id_name = g_strdup (self->id_name);
   copy->id_tenant = g_strdup (self->id_tenant);
+  copy->signed_in_at = self->signed_in_at;
+  copy->refreshed_at = self->refreshed_at;
+  copy->refresh_token_at = self->refresh_token_at;
   return copy;
 }
 
@@ -107,6 +110,12 @@ lk_token_set_serialize (const LkTokenSet *self)
   lk_json_add_optional_string (builder, "id_email", self->id_email);
   lk_json_add_optional_string (builder, "id_name", self->id_name);
   lk_json_add_optional_string (builder, "id_tenant", self->id_tenant);
+  if (self->signed_in_at != 0)
+    lk_json_add_int (builder, "signed_in_at", self->signed_in_at);
+  if (self->refreshed_at != 0)
+    lk_json_add_int (builder, "refreshed_at", self->refreshed_at);
+  if (self->refresh_token_at != 0)
+    lk_json_add_int (builder, "refresh_token_at", self->refresh_token_at);
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
   return lk_json_to_data (root, FALSE, NULL);
@@ -152,5 +161,8 @@ lk_token_set_deserialize (const char  *data,
   self->id_email = lk_json_dup_string (obj, "id_email");
   self->id_name = lk_json_dup_string (obj, "id_name");
   self->id_tenant = lk_json_dup_string (obj, "id_tenant");
+  self->signed_in_at = MAX (lk_json_get_int (obj, "signed_in_at", 0), 0);
+  self->refreshed_at = MAX (lk_json_get_int (obj, "refreshed_at", 0), 0);
+  self->refresh_token_at = MAX (lk_json_get_int (obj, "refresh_token_at", 0), 0);
   return g_steal_pointer (&self);
 }

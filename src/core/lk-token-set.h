@@ -25,6 +25,13 @@ typedef struct
   char   *id_email;
   char   *id_name;
   char   *id_tenant;        /* tid */
+  /* When things happened, Unix time, 0 unknown (sets written before they
+   * were kept): what the account page shows of a sign-in's age. The token
+   * manager sets them (lk_token_manager_store_initial_async() and each
+   * refresh). */
+  gint64  signed_in_at;     /* the person signed in (a grant, not a refresh) */
+  gint64  refreshed_at;     /* the access token was last refreshed; 0 never */
+  gint64  refresh_token_at; /* the refresh token held now was issued */
 } LkTokenSet;
 
 #define LK_TYPE_TOKEN_SET (lk_token_set_get_type ())

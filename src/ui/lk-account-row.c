@@ -7,14 +7,16 @@
 
 #include "lk-account-row.h"
 #include "lk-ui-init.h"
+#include "lk-ui-util.h"
 
 /**
  * LkAccountRow:
  *
  * One account in the accounts window: the address, the provider, its status
- * (working, needs sign-in, not tested, failing) and a menu of what can be
- * done with it. The menu's items are the window's actions with the address
- * as target.
+ * (working, needs sign-in, not tested, failing, and then what fails: "SMTP:
+ * SMTP sign-in is switched off for this mailbox") and a menu of what can be
+ * done with it. Activating it opens the account's page. The menu's items
+ * and the page are the window's actions with the address as target.
  */
 struct _LkAccountRow
 {
@@ -97,6 +99,7 @@ lk_account_row_new (LkAccount *account)
   g_autoptr(GMenu) actions = g_menu_new ();
   g_autoptr(GMenu) removal = g_menu_new ();
   g_autofree char *subtitle = NULL;
+  g_autofree char *failures = NULL;
   g_autofree char *menu_label = NULL;
 
   g_return_val_if_fail (account != NULL, NULL);
@@ -104,6 +107,7 @@ lk_account_row_new (LkAccount *account)
   self = g_object_new (LK_TYPE_ACCOUNT_ROW, NULL);
   self->account = lk_account_ref (account);
 
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (self), FALSE);
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self), account->email);
   if (account->login != NULL)
     /* Translators: provider, then who signs in for a shared mailbox. */
@@ -111,11 +115,25 @@ lk_account_row_new (LkAccount *account)
                                 account->login);
   else
     subtitle = g_strdup (account->provider->name);
+  failures = lk_ui_describe_failures (account);
+  if (failures != NULL)
+    {
+      g_autofree char *both = g_strdup_printf ("%s\n%s", subtitle, failures);
+
+      g_free (subtitle);
+      subtitle = g_steal_pointer (&both);
+    }
   adw_action_row_set_subtitle (ADW_ACTION_ROW (self), subtitle);
+  lk_ui_row_keep_words (GTK_WIDGET (self));
   set_status (self);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (self), "win.show-account");
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self), "s", account->email);
+  /* AdwActionRow is activatable only with an activatable widget; without
+   * this, Enter and a click on the row did nothing. */
+  gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (self), TRUE);
 
   add_item (actions, _("_Test"), "win.test-account", account->email);
-  add_item (actions, _("_Export…"), "win.export-account", account->email);
+  add_item (actions, _("Set _Up Mail Programs…"), "win.set-up-account", account->email);
   add_item (actions, _("_Sign In Again"), "win.sign-in-again", account->email);
   add_item (removal, _("_Remove…"), "win.remove-account", account->email);
   g_menu_append_section (menu, NULL, G_MENU_MODEL (actions));

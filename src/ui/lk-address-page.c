@@ -33,6 +33,8 @@ struct _LkAddressPage
   AdwExpanderRow     *advanced_row;
   AdwEntryRow        *tenant_row;
   AdwEntryRow        *client_id_row;
+  GtkWidget          *client_id_problem_row;
+  GtkLabel           *client_id_problem_label;
   AdwEntryRow        *login_row;
   AdwActionRow       *imap_row;
   AdwActionRow       *pop_row;
@@ -47,7 +49,9 @@ struct _LkAddressPage
   LkProvider         *provider;       /* nullable: none found or chosen yet */
   char               *found_how;
   char               *problem;
+  char               *saved_email;    /* nullable: saved by this wizard; fixed */
   gboolean            chosen_by_hand;
+  char               *chosen_for;     /* the domain typed when chosen; NULL: imported */
   gboolean            change_clicked;  /* the combo stays open once asked for */
   gboolean            updating;
   gboolean            can_continue;
@@ -199,14 +203,41 @@ has_client_id (LkAddressPage *self)
   return lk_account_get_client_id (probe) != NULL;
 }
 
+typedef enum
+{
+  PROBLEM_AT_ADDRESS,
+  PROBLEM_AT_CLIENT_ID,
+} ProblemPlace;
+
+/* Says what keeps Next insensitive where it is to be fixed: under the
+ * address, or at the Client ID entry (opened, and marked). */
+static void
+show_problem (LkAddressPage *self,
+              char          *problem,
+              ProblemPlace   place)
+{
+  gboolean at_client_id = problem != NULL && place == PROBLEM_AT_CLIENT_ID;
+
+  g_free (self->problem);
+  self->problem = problem;
+  gtk_label_set_text (self->problem_label, problem != NULL && !at_client_id ? problem : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->problem_label), problem != NULL && !at_client_id);
+  gtk_label_set_text (self->client_id_problem_label, at_client_id ? problem : "");
+  gtk_widget_set_visible (self->client_id_problem_row, at_client_id);
+  if (at_client_id)
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self->client_id_row), "error");
+      adw_expander_row_set_expanded (self->advanced_row, TRUE);
+    }
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->client_id_row), "error");
+}
+
 static void
 set_problem (LkAddressPage *self,
              char          *problem)
 {
-  g_free (self->problem);
-  self->problem = problem;
-  gtk_label_set_text (self->problem_label, problem != NULL ? problem : "");
-  gtk_widget_set_visible (GTK_WIDGET (self->problem_label), problem != NULL);
+  show_problem (self, problem, PROBLEM_AT_ADDRESS);
 }
 
 static void
@@ -228,7 +259,8 @@ lk_address_page_update (LkAddressPage *self)
     set_problem (self, g_strdup (_("Type the whole address, such as name@example.org.")));
   else if (!valid)
     set_problem (self, NULL);
-  else if (self->store != NULL && lk_account_store_exists (self->store, email))
+  else if (self->store != NULL && g_strcmp0 (email, self->saved_email) != 0 &&
+           lk_account_store_exists (self->store, email))
     /* Translators: %s is an e-mail address. */
     set_problem (self, g_strdup_printf (_("%s is already in your accounts; use “Sign In Again” "
                                           "there."), email));
@@ -239,25 +271,20 @@ lk_address_page_update (LkAddressPage *self)
                                    "with “Change…”.")));
   else if (!has_client_id (self) && g_strcmp0 (self->provider->kind, "microsoft") == 0 &&
            g_strcmp0 (self->provider->tenant, "consumers") != 0)
-    {
-      /* Translators: %s is a provider such as "Microsoft 365". */
-      set_problem (self, g_strdup_printf (_("%s needs a client ID that your organisation "
-                                            "registered. Enter it under Organisation Settings, "
-                                            "or import the profile your IT department gave "
-                                            "you."), self->provider->name));
-      adw_expander_row_set_expanded (self->advanced_row, TRUE);
-    }
+    /* Translators: %s is a provider such as "Microsoft 365". */
+    show_problem (self, g_strdup_printf (_("%s needs a client ID that your organisation "
+                                           "registered. Enter it here, or import the profile "
+                                           "your IT department gave you."),
+                                         self->provider->name),
+                  PROBLEM_AT_CLIENT_ID);
   else if (!has_client_id (self))
-    {
-      /* Personal accounts have no IT department to ask. */
-      /* Translators: %s is a provider such as "Gmail". */
-      set_problem (self, g_strdup_printf (_("This copy of Latchkey has no client ID for %s. "
-                                            "Register an app with %s (the provider’s notes say "
-                                            "how) and enter its client ID under Organisation "
-                                            "Settings."), self->provider->name,
-                                          self->provider->name));
-      adw_expander_row_set_expanded (self->advanced_row, TRUE);
-    }
+    /* Personal accounts have no IT department to ask.
+     * Translators: %s is a provider such as "Gmail". */
+    show_problem (self, g_strdup_printf (_("This copy of Latchkey has no client ID for %s. "
+                                           "Register an app with %s (the provider’s notes say "
+                                           "how) and enter its client ID here."),
+                                         self->provider->name, self->provider->name),
+                  PROBLEM_AT_CLIENT_ID);
   else if (login != NULL && !lk_email_is_valid (login))
     set_problem (self, g_strdup (_("The sign-in user is an address too, such as "
                                    "name@example.org.")));
@@ -376,12 +403,45 @@ start_discovery (LkAddressPage *self,
   self->discovery_timeout_id = g_timeout_add (DISCOVERY_DELAY_MS, discovery_timeout_cb, self);
 }
 
+static gboolean
+provider_lists_domain (LkProvider *provider,
+                       const char *domain)
+{
+  for (guint i = 0; provider->domains != NULL && provider->domains[i] != NULL; i++)
+    if (g_ascii_strcasecmp (provider->domains[i], domain) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* A provider chosen by hand (or imported) stays while the domain is the
+ * one it was chosen for, or one no profile knows; a domain typed anew that
+ * a profile names is that profile's, unless the chosen one names it too. */
+static void
+drop_choice_for_new_domain (LkAddressPage *self,
+                            const char    *email)
+{
+  const char *at = strrchr (email, '@');
+  LkProvider *found;
+
+  if (!self->chosen_by_hand || self->registry == NULL || !lk_email_is_valid (email) ||
+      g_strcmp0 (at + 1, self->chosen_for) == 0)
+    return;
+  found = lk_provider_registry_lookup_domain (self->registry, at + 1);
+  if (found == NULL || found == self->provider ||
+      (self->provider != NULL && provider_lists_domain (self->provider, at + 1)))
+    return;
+  self->chosen_by_hand = FALSE;
+  self->change_clicked = FALSE;
+  g_clear_pointer (&self->chosen_for, g_free);
+}
+
 /* The provider for the address, unless the person chose one by hand. */
 static void
 lk_address_page_email_changed_cb (LkAddressPage *self)
 {
   g_autofree char *email = stripped_email (self);
 
+  drop_choice_for_new_domain (self, email);
   if (!self->chosen_by_hand && self->registry != NULL)
     {
       const char *at = strrchr (email, '@');
@@ -454,6 +514,13 @@ lk_address_page_provider_selected_cb (LkAddressPage *self)
 
   if (self->updating || self->providers == NULL || selected >= self->providers->len)
     return;
+  {
+    g_autofree char *email = stripped_email (self);
+    const char *at = strrchr (email, '@');
+
+    g_free (self->chosen_for);
+    self->chosen_for = at != NULL && at[1] != '\0' ? g_strdup (at + 1) : NULL;
+  }
   self->chosen_by_hand = TRUE;
   stop_discovery (self);
   set_provider (self, g_ptr_array_index (self->providers, selected), _("Chosen by you"));
@@ -577,6 +644,27 @@ lk_address_page_set_email (LkAddressPage *self,
   gtk_editable_set_text (GTK_EDITABLE (self->email_row), email != NULL ? email : "");
 }
 
+/**
+ * lk_address_page_set_saved_email:
+ * @email: the address the wizard saved
+ *
+ * Once the wizard saved the account, its address stays (another would be
+ * another account): the entry is read-only, and the address is not "already
+ * in your accounts".
+ */
+void
+lk_address_page_set_saved_email (LkAddressPage *self,
+                                 const char    *email)
+{
+  g_return_if_fail (LK_IS_ADDRESS_PAGE (self));
+
+  g_free (self->saved_email);
+  self->saved_email = g_strdup (email);
+  lk_address_page_set_email (self, email);
+  gtk_editable_set_editable (GTK_EDITABLE (self->email_row), email == NULL);
+  lk_address_page_update (self);
+}
+
 gboolean
 lk_address_page_get_can_continue (LkAddressPage *self)
 {
@@ -655,6 +743,7 @@ lk_address_page_import_profile (LkAddressPage *self,
   g_ptr_array_add (self->providers, lk_provider_ref (provider));
   fill_combo (self);
   self->chosen_by_hand = TRUE;
+  g_clear_pointer (&self->chosen_for, g_free);
   stop_discovery (self);
   gtk_widget_set_visible (GTK_WIDGET (self->provider_combo), TRUE);
   /* set_provider() selects it in the combo. */
@@ -797,6 +886,8 @@ lk_address_page_dispose (GObject *object)
   g_clear_pointer (&self->provider, lk_provider_unref);
   g_clear_pointer (&self->found_how, g_free);
   g_clear_pointer (&self->problem, g_free);
+  g_clear_pointer (&self->saved_email, g_free);
+  g_clear_pointer (&self->chosen_for, g_free);
 
   G_OBJECT_CLASS (lk_address_page_parent_class)->dispose (object);
 }
@@ -829,6 +920,8 @@ lk_address_page_class_init (LkAddressPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LkAddressPage, advanced_row);
   gtk_widget_class_bind_template_child (widget_class, LkAddressPage, tenant_row);
   gtk_widget_class_bind_template_child (widget_class, LkAddressPage, client_id_row);
+  gtk_widget_class_bind_template_child (widget_class, LkAddressPage, client_id_problem_row);
+  gtk_widget_class_bind_template_child (widget_class, LkAddressPage, client_id_problem_label);
   gtk_widget_class_bind_template_child (widget_class, LkAddressPage, login_row);
   gtk_widget_class_bind_template_child (widget_class, LkAddressPage, imap_row);
   gtk_widget_class_bind_template_child (widget_class, LkAddressPage, pop_row);

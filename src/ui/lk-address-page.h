@@ -24,6 +24,8 @@ void        lk_address_page_set_account_store (LkAddressPage  *self,
 gboolean    lk_address_page_get_discovering (LkAddressPage     *self);
 void        lk_address_page_set_email      (LkAddressPage      *self,
                                             const char         *email);
+void        lk_address_page_set_saved_email (LkAddressPage     *self,
+                                             const char        *email);
 gboolean    lk_address_page_get_can_continue (LkAddressPage    *self);
 const char *lk_address_page_get_problem    (LkAddressPage      *self);
 LkProvider *lk_address_page_get_provider   (LkAddressPage      *self);

@@ -15,6 +15,7 @@
 #include "lk-error.h"
 #include "lk-ui-init.h"
 #include "lk-ui-util.h"
+#include "providers/lk-discovery.h"
 #include "providers/lk-microsoft.h"
 
 /**
@@ -43,6 +44,14 @@ struct _LkAdminWindow
   char                *profile_id;      /* id and name, kept when it is saved */
   char                *profile_name;    /* again for the same tenant */
   guint                update_id;       /* the inputs changed; update once */
+  /* The typed domain's tenant id, looked up as `latchkey-cli admin
+   * consent-url` does (lk_microsoft_tenant_resolve_async()), so that both
+   * give IT the same link (issue #17). */
+  GCancellable        *lookup;          /* nullable: a lookup under way */
+  guint                lookup_id;       /* a lookup waits for typing to pause */
+  char                *looked_up;       /* nullable: the domain looked up, */
+  char                *looked_up_tenant; /* its tenant id (nullable: not found), */
+  char                *looked_up_said;  /* and what the lookup found, in a sentence */
 
   /* Template children */
   AdwEntryRow         *tenant_row;
@@ -55,6 +64,7 @@ struct _LkAdminWindow
   GtkListBox          *checklist_box;
   LkCodeView          *consent_view;
   GtkLabel            *consent_problem_label;
+  GtkLabel            *tenant_lookup_label;
   GtkButton           *copy_consent_button;
   GtkButton           *open_consent_button;
   GtkSpinner          *consent_spinner;
@@ -235,16 +245,100 @@ update_checklist (LkAdminWindow *self,
     }
 }
 
+/* How long typing must pause before a domain is looked up. */
+#define LOOKUP_DELAY_MS 500
+
+/* The tenant the consent link names: the typed domain's tenant id once it
+ * was looked up, else what was typed (Microsoft accepts a domain too). */
+static char *
+link_tenant (LkAdminWindow *self)
+{
+  g_autofree char *tenant = entry_text (self->tenant_row);
+
+  if (self->looked_up_tenant != NULL && g_strcmp0 (self->looked_up, tenant) == 0)
+    return g_strdup (self->looked_up_tenant);
+  return g_steal_pointer (&tenant);
+}
+
+static LkAdminConsent *
+new_consent (LkAdminWindow *self)
+{
+  g_autofree char *tenant = link_tenant (self);
+  g_autofree char *client_id = entry_text (self->client_id_row);
+
+  return lk_admin_consent_new (self->provider, tenant, client_id, protocols (self),
+                               app_only (self));
+}
+
 static char *
 build_consent_link (LkAdminWindow  *self,
                     GError        **error)
 {
-  g_autofree char *tenant = entry_text (self->tenant_row);
-  g_autofree char *client_id = entry_text (self->client_id_row);
-  g_autoptr(LkAdminConsent) consent = lk_admin_consent_new (self->provider, tenant, client_id,
-                                                           protocols (self), app_only (self));
+  g_autoptr(LkAdminConsent) consent = new_consent (self);
 
   return lk_admin_consent_dup_link (consent, error);
+}
+
+static void update (LkAdminWindow *self);
+
+static void
+tenant_resolved_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(LkAdminWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tenant = lk_microsoft_tenant_resolve_finish (result, &error);
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  g_clear_object (&self->lookup);
+  g_free (self->looked_up_tenant);
+  self->looked_up_tenant = g_steal_pointer (&tenant);
+  g_free (self->looked_up_said);
+  self->looked_up_said = lk_microsoft_tenant_resolve_describe (self->looked_up,
+                                                              self->looked_up_tenant, error);
+  update (self);
+}
+
+static gboolean
+look_up_cb (gpointer user_data)
+{
+  LkAdminWindow *self = user_data;
+
+  self->lookup_id = 0;
+  self->lookup = g_cancellable_new ();
+  lk_microsoft_tenant_resolve_async (self->provider, self->looked_up, self->lookup,
+                                     tenant_resolved_cb, g_object_ref (self));
+  return G_SOURCE_REMOVE;
+}
+
+/* A domain typed (not a tenant id) is looked up once typing pauses, unless
+ * discovery is switched off (lk_discovery_is_enabled()); a lookup for what
+ * was typed before is cancelled. */
+static void
+look_up_tenant (LkAdminWindow *self,
+                const char    *tenant)
+{
+  g_autofree char *url = NULL;
+
+  if (g_strcmp0 (self->looked_up, tenant) == 0)
+    return;
+  g_cancellable_cancel (self->lookup);
+  g_clear_object (&self->lookup);
+  g_clear_handle_id (&self->lookup_id, g_source_remove);
+  g_clear_pointer (&self->looked_up_tenant, g_free);
+  g_clear_pointer (&self->looked_up_said, g_free);
+  g_clear_pointer (&self->looked_up, g_free);
+  if (!lk_discovery_is_enabled () || lk_guid_is_valid (tenant)
+      || lk_microsoft_tenant_is_placeholder (tenant)
+      || !lk_microsoft_tenant_check (tenant, NULL))
+    return;
+  url = lk_microsoft_tenant_discovery_url (self->provider, tenant);
+  if (url == NULL)
+    return;
+  self->looked_up = g_strdup (tenant);
+  self->lookup_id = g_timeout_add (LOOKUP_DELAY_MS, look_up_cb, self);
 }
 
 static void
@@ -318,6 +412,10 @@ update (LkAdminWindow *self)
   tenant = entry_text (self->tenant_row);
   client_id = entry_text (self->client_id_row);
   update_checklist (self, tenant, client_id);
+  look_up_tenant (self, tenant);
+  gtk_label_set_text (self->tenant_lookup_label,
+                      self->looked_up_said != NULL ? self->looked_up_said : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->tenant_lookup_label), self->looked_up_said != NULL);
   g_free (self->consent_link);
   self->consent_link = build_consent_link (self, &error);
   link = self->consent_link;
@@ -410,14 +508,11 @@ consent_done_cb (GObject      *object,
 static void
 open_consent_cb (LkAdminWindow *self)
 {
-  g_autofree char *tenant = entry_text (self->tenant_row);
-  g_autofree char *client_id = entry_text (self->client_id_row);
   g_autoptr(GError) error = NULL;
 
   if (self->consent != NULL)
     return;
-  self->consent = lk_admin_consent_new (self->provider, tenant, client_id, protocols (self),
-                                        app_only (self));
+  self->consent = new_consent (self);
   if (!lk_admin_consent_listen (self->consent, &error))
     {
       g_clear_object (&self->consent);
@@ -693,7 +788,9 @@ lk_admin_window_dispose (GObject *object)
   LkAdminWindow *self = LK_ADMIN_WINDOW (object);
 
   g_cancellable_cancel (self->cancellable);
+  g_cancellable_cancel (self->lookup);
   g_clear_handle_id (&self->update_id, g_source_remove);
+  g_clear_handle_id (&self->lookup_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), LK_TYPE_ADMIN_WINDOW);
   g_clear_object (&self->settings);
   G_OBJECT_CLASS (lk_admin_window_parent_class)->dispose (object);
@@ -706,6 +803,10 @@ lk_admin_window_finalize (GObject *object)
 
   g_clear_object (&self->consent);
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->lookup);
+  g_free (self->looked_up);
+  g_free (self->looked_up_tenant);
+  g_free (self->looked_up_said);
   g_clear_object (&self->profile_file);
   g_clear_pointer (&self->provider, lk_provider_unref);
   g_free (self->script);
@@ -739,6 +840,7 @@ lk_admin_window_class_init (LkAdminWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LkAdminWindow, checklist_box);
   gtk_widget_class_bind_template_child (widget_class, LkAdminWindow, consent_view);
   gtk_widget_class_bind_template_child (widget_class, LkAdminWindow, consent_problem_label);
+  gtk_widget_class_bind_template_child (widget_class, LkAdminWindow, tenant_lookup_label);
   gtk_widget_class_bind_template_child (widget_class, LkAdminWindow, copy_consent_button);
   gtk_widget_class_bind_template_child (widget_class, LkAdminWindow, open_consent_button);
   gtk_widget_class_bind_template_child (widget_class, LkAdminWindow, consent_spinner);

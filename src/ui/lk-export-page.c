@@ -25,6 +25,10 @@ typedef struct
   char      *text;
   char      *default_path;
   GtkWidget *row;
+  GtkWidget *set_up_box;    /* hidden unless the client can be set up */
+  GtkWidget *set_up;
+  GtkWidget *set_up_result; /* what the last Set Up changed */
+  GtkWidget *save;
 } Client;
 
 static void
@@ -48,6 +52,14 @@ struct _LkExportPage
 };
 
 G_DEFINE_FINAL_TYPE (LkExportPage, lk_export_page, GTK_TYPE_WIDGET)
+
+enum {
+  SIGNAL_SAVED,
+  SIGNAL_SET_UP,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 GtkWidget *
 lk_export_page_new (void)
@@ -97,7 +109,7 @@ lk_export_page_add_client (LkExportPage *self,
                            const char   *what_next)
 {
   Client *client;
-  GtkWidget *box, *preview, *buttons, *save, *copy;
+  GtkWidget *box, *preview, *buttons, *save, *copy, *set_up_row, *explanation;
   g_autofree char *shown_path = NULL;
 
   g_return_if_fail (LK_IS_EXPORT_PAGE (self));
@@ -122,6 +134,31 @@ lk_export_page_add_client (LkExportPage *self,
   gtk_widget_set_margin_start (box, 12);
   gtk_widget_set_margin_end (box, 12);
 
+  /* Set Up: merged into the client's own file by core (issue #18 point
+   * 6); shown by lk_export_page_set_can_set_up() for the clients core can
+   * set up. Its own line: beside Copy and Save… it would not fit 360 px. */
+  client->set_up_box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  gtk_widget_set_visible (client->set_up_box, FALSE);
+  explanation = lk_ui_label_new_prose (_("Set Up adds the account to the program’s own "
+                                         "configuration, keeping its other accounts and a copy "
+                                         "of the file as it was."));
+  gtk_widget_add_css_class (explanation, "dim-label");
+  gtk_box_append (GTK_BOX (client->set_up_box), explanation);
+  set_up_row = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
+  gtk_widget_set_halign (set_up_row, GTK_ALIGN_END);
+  client->set_up = gtk_button_new_with_mnemonic (_("Set _Up"));
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (client->set_up), "export.set-up");
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (client->set_up), "s", id);
+  gtk_box_append (GTK_BOX (set_up_row), client->set_up);
+  gtk_box_append (GTK_BOX (client->set_up_box), set_up_row);
+  /* What changed, file by file, as core says it: paths, never wrapped
+   * with a hyphen. */
+  client->set_up_result = lk_ui_label_new_prose (NULL);
+  gtk_label_set_selectable (GTK_LABEL (client->set_up_result), TRUE);
+  gtk_widget_set_visible (client->set_up_result, FALSE);
+  gtk_box_append (GTK_BOX (client->set_up_box), client->set_up_result);
+  gtk_box_append (GTK_BOX (box), client->set_up_box);
+
   if (what_next != NULL)
     {
       GtkWidget *next = lk_ui_label_new_prose (what_next);
@@ -145,6 +182,7 @@ lk_export_page_add_client (LkExportPage *self,
   gtk_actionable_set_action_name (GTK_ACTIONABLE (save), "export.save");
   gtk_actionable_set_action_target (GTK_ACTIONABLE (save), "s", id);
   gtk_widget_add_css_class (save, "suggested-action");
+  client->save = save;
   gtk_box_append (GTK_BOX (buttons), copy);
   gtk_box_append (GTK_BOX (buttons), save);
   gtk_box_append (GTK_BOX (box), buttons);
@@ -155,6 +193,75 @@ lk_export_page_add_client (LkExportPage *self,
    * like, and Alt+S saves it without hunting for the button. */
   if (self->clients->len == 1)
     adw_expander_row_set_expanded (ADW_EXPANDER_ROW (client->row), TRUE);
+}
+
+/**
+ * lk_export_page_set_can_set_up:
+ * @id: a client added with lk_export_page_add_client()
+ * @installed: the program or its configuration is on this computer; then
+ *   Set Up is the suggested button, not Save…
+ *
+ * Offers Set Up for the client: the page emits #LkExportPage::set-up, and
+ * whoever set the client up says how it went with
+ * lk_export_page_show_set_up().
+ */
+void
+lk_export_page_set_can_set_up (LkExportPage *self,
+                               const char   *id,
+                               gboolean      installed)
+{
+  Client *client = find_client (self, id);
+
+  g_return_if_fail (client != NULL);
+
+  gtk_widget_set_visible (client->set_up_box, TRUE);
+  if (installed)
+    {
+      gtk_widget_add_css_class (client->set_up, "suggested-action");
+      gtk_widget_remove_css_class (client->save, "suggested-action");
+    }
+}
+
+/**
+ * lk_export_page_show_set_up:
+ * @result: (nullable): what Set Up changed; %NULL when it failed (the
+ *   caller said why)
+ *
+ * Set Up of @id is over: its button works again and the page shows what
+ * changed.
+ */
+void
+lk_export_page_show_set_up (LkExportPage *self,
+                            const char   *id,
+                            const char   *result)
+{
+  Client *client = find_client (self, id);
+  g_autofree char *text = NULL;
+  g_autofree char *message = NULL;
+
+  g_return_if_fail (client != NULL);
+
+  gtk_widget_set_sensitive (client->set_up, TRUE);
+  if (result == NULL)
+    return;
+  text = g_strchomp (g_strdup (result));
+  gtk_label_set_text (GTK_LABEL (client->set_up_result), text);
+  gtk_widget_set_visible (client->set_up_result, TRUE);
+  /* Translators: %s is a mail program such as "msmtp". */
+  message = g_strdup_printf (_("%s is set up"), client->name);
+  lk_ui_toast (GTK_WIDGET (self), message);
+}
+
+/* The last Set Up's account of what changed, as shown; %NULL before. */
+const char *
+lk_export_page_get_set_up_result (LkExportPage *self,
+                                  const char   *id)
+{
+  Client *client = find_client (self, id);
+
+  g_return_val_if_fail (client != NULL, NULL);
+  return gtk_widget_get_visible (client->set_up_result)
+    ? gtk_label_get_text (GTK_LABEL (client->set_up_result)) : NULL;
 }
 
 GtkWidget *
@@ -193,7 +300,8 @@ lk_export_page_copy_action (GtkWidget  *widget,
  * Writes the client's configuration to @file, as Save… does once the person
  * has chosen where (the file chooser asked before replacing a file). The
  * file is a few hundred bytes; core writes it atomically, mode 0600, and
- * keeps a replaced file beside it (the toast says where).
+ * keeps a replaced file beside it (the toast says where), then says
+ * "saved".
  */
 void
 lk_export_page_save_to (LkExportPage *self,
@@ -233,6 +341,7 @@ lk_export_page_save_to (LkExportPage *self,
     /* Translators: %s is where the file went, such as "~/.msmtprc". */
     message = g_strdup_printf (_("Saved to %s"), shown);
   lk_ui_toast (GTK_WIDGET (self), message);
+  g_signal_emit (self, signals[SIGNAL_SAVED], 0, client->id, path);
 }
 
 static void
@@ -265,6 +374,21 @@ lk_export_page_save_action (GtkWidget  *widget,
 }
 
 static void
+lk_export_page_set_up_action (GtkWidget  *widget,
+                              const char *action_name,
+                              GVariant   *parameter)
+{
+  LkExportPage *self = LK_EXPORT_PAGE (widget);
+  Client *client = find_client (self, g_variant_get_string (parameter, NULL));
+
+  if (client == NULL || !gtk_widget_get_visible (client->set_up_box))
+    return;
+  /* Once at a time: the button waits for lk_export_page_show_set_up(). */
+  gtk_widget_set_sensitive (client->set_up, FALSE);
+  g_signal_emit (self, signals[SIGNAL_SET_UP], 0, client->id);
+}
+
+static void
 lk_export_page_dispose (GObject *object)
 {
   LkExportPage *self = LK_EXPORT_PAGE (object);
@@ -284,6 +408,28 @@ lk_export_page_class_init (LkExportPageClass *klass)
 
   object_class->dispose = lk_export_page_dispose;
 
+  /**
+   * LkExportPage::saved:
+   * @client: the exporter's id
+   * @path: the file written, absolute
+   *
+   * A client's configuration was saved.
+   */
+  signals[SIGNAL_SAVED] =
+    g_signal_new ("saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+
+  /**
+   * LkExportPage::set-up:
+   * @client: the exporter's id
+   *
+   * Set Up was pressed for @client; answer with
+   * lk_export_page_show_set_up().
+   */
+  signals[SIGNAL_SET_UP] =
+    g_signal_new ("set-up", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_STRING);
+
   lk_ui_ensure_resources ();
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PREFIX "/lk-export-page.ui");
@@ -292,6 +438,8 @@ lk_export_page_class_init (LkExportPageClass *klass)
 
   gtk_widget_class_install_action (widget_class, "export.copy", "s", lk_export_page_copy_action);
   gtk_widget_class_install_action (widget_class, "export.save", "s", lk_export_page_save_action);
+  gtk_widget_class_install_action (widget_class, "export.set-up", "s",
+                                   lk_export_page_set_up_action);
 }
 
 static void

@@ -24,5 +24,13 @@ const char *lk_export_page_get_text     (LkExportPage *self,
 void        lk_export_page_save_to      (LkExportPage *self,
                                          const char   *id,
                                          GFile        *file);
+void        lk_export_page_set_can_set_up (LkExportPage *self,
+                                           const char   *id,
+                                           gboolean      installed);
+void        lk_export_page_show_set_up  (LkExportPage *self,
+                                         const char   *id,
+                                         const char   *result);
+const char *lk_export_page_get_set_up_result (LkExportPage *self,
+                                              const char   *id);
 
 G_END_DECLS

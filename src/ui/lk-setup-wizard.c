@@ -5,75 +5,41 @@
 
 #include <glib/gi18n.h>
 
-#include "check/lk-account-check.h"
-#include "diagnose/lk-diagnose.h"
-#include "export/lk-exporter.h"
-#include "lk-address-page.h"
 #include "lk-error.h"
-#include "lk-export-page.h"
-#include "lk-setup-wizard.h"
-#include "lk-sign-in-page.h"
-#include "lk-test-page.h"
+#include "lk-setup-wizard-private.h"
 #include "lk-ui-init.h"
 #include "lk-ui-util.h"
-#include "oauth/lk-browser-sign-in.h"
-#include "oauth/lk-oauth-client.h"
 
 /**
  * LkSetupWizard:
  *
- * The setup assistant: address → sign in → test → export → done, one page
- * widget each in a GtkStack. The wizard runs core (the grants, the keyring,
- * the probes, the exporters) and shows progress on the pages. Closing it or
- * pressing Cancel cancels what runs; an account is saved only once sign-in
- * succeeded, keyring item first.
+ * The assistant for one task on one account (#LkSetupWizardTask): adding
+ * it (address → sign in → test → mail programs → done), signing it in
+ * again, testing it, or setting its mail programs up; one page widget each
+ * in a GtkStack. The task decides the title, the first page, the buttons
+ * and the ending. Back returns to the page before on every page after the
+ * first; Cancel (or Escape) stops what runs, and once this wizard has saved
+ * a new account, asks whether to keep it. This file is the navigation; the
+ * sign-in, test and export flows have a file each
+ * (lk-setup-wizard-private.h).
  */
-struct _LkSetupWizard
-{
-  AdwWindow           parent_instance;
-
-  /* Template children */
-  AdwWindowTitle     *title_widget;
-  GtkButton          *cancel_button;
-  GtkButton          *next_button;
-  GtkStack           *stack;
-  LkAddressPage      *address_page;
-  LkSignInPage       *sign_in_page;
-  LkTestPage         *test_page;
-  LkExportPage       *export_page;
-  AdwStatusPage      *done_page;
-
-  LkProviderRegistry *registry;
-  LkAccountStore     *store;
-  LkTokenManager     *tokens;
-
-  LkAccount          *account;      /* being made; saved once signed in */
-  gboolean            replace;      /* signing an existing account in again */
-  gboolean            signing_in;
-  LkAccountCheck     *check;        /* while the test runs */
-
-  GCancellable       *cancellable;       /* everything: cancelled in dispose */
-  GCancellable       *step_cancellable;  /* the sign-in or test running now */
-  LkBrowserSignIn    *browser_sign_in;
-  LkOAuthClient      *device_client;
-  LkDeviceAuthorization *device_authorization;
-};
 
 G_DEFINE_FINAL_TYPE (LkSetupWizard, lk_setup_wizard, ADW_TYPE_WINDOW)
 
 enum {
-  SIGNAL_ACCOUNT_ADDED,
+  SIGNAL_ACCOUNT_CHANGED,
   N_SIGNALS
 };
 
 static guint signals[N_SIGNALS];
 
-static void lk_setup_wizard_run_tests (LkSetupWizard *self);
-
 /**
  * lk_setup_wizard_new:
  * @parent: the accounts window; the wizard is modal over it
  * @tokens: saves the sign-in (keyring item, then account file)
+ *
+ * A wizard that adds an account; lk_setup_wizard_start_task() gives it
+ * another task.
  */
 LkSetupWizard *
 lk_setup_wizard_new (GtkWindow          *parent,
@@ -110,8 +76,9 @@ lk_setup_wizard_set_discovery (LkSetupWizard *self,
   lk_address_page_set_discovery (self->address_page, discovery);
 }
 
-static GCancellable *
-restart_step (LkSetupWizard *self)
+/* A new step's cancellable; the one before is cancelled. */
+GCancellable *
+lk_setup_wizard_restart_step (LkSetupWizard *self)
 {
   g_cancellable_cancel (self->step_cancellable);
   g_clear_object (&self->step_cancellable);
@@ -122,42 +89,104 @@ restart_step (LkSetupWizard *self)
   return self->step_cancellable;
 }
 
-/* The header bar follows the page: what Next does, and whether it can. */
-static void
+/* The account was saved or changed: the accounts window reloads. */
+void
+lk_setup_wizard_account_changed (LkSetupWizard *self)
+{
+  g_signal_emit (self, signals[SIGNAL_ACCOUNT_CHANGED], 0, self->account);
+}
+
+static const char *
+task_title (LkSetupWizardTask task)
+{
+  switch (task)
+    {
+    case LK_SETUP_WIZARD_SIGN_IN_AGAIN: return _("Sign In Again");
+    case LK_SETUP_WIZARD_TEST: return _("Test Account");
+    case LK_SETUP_WIZARD_SET_UP: return _("Set Up Mail Programs");
+    case LK_SETUP_WIZARD_ADD:
+    default: return _("Add Account");
+    }
+}
+
+void
+lk_setup_wizard_set_task (LkSetupWizard     *self,
+                          LkSetupWizardTask  task)
+{
+  self->task = task;
+  gtk_window_set_title (GTK_WINDOW (self), task_title (task));
+  adw_window_title_set_title (self->title_widget, task_title (task));
+  lk_test_page_set_can_continue (self->test_page, task == LK_SETUP_WIZARD_ADD);
+  lk_setup_wizard_update (self);
+}
+
+/* Whether Cancel must ask before closing: this wizard saved a new account
+ * and its task did not end. */
+static gboolean
+must_ask_to_keep (LkSetupWizard *self)
+{
+  return self->task == LK_SETUP_WIZARD_ADD && self->saved && !self->closing &&
+         !g_str_equal (gtk_stack_get_visible_child_name (self->stack), "done");
+}
+
+/* The header bar follows the task and the page: Back where there is a page
+ * before, Cancel where closing abandons something, and the button that goes
+ * on (or, at a task's ending, closes). */
+void
 lk_setup_wizard_update (LkSetupWizard *self)
 {
   const char *step = gtk_stack_get_visible_child_name (self->stack);
+  gboolean adding = self->task == LK_SETUP_WIZARD_ADD;
   const char *next_label = _("_Next");
   gboolean can_next = FALSE;
+  gboolean ending = FALSE;
 
   if (g_str_equal (step, "address"))
     can_next = lk_address_page_get_can_continue (self->address_page);
   else if (g_str_equal (step, "sign-in"))
     {
       next_label = _("_Sign In");
-      can_next = g_strcmp0 (lk_sign_in_page_get_state (self->sign_in_page), "intro") == 0;
+      /* Not while the keyring is asked, before the browser opens. */
+      can_next = !self->signing_in &&
+                 g_strcmp0 (lk_sign_in_page_get_state (self->sign_in_page), "intro") == 0;
     }
-  else if (g_str_equal (step, "test"))
+  else if (g_str_equal (step, "test") && adding)
     can_next = self->check == NULL && lk_test_page_get_all_ok (self->test_page);
-  else if (g_str_equal (step, "export"))
+  else if (g_str_equal (step, "export") && adding)
     {
       next_label = _("_Finish");
       can_next = TRUE;
+    }
+  else if (g_str_equal (step, "test") || g_str_equal (step, "export"))
+    {
+      /* A test, a sign-in again or the mail programs end here. */
+      next_label = _("_Done");
+      can_next = TRUE;
+      ending = self->check == NULL;
     }
   else if (g_str_equal (step, "done"))
     {
       next_label = _("_Close");
       can_next = TRUE;
+      ending = TRUE;
     }
 
   gtk_button_set_label (self->next_button, next_label);
+  if (ending || adding || g_str_equal (step, "sign-in"))
+    gtk_widget_add_css_class (GTK_WIDGET (self->next_button), "suggested-action");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self->next_button), "suggested-action");
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "wizard.next", can_next);
-  gtk_widget_set_visible (GTK_WIDGET (self->cancel_button), !g_str_equal (step, "done"));
+  gtk_widget_set_visible (GTK_WIDGET (self->back_button), self->history->len > 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "wizard.back", self->history->len > 0);
+  /* Done closes a task that ended; before then Cancel does. */
+  gtk_widget_set_visible (GTK_WIDGET (self->cancel_button),
+                          adding ? !g_str_equal (step, "done") : g_str_equal (step, "sign-in"));
 }
 
 static void
-show_step (LkSetupWizard *self,
-           const char    *step)
+set_visible_step (LkSetupWizard *self,
+                  const char    *step)
 {
   gtk_stack_set_visible_child_name (self->stack, step);
   lk_setup_wizard_update (self);
@@ -165,6 +194,30 @@ show_step (LkSetupWizard *self,
     gtk_widget_grab_focus (GTK_WIDGET (self->address_page));
   else
     gtk_widget_grab_focus (GTK_WIDGET (self->next_button));
+}
+
+/**
+ * lk_setup_wizard_show_step:
+ *
+ * Goes on to @step; Back returns to the page shown now. Going on to a page
+ * visited before goes back to it instead, so that Back never loops.
+ */
+void
+lk_setup_wizard_show_step (LkSetupWizard *self,
+                           const char    *step)
+{
+  const char *current = gtk_stack_get_visible_child_name (self->stack);
+
+  if (!g_str_equal (current, step))
+    {
+      guint index;
+
+      if (g_ptr_array_find_with_equal_func (self->history, step, g_str_equal, &index))
+        g_ptr_array_set_size (self->history, index);
+      else
+        g_ptr_array_add (self->history, (gpointer) g_intern_string (current));
+    }
+  set_visible_step (self, step);
 }
 
 const char *
@@ -180,6 +233,22 @@ lk_setup_wizard_get_page (LkSetupWizard *self,
 {
   g_return_val_if_fail (LK_IS_SETUP_WIZARD (self), NULL);
   return gtk_stack_get_child_by_name (self->stack, step);
+}
+
+LkSetupWizardTask
+lk_setup_wizard_get_task (LkSetupWizard *self)
+{
+  g_return_val_if_fail (LK_IS_SETUP_WIZARD (self), LK_SETUP_WIZARD_ADD);
+  return self->task;
+}
+
+/* The account of the task, or the one being added once the address is
+ * known; %NULL before. */
+LkAccount *
+lk_setup_wizard_get_account (LkSetupWizard *self)
+{
+  g_return_val_if_fail (LK_IS_SETUP_WIZARD (self), NULL);
+  return self->account;
 }
 
 /**
@@ -199,7 +268,7 @@ lk_setup_wizard_import_profile (LkSetupWizard *self,
 
   if (!lk_address_page_import_profile (self->address_page, data, length, origin, error))
     return FALSE;
-  show_step (self, "address");
+  set_visible_step (self, "address");
   return TRUE;
 }
 
@@ -207,8 +276,6 @@ static void
 set_account (LkSetupWizard *self,
              LkAccount     *account)
 {
-  g_autofree char *subtitle = NULL;
-
   if (account != self->account)
     {
       g_clear_pointer (&self->account, lk_account_unref);
@@ -221,376 +288,49 @@ set_account (LkSetupWizard *self,
                                        account->provider->device_authorization_endpoint != NULL);
 }
 
-/* Sign-in ---------------------------------------------------------------- */
-
-static void
-show_sign_in_error (LkSetupWizard *self,
-                    const GError  *error)
+/* What the sign-in asked for: the same again needs no new sign-in. */
+static gboolean
+same_sign_in (LkAccount *a,
+              LkAccount *b)
 {
-  LkDiagnoseInput input = { 0 };
-  g_autoptr(LkDiagnosis) diagnosis = NULL;
-  g_autofree char *scope = NULL;
-
-  self->signing_in = FALSE;
-  if (lk_error_is_cancelled (error))
-    {
-      lk_sign_in_page_show_intro (self->sign_in_page);
-      lk_setup_wizard_update (self);
-      return;
-    }
-
-  scope = lk_provider_dup_scope_string (self->account->provider, self->account->protocols);
-  input.error = error;
-  input.phase = LK_DIAGNOSE_PHASE_SIGN_IN;
-  input.account = self->account;
-  input.scope = scope;
-  if (self->browser_sign_in != NULL)
-    input.redirect_uri = lk_browser_sign_in_get_redirect_uri (self->browser_sign_in);
-  diagnosis = lk_diagnose (&input);
-  lk_sign_in_page_show_diagnosis (self->sign_in_page, diagnosis);
-  lk_setup_wizard_update (self);
+  return g_strcmp0 (a->email, b->email) == 0 && g_strcmp0 (a->login, b->login) == 0 &&
+         g_strcmp0 (a->provider->id, b->provider->id) == 0 && a->protocols == b->protocols &&
+         g_strcmp0 (lk_account_get_tenant (a), lk_account_get_tenant (b)) == 0 &&
+         g_strcmp0 (lk_account_get_client_id (a), lk_account_get_client_id (b)) == 0;
 }
 
-static void
-stored_cb (GObject      *source,
-           GAsyncResult *result,
-           gpointer      user_data)
+/**
+ * lk_setup_wizard_signed_in:
+ *
+ * The sign-in is saved: the test runs. A new account is this wizard's from
+ * here on, and the address page keeps its address.
+ */
+void
+lk_setup_wizard_signed_in (LkSetupWizard *self)
 {
-  g_autoptr(LkSetupWizard) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!lk_token_manager_store_initial_finish (LK_TOKEN_MANAGER (source), result, &error))
+  if (self->task == LK_SETUP_WIZARD_ADD && !self->saved)
     {
-      if (!lk_error_is_cancelled (error))
-        show_sign_in_error (self, error);
-      return;
+      self->saved = TRUE;
+      lk_address_page_set_saved_email (self->address_page, self->account->email);
     }
-
-  self->signing_in = FALSE;
-  g_signal_emit (self, signals[SIGNAL_ACCOUNT_ADDED], 0, self->account);
-  lk_test_page_set_protocols (self->test_page, self->account->protocols);
-  show_step (self, "test");
+  lk_setup_wizard_account_changed (self);
+  lk_setup_wizard_show_step (self, "test");
   lk_setup_wizard_run_tests (self);
 }
 
-/* Tokens in hand: keyring item, then account file, then the tests. */
-static void
-signed_in (LkSetupWizard *self,
-           LkTokenSet    *signed_in_tokens)
-{
-  /* The keyring keeps them from here on; the test asks the token manager. */
-  g_autoptr(LkTokenSet) tokens = signed_in_tokens;
-
-  if (self->account->display_name == NULL && tokens->id_name != NULL)
-    self->account->display_name = g_strdup (tokens->id_name);
-  lk_token_manager_store_initial_async (self->tokens, self->account, tokens, self->replace,
-                                        self->cancellable, stored_cb, g_object_ref (self));
-}
-
-static void
-browser_sign_in_cb (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  g_autoptr(LkSetupWizard) self = user_data;
-  g_autoptr(GError) error = NULL;
-  LkTokenSet *tokens;
-
-  tokens = lk_browser_sign_in_run_finish (LK_BROWSER_SIGN_IN (source), result, &error);
-  if (tokens == NULL)
-    {
-      if (!lk_error_is_cancelled (error))
-        show_sign_in_error (self, error);
-      return;
-    }
-  gtk_window_present (GTK_WINDOW (self));
-  self->account->flow = LK_FLOW_BROWSER;
-  signed_in (self, tokens);
-}
-
-static void
-start_browser_sign_in (LkSetupWizard *self)
-{
-  g_autoptr(GError) error = NULL;
-  const char *url;
-
-  g_clear_object (&self->browser_sign_in);
-  self->browser_sign_in = lk_browser_sign_in_new_for_account (self->account, &error);
-  if (self->browser_sign_in == NULL || !lk_browser_sign_in_prepare (self->browser_sign_in, &error))
-    {
-      show_sign_in_error (self, error);
-      return;
-    }
-  url = lk_browser_sign_in_get_authorization_url (self->browser_sign_in);
-  lk_sign_in_page_show_waiting (self->sign_in_page, url);
-  lk_browser_sign_in_run_async (self->browser_sign_in, restart_step (self), browser_sign_in_cb,
-                                g_object_ref (self));
-
-  lk_ui_open_uri (GTK_WIDGET (self), url, self->step_cancellable);
-}
-
-static void
-device_poll_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(LkSetupWizard) self = user_data;
-  g_autoptr(GError) error = NULL;
-  LkTokenSet *tokens;
-
-  tokens = lk_oauth_client_device_poll_finish (LK_OAUTH_CLIENT (source), result, &error);
-  if (tokens == NULL)
-    {
-      if (!lk_error_is_cancelled (error))
-        show_sign_in_error (self, error);
-      return;
-    }
-  self->account->flow = LK_FLOW_DEVICE;
-  signed_in (self, tokens);
-}
-
-static void
-device_start_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(LkSetupWizard) self = user_data;
-  g_autoptr(GError) error = NULL;
-  LkDeviceAuthorization *authorization;
-
-  authorization = lk_oauth_client_device_start_finish (LK_OAUTH_CLIENT (source), result, &error);
-  if (authorization == NULL)
-    {
-      if (!lk_error_is_cancelled (error))
-        show_sign_in_error (self, error);
-      return;
-    }
-  g_clear_pointer (&self->device_authorization, lk_device_authorization_free);
-  self->device_authorization = authorization;
-  lk_sign_in_page_show_device (self->sign_in_page, authorization->user_code,
-                               authorization->verification_uri);
-  lk_oauth_client_device_poll_async (self->device_client, authorization, self->step_cancellable,
-                                     device_poll_cb, g_object_ref (self));
-}
-
-static void
-start_device_sign_in (LkSetupWizard *self)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *scope = NULL;
-
-  g_clear_object (&self->device_client);
-  self->device_client = lk_oauth_client_new_for_account (self->account, &error);
-  if (self->device_client == NULL)
-    {
-      show_sign_in_error (self, error);
-      return;
-    }
-  scope = lk_provider_dup_scope_string (self->account->provider, self->account->protocols);
-  lk_sign_in_page_show_waiting (self->sign_in_page, NULL);
-  lk_oauth_client_device_start_async (self->device_client, scope, restart_step (self),
-                                      device_start_cb, g_object_ref (self));
-}
-
-static void
-lk_setup_wizard_sign_in_start_cb (LkSetupWizard *self,
-                                  gboolean       use_device)
-{
-  if (self->account == NULL || self->signing_in)
-    return;
-  self->signing_in = TRUE;
-  if (use_device)
-    start_device_sign_in (self);
-  else
-    start_browser_sign_in (self);
-  lk_setup_wizard_update (self);
-}
-
-/* Cancel on the page: the listener closes or the poll stops; nothing saved. */
-static void
-lk_setup_wizard_sign_in_cancel_cb (LkSetupWizard *self)
-{
-  g_cancellable_cancel (self->step_cancellable);
-  g_clear_object (&self->browser_sign_in);
-  self->signing_in = FALSE;
-  lk_setup_wizard_update (self);
-}
-
-/* Test ------------------------------------------------------------------- */
-
-static char *
-describe_tls (const LkProbeResult *result)
-{
-  GString *text = g_string_new (NULL);
-
-  g_string_append_printf (text, "%s:%u (%s)\n", result->host, result->port,
-                          lk_security_to_string (result->security));
-  if (result->tls_version != NULL)
-    g_string_append_printf (text, "%s %s\n", result->tls_version,
-                            result->tls_cipher != NULL ? result->tls_cipher : "");
-  if (result->cert_subject != NULL)
-    /* Translators: the certificate's subject */
-    g_string_append_printf (text, _("Certificate: %s\n"), result->cert_subject);
-  if (result->cert_issuer != NULL)
-    g_string_append_printf (text, _("Issued by: %s\n"), result->cert_issuer);
-  if (result->cert_not_after != NULL)
-    {
-      g_autofree char *date = g_date_time_format (result->cert_not_after, "%Y-%m-%d");
-
-      g_string_append_printf (text, _("Valid until: %s\n"), date);
-    }
-  if (result->cert_sha256 != NULL)
-    g_string_append_printf (text, "SHA-256: %s\n", result->cert_sha256);
-  if (text->len > 0 && text->str[text->len - 1] == '\n')
-    g_string_truncate (text, text->len - 1);
-  return g_string_free (text, FALSE);
-}
-
-/* Core's LkAccountCheck tests and records; this shows each protocol as
- * it finishes. */
-static void
-protocol_checked_cb (LkAccountCheck *check,
-                     guint           protocol,
-                     LkSetupWizard  *self)
-{
-  const LkProtocolCheck *result = lk_account_check_get_result (check, protocol);
-  g_autofree char *transcript = NULL;
-  g_autofree char *tls = NULL;
-  LkTestFailure failure = { 0 };
-
-  if (result->ok)
-    {
-      lk_test_page_set_ok (self->test_page, protocol, result->summary);
-      return;
-    }
-  transcript = lk_probe_result_dup_transcript (result->probe);
-  tls = describe_tls (result->probe);
-  failure.diagnosis = result->diagnosis;
-  failure.transcript = transcript;
-  failure.tls_details = tls;
-  lk_test_page_set_failed (self->test_page, protocol, &failure);
-}
-
-/* No usable key: the test cannot run, signing in again can help. */
-static void
-show_token_error (LkSetupWizard *self,
-                  const GError  *error)
-{
-  LkDiagnoseInput input = { 0 };
-  g_autoptr(LkDiagnosis) diagnosis = NULL;
-
-  input.error = error;
-  input.phase = LK_DIAGNOSE_PHASE_REFRESH;
-  input.account = self->account;
-  diagnosis = lk_diagnose (&input);
-  lk_sign_in_page_show_diagnosis (self->sign_in_page, diagnosis);
-  if (g_error_matches (error, LK_ERROR, LK_ERROR_NEEDS_SIGN_IN))
-    {
-      /* The provider refused the saved sign-in: the token manager marked
-       * the account "needs sign-in" (the list shows it), and this window
-       * becomes Sign In Again. */
-      lk_sign_in_page_set_retry_label (self->sign_in_page, _("Sign In _Again"));
-      gtk_window_set_title (GTK_WINDOW (self), _("Sign In Again"));
-      adw_window_title_set_title (self->title_widget, _("Sign In Again"));
-      g_signal_emit (self, signals[SIGNAL_ACCOUNT_ADDED], 0, self->account);
-    }
-  show_step (self, "sign-in");
-}
-
-static void
-check_done_cb (GObject      *source,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr(LkSetupWizard) self = user_data;
-  LkAccountCheck *check = LK_ACCOUNT_CHECK (source);
-  g_autoptr(GError) error = NULL;
-  gboolean ran = lk_account_check_run_finish (check, result, &error);
-
-  if (self->check == check)
-    g_clear_object (&self->check);
-  /* The window was closed while the last probe answered. */
-  if (self->test_page == NULL)
-    return;
-  if (!ran)
-    {
-      if (!lk_error_is_cancelled (error))
-        show_token_error (self, error);
-      lk_setup_wizard_update (self);
-      return;
-    }
-  if (lk_account_check_get_save_error (check) != NULL)
-    lk_ui_toast_error (GTK_WIDGET (self), lk_account_check_get_save_error (check)->message);
-  g_signal_emit (self, signals[SIGNAL_ACCOUNT_ADDED], 0, self->account);
-  lk_setup_wizard_update (self);
-  /* All working: Enter goes on to the export. */
-  if (lk_test_page_get_all_ok (self->test_page))
-    gtk_widget_grab_focus (GTK_WIDGET (self->next_button));
-}
-
-static void
-lk_setup_wizard_run_tests (LkSetupWizard *self)
-{
-  GCancellable *cancellable;
-
-  if (self->account == NULL || self->check != NULL)
-    return;
-
-  cancellable = restart_step (self);
-  self->check = lk_account_check_new (self->account, self->tokens, self->store);
-  g_signal_connect_object (self->check, "protocol-checked", G_CALLBACK (protocol_checked_cb),
-                           self, 0);
-  for (LkProtocol p = 0; p < LK_N_PROTOCOLS; p++)
-    if ((lk_account_check_get_protocols (self->check) & (1u << p)) != 0)
-      lk_test_page_set_running (self->test_page, p);
-  lk_account_check_run_async (self->check, cancellable, check_done_cb, g_object_ref (self));
-  lk_setup_wizard_update (self);
-}
-
-/* Export ----------------------------------------------------------------- */
-
-static char *
-token_cli_path (void)
-{
-  const char *path = g_getenv ("LATCHKEY_CLI");
-
-  return g_strdup (path != NULL && *path != '\0' ? path : BINDIR "/latchkey-cli");
-}
-
-static void
-fill_export_page (LkSetupWizard *self)
-{
-  const LkExporter * const *exporters = lk_exporter_get_all ();
-  g_autofree char *cli = token_cli_path ();
-  g_auto(GStrv) argv = lk_export_detect_token_command (cli, self->account->email);
-  LkExportContext context = { 0 };
-
-  context.token_argv = (const char * const *) argv;
-  context.version = PACKAGE_VERSION;
-
-  lk_export_page_clear (self->export_page);
-  for (guint i = 0; exporters[i] != NULL; i++)
-    {
-      const LkExporter *exporter = exporters[i];
-      g_autoptr(GError) error = NULL;
-      g_autofree char *text = NULL;
-      g_autofree char *path = NULL;
-
-      if ((exporter->protocols & self->account->protocols) == 0)
-        continue;
-      text = lk_exporter_generate_text (exporter, self->account, &context, &error);
-      if (text == NULL)
-        {
-          g_debug ("No %s export: %s", exporter->id, error->message);
-          continue;
-        }
-      path = exporter->path != NULL ? lk_export_expand_path (exporter->path) : NULL;
-      lk_export_page_add_client (self->export_page, exporter->id, _(exporter->name), text, path,
-                                 exporter->next_step != NULL ? _(exporter->next_step) : NULL);
-    }
-}
-
 /* Actions ---------------------------------------------------------------- */
+
+static void
+show_done (LkSetupWizard *self)
+{
+  g_autofree char *text = NULL;
+
+  /* Translators: %s is an e-mail address. */
+  text = g_strdup_printf (_("%s is in your accounts. Latchkey keeps its key fresh for your "
+                            "mail programs."), self->account->email);
+  adw_status_page_set_description (self->done_page, text);
+  lk_setup_wizard_show_step (self, "done");
+}
 
 static void
 lk_setup_wizard_next_action (GtkWidget  *widget,
@@ -603,32 +343,55 @@ lk_setup_wizard_next_action (GtkWidget  *widget,
   if (g_str_equal (step, "address"))
     {
       g_autoptr(LkAccount) account = lk_address_page_build_account (self->address_page);
+      gboolean unchanged;
 
       /* NULL: the page shows why, such as an address already added. */
       if (account == NULL)
         return;
-      set_account (self, account);
-      show_step (self, "sign-in");
+      /* Back to the address after the sign-in, and on without a change:
+       * the sign-in stands. */
+      unchanged = self->saved && same_sign_in (account, self->account);
+      if (!unchanged)
+        set_account (self, account);
+      lk_setup_wizard_show_step (self, unchanged ? "test" : "sign-in");
+      if (unchanged)
+        lk_setup_wizard_run_tests (self);
     }
   else if (g_str_equal (step, "sign-in"))
     gtk_widget_activate_action (GTK_WIDGET (self->sign_in_page), "sign-in.start", NULL);
-  else if (g_str_equal (step, "test"))
+  else if (g_str_equal (step, "test") && self->task == LK_SETUP_WIZARD_ADD)
     {
-      fill_export_page (self);
-      show_step (self, "export");
+      lk_setup_wizard_fill_export_page (self);
+      lk_setup_wizard_show_step (self, "export");
     }
-  else if (g_str_equal (step, "export"))
-    {
-      g_autofree char *text = NULL;
-
-      /* Translators: %s is an e-mail address. */
-      text = g_strdup_printf (_("%s is in your accounts. Latchkey keeps its key fresh for your "
-                                "mail programs."), self->account->email);
-      adw_status_page_set_description (self->done_page, text);
-      show_step (self, "done");
-    }
+  else if (g_str_equal (step, "export") && self->task == LK_SETUP_WIZARD_ADD)
+    show_done (self);
   else
     gtk_window_close (GTK_WINDOW (self));
+}
+
+/* Back: what runs on this page stops, and the page before shows as it was
+ * left. */
+static void
+lk_setup_wizard_back_action (GtkWidget  *widget,
+                             const char *action_name,
+                             GVariant   *parameter)
+{
+  LkSetupWizard *self = LK_SETUP_WIZARD (widget);
+  const char *step = gtk_stack_get_visible_child_name (self->stack);
+  const char *previous;
+
+  if (self->history->len == 0)
+    return;
+  if (g_str_equal (step, "sign-in"))
+    {
+      lk_setup_wizard_stop_sign_in (self);
+      lk_sign_in_page_show_intro (self->sign_in_page);
+    }
+  else if (g_str_equal (step, "test"))
+    lk_setup_wizard_stop_tests (self);
+  previous = g_ptr_array_steal_index (self->history, self->history->len - 1);
+  set_visible_step (self, previous);
 }
 
 static void
@@ -638,9 +401,11 @@ lk_setup_wizard_skip_test_action (GtkWidget  *widget,
 {
   LkSetupWizard *self = LK_SETUP_WIZARD (widget);
 
-  g_cancellable_cancel (self->step_cancellable);
-  fill_export_page (self);
-  show_step (self, "export");
+  if (self->task != LK_SETUP_WIZARD_ADD)
+    return;
+  lk_setup_wizard_stop_tests (self);
+  lk_setup_wizard_fill_export_page (self);
+  lk_setup_wizard_show_step (self, "export");
 }
 
 static void
@@ -651,55 +416,141 @@ lk_setup_wizard_cancel_action (GtkWidget  *widget,
   gtk_window_close (GTK_WINDOW (widget));
 }
 
+static void
+removed_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(LkSetupWizard) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!lk_token_manager_remove_finish (LK_TOKEN_MANAGER (source), result, NULL, &error))
+    {
+      self->closing = FALSE;
+      if (!lk_error_is_cancelled (error))
+        lk_ui_toast_error (GTK_WIDGET (self), error->message);
+      return;
+    }
+  self->saved = FALSE;
+  lk_setup_wizard_account_changed (self);
+  gtk_window_close (GTK_WINDOW (self));
+}
+
+static gboolean
+close_idle_cb (gpointer user_data)
+{
+  gtk_window_close (GTK_WINDOW (user_data));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+keep_response_cb (AdwMessageDialog *dialog,
+                  const char       *response,
+                  LkSetupWizard    *self)
+{
+  if (g_str_equal (response, "keep"))
+    {
+      self->closing = TRUE;
+      /* Once the dialog has closed itself: closed from inside its
+       * response, the wizard could be freed while the dialog still names
+       * it as its parent (a crash when the dialog goes). */
+      g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, close_idle_cb, g_object_ref (self),
+                       g_object_unref);
+    }
+  else if (g_str_equal (response, "remove"))
+    {
+      /* As the accounts window's Remove: the keyring item, then the file.
+       * The window stays until it is done, to say if it failed. */
+      self->closing = TRUE;
+      lk_setup_wizard_stop_sign_in (self);
+      lk_setup_wizard_stop_tests (self);
+      lk_token_manager_remove_async (self->tokens, self->account->email, NULL, removed_cb,
+                                     g_object_ref (self));
+    }
+}
+
+/* Cancel once a new account is saved: keep it, or take it away again,
+ * rather than keep it without a word. */
+static void
+ask_to_keep (LkSetupWizard *self)
+{
+  g_autofree char *body = NULL;
+  GtkWidget *dialog;
+
+  /* Translators: %s is an e-mail address. */
+  body = g_strdup_printf (_("%s is saved, with its key in your keyring. Keep it to finish "
+                            "later from the accounts list, or remove it."), self->account->email);
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), _("Keep the Account?"), body);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "remove", _("_Remove"),
+                                    "keep", _("_Keep"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "remove",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "keep",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "keep");
+  /* Escape: neither, back to the wizard. */
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "stay");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (keep_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 /**
- * lk_setup_wizard_start_at:
+ * lk_setup_wizard_start_task:
  * @account: an account already in the list
- * @step: "sign-in" (Sign In Again), "test" or "export"
+ * @task: anything but %LK_SETUP_WIZARD_ADD
  *
- * Opens the wizard on one step for an existing account, as the accounts
- * window's row actions do.
+ * Opens the wizard for @task on @account, as the accounts window and the
+ * account page do: its first page, title, buttons and ending.
  */
 void
-lk_setup_wizard_start_at (LkSetupWizard *self,
-                          LkAccount     *account,
-                          const char    *step)
+lk_setup_wizard_start_task (LkSetupWizard     *self,
+                            LkAccount         *account,
+                            LkSetupWizardTask  task)
 {
   g_return_if_fail (LK_IS_SETUP_WIZARD (self));
+  g_return_if_fail (account != NULL);
+  g_return_if_fail (task != LK_SETUP_WIZARD_ADD);
 
   set_account (self, account);
-  self->replace = TRUE;
-  if (g_str_equal (step, "export"))
+  g_ptr_array_set_size (self->history, 0);
+  lk_setup_wizard_set_task (self, task);
+  switch (task)
     {
-      fill_export_page (self);
-      gtk_window_set_title (GTK_WINDOW (self), _("Export"));
-      adw_window_title_set_title (self->title_widget, _("Export"));
-    }
-  else if (g_str_equal (step, "test"))
-    {
-      gtk_window_set_title (GTK_WINDOW (self), _("Test"));
-      adw_window_title_set_title (self->title_widget, _("Test"));
-      lk_test_page_set_protocols (self->test_page, account->protocols);
+    case LK_SETUP_WIZARD_SET_UP:
+      lk_setup_wizard_fill_export_page (self);
+      set_visible_step (self, "export");
+      break;
+    case LK_SETUP_WIZARD_TEST:
+      set_visible_step (self, "test");
       lk_setup_wizard_run_tests (self);
+      break;
+    case LK_SETUP_WIZARD_SIGN_IN_AGAIN:
+    case LK_SETUP_WIZARD_ADD:
+    default:
+      lk_sign_in_page_set_retry_label (self->sign_in_page, _("Sign In _Again"));
+      set_visible_step (self, "sign-in");
+      break;
     }
-  else
-    {
-      gtk_window_set_title (GTK_WINDOW (self), _("Sign In Again"));
-      adw_window_title_set_title (self->title_widget, _("Sign In Again"));
-    }
-  show_step (self, step);
 }
 
 /* Closing (Cancel, Escape, the window manager) stops what runs at once: the
  * callbacks still pending hold references, so dispose may come later, and
- * the loopback listener must not wait for it. */
+ * the loopback listener must not wait for it. A new account this wizard
+ * saved is not kept without asking. */
 static gboolean
 lk_setup_wizard_close_request (GtkWindow *window)
 {
   LkSetupWizard *self = LK_SETUP_WIZARD (window);
 
+  if (must_ask_to_keep (self))
+    {
+      ask_to_keep (self);
+      return TRUE;
+    }
   g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->browser_sign_in);
-  self->signing_in = FALSE;
+  lk_setup_wizard_stop_sign_in (self);
   return GTK_WINDOW_CLASS (lk_setup_wizard_parent_class)->close_request (window);
 }
 
@@ -711,16 +562,17 @@ lk_setup_wizard_dispose (GObject *object)
   /* The loopback listener closes, the device poll and the probes stop;
    * a probe that already answered no longer reaches the pages. */
   g_cancellable_cancel (self->cancellable);
-  if (self->check != NULL)
-    g_signal_handlers_disconnect_by_data (self->check, self);
+  lk_setup_wizard_stop_tests (self);
   g_clear_object (&self->step_cancellable);
   g_clear_object (&self->cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), LK_TYPE_SETUP_WIZARD);
   g_clear_object (&self->browser_sign_in);
   g_clear_object (&self->device_client);
   g_clear_pointer (&self->device_authorization, lk_device_authorization_free);
-  g_clear_object (&self->check);
+  lk_setup_wizard_clear_sign_in (self);
+  g_clear_pointer (&self->consent_tenant, g_free);
   g_clear_pointer (&self->account, lk_account_unref);
+  g_clear_pointer (&self->history, g_ptr_array_unref);
   g_clear_object (&self->registry);
   g_clear_object (&self->store);
   g_clear_object (&self->tokens);
@@ -739,13 +591,14 @@ lk_setup_wizard_class_init (LkSetupWizardClass *klass)
   window_class->close_request = lk_setup_wizard_close_request;
 
   /**
-   * LkSetupWizard::account-added:
+   * LkSetupWizard::account-changed:
    * @account: the account, saved
    *
-   * An account was saved or its state changed: the list reloads.
+   * The account was saved, or its state, tests or mail programs changed:
+   * the list and the account page read it again.
    */
-  signals[SIGNAL_ACCOUNT_ADDED] =
-    g_signal_new ("account-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+  signals[SIGNAL_ACCOUNT_CHANGED] =
+    g_signal_new ("account-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
                   NULL, G_TYPE_NONE, 1, LK_TYPE_ACCOUNT);
 
   g_type_ensure (LK_TYPE_ADDRESS_PAGE);
@@ -757,6 +610,7 @@ lk_setup_wizard_class_init (LkSetupWizardClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PREFIX "/lk-setup-wizard.ui");
   gtk_widget_class_bind_template_child (widget_class, LkSetupWizard, title_widget);
+  gtk_widget_class_bind_template_child (widget_class, LkSetupWizard, back_button);
   gtk_widget_class_bind_template_child (widget_class, LkSetupWizard, cancel_button);
   gtk_widget_class_bind_template_child (widget_class, LkSetupWizard, next_button);
   gtk_widget_class_bind_template_child (widget_class, LkSetupWizard, stack);
@@ -769,21 +623,28 @@ lk_setup_wizard_class_init (LkSetupWizardClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, lk_setup_wizard_sign_in_start_cb);
   gtk_widget_class_bind_template_callback (widget_class, lk_setup_wizard_sign_in_cancel_cb);
   gtk_widget_class_bind_template_callback (widget_class, lk_setup_wizard_run_tests);
+  gtk_widget_class_bind_template_callback (widget_class, lk_setup_wizard_export_saved_cb);
+  gtk_widget_class_bind_template_callback (widget_class, lk_setup_wizard_export_set_up_cb);
 
   gtk_widget_class_install_action (widget_class, "wizard.next", NULL,
                                    lk_setup_wizard_next_action);
+  gtk_widget_class_install_action (widget_class, "wizard.back", NULL,
+                                   lk_setup_wizard_back_action);
   gtk_widget_class_install_action (widget_class, "wizard.skip-test", NULL,
                                    lk_setup_wizard_skip_test_action);
   gtk_widget_class_install_action (widget_class, "wizard.cancel", NULL,
                                    lk_setup_wizard_cancel_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Escape, 0, "wizard.cancel", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK,
+                                       "wizard.back", NULL);
 }
 
 static void
 lk_setup_wizard_init (LkSetupWizard *self)
 {
+  self->history = g_ptr_array_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
   self->cancellable = g_cancellable_new ();
-  restart_step (self);
-  lk_setup_wizard_update (self);
+  lk_setup_wizard_restart_step (self);
+  lk_setup_wizard_set_task (self, LK_SETUP_WIZARD_ADD);
 }

@@ -41,6 +41,7 @@ struct _LkTestPage
   GtkButton           *continue_button;
 
   ProtocolRow          rows[LK_N_PROTOCOLS];
+  gboolean             can_continue;
 };
 
 G_DEFINE_FINAL_TYPE (LkTestPage, lk_test_page, GTK_TYPE_WIDGET)
@@ -58,21 +59,9 @@ lk_test_page_new (void)
   return g_object_new (LK_TYPE_TEST_PAGE, NULL);
 }
 
-static const char *
-protocol_title (LkProtocol protocol)
-{
-  switch (protocol)
-    {
-    /* Translators: these name the row of each protocol on the test page. */
-    case LK_PROTOCOL_IMAP: return _("IMAP (Reading Mail)");
-    case LK_PROTOCOL_POP: return _("POP (Downloading Mail)");
-    case LK_PROTOCOL_SMTP: return _("SMTP (Sending Mail)");
-    default: g_assert_not_reached ();
-    }
-}
-
 /* The buttons follow the rows: nothing to do while a probe runs, "Continue
- * Anyway" only when something failed (Next continues otherwise). */
+ * Anyway" only when something failed and there is a page after this one
+ * (Next continues otherwise). */
 static void
 update_buttons (LkTestPage *self)
 {
@@ -80,7 +69,8 @@ update_buttons (LkTestPage *self)
   gboolean all_ok = lk_test_page_get_all_ok (self);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "test.again", !busy);
-  gtk_widget_set_visible (GTK_WIDGET (self->continue_button), !busy && !all_ok);
+  gtk_widget_set_visible (GTK_WIDGET (self->continue_button),
+                          self->can_continue && !busy && !all_ok);
 
   if (busy)
     gtk_label_set_text (self->heading_label, _("Testing Your Mail Servers"));
@@ -169,7 +159,7 @@ lk_test_page_set_protocols (LkTestPage      *self,
         continue;
 
       r->row = ADW_EXPANDER_ROW (adw_expander_row_new ());
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (r->row), protocol_title (p));
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (r->row), lk_ui_protocol_title (p));
       r->status = GTK_STACK (gtk_stack_new ());
       r->spinner = GTK_SPINNER (gtk_spinner_new ());
       gtk_accessible_update_property (GTK_ACCESSIBLE (r->spinner),
@@ -242,6 +232,21 @@ lk_test_page_set_failed (LkTestPage          *self,
   gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (r->details), GTK_WIDGET (r->view));
   adw_expander_row_add_row (r->row, r->details);
   lk_ui_expander_row_set_has_details (r->row, TRUE);
+}
+
+/**
+ * lk_test_page_set_can_continue:
+ *
+ * Whether a page follows (adding an account): then "Continue Anyway" goes
+ * on when something failed. A test on its own ends here.
+ */
+void
+lk_test_page_set_can_continue (LkTestPage *self,
+                               gboolean    can_continue)
+{
+  g_return_if_fail (LK_IS_TEST_PAGE (self));
+  self->can_continue = can_continue;
+  update_buttons (self);
 }
 
 /* The diagnosis a failed row shows, if any. */
@@ -347,5 +352,6 @@ static void
 lk_test_page_init (LkTestPage *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->can_continue = TRUE;
   update_buttons (self);
 }

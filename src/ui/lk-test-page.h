@@ -53,6 +53,8 @@ AdwExpanderRow *lk_test_page_get_row      (LkTestPage          *self,
 LkDiagnosis   *lk_test_page_get_diagnosis (LkTestPage          *self,
                                            LkProtocol           protocol);
 gboolean       lk_test_page_get_busy      (LkTestPage          *self);
+void           lk_test_page_set_can_continue (LkTestPage        *self,
+                                              gboolean           can_continue);
 gboolean       lk_test_page_get_all_ok    (LkTestPage          *self);
 
 G_END_DECLS

@@ -490,3 +490,148 @@ lk_ui_unparent_children (GtkWidget *widget)
   while ((child = gtk_widget_get_first_child (widget)) != NULL)
     gtk_widget_unparent (child);
 }
+
+/**
+ * lk_ui_protocol_title:
+ *
+ * Returns: what a protocol's row is called, with what it is for:
+ *   "IMAP (Reading Mail)"
+ */
+const char *
+lk_ui_protocol_title (LkProtocol protocol)
+{
+  switch (protocol)
+    {
+    /* Translators: these name the row of each protocol on the test page
+     * and the account page. */
+    case LK_PROTOCOL_IMAP: return _("IMAP (Reading Mail)");
+    case LK_PROTOCOL_POP: return _("POP (Downloading Mail)");
+    case LK_PROTOCOL_SMTP: return _("SMTP (Sending Mail)");
+    default: g_return_val_if_reached (NULL);
+    }
+}
+
+/**
+ * lk_ui_format_age:
+ * @then: a moment in the past, Unix time
+ * @now: the current Unix time
+ *
+ * Returns: (transfer full): how long ago @then was, as a person says it:
+ *   "just now", "5 minutes ago", "2 days ago", or past a month the date
+ */
+char *
+lk_ui_format_age (gint64 then,
+                  gint64 now)
+{
+  gint64 seconds = MAX (now - then, 0);
+  guint n;
+
+  if (seconds < 60)
+    return g_strdup (_("just now"));
+  if (seconds < 3600)
+    {
+      n = seconds / 60;
+      return g_strdup_printf (ngettext ("%u minute ago", "%u minutes ago", n), n);
+    }
+  if (seconds < 86400)
+    {
+      n = seconds / 3600;
+      return g_strdup_printf (ngettext ("%u hour ago", "%u hours ago", n), n);
+    }
+  if (seconds < 31 * 86400)
+    {
+      n = seconds / 86400;
+      return g_strdup_printf (ngettext ("%u day ago", "%u days ago", n), n);
+    }
+  {
+    g_autoptr(GDateTime) date = g_date_time_new_from_unix_local (then);
+
+    /* Translators: a date, as in "on 2026-01-31"; strftime format. */
+    return g_date_time_format (date, _("on %Y-%m-%d"));
+  }
+}
+
+/**
+ * lk_ui_format_time:
+ * @when: Unix time
+ *
+ * Returns: (transfer full): @when in this computer's time zone,
+ *   "2026-01-31 14:05", the same in every language
+ */
+char *
+lk_ui_format_time (gint64 when)
+{
+  g_autoptr(GDateTime) date = g_date_time_new_from_unix_local (when);
+
+  return g_date_time_format (date, "%Y-%m-%d %H:%M");
+}
+
+static void
+keep_words (GtkWidget *widget)
+{
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (GTK_IS_LABEL (child) && (gtk_widget_has_css_class (child, "title") ||
+                                   gtk_widget_has_css_class (child, "subtitle")))
+        {
+          g_autoptr(PangoAttrList) attributes = pango_attr_list_new ();
+
+          pango_attr_list_insert (attributes, pango_attr_insert_hyphens_new (FALSE));
+          gtk_label_set_attributes (GTK_LABEL (child), attributes);
+          gtk_label_set_wrap_mode (GTK_LABEL (child), PANGO_WRAP_WORD_CHAR);
+        }
+      keep_words (child);
+    }
+}
+
+/**
+ * lk_ui_row_keep_words:
+ * @row: an #AdwActionRow or #AdwExpanderRow whose title or subtitle may
+ *   name a host, a path or an address
+ *
+ * Its title and subtitle wrap as lk_ui_label_new_prose() does: never with a
+ * hyphen that is not in the text. They are the documented `label.title`
+ * and `label.subtitle` nodes of libadwaita's rows.
+ */
+void
+lk_ui_row_keep_words (GtkWidget *row)
+{
+  g_return_if_fail (GTK_IS_WIDGET (row));
+  keep_words (row);
+}
+
+/**
+ * lk_ui_describe_failures:
+ * @account: an account whose last test failed somewhere
+ *
+ * What fails, a line per protocol: "SMTP: SMTP sign-in is switched off for
+ * this mailbox" (the last test's summary, in the language of the test), as
+ * the account's row and page say it.
+ *
+ * Returns: (transfer full) (nullable): the lines; %NULL unless the account
+ *   is failing
+ */
+char *
+lk_ui_describe_failures (LkAccount *account)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  g_return_val_if_fail (account != NULL, NULL);
+
+  if (account->state != LK_ACCOUNT_STATE_FAILING)
+    return NULL;
+  for (LkProtocol p = 0; p < LK_N_PROTOCOLS; p++)
+    {
+      const LkProtocolTest *test = &account->tests[p];
+
+      if ((account->protocols & (1u << p)) == 0 || test->tested_at == 0 || test->ok)
+        continue;
+      if (text->len > 0)
+        g_string_append_c (text, '\n');
+      /* Translators: a protocol ("SMTP") and what fails in it. */
+      g_string_append_printf (text, _("%s: %s"), lk_protocol_get_name (p),
+                              test->summary != NULL ? test->summary : _("failed"));
+    }
+  return text->len > 0 ? g_string_free (g_steal_pointer (&text), FALSE) : NULL;
+}

@@ -3,6 +3,9 @@
 
 #include <adwaita.h>
 
+#include "lk-protocol.h"
+#include "store/lk-account.h"
+
 G_BEGIN_DECLS
 
 void  lk_ui_toast          (GtkWidget  *widget,
@@ -18,6 +21,7 @@ void  lk_ui_open_uri       (GtkWidget    *widget,
 void  lk_ui_expander_row_set_has_details (AdwExpanderRow *row,
                                           gboolean        has_details);
 GtkWidget *lk_ui_label_new_prose (const char *text);
+void       lk_ui_row_keep_words  (GtkWidget  *row);
 char      *lk_ui_display_path    (const char *path) G_GNUC_WARN_UNUSED_RESULT;
 GtkFileFilter *lk_ui_new_profile_filter (void) G_GNUC_WARN_UNUSED_RESULT;
 typedef void (*LkUiFileChosen) (GtkWidget *widget,
@@ -35,5 +39,10 @@ void  lk_ui_choose_file    (GtkWidget      *widget,
                             GDestroyNotify  destroy);
 void  lk_ui_unparent_children (GtkWidget *widget);
 char *lk_ui_error_message  (const GError *error) G_GNUC_WARN_UNUSED_RESULT;
+const char *lk_ui_protocol_title (LkProtocol protocol);
+char *lk_ui_format_age     (gint64      then,
+                            gint64      now) G_GNUC_WARN_UNUSED_RESULT;
+char *lk_ui_format_time    (gint64      when) G_GNUC_WARN_UNUSED_RESULT;
+char *lk_ui_describe_failures (LkAccount *account) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

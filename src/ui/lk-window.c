@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <stdio.h>
 
+#include "lk-account-page.h"
 #include "lk-account-row.h"
 #include "lk-error.h"
 #include "lk-setup-wizard.h"
@@ -21,6 +22,8 @@ struct _LkWindow
   AdwApplicationWindow  parent_instance;
 
   /* Template children */
+  GtkStack             *pages;
+  LkAccountPage        *account_page;
   GtkStack             *stack;
   AdwStatusPage        *empty_page;
   GtkButton            *add_account_button;
@@ -93,7 +96,7 @@ ensure_discovery (LkWindow *self)
 }
 
 static void
-wizard_account_added_cb (LkWindow *self)
+wizard_account_changed_cb (LkWindow *self)
 {
   lk_window_reload (self);
 }
@@ -105,8 +108,8 @@ open_wizard (LkWindow *self)
 
   wizard = lk_setup_wizard_new (GTK_WINDOW (self), ensure_registry (self), self->store,
                                 self->tokens);
-  g_signal_connect_object (wizard, "account-added", G_CALLBACK (wizard_account_added_cb), self,
-                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (wizard, "account-changed", G_CALLBACK (wizard_account_changed_cb),
+                           self, G_CONNECT_SWAPPED);
   if (lk_discovery_is_enabled ())
     lk_setup_wizard_set_discovery (wizard, ensure_discovery (self));
   return wizard;
@@ -148,28 +151,64 @@ lk_window_add_account_action (GtkWidget  *widget,
   gtk_window_present (GTK_WINDOW (open_wizard (self)));
 }
 
-/* Test, Export and Sign In Again open the wizard on that step. */
+/* Test, Set Up Mail Programs and Sign In Again open the wizard for that
+ * task. */
 static void
-lk_window_account_step_action (GtkWidget  *widget,
+lk_window_account_task_action (GtkWidget  *widget,
                                const char *action_name,
                                GVariant   *parameter)
 {
   LkWindow *self = LK_WINDOW (widget);
   LkAccount *account = find_account (self, g_variant_get_string (parameter, NULL));
   LkSetupWizard *wizard;
-  const char *step;
+  LkSetupWizardTask task;
 
   if (account == NULL)
     return;
   if (g_str_equal (action_name, "win.test-account"))
-    step = "test";
-  else if (g_str_equal (action_name, "win.export-account"))
-    step = "export";
+    task = LK_SETUP_WIZARD_TEST;
+  else if (g_str_equal (action_name, "win.set-up-account"))
+    task = LK_SETUP_WIZARD_SET_UP;
   else
-    step = "sign-in";
+    task = LK_SETUP_WIZARD_SIGN_IN_AGAIN;
   wizard = open_wizard (self);
-  lk_setup_wizard_start_at (wizard, account, step);
+  lk_setup_wizard_start_task (wizard, account, task);
   gtk_window_present (GTK_WINDOW (wizard));
+}
+
+/* A row opens its account's page, pushed over the list. */
+static void
+lk_window_show_account_action (GtkWidget  *widget,
+                               const char *action_name,
+                               GVariant   *parameter)
+{
+  LkWindow *self = LK_WINDOW (widget);
+  LkAccount *account = find_account (self, g_variant_get_string (parameter, NULL));
+
+  if (account == NULL)
+    return;
+  lk_account_page_set_account (self->account_page, account);
+  gtk_stack_set_visible_child_name (self->pages, "account");
+  gtk_widget_grab_focus (GTK_WIDGET (self->account_page));
+}
+
+/* Back to the list, to the row of the account that was open. */
+static void
+lk_window_show_accounts_action (GtkWidget  *widget,
+                                const char *action_name,
+                                GVariant   *parameter)
+{
+  LkWindow *self = LK_WINDOW (widget);
+  LkAccount *shown = lk_account_page_get_account (self->account_page);
+
+  if (!g_str_equal (gtk_stack_get_visible_child_name (self->pages), "account"))
+    return;
+  gtk_stack_set_visible_child_name (self->pages, "list");
+  for (GtkWidget *row = gtk_widget_get_first_child (GTK_WIDGET (self->list_box)); row != NULL;
+       row = gtk_widget_get_next_sibling (row))
+    if (shown != NULL && LK_IS_ACCOUNT_ROW (row) &&
+        g_strcmp0 (lk_account_row_get_account (LK_ACCOUNT_ROW (row))->email, shown->email) == 0)
+      gtk_widget_grab_focus (row);
 }
 
 static void
@@ -392,6 +431,18 @@ show_accounts (LkWindow  *self,
   self->accounts = g_ptr_array_ref (accounts);
   for (guint i = 0; i < accounts->len; i++)
     gtk_list_box_append (self->list_box, lk_account_row_new (g_ptr_array_index (accounts, i)));
+  /* The open account's page follows what was read; a removed account's
+   * page closes. */
+  if (g_str_equal (gtk_stack_get_visible_child_name (self->pages), "account"))
+    {
+      LkAccount *shown = lk_account_page_get_account (self->account_page);
+      LkAccount *now = shown != NULL ? find_account (self, shown->email) : NULL;
+
+      if (now != NULL)
+        lk_account_page_set_account (self->account_page, now);
+      else
+        gtk_stack_set_visible_child_name (self->pages, "list");
+    }
   /* No fade at start-up: the first list simply appears. */
   gtk_stack_set_transition_type (self->stack, self->loaded ? GTK_STACK_TRANSITION_TYPE_CROSSFADE
                                                             : GTK_STACK_TRANSITION_TYPE_NONE);
@@ -646,8 +697,11 @@ lk_window_class_init (LkWindowClass *klass)
   object_class->dispose = lk_window_dispose;
   widget_class->realize = lk_window_realize;
 
+  g_type_ensure (LK_TYPE_ACCOUNT_PAGE);
   lk_ui_ensure_resources ();
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/lk-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, LkWindow, pages);
+  gtk_widget_class_bind_template_child (widget_class, LkWindow, account_page);
   gtk_widget_class_bind_template_child (widget_class, LkWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, LkWindow, empty_page);
   gtk_widget_class_bind_template_child (widget_class, LkWindow, add_account_button);
@@ -656,16 +710,22 @@ lk_window_class_init (LkWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.add-account", NULL,
                                    lk_window_add_account_action);
   gtk_widget_class_install_action (widget_class, "win.test-account", "s",
-                                   lk_window_account_step_action);
-  gtk_widget_class_install_action (widget_class, "win.export-account", "s",
-                                   lk_window_account_step_action);
+                                   lk_window_account_task_action);
+  gtk_widget_class_install_action (widget_class, "win.set-up-account", "s",
+                                   lk_window_account_task_action);
   gtk_widget_class_install_action (widget_class, "win.sign-in-again", "s",
-                                   lk_window_account_step_action);
+                                   lk_window_account_task_action);
+  gtk_widget_class_install_action (widget_class, "win.show-account", "s",
+                                   lk_window_show_account_action);
+  gtk_widget_class_install_action (widget_class, "win.show-accounts", NULL,
+                                   lk_window_show_accounts_action);
   gtk_widget_class_install_action (widget_class, "win.remove-account", "s",
                                    lk_window_remove_account_action);
   gtk_widget_class_install_action (widget_class, "win.for-it", NULL, lk_window_for_it_action);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_n, GDK_CONTROL_MASK,
                                        "win.add-account", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Left, GDK_ALT_MASK,
+                                       "win.show-accounts", NULL);
 }
 
 static void

@@ -201,6 +201,7 @@ test_another_user (Fixture       *f,
 {
   g_autoptr(LkAccountCheck) check = lk_account_check_new (f->account, f->tokens, f->store);
   g_autoptr(LkAccount) saved = NULL;
+  g_autoptr(LkDiagnosis) again = NULL;
   g_autoptr(GError) error = NULL;
   const LkProtocolCheck *imap;
 
@@ -224,6 +225,13 @@ test_another_user (Fixture       *f,
   g_assert_false (saved->tests[LK_PROTOCOL_IMAP].ok);
   g_assert_cmpstr (saved->tests[LK_PROTOCOL_IMAP].diagnosis, ==, "mail-auth-user-mismatch");
   g_assert_cmpstr (saved->tests[LK_PROTOCOL_IMAP].summary, ==, imap->diagnosis->title);
+  /* The whole diagnosis too, for the account page after a restart. */
+  g_assert_nonnull (saved->tests[LK_PROTOCOL_IMAP].details);
+  again = lk_diagnosis_new_from_json (saved->tests[LK_PROTOCOL_IMAP].details, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (again->id, ==, "mail-auth-user-mismatch");
+  g_assert_cmpstr (again->explanation, ==, imap->diagnosis->explanation);
+  g_assert_cmpstr (again->raw, ==, imap->diagnosis->raw);
   /* Only what was tested is recorded. */
   g_assert_cmpint (saved->tests[LK_PROTOCOL_SMTP].tested_at, ==, 0);
 }

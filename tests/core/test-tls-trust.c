@@ -8,7 +8,9 @@
 #include "config.h"
 
 #include <libsoup/soup.h>
+#include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "lk-error.h"
 #include "lk-http.h"
@@ -83,6 +85,25 @@ test_missing_file (void)
   g_assert_nonnull (error);
   /* The message names the file, so that the profile can be fixed. */
   g_assert_nonnull (strstr (error->message, "/nonexistent/ca.pem"));
+}
+
+/* A FIFO named as the CA file is refused at once, not read (which would
+ * wait for a writer for ever), with the file named. */
+static void
+test_fifo (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("lk-tls-trust-XXXXXX", NULL);
+  g_autofree char *fifo = g_build_filename (dir, "ca.pem", NULL);
+  g_autoptr(GTlsDatabase) ca = NULL;
+
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  ca = lk_tls_trust_load_ca_file (fifo, &error);
+  g_assert_null (ca);
+  g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT);
+  g_assert_nonnull (strstr (error->message, fifo));
+  g_unlink (fifo);
+  g_rmdir (dir);
 }
 
 static void
@@ -191,6 +212,7 @@ main (int    argc,
 
   g_test_add_func ("/tls-trust/rule", test_rule);
   g_test_add_func ("/tls-trust/missing-file", test_missing_file);
+  g_test_add_func ("/tls-trust/fifo", test_fifo);
   g_test_add_func ("/tls-trust/http", test_http);
   status = g_test_run ();
 

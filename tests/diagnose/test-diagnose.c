@@ -621,6 +621,24 @@ test_admin_consent_url (void)
                    "https://login.microsoftonline.com/" TID "/v2.0/adminconsent?client_id=" CLIENT_ID
                    "&redirect_uri=http%3A%2F%2Flocalhost"
                    "&scope=https%3A%2F%2Foutlook.office365.com%2F.default");
+
+  /* The tenant id looked up for the address's domain (the sign-in page
+   * asks as `admin consent-url` does) comes before the token's; the
+   * account's own still before both. */
+  g_clear_pointer (&smtp_url, g_free);
+  in.tenant = TENANT;
+  smtp_url = lk_diagnose_admin_consent_url (&in);
+  g_assert_true (g_str_has_prefix (smtp_url, "https://login.microsoftonline.com/" TENANT "/v2.0/"));
+  g_clear_pointer (&smtp_url, g_free);
+  in.tenant = "organizations";
+  smtp_url = lk_diagnose_admin_consent_url (&in);
+  g_assert_true (g_str_has_prefix (smtp_url, "https://login.microsoftonline.com/" TID "/v2.0/"));
+  g_clear_pointer (&smtp_url, g_free);
+  account->tenant = g_strdup (TID);
+  in.tenant = TENANT;
+  in.claim_tid = NULL;
+  smtp_url = lk_diagnose_admin_consent_url (&in);
+  g_assert_true (g_str_has_prefix (smtp_url, "https://login.microsoftonline.com/" TID "/v2.0/"));
 }
 
 static void

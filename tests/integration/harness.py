@@ -388,6 +388,12 @@ class Dovecot:
                 out.append(f.read())
         return out
 
+    def deny_smtp(self, user):
+        """Submission refuses user's sign-in from now on; IMAP and POP still
+        accept it (an SMTP AUTH switched off for one mailbox)."""
+        with open(self.conf["submission_deny"], "a") as f:
+            f.write(f"{user}:\n")
+
     def seed(self, user, subject="Hello from the tests"):
         """Puts a message into user's INBOX (doveadm save)."""
         conf = os.path.join(self.dir, "dovecot.conf")

@@ -683,6 +683,49 @@ try:
         with smtplib.SMTP("127.0.0.1", bridge.port("smtp"), timeout=60) as s:
             s.login(EMAIL, PASSWORD)
 
+    with t.case("an administrator's consent needed (AADSTS90094 on refresh): a permanent error "
+                "with the diagnosis, no notification"):
+        monitor = Process(["dbus-monitor", "--session", "interface='org.gtk.Notifications'",
+                           "interface='org.freedesktop.Notifications'"],
+                          log=os.path.join(SCRATCH, "monitor-consent.log"))
+        time.sleep(0.5)
+        restart_with_token_about_to_expire()
+        idp.control("fault", {"endpoint": "token", "kind": "aadsts", "code": 90094, "count": -1})
+        try:
+            with smtplib.SMTP("127.0.0.1", bridge.port("smtp"), timeout=60) as s:
+                s.ehlo()
+                code, text = s.docmd("AUTH", "PLAIN " + plain_b64(EMAIL, PASSWORD))
+                assert code == 535 and b"sign in again" not in text.lower(), (code, text)
+                assert b"administrator" in text, text
+            m = imaplib.IMAP4("127.0.0.1", bridge.port("imap"), timeout=60)
+            try:
+                m.login(EMAIL, PASSWORD)
+                raise AssertionError("IMAP logged in without consent")
+            except imaplib.IMAP4.error as e:
+                assert "UNAVAILABLE" not in str(e) and "administrator" in str(e), e
+            p = poplib.POP3("127.0.0.1", bridge.port("pop"), timeout=30)
+            p.user(EMAIL)
+            try:
+                p.pass_(PASSWORD)
+                raise AssertionError("POP3 logged in without consent")
+            except poplib.error_proto as e:
+                assert b"[SYS/PERM]" in e.args[0], e
+            time.sleep(1)
+        finally:
+            idp.control("clear-faults", {})
+            monitor.close()
+        calls = monitor.proc.stdout.read()
+        assert "member=AddNotification" not in calls and "member=Notify" not in calls, calls
+        account = json.loads(cli("bridge", "status", "--json").stdout)["accounts"][0]
+        assert "administrator" in account["last_error"], account
+        # Consent given: once signed in again, the next login works.
+        p = Process([CLI, "login", EMAIL, "--no-browser"])
+        browse(p.readline().strip())
+        assert p.proc.wait(timeout=60) == 0
+        p.close()
+        with smtplib.SMTP("127.0.0.1", bridge.port("smtp"), timeout=60) as s:
+            s.login(EMAIL, PASSWORD)
+
     with t.case("a token expiring while 50 clients log in at once: one refresh, 50 logins"):
         restart_with_token_about_to_expire()
         idp.control("reset-counts", {})

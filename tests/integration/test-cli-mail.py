@@ -80,6 +80,11 @@ try:
         assert len(dovecot.delivered()) == before + 1
         # smtp-sink names files by the minute and a random part: not in order.
         assert any(b"via msmtp" in m for m in dovecot.delivered())
+        # The account lists where it is set up (the GUI's account page shows it).
+        path = os.path.join(os.environ["XDG_CONFIG_HOME"], "latchkey", "accounts",
+                            EMAIL + ".json")
+        exports = json.load(open(path))["exports"]
+        assert [(e["client"], e["path"]) for e in exports] == [("msmtp", rc)], exports
 
     with t.case("export --force over a person's own file keeps that file, unchanged, beside it"):
         rc = os.path.join(SCRATCH, "msmtprc-own")

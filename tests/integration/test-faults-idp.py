@@ -294,6 +294,7 @@ try:
             assert second.returncode == 0, second.stderr
             assert gui.proc.poll() is None, "the first GUI ended"
             tested_before = account().get("last_tested", 0)
+            token_before = stored()["access_token"]
             expire_access_token()
             n = idp.count("token:refresh_token")
             fault("slow", delay_ms=800)
@@ -312,7 +313,16 @@ try:
             assert account()["state"] == "working", account()
             assert idp.count("token:refresh_token") == n + 1
             token = idp.stats()["last_access_token"]
-            assert all(r.stdout == token + "\n" for r in results[1:])
+
+            def printed(r):
+                # Which token a CLI printed, said without printing tokens.
+                if r.stdout == token + "\n":
+                    return "the new token"
+                if r.stdout == token_before + "\n":
+                    return "the token from before the refresh"
+                return f"something else ({len(r.stdout)} bytes; stderr {r.stderr!r})"
+            assert all(r.stdout == token + "\n" for r in results[1:]), \
+                [printed(r) for r in results[1:]]
             assert stored()["access_token"] == token
             # Quit as a person would, so that the GUI ends by itself (and,
             # under the sanitizers, LeakSanitizer checks it).

@@ -6,8 +6,9 @@ consent (the page shows the consent link and Copy Details for IT, read back
 from the clipboard with xclip), then signs in (headless Chromium is the
 desktop's browser and follows the link to the loopback receiver), Dovecot
 checks IMAP, POP and SMTP, the export page's Save… writes ~/.msmtprc through
-GTK's file chooser, and msmtp sends with it. A screenshot of each page goes
-to _build/screenshots/wizard-*.png.
+GTK's file chooser, and msmtp sends with it; then Dovecot refuses the
+mailbox's SMTP sign-in and a test from the account's page records it. A
+screenshot of each page goes to _build/screenshots/wizard-*.png.
 
 Focus without a window manager: xdotool `windowfocus --sync` (XSetInputFocus
 on the wizard's X window) before each key press, and `key --window` would
@@ -219,6 +220,33 @@ try:
             "search", "--onlyvisible", "--name", "^Add Account$").returncode != 0, timeout=10)
         screenshot("5-accounts", main)
         assert json.load(open(account_file()))["email"] == EMAIL
+
+    with t.case("SMTP refused for the mailbox (as when IT switches SMTP AUTH off): Test on the "
+                "account's page records SMTP failing with its diagnosis; IMAP and POP work"):
+        dovecot.deny_smtp(EMAIL)
+        # From the list: Tab past the header's two buttons to the row,
+        # Enter opens the account's page, Alt+T is its Test.
+        key(main, "Tab", "Tab", "Return")
+        screenshot("6-account", main)
+        key(main, "alt+t")
+        test = find_window("Test Account")
+        wait_for("the test to record SMTP failing", lambda: account_state() == "failing",
+                 timeout=60)
+        tests = json.load(open(account_file()))["tests"]
+        assert tests["imap"]["ok"] and tests["pop"]["ok"], tests
+        assert not tests["smtp"]["ok"], tests
+        # What the row and the page say ("SMTP: …", tests/ui/test-window.c
+        # checks the words): the diagnosis recorded with its details.
+        assert tests["smtp"]["diagnosis"] and tests["smtp"]["summary"], tests
+        assert tests["smtp"]["details"]["id"] == tests["smtp"]["diagnosis"], tests
+        assert "535" in tests["smtp"]["details"].get("raw", ""), tests
+        screenshot("6-test-smtp-refused", test)
+        key(test, "Return")  # Done: a test ends here
+        wait_for("the test window to close", lambda: xdotool(
+            "search", "--onlyvisible", "--name", "^Test Account$").returncode != 0, timeout=10)
+        screenshot("6-account-smtp-refused", main)
+        key(main, "alt+Left")  # back to the list
+        screenshot("6-accounts-smtp-refused", main)
 
     with t.case("Ctrl+Q ends Latchkey, exit status 0"):
         quit_gui(gui, main)

@@ -75,6 +75,9 @@ issuers = $issuer
 client_id = $audience
 CONF
 
+: > submission-deny
+chmod 644 submission-deny
+
 cat > dovecot.conf <<CONF
 base_dir = $dir/run
 state_dir = $dir/state
@@ -96,6 +99,18 @@ passdb {
   driver = oauth2
   mechanisms = xoauth2 oauthbearer
   args = $dir/oauth2.conf.ext
+}
+# Submission refuses the users listed in submission-deny (empty at start),
+# as Exchange does for a mailbox whose SMTP AUTH an administrator switched
+# off while IMAP and POP keep working. Dovecot reads the file again when it
+# changes.
+protocol submission {
+  passdb {
+    driver = passwd-file
+    args = $dir/submission-deny
+    deny = yes
+    mechanisms = xoauth2 oauthbearer
+  }
 }
 userdb {
   driver = static
@@ -181,6 +196,7 @@ submission=$submission
 submissions=$submissions
 sink_port=$sink
 sink_dir=$dir/sink
+submission_deny=$dir/submission-deny
 ca_file=$dir/certs/ca.pem
 key_file=$dir/hs256.secret
 issuer=$issuer

@@ -110,6 +110,62 @@ test_tenant_lookup (void)
   g_assert_cmpuint (lk_test_idp_get_count (idp, "discovery"), ==, 3);
 }
 
+
+static char *
+resolve (LkProvider  *provider,
+         const char  *tenant,
+         GError     **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  lk_microsoft_tenant_resolve_async (provider, tenant, NULL, lookup_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return lk_microsoft_tenant_resolve_finish (result, error);
+}
+
+/* What `latchkey-cli admin`, the IT window and the sign-in page's consent
+ * link ask: a tenant id stays as it is (nothing is asked), a domain is
+ * looked up at the profile's identity provider, anything else is refused
+ * with what to give instead. */
+static void
+test_tenant_resolve (void)
+{
+  g_autoptr(LkTestIdp) idp = lk_test_idp_new ();
+  g_autoptr(LkProvider) provider = NULL;
+  g_autoptr(LkProvider) no_issuer = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *guid = NULL;
+  g_autofree char *domain = NULL;
+  g_autofree char *none = NULL;
+  g_autofree char *cannot = NULL;
+
+  g_assert_true (lk_test_idp_start (idp, &error));
+  provider = lk_test_load_profile ("microsoft365", lk_test_idp_get_base_url (idp));
+
+  guid = resolve (provider, "4B1D9C7E-2F3A-4C5B-8D6E-7F8A9B0C1D2E", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (guid, ==, "4B1D9C7E-2F3A-4C5B-8D6E-7F8A9B0C1D2E");
+  g_assert_cmpuint (lk_test_idp_get_count (idp, "discovery"), ==, 0);
+
+  domain = resolve (provider, "contoso.com", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (domain, ==, LK_TEST_IDP_CONTOSO_TENANT);
+  g_assert_cmpuint (lk_test_idp_get_count (idp, "discovery"), ==, 1);
+
+  none = resolve (provider, "organizations", &error);
+  g_assert_null (none);
+  g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+
+  no_issuer = lk_provider_copy_with (provider, NULL, NULL);
+  g_clear_pointer (&no_issuer->issuer, g_free);
+  cannot = resolve (no_issuer, "contoso.com", &error);
+  g_assert_null (cannot);
+  g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_PROFILE);
+  g_assert_cmpuint (lk_test_idp_get_count (idp, "discovery"), ==, 1);
+}
+
 /* The scope choice (lk_microsoft_admin_consent_scope() says why). */
 static void
 test_consent_scope (void)
@@ -224,6 +280,7 @@ main (int    argc,
 
   g_test_add_func ("/microsoft/tenants", test_tenants);
   g_test_add_func ("/microsoft/tenant-lookup", test_tenant_lookup);
+  g_test_add_func ("/microsoft/tenant-resolve", test_tenant_resolve);
   g_test_add_func ("/microsoft/consent-scope", test_consent_scope);
   g_test_add_func ("/microsoft/consent-url", test_consent_url);
   g_test_add_func ("/microsoft/consent-url-accepted", test_consent_url_accepted);

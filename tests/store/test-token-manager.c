@@ -47,6 +47,9 @@ fixture_teardown (Fixture       *fixture,
   g_free (fixture->scratch);
 }
 
+/* When the stored tokens' sign-in happened (2026-01-01). */
+#define SIGNED_IN_AT 1767225600
+
 static LkTokenSet *
 store_tokens (const char *email,
               gint64      lifetime)
@@ -58,6 +61,8 @@ store_tokens (const char *email,
   tokens->refresh_token = lk_test_random_string (LK_TEST_REFRESH_PREFIX, 16);
   tokens->expires_at = g_get_real_time () / G_USEC_PER_SEC + lifetime;
   tokens->scope = g_strdup ("https://outlook.office.com/IMAP.AccessAsUser.All");
+  tokens->signed_in_at = SIGNED_IN_AT;
+  tokens->refresh_token_at = SIGNED_IN_AT;
   g_assert_true (lk_token_store_store_sync (STORE, email, tokens, NULL, &error));
   g_assert_no_error (error);
   return tokens;
@@ -150,6 +155,7 @@ test_expiring_refreshed_once (Fixture       *fixture,
 {
   g_autoptr(LkAccount) account = lk_test_make_account ("expiring@example.com");
   g_autoptr(LkTokenSet) stored = store_tokens (account->email, 120);
+  gint64 start = g_get_real_time () / G_USEC_PER_SEC;
   g_autoptr(LkTokenSet) after = NULL;
   g_autoptr(GError) error = NULL;
   Calls calls = { 0 };
@@ -179,6 +185,12 @@ test_expiring_refreshed_once (Fixture       *fixture,
   g_assert_cmpstr (calls.keyring_at_return->refresh_token, ==, rotated);
   g_assert_cmpstr (calls.keyring_at_return->access_token, ==,
                    ((LkTokenSet *) calls.results->pdata[0])->access_token);
+  /* The sign-in is as old as it was; the refresh and the rotated refresh
+   * token are new (the account page shows both). */
+  g_assert_cmpint (calls.keyring_at_return->signed_in_at, ==, SIGNED_IN_AT);
+  g_assert_cmpint (calls.keyring_at_return->refreshed_at, >=, start);
+  g_assert_cmpint (calls.keyring_at_return->refresh_token_at, ==,
+                   calls.keyring_at_return->refreshed_at);
 
   /* And the next caller is served from the keyring. */
   calls_clear (&calls);
@@ -194,6 +206,7 @@ test_refresh_keeps_refresh_token (Fixture       *fixture,
 {
   g_autoptr(LkAccount) account = lk_test_make_account ("keep@example.com");
   g_autoptr(LkTokenSet) stored = store_tokens (account->email, -10);
+  gint64 start = g_get_real_time () / G_USEC_PER_SEC;
   g_autoptr(LkTokenSet) after = NULL;
   g_autoptr(GError) error = NULL;
   Calls calls = { 0 };
@@ -205,6 +218,10 @@ test_refresh_keeps_refresh_token (Fixture       *fixture,
   g_assert_no_error (error);
   g_assert_cmpstr (after->refresh_token, ==, stored->refresh_token);
   g_assert_cmpstr (after->access_token, !=, stored->access_token);
+  /* Refreshed now; the refresh token is as old as the sign-in. */
+  g_assert_cmpint (after->refreshed_at, >=, start);
+  g_assert_cmpint (after->refresh_token_at, ==, SIGNED_IN_AT);
+  g_assert_cmpint (after->signed_in_at, ==, SIGNED_IN_AT);
   calls_clear (&calls);
 }
 
@@ -372,6 +389,7 @@ test_store_initial_and_remove (Fixture       *fixture,
   g_autoptr(LkTokenSet) found = NULL;
   g_autoptr(GError) error = NULL;
   BoolResult first = { 0 }, again = { 0 }, removed = { 0 };
+  gint64 start = g_get_real_time () / G_USEC_PER_SEC;
 
   tokens->access_token = lk_test_make_access_token ();
   tokens->refresh_token = lk_test_random_string (LK_TEST_REFRESH_PREFIX, 16);
@@ -384,6 +402,11 @@ test_store_initial_and_remove (Fixture       *fixture,
   found = lk_token_store_lookup_sync (STORE, account->email, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (found->refresh_token, ==, tokens->refresh_token);
+  /* The sign-in's time is kept with it. */
+  g_assert_cmpint (found->signed_in_at, >=, start);
+  g_assert_cmpint (found->signed_in_at, <=, g_get_real_time () / G_USEC_PER_SEC);
+  g_assert_cmpint (found->refresh_token_at, ==, found->signed_in_at);
+  g_assert_cmpint (found->refreshed_at, ==, 0);
 
   lk_token_manager_store_initial_async (fixture->manager, account, tokens, FALSE, NULL, stored_cb, &again);
   g_assert_true (lk_test_wait_for (bool_done, &again, 10000));

@@ -5,6 +5,15 @@
 
 G_BEGIN_DECLS
 
+/* AddressSanitizer with full stacks on every malloc (build-aux/test.sh
+ * --sanitize) makes GTK ten times slower or more: waits for what a person
+ * would see stretch as much. */
+#ifdef __SANITIZE_ADDRESS__
+#define LK_UI_TEST_PATIENCE 12
+#else
+#define LK_UI_TEST_PATIENCE 1
+#endif
+
 void       lk_ui_test_iterate         (guint       n);
 void       lk_ui_test_wait            (guint       ms);
 GtkWidget *lk_ui_test_find            (GtkWidget  *root,

@@ -11,6 +11,8 @@
 
 #include "admin/lk-exchange-script.h"
 #include "lk-admin-window.h"
+#include "lk-test-idp.h"
+#include "lk-test-utils.h"
 #include "lk-ui-test-utils.h"
 #include "providers/lk-microsoft.h"
 
@@ -486,6 +488,74 @@ test_no_inserted_hyphens (void)
   lk_ui_test_iterate (5);
 }
 
+/* A domain typed into the form is looked up (at the test identity provider
+ * here, as `latchkey-cli admin consent-url` does at Microsoft), so that the
+ * window's link names the tenant id: the CLI, the diagnosis and the window
+ * give IT one link (issue #17). A tenant id is not looked up; with discovery
+ * switched off the domain stays in the link. */
+static void
+test_tenant_lookup (void)
+{
+  g_autoptr(LkTestIdp) idp = lk_test_idp_new ();
+  g_autoptr(LkProvider) provider = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *expected = NULL;
+  g_autofree char *said = NULL;
+  LkAdminWindow *window;
+  gint64 deadline;
+
+  g_assert_true (lk_test_idp_start (idp, &error));
+  provider = lk_test_load_profile ("microsoft365", lk_test_idp_get_base_url (idp));
+  /* The lookup stays on loopback: the profile's issuer is the test IdP. */
+  g_unsetenv ("LATCHKEY_DISCOVERY");
+  forget_settings ();
+  window = lk_admin_window_new (NULL, provider);
+  gtk_window_present (GTK_WINDOW (window));
+  lk_ui_test_iterate (20);
+  type_into (window, "_Application (Client) ID", APP);
+  type_into (window, "_Tenant", "contoso.com");
+
+  expected = lk_microsoft_admin_consent_url (provider, LK_TEST_IDP_CONTOSO_TENANT, APP, 0, FALSE,
+                                             NULL, NULL, NULL);
+  deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+  do
+    {
+      lk_ui_test_wait (50);
+      g_clear_pointer (&url, g_free);
+      url = lk_admin_window_dup_consent_url (window);
+    }
+  while (g_strcmp0 (url, expected) != 0 && g_get_monotonic_time () < deadline);
+  g_assert_cmpstr (url, ==, expected);
+  g_assert_cmpuint (lk_test_idp_get_count (idp, "discovery"), ==, 1);
+  g_assert_nonnull (lk_ui_test_find_mapped (GTK_WIDGET (window), GTK_TYPE_LABEL, url));
+  said = lk_microsoft_tenant_resolve_describe ("contoso.com", LK_TEST_IDP_CONTOSO_TENANT, NULL);
+  g_assert_nonnull (lk_ui_test_find_mapped (GTK_WIDGET (window), GTK_TYPE_LABEL, said));
+
+  /* The tenant id itself: nothing is asked, the link is the same. */
+  type_into (window, "_Tenant", LK_TEST_IDP_CONTOSO_TENANT);
+  lk_ui_test_wait (700);
+  g_clear_pointer (&url, g_free);
+  url = lk_admin_window_dup_consent_url (window);
+  g_assert_cmpstr (url, ==, expected);
+  g_assert_cmpuint (lk_test_idp_get_count (idp, "discovery"), ==, 1);
+  g_assert_null (lk_ui_test_find_mapped (GTK_WIDGET (window), GTK_TYPE_LABEL, said));
+
+  /* Discovery switched off: the domain stays, nobody is asked. */
+  g_setenv ("LATCHKEY_DISCOVERY", "local", TRUE);
+  type_into (window, "_Tenant", "contoso.com");
+  lk_ui_test_wait (700);
+  g_clear_pointer (&url, g_free);
+  g_clear_pointer (&expected, g_free);
+  url = lk_admin_window_dup_consent_url (window);
+  expected = lk_microsoft_admin_consent_url (provider, "contoso.com", APP, 0, FALSE, NULL, NULL, NULL);
+  g_assert_cmpstr (url, ==, expected);
+  g_assert_cmpuint (lk_test_idp_get_count (idp, "discovery"), ==, 1);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  lk_ui_test_iterate (5);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -508,6 +578,7 @@ main (int    argc,
   g_test_add_func ("/ui/admin-window/names-and-escape", test_names_and_escape);
   g_test_add_func ("/ui/admin-window/profile-and-messages", test_profile_and_messages);
   g_test_add_func ("/ui/admin-window/no-inserted-hyphens", test_no_inserted_hyphens);
+  g_test_add_func ("/ui/admin-window/tenant-lookup", test_tenant_lookup);
   status = g_test_run ();
   lk_provider_unref (m365);
   return status;

@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 #include <locale.h>
 
+#include "lk-account-page.h"
 #include "lk-address-page.h"
 #include "lk-setup-wizard.h"
 #include "lk-ui-test-utils.h"
@@ -100,6 +101,51 @@ test_address_page (void)
   lk_ui_test_iterate (10);
 }
 
+/* The account page in German, at 360 px: its sentences, titles and the
+ * times ("vor 5 Minuten") are German, and nothing is hyphenated that is
+ * not. */
+static void
+test_account_page (void)
+{
+  g_autoptr(LkAccount) account = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  GtkWidget *page = lk_account_page_new ();
+  GtkWidget *window;
+  GtkLabel *hyphenated;
+
+  account = lk_account_new ("alexandra.schneider-vonderheide@outlook.com",
+                            lk_provider_registry_lookup (registry, "outlook"));
+  account->protocols = LK_PROTOCOL_FLAG_IMAP | LK_PROTOCOL_FLAG_SMTP;
+  account->state = LK_ACCOUNT_STATE_FAILING;
+  account->last_tested = now - 300;
+  lk_account_set_test (account, LK_PROTOCOL_IMAP, now - 300, TRUE,
+                       "XOAUTH2 über TLS 1.3 zu outlook.office365.com", NULL);
+  lk_account_set_test (account, LK_PROTOCOL_SMTP, now - 300, FALSE,
+                       "SMTP-Anmeldung ist für dieses Postfach ausgeschaltet", NULL);
+  lk_account_add_export (account, "msmtp", "/home/alexandra/.msmtprc", now - 2 * 86400);
+  lk_account_page_set_account (LK_ACCOUNT_PAGE (page), account);
+  window = lk_ui_test_show (page);
+  while (lk_account_page_get_reading_keyring (LK_ACCOUNT_PAGE (page)))
+    g_main_context_iteration (NULL, TRUE);
+  lk_ui_test_wait (200);
+
+  g_assert_cmpstr (lk_account_page_get_status (LK_ACCOUNT_PAGE (page)), ==,
+                   "Etwas funktioniert nicht");
+  g_assert_cmpstr (adw_expander_row_get_subtitle (lk_account_page_get_protocol_row (
+                     LK_ACCOUNT_PAGE (page), LK_PROTOCOL_SMTP)), ==,
+                   "smtp-mail.outlook.com:587, STARTTLS\n"
+                   "Fehlgeschlagen vor 5 Minuten: SMTP-Anmeldung ist für dieses Postfach "
+                   "ausgeschaltet");
+  hyphenated = lk_ui_test_find_inserted_hyphen (window);
+  if (hyphenated != NULL)
+    g_error ("Pango inserted a hyphen into “%s”", gtk_label_get_text (hyphenated));
+  /* German's longer words still fit the narrowest window. */
+  g_assert_cmpint (gtk_widget_get_width (page), <=, 360);
+  lk_ui_test_screenshot (window, "6-account-de");
+  gtk_window_destroy (GTK_WINDOW (window));
+  lk_ui_test_iterate (10);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -119,5 +165,6 @@ main (int    argc,
   lk_provider_registry_load (registry);
 
   g_test_add_func ("/ui/german/address-page", test_address_page);
+  g_test_add_func ("/ui/german/account-page", test_account_page);
   return g_test_run ();
 }

@@ -17,6 +17,7 @@
 #include "lk-application.h"
 #include "lk-token-set.h"
 #include "providers/lk-provider-registry.h"
+#include "export/lk-export-apply.h"
 #include "store/lk-account-store.h"
 #include "store/lk-token-store.h"
 
@@ -144,12 +145,15 @@ test_no_browser (void)
 
   remove_every_browser ();
   wizard = new_wizard (store);
-  lk_setup_wizard_start_at (wizard, account, "sign-in");
+  lk_setup_wizard_start_task (wizard, account, LK_SETUP_WIZARD_SIGN_IN_AGAIN);
   gtk_window_present (GTK_WINDOW (wizard));
   lk_ui_test_iterate (50);
   page = LK_SIGN_IN_PAGE (lk_setup_wizard_get_page (wizard, "sign-in"));
   gtk_widget_activate_action (GTK_WIDGET (page), "sign-in.start", NULL);
-  lk_ui_test_iterate (20);
+  /* The keyring is asked first, then the browser opens. */
+  for (guint i = 0; i < 500 * LK_UI_TEST_PATIENCE &&
+                   g_strcmp0 (lk_sign_in_page_get_state (page), "waiting") != 0; i++)
+    lk_ui_test_wait (10);
   g_assert_cmpstr (lk_sign_in_page_get_state (page), ==, "waiting");
 
   lk_ui_test_wait_toast (GTK_WIDGET (wizard), "No browser opened. Use “Copy Link” and open the "
@@ -185,7 +189,7 @@ test_results_not_saved (void)
   g_assert_true (g_file_set_contents (blocked, "not a folder", -1, NULL));
 
   wizard = new_wizard (store);
-  lk_setup_wizard_start_at (wizard, account, "test");
+  lk_setup_wizard_start_task (wizard, account, LK_SETUP_WIZARD_TEST);
   gtk_window_present (GTK_WINDOW (wizard));
 
   /* The message is core's, ending with the system's reason. */
@@ -215,11 +219,16 @@ test_export_messages (void)
   g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autoptr(GFile) remote = g_file_new_for_uri ("sftp://files.example.test/home/erin/.mbsyncrc");
   g_autoptr(GFile) unwritable = g_file_new_for_path (blocked);
+  g_autoptr(LkAccount) saved = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *account_path = NULL;
   LkSetupWizard *wizard;
   LkExportPage *page;
 
+  g_assert_true (lk_account_store_save (store, account, &error));
+  g_assert_no_error (error);
   wizard = new_wizard (store);
-  lk_setup_wizard_start_at (wizard, account, "export");
+  lk_setup_wizard_start_task (wizard, account, LK_SETUP_WIZARD_SET_UP);
   gtk_window_present (GTK_WINDOW (wizard));
   lk_ui_test_iterate (50);
   page = LK_EXPORT_PAGE (lk_setup_wizard_get_page (wizard, "export"));
@@ -229,6 +238,11 @@ test_export_messages (void)
 
   lk_export_page_save_to (page, "mbsync", file);
   lk_ui_test_wait_toast (GTK_WIDGET (wizard), "Saved to ~/mail/.mbsyncrc");
+  /* The account lists where it is set up, for its page. */
+  saved = lk_account_store_load (store, account->email, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (saved->exports->len, ==, 1);
+  g_assert_cmpstr (((LkAccountExport *) g_ptr_array_index (saved->exports, 0))->path, ==, path);
 
   g_assert_true (g_file_set_contents (path, "account home\n", -1, NULL));
   lk_export_page_save_to (page, "mbsync", file);
@@ -237,6 +251,14 @@ test_export_messages (void)
 
   lk_export_page_save_to (page, "mbsync", remote);
   lk_ui_test_wait_toast (GTK_WIDGET (wizard), "Choose a folder on this computer.");
+
+  /* The account is gone meanwhile (latchkey-cli remove): the file is saved
+   * and the message says the account could not list it. */
+  account_path = lk_account_store_get_path (store, account->email);
+  g_assert_cmpint (g_unlink (account_path), ==, 0);
+  lk_export_page_save_to (page, "mbsync", file);
+  g_free (lk_ui_test_wait_toast_prefix (GTK_WIDGET (wizard), "The file is saved, but the "
+                                                             "account does not list it: "));
 
   g_assert_true (g_file_set_contents (blocker, "a file, not a folder", -1, NULL));
   lk_export_page_save_to (page, "mbsync", unwritable);
@@ -311,6 +333,72 @@ test_window_messages (void)
   g_rmdir (dir);
 }
 
+/* Set Up on the export page (issue #18 point 6): core merges the account
+ * into mbsync's own file, the other account in it stays, the old file is
+ * kept, the page says what changed and the account lists the file. */
+static void
+test_set_up (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("lk-accounts-XXXXXX", NULL);
+  g_autoptr(LkAccountStore) store = lk_account_store_new (dir);
+  g_autoptr(LkAccount) account = new_account ("fay@example.test");
+  g_autoptr(LkAccount) saved = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *target = NULL;
+  g_autofree char *contents = NULL;
+  const char *other = "IMAPAccount other\nHost imap.other.test\nUser zoe@other.test\n";
+  const LkExporter *mbsync = lk_exporter_lookup ("mbsync");
+  LkExportApplyOptions options = { 0 };
+  LkSetupWizard *wizard;
+  LkExportPage *page;
+  const char *result;
+
+  g_assert_nonnull (mbsync);
+  g_assert_true (lk_exporter_can_apply (mbsync));
+  target = lk_exporter_dup_apply_target (mbsync, &options, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_file_set_contents (target, other, -1, NULL));
+  g_assert_true (lk_account_store_save (store, account, &error));
+  g_assert_no_error (error);
+
+  wizard = new_wizard (store);
+  lk_setup_wizard_start_task (wizard, account, LK_SETUP_WIZARD_SET_UP);
+  gtk_window_present (GTK_WINDOW (wizard));
+  lk_ui_test_iterate (50);
+  page = LK_EXPORT_PAGE (lk_setup_wizard_get_page (wizard, "export"));
+  g_assert_null (lk_export_page_get_set_up_result (page, "mbsync"));
+  adw_expander_row_set_expanded (ADW_EXPANDER_ROW (lk_export_page_get_row (page, "mbsync")),
+                                 TRUE);
+  lk_ui_test_iterate (10);
+  g_assert_true (gtk_widget_get_mapped (lk_ui_test_find (lk_export_page_get_row (page, "mbsync"),
+                                                         GTK_TYPE_BUTTON, "Set _Up")));
+
+  gtk_widget_activate_action (GTK_WIDGET (page), "export.set-up", "s", "mbsync");
+  lk_ui_test_wait_toast (GTK_WIDGET (wizard), "mbsync (isync) is set up");
+  result = lk_export_page_get_set_up_result (page, "mbsync");
+  g_assert_nonnull (result);
+  /* The page says where, and where the file as it was is kept. */
+  g_assert_nonnull (strstr (result, target));
+  g_assert_nonnull (strstr (result, "kept as"));
+  lk_ui_test_screenshot (GTK_WIDGET (wizard), "4-export-set-up");
+
+  g_assert_true (g_file_get_contents (target, &contents, NULL, NULL));
+  g_assert_true (g_str_has_prefix (contents, other));
+  g_assert_nonnull (strstr (contents, "fay@example.test"));
+  g_assert_nonnull (strstr (contents, "latchkey-cli"));
+  saved = lk_account_store_load (store, account->email, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (saved->exports->len, ==, 1);
+  g_assert_cmpstr (((LkAccountExport *) g_ptr_array_index (saved->exports, 0))->client, ==,
+                   "mbsync");
+  g_assert_cmpstr (((LkAccountExport *) g_ptr_array_index (saved->exports, 0))->path, ==, target);
+
+  gtk_window_destroy (GTK_WINDOW (wizard));
+  lk_ui_test_iterate (10);
+  lk_account_store_remove (store, account->email, NULL, NULL);
+  g_rmdir (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -329,6 +417,7 @@ main (int    argc,
   g_test_add_func ("/ui/messages/no-browser", test_no_browser);
   g_test_add_func ("/ui/messages/results-not-saved", test_results_not_saved);
   g_test_add_func ("/ui/messages/export", test_export_messages);
+  g_test_add_func ("/ui/messages/set-up", test_set_up);
   g_test_add_func ("/ui/messages/import", test_import_messages);
   g_test_add_func ("/ui/messages/window", test_window_messages);
   return g_test_run ();

@@ -249,3 +249,62 @@ lk_bridge_client_is_not_running (const GError *error)
 {
   return g_error_matches (error, LK_ERROR, LK_ERROR_NOT_FOUND);
 }
+
+/**
+ * lk_bridge_client_find_listener:
+ * @status: (nullable): a running bridge's "status" reply
+ * @settings: what bridge.json says, for when no bridge runs
+ * @protocol: what the mail program speaks
+ *
+ * Where a mail program reaches the bridge for @protocol, as the CLI's
+ * `bridge enable` and the account page say it: the running bridge's
+ * listeners, else those of @settings; STARTTLS is preferred over implicit
+ * TLS (every client knows it, and loopback may go without it).
+ *
+ * Returns: (transfer full) (nullable): the listener; %NULL when the bridge
+ *   serves no @protocol
+ */
+LkBridgeEndpoint *
+lk_bridge_client_find_listener (JsonObject             *status,
+                                const LkBridgeSettings *settings,
+                                LkProtocol              protocol)
+{
+  const char *name = lk_protocol_to_string (protocol);
+  JsonArray *listeners;
+  JsonObject *found = NULL;
+  LkBridgeEndpoint *endpoint;
+
+  g_return_val_if_fail (settings != NULL, NULL);
+
+  if (status == NULL || !json_object_has_member (status, "listeners"))
+    {
+      const LkBridgeEndpoint *configured = lk_bridge_settings_find (settings, protocol);
+
+      return configured != NULL ? lk_bridge_endpoint_copy (configured) : NULL;
+    }
+  listeners = json_object_get_array_member (status, "listeners");
+  for (guint i = 0; listeners != NULL && i < json_array_get_length (listeners); i++)
+    {
+      JsonObject *listener = json_array_get_object_element (listeners, i);
+
+      if (listener == NULL ||
+          g_strcmp0 (json_object_get_string_member_with_default (listener, "protocol", ""),
+                     name) != 0)
+        continue;
+      if (found == NULL ||
+          g_strcmp0 (json_object_get_string_member_with_default (listener, "security", ""),
+                     "starttls") == 0)
+        found = listener;
+    }
+  if (found == NULL)
+    return NULL;
+  endpoint = g_new0 (LkBridgeEndpoint, 1);
+  endpoint->protocol = protocol;
+  endpoint->address = g_strdup (json_object_get_string_member_with_default (found, "address",
+                                                                            "127.0.0.1"));
+  endpoint->port = json_object_get_int_member_with_default (found, "port", 0);
+  endpoint->security = g_strcmp0 (json_object_get_string_member_with_default (found, "security",
+                                                                              "starttls"),
+                                  "tls") == 0 ? LK_SECURITY_TLS : LK_SECURITY_STARTTLS;
+  return endpoint;
+}

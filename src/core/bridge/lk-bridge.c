@@ -49,6 +49,11 @@ typedef struct
   gint64  last_login;       /* Unix time, 0 never */
   char   *last_error;
   gint64  last_error_at;
+  /* What the provider said when it refused the sign-in for a reason only an
+   * administrator can cure: the refused refresh token is gone by then, so
+   * later logins would otherwise hear "sign in again" instead. Cleared by
+   * the next successful login. */
+  char   *needs_administrator;
   /* Devices: what they handed over (lk_bridge_device_sent()). */
   GQueue  sent_last_hour;   /* Unix times, oldest first */
   guint   messages_today;
@@ -82,6 +87,7 @@ account_stats_free (AccountStats *stats)
 {
   g_queue_clear (&stats->sent_last_hour);
   g_free (stats->last_error);
+  g_free (stats->needs_administrator);
   g_free (stats);
 }
 
@@ -411,7 +417,14 @@ lk_bridge_device_sent (LkBridge           *self,
   AccountStats *stats = device_stats_for (self, device->name);
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
 
-  g_queue_push_tail (&stats->sent_last_hour, GSIZE_TO_POINTER ((gsize) now));
+  /* Only a capped device needs its times, and only its last max_per_hour:
+   * the cap looks at nothing older. */
+  if (device->max_per_hour > 0)
+    {
+      g_queue_push_tail (&stats->sent_last_hour, GSIZE_TO_POINTER ((gsize) now));
+      while (g_queue_get_length (&stats->sent_last_hour) > device->max_per_hour)
+        g_queue_pop_head (&stats->sent_last_hour);
+    }
   if (stats->today != local_day (now))
     {
       stats->today = local_day (now);
@@ -485,6 +498,7 @@ lk_bridge_account_session_started (LkBridge   *self,
 
   stats->sessions++;
   stats->last_login = g_get_real_time () / G_USEC_PER_SEC;
+  g_clear_pointer (&stats->needs_administrator, g_free);
 }
 
 guint
@@ -745,6 +759,37 @@ give_up_if_cancelled (GTask *task)
   return TRUE;
 }
 
+/* What the diagnosis catalogue says of a failed refresh; NULL when it does
+ * not recognise it. */
+static LkDiagnosis *
+diagnose_refresh (Login        *login,
+                  const GError *error)
+{
+  LkDiagnoseInput input = { 0 };
+  g_autoptr(LkDiagnosis) diagnosis = NULL;
+
+  input.error = error;
+  input.phase = LK_DIAGNOSE_PHASE_REFRESH;
+  input.account = login->account;
+  diagnosis = lk_diagnose (&input);
+  if (diagnosis == NULL || g_strcmp0 (diagnosis->id, "unrecognised") == 0)
+    return NULL;
+  return g_steal_pointer (&diagnosis);
+}
+
+/* Whether only an administrator can cure it (consent withdrawn or never
+ * given, the app disabled, the user not assigned to it): signing in again
+ * would be refused the same way, so the client hears a permanent error —
+ * issue #15, doc/bridge.md "What a client is told". */
+static gboolean
+needs_an_administrator (const LkDiagnosis *diagnosis)
+{
+  return diagnosis != NULL
+         && (diagnosis->fixer == LK_FIXER_TENANT_ADMIN
+             || diagnosis->fixer == LK_FIXER_MAILBOX_ADMIN
+             || diagnosis->fixer == LK_FIXER_APP_OWNER);
+}
+
 /* A refresh or keyring failure: temporary, except what the provider said
  * for good (an unknown client, a consent missing…), which the diagnosis
  * sums up. */
@@ -752,10 +797,28 @@ static void
 token_failed (GTask        *task,
               const GError *error)
 {
+  LkBridge *self = g_task_get_source_object (task);
   Login *login = g_task_get_task_data (task);
+  AccountStats *stats = stats_for (self, login->account->email);
+  gboolean needs_sign_in = g_error_matches (error, LK_ERROR, LK_ERROR_NEEDS_SIGN_IN)
+                           || g_error_matches (error, LK_ERROR, LK_ERROR_INVALID_GRANT);
+  g_autoptr(LkDiagnosis) diagnosis = NULL;
 
-  if (g_error_matches (error, LK_ERROR, LK_ERROR_NEEDS_SIGN_IN)
-      || g_error_matches (error, LK_ERROR, LK_ERROR_INVALID_GRANT))
+  if (needs_sign_in || g_error_matches (error, LK_ERROR, LK_ERROR_OAUTH))
+    diagnosis = diagnose_refresh (login, error);
+
+  if (needs_an_administrator (diagnosis))
+    {
+      g_free (stats->needs_administrator);
+      stats->needs_administrator = g_strdup (diagnosis->title);
+    }
+  else if (needs_sign_in && stats->needs_administrator != NULL)
+    {
+      finish (task, LK_BRIDGE_LOGIN_PERMANENT, "permanent", g_strdup (stats->needs_administrator));
+      return;
+    }
+
+  if (needs_sign_in && !needs_an_administrator (diagnosis))
     {
       /* Never wait for consent: say so now, and tell the person at the
        * desktop (once an hour per account). */
@@ -770,18 +833,10 @@ token_failed (GTask        *task,
                                    "cannot be reached"), login->account->email));
       return;
     }
-  if (g_error_matches (error, LK_ERROR, LK_ERROR_OAUTH))
+  if (diagnosis != NULL || g_error_matches (error, LK_ERROR, LK_ERROR_OAUTH))
     {
-      LkDiagnoseInput input = { 0 };
-      g_autoptr(LkDiagnosis) diagnosis = NULL;
-
-      input.error = error;
-      input.phase = LK_DIAGNOSE_PHASE_REFRESH;
-      input.account = login->account;
-      diagnosis = lk_diagnose (&input);
       finish (task, LK_BRIDGE_LOGIN_PERMANENT, "permanent",
-              g_strdup (diagnosis != NULL && g_strcmp0 (diagnosis->id, "unrecognised") != 0
-                        ? diagnosis->title : error->message));
+              g_strdup (diagnosis != NULL ? diagnosis->title : error->message));
       return;
     }
   finish (task, LK_BRIDGE_LOGIN_TEMPORARY, "temporary", g_strdup (error->message));

@@ -241,9 +241,18 @@ record (LkAccountCheck *self)
     {
       const LkProtocolCheck *check = self->results[i];
 
-      if (check != NULL)
-        lk_account_set_test (self->account, i, now, check->ok, check->summary,
-                             check->diagnosis != NULL ? check->diagnosis->id : NULL);
+      if (check == NULL)
+        continue;
+      lk_account_set_test (self->account, i, now, check->ok, check->summary,
+                           check->diagnosis != NULL ? check->diagnosis->id : NULL);
+      /* The whole diagnosis, so that the account page explains a failure
+       * after a restart too. */
+      if (check->diagnosis != NULL)
+        {
+          g_autoptr(JsonNode) details = lk_diagnosis_to_json (check->diagnosis);
+
+          lk_account_set_test_details (self->account, i, details);
+        }
     }
   self->account->state = state_from_tests (self->account);
   self->account->last_tested = now;

@@ -152,8 +152,8 @@ lk_diagnose_email_domain (const char *email)
 }
 
 /* The tenant to name in URLs and commands: the account's own, else the
- * token's tid, else the address's domain (a verified domain names a tenant
- * too, doc/protocols.md A1). */
+ * one looked up for it, else the token's tid, else the address's domain (a
+ * verified domain names a tenant too, doc/protocols.md A1). */
 const char *
 lk_diagnose_pick_tenant (const LkDiagnoseContext *ctx)
 {
@@ -161,6 +161,8 @@ lk_diagnose_pick_tenant (const LkDiagnoseContext *ctx)
 
   if (!lk_microsoft_tenant_is_placeholder (tenant))
     return tenant;
+  if (!lk_microsoft_tenant_is_placeholder (ctx->in->tenant))
+    return ctx->in->tenant;
   if (ctx->in->claim_tid != NULL && *ctx->in->claim_tid != '\0')
     return ctx->in->claim_tid;
   return lk_diagnose_email_domain (ctx->mailbox);

@@ -26,6 +26,9 @@ typedef enum
  *   provider, flow
  * @redirect_uri: (nullable): the redirect URI sent (for AADSTS50011)
  * @scope: (nullable): the scopes requested, space-separated
+ * @tenant: (nullable): the organisation's tenant id when the account names
+ *   none (looked up for the address's domain with
+ *   lk_microsoft_tenant_resolve_async(), as the IT tools do)
  * @server_reply: (nullable): the server's last reply; overrides the one in
  *   the error's details
  * @challenge: (nullable): the decoded SASL failure challenge (JSON)
@@ -51,6 +54,7 @@ typedef struct
   LkAccount            *account;
   const char           *redirect_uri;
   const char           *scope;
+  const char           *tenant;
   const char           *server_reply;
   const char           *challenge;
 

@@ -6,7 +6,10 @@
 #include <glib/gi18n-lib.h>
 
 #include "diagnose/lk-diagnosis.h"
+#include "lk-error.h"
+#include "lk-http.h"
 #include "lk-json.h"
+#include "lk-text.h"
 
 G_DEFINE_BOXED_TYPE (LkDiagnosis, lk_diagnosis, lk_diagnosis_ref, lk_diagnosis_unref)
 
@@ -171,6 +174,163 @@ lk_diagnosis_to_json (LkDiagnosis *self)
   lk_json_add_string (builder, "server", self->server);
   json_builder_end_object (builder);
   return json_builder_get_root (builder);
+}
+
+/* Text a diagnosis may hold: lk_text_is_plain() but for line breaks and
+ * tabs (a server's reply spans lines). */
+static gboolean
+is_text (const char *text)
+{
+  if (!g_utf8_validate (text, -1, NULL))
+    return FALSE;
+  for (const char *p = text; *p != '\0'; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c != '\n' && c != '\r' && c != '\t' && lk_text_char_is_control (c))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+read_text (JsonObject  *obj,
+           const char  *name,
+           gboolean     required,
+           char       **out,
+           GError     **error)
+{
+  JsonNode *node = json_object_get_member (obj, name);
+  const char *text;
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    {
+      if (!required)
+        return TRUE;
+    }
+  else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING &&
+           is_text (text = json_node_get_string (node)) && (!required || *text != '\0'))
+    {
+      *out = g_strdup (text);
+      return TRUE;
+    }
+  g_set_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
+               _("The diagnosis has no readable “%s”"), name);
+  return FALSE;
+}
+
+static gboolean
+read_texts (JsonObject   *obj,
+            const char   *name,
+            char       ***out,
+            GError      **error)
+{
+  JsonNode *node = json_object_get_member (obj, name);
+  JsonArray *array;
+
+  if (node == NULL || JSON_NODE_HOLDS_NULL (node))
+    return TRUE;
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
+                   _("The diagnosis has no readable “%s”"), name);
+      return FALSE;
+    }
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *element = json_array_get_element (array, i);
+
+      if (!JSON_NODE_HOLDS_VALUE (element) || json_node_get_value_type (element) != G_TYPE_STRING ||
+          !is_text (json_node_get_string (element)))
+        {
+          g_set_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
+                       _("The diagnosis has no readable “%s”"), name);
+          return FALSE;
+        }
+      strv_append (out, json_node_get_string (element));
+    }
+  return TRUE;
+}
+
+static gboolean
+lookup_fixer (const char *id,
+              LkFixer    *out)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (fixers); i++)
+    if (g_strcmp0 (fixers[i].id, id) == 0)
+      {
+        *out = i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+/**
+ * lk_diagnosis_new_from_json:
+ * @node: what lk_diagnosis_to_json() wrote, as kept in an account file
+ *
+ * Reads a diagnosis back, as it was made: its texts are in the language of
+ * the moment it was made, and carry the values of then. Read as data from
+ * a file: texts must be text (lk_text_is_plain(), but for line breaks), the
+ * link a URL Latchkey would open (lk_http_check_url()).
+ *
+ * Returns: (transfer full) (nullable): the diagnosis, or %NULL with
+ *   %LK_ERROR_INVALID_INPUT
+ */
+LkDiagnosis *
+lk_diagnosis_new_from_json (JsonNode  *node,
+                            GError   **error)
+{
+  g_autoptr(LkDiagnosis) self = NULL;
+  g_autofree char *id = NULL;
+  g_autofree char *title = NULL;
+  g_autofree char *explanation = NULL;
+  JsonObject *obj;
+  LkFixer fixer = LK_FIXER_UNKNOWN;
+  guint confidence = LK_CONFIDENCE_UNKNOWN;
+
+  g_return_val_if_fail (node != NULL, NULL);
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error_literal (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
+                           _("The diagnosis is not a JSON object"));
+      return NULL;
+    }
+  obj = json_node_get_object (node);
+  if (!read_text (obj, "id", TRUE, &id, error) ||
+      !read_text (obj, "title", TRUE, &title, error) ||
+      !read_text (obj, "explanation", FALSE, &explanation, error))
+    return NULL;
+  lookup_fixer (lk_json_get_string (obj, "fixer"), &fixer);
+  for (guint i = 0; i < G_N_ELEMENTS (confidences); i++)
+    if (g_strcmp0 (confidences[i], lk_json_get_string (obj, "confidence")) == 0)
+      confidence = i;
+  self = lk_diagnosis_new (id, fixer, confidence, title, explanation);
+  if (!read_texts (obj, "steps", &self->steps, error) ||
+      !read_texts (obj, "commands", &self->commands, error) ||
+      !read_text (obj, "portal_path", FALSE, &self->portal_path, error) ||
+      !read_text (obj, "url", FALSE, &self->url, error) ||
+      !read_text (obj, "raw", FALSE, &self->raw, error) ||
+      !read_text (obj, "tenant", FALSE, &self->tenant, error) ||
+      !read_text (obj, "client_id", FALSE, &self->client_id, error) ||
+      !read_text (obj, "trace_id", FALSE, &self->trace_id, error) ||
+      !read_text (obj, "correlation_id", FALSE, &self->correlation_id, error) ||
+      !read_text (obj, "protocol", FALSE, &self->protocol, error) ||
+      !read_text (obj, "server", FALSE, &self->server, error))
+    return NULL;
+  if (self->url != NULL && !lk_http_check_url (self->url, NULL))
+    {
+      g_set_error_literal (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
+                           _("The diagnosis’s link is not a web address Latchkey opens"));
+      return NULL;
+    }
+  if (g_strcmp0 (lk_json_get_string (obj, "url_kind"), "admin-consent") == 0)
+    self->url_kind = LK_DIAGNOSIS_LINK_ADMIN_CONSENT;
+  self->aadsts = (guint) CLAMP (lk_json_get_int (obj, "aadsts", 0), 0, G_MAXUINT);
+  self->time = MAX (lk_json_get_int (obj, "time", 0), 0);
+  return g_steal_pointer (&self);
 }
 
 /**

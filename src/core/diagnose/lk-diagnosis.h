@@ -102,6 +102,8 @@ void         lk_diagnosis_add_step       (LkDiagnosis  *self,
 void         lk_diagnosis_add_command    (LkDiagnosis  *self,
                                           const char   *command);
 JsonNode    *lk_diagnosis_to_json        (LkDiagnosis  *self) G_GNUC_WARN_UNUSED_RESULT;
+LkDiagnosis *lk_diagnosis_new_from_json  (JsonNode     *node,
+                                          GError      **error) G_GNUC_WARN_UNUSED_RESULT;
 char        *lk_diagnosis_to_text        (LkDiagnosis  *self) G_GNUC_WARN_UNUSED_RESULT;
 char        *lk_diagnosis_to_support_text (LkDiagnosis *self,
                                           const char   *transcript,

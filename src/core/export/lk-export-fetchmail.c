@@ -7,6 +7,7 @@
 
 #include "lk-error.h"
 #include "lk-export-private.h"
+#include "lk-places.h"
 
 /* fetchmail 6.5 and later sign in with "auth oauthbearer" (falling back to
  * XOAUTH2) or "auth xoauth2", reading the token from a passwordfile on each
@@ -47,8 +48,7 @@ generate (LkAccount             *account,
   const char *mechanism = lk_export_mechanism (account, context, mechanisms);
   g_autofree char *name = lk_export_slug (account);
   g_autofree char *command = lk_export_shell_command (context);
-  g_autofree char *token_file = g_build_filename (g_get_user_runtime_dir (), "latchkey",
-                                                  name, NULL);
+  g_autofree char *token_file = lk_places_build_path (LK_PLACE_RUNTIME, name, NULL);
   g_autofree char *token_dir = g_path_get_dirname (token_file);
   g_autofree char *q_dir = lk_export_shell_quote (token_dir);
   g_autofree char *q_file = lk_export_shell_quote (token_file);

@@ -299,6 +299,121 @@ lk_microsoft_tenant_lookup_finish (LkHttp        *http,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+static void
+tenant_resolved_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  char *guid = lk_microsoft_tenant_lookup_finish (LK_HTTP (source), result, &error);
+
+  if (guid == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, guid, g_free);
+}
+
+/**
+ * lk_microsoft_tenant_resolve_async:
+ * @provider: the Microsoft profile whose identity provider is asked
+ * @tenant: what names the organisation: a tenant id, or a domain
+ *
+ * The tenant id for @tenant, as the admin consent link, the checklist and
+ * an organisation profile name it: a tenant id as it is, a domain looked up
+ * at @provider's identity provider (lk_microsoft_tenant_lookup_async()),
+ * where the same person signs in anyway. `latchkey-cli admin`, the IT
+ * window and the sign-in page's consent link all ask this, so that they
+ * give one link.
+ */
+void
+lk_microsoft_tenant_resolve_async (LkProvider          *provider,
+                                   const char          *tenant,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(LkHttp) http = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *url = NULL;
+
+  g_return_if_fail (provider != NULL);
+
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, lk_microsoft_tenant_resolve_async);
+  if (!lk_microsoft_tenant_check (tenant, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (lk_guid_is_valid (tenant))
+    {
+      g_task_return_pointer (task, g_strdup (tenant), g_free);
+      return;
+    }
+  url = lk_microsoft_tenant_discovery_url (provider, tenant);
+  if (url == NULL)
+    {
+      g_task_return_new_error (task, LK_ERROR, LK_ERROR_INVALID_PROFILE,
+                               _("The profile “%s” has no issuer with a tenant, so a domain "
+                                 "cannot be looked up"), provider->id);
+      return;
+    }
+  http = lk_http_new (provider->ca_file, &error);
+  if (http == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  /* A person is waiting for the link: a slow answer is no answer. */
+  lk_http_set_timeouts (http, 5, 10);
+  lk_microsoft_tenant_lookup_async (http, url, tenant, cancellable, tenant_resolved_cb,
+                                    g_steal_pointer (&task));
+}
+
+/**
+ * lk_microsoft_tenant_resolve_finish:
+ *
+ * Returns: (transfer full): the tenant id; or %NULL with
+ *   %LK_ERROR_INVALID_INPUT (no one organisation), %LK_ERROR_INVALID_PROFILE
+ *   (the profile cannot look domains up), or the lookup's errors
+ */
+char *
+lk_microsoft_tenant_resolve_finish (GAsyncResult  *result,
+                                    GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
+                        lk_microsoft_tenant_resolve_async, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * lk_microsoft_tenant_resolve_describe:
+ * @domain: what was looked up
+ * @tenant: (nullable): the tenant id found
+ * @error: (nullable): why none was, when @tenant is %NULL
+ *
+ * Returns: (transfer full): one sentence for the person who typed
+ *   @domain: which tenant it is, or that the domain stands in for it
+ */
+char *
+lk_microsoft_tenant_resolve_describe (const char   *domain,
+                                      const char   *tenant,
+                                      const GError *error)
+{
+  g_return_val_if_fail (domain != NULL, NULL);
+
+  if (tenant != NULL)
+    /* Translators: a domain, then its tenant id (a GUID). */
+    return g_strdup_printf (_("%s is the tenant %s."), domain, tenant);
+  /* Translators: a domain, then why it could not be looked up. */
+  return g_strdup_printf (_("Could not look up the tenant id of %s (%s); using the domain, which "
+                            "Microsoft accepts as the tenant when it is verified."),
+                          domain, error != NULL ? error->message : "");
+}
+
 /* ---- admin consent ---------------------------------------------------- */
 
 /**

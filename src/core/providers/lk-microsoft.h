@@ -26,6 +26,16 @@ void      lk_microsoft_tenant_lookup_async   (LkHttp              *http,
 char     *lk_microsoft_tenant_lookup_finish  (LkHttp              *http,
                                               GAsyncResult        *result,
                                               GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+void      lk_microsoft_tenant_resolve_async  (LkProvider          *provider,
+                                              const char          *tenant,
+                                              GCancellable        *cancellable,
+                                              GAsyncReadyCallback  callback,
+                                              gpointer             user_data);
+char     *lk_microsoft_tenant_resolve_finish (GAsyncResult        *result,
+                                              GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+char     *lk_microsoft_tenant_resolve_describe (const char        *domain,
+                                                const char        *tenant,
+                                                const GError      *error) G_GNUC_WARN_UNUSED_RESULT;
 
 /* Admin consent */
 char     *lk_microsoft_admin_consent_scope   (LkProvider          *provider,

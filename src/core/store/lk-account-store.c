@@ -317,6 +317,39 @@ lk_account_store_save (LkAccountStore  *self,
 }
 
 /**
+ * lk_account_store_record_export:
+ * @account: the account as the caller holds it; it gets the record too
+ * @client: the exporter's id, such as "msmtp"
+ * @path: the file written, absolute
+ *
+ * Notes in @account's file that @client's configuration was written to
+ * @path, now (lk_account_add_export()). The file is read again first, so
+ * that what another program saved since @account was loaded (a test's
+ * results) is kept.
+ */
+gboolean
+lk_account_store_record_export (LkAccountStore  *self,
+                                LkAccount       *account,
+                                const char      *client,
+                                const char      *path,
+                                GError         **error)
+{
+  g_autoptr(LkAccount) on_disk = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  g_return_val_if_fail (LK_IS_ACCOUNT_STORE (self), FALSE);
+  g_return_val_if_fail (account != NULL && client != NULL && path != NULL, FALSE);
+  g_return_val_if_fail (g_path_is_absolute (path), FALSE);
+
+  lk_account_add_export (account, client, path, now);
+  on_disk = lk_account_store_load (self, account->email, error);
+  if (on_disk == NULL)
+    return FALSE;
+  lk_account_add_export (on_disk, client, path, now);
+  return lk_account_store_save (self, on_disk, error);
+}
+
+/**
  * lk_account_store_remove:
  *
  * @out_found: (out) (optional): whether there was a file to remove

@@ -24,6 +24,11 @@ gboolean        lk_account_store_exists        (LkAccountStore  *self,
 gboolean        lk_account_store_save          (LkAccountStore  *self,
                                                 LkAccount       *account,
                                                 GError         **error);
+gboolean        lk_account_store_record_export (LkAccountStore  *self,
+                                                LkAccount       *account,
+                                                const char      *client,
+                                                const char      *path,
+                                                GError         **error);
 gboolean        lk_account_store_remove        (LkAccountStore  *self,
                                                 const char      *email,
                                                 gboolean        *out_found,

@@ -9,11 +9,15 @@
 
 #include "lk-error.h"
 #include "lk-json.h"
+#include "lk-text.h"
 #include "store/lk-account.h"
 
 G_DEFINE_BOXED_TYPE (LkAccount, lk_account, lk_account_ref, lk_account_unref)
 
 static const char * const flow_names[] = { "browser", "device", "app-only" };
+
+/* A program setting up an account a hundred times is kept to its last few. */
+#define MAX_EXPORTS 32
 static const char * const state_names[] = { "untested", "working", "failing", "needs-sign-in" };
 
 /* Build-time client ids (meson -D…_client_id), the last place looked. */
@@ -59,6 +63,16 @@ lk_email_is_valid (const char *email)
   return TRUE;
 }
 
+static void
+account_export_free (gpointer data)
+{
+  LkAccountExport *export = data;
+
+  g_free (export->client);
+  g_free (export->path);
+  g_free (export);
+}
+
 LkAccount *
 lk_account_new (const char *email,
                 LkProvider *provider)
@@ -74,6 +88,7 @@ lk_account_new (const char *email,
   self->provider = lk_provider_ref (provider);
   self->protocols = lk_provider_get_protocols (provider);
   self->created = g_get_real_time () / G_USEC_PER_SEC;
+  self->exports = g_ptr_array_new_with_free_func (account_export_free);
   return self;
 }
 
@@ -101,7 +116,9 @@ lk_account_unref (LkAccount *self)
     {
       g_free (self->tests[i].summary);
       g_free (self->tests[i].diagnosis);
+      g_clear_pointer (&self->tests[i].details, json_node_unref);
     }
+  g_clear_pointer (&self->exports, g_ptr_array_unref);
   g_free (self);
 }
 
@@ -133,6 +150,70 @@ lk_account_set_test (LkAccount  *self,
   test->summary = g_strdup (summary);
   g_free (test->diagnosis);
   test->diagnosis = g_strdup (diagnosis);
+  g_clear_pointer (&test->details, json_node_unref);
+}
+
+/**
+ * lk_account_set_test_details:
+ * @details: (nullable): the diagnosis of the failed test as a JSON object
+ *   (lk_diagnosis_to_json()); anything else is dropped
+ *
+ * Keeps the whole diagnosis of @protocol's last test beside its id, for the
+ * account page; call it after lk_account_set_test().
+ */
+void
+lk_account_set_test_details (LkAccount  *self,
+                             LkProtocol  protocol,
+                             JsonNode   *details)
+{
+  LkProtocolTest *test;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (protocol < LK_N_PROTOCOLS);
+
+  test = &self->tests[protocol];
+  g_clear_pointer (&test->details, json_node_unref);
+  if (details != NULL && JSON_NODE_HOLDS_OBJECT (details))
+    test->details = json_node_copy (details);
+}
+
+/**
+ * lk_account_add_export:
+ * @client: the exporter's id
+ * @path: the file written, absolute
+ * @at: when, Unix time
+ *
+ * Records that @client's configuration for the account was written to
+ * @path; an earlier record of the same client and file is replaced.
+ */
+void
+lk_account_add_export (LkAccount  *self,
+                       const char *client,
+                       const char *path,
+                       gint64      at)
+{
+  LkAccountExport *export;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (client != NULL && path != NULL);
+
+  for (guint i = 0; i < self->exports->len; i++)
+    {
+      LkAccountExport *old = g_ptr_array_index (self->exports, i);
+
+      if (g_str_equal (old->client, client) && g_str_equal (old->path, path))
+        {
+          g_ptr_array_remove_index (self->exports, i);
+          break;
+        }
+    }
+  export = g_new0 (LkAccountExport, 1);
+  export->client = g_strdup (client);
+  export->path = g_strdup (path);
+  export->at = at;
+  g_ptr_array_insert (self->exports, 0, export);
+  if (self->exports->len > MAX_EXPORTS)
+    g_ptr_array_set_size (self->exports, MAX_EXPORTS);
 }
 
 const char *
@@ -183,6 +264,34 @@ read_tests (LkAccount  *self,
                            lk_json_get_boolean (test, "ok", FALSE),
                            lk_json_get_string (test, "summary"),
                            lk_json_get_string (test, "diagnosis"));
+      lk_account_set_test_details (self, i, json_object_get_member (test, "details"));
+    }
+}
+
+/* "exports": [{"client": "msmtp", "path": "/home/a/.msmtprc", "at": …}, …],
+ * newest first; a record that is not plain text, or names no absolute
+ * file, is left out: the page shows these as they are. */
+static void
+read_exports (LkAccount *self,
+              JsonArray *exports)
+{
+  guint n = json_array_get_length (exports);
+
+  for (guint i = MIN (n, MAX_EXPORTS); i-- > 0;)
+    {
+      JsonNode *node = json_array_get_element (exports, i);
+      JsonObject *export;
+      const char *client, *path;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+      export = json_node_get_object (node);
+      client = lk_json_get_string (export, "client");
+      path = lk_json_get_string (export, "path");
+      if (client == NULL || !lk_text_is_plain (client) || *client == '\0' ||
+          path == NULL || !lk_text_is_plain (path) || !g_path_is_absolute (path))
+        continue;
+      lk_account_add_export (self, client, path, MAX (lk_json_get_int (export, "at", 0), 0));
     }
 }
 
@@ -252,6 +361,9 @@ lk_account_new_from_data (const char  *data,
   node = json_object_get_member (obj, "tests");
   if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
     read_tests (self, json_node_get_object (node));
+  node = json_object_get_member (obj, "exports");
+  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
+    read_exports (self, json_node_get_array (node));
   return g_steal_pointer (&self);
 }
 
@@ -290,9 +402,27 @@ lk_account_to_data (LkAccount *self,
       lk_json_add_boolean (builder, "ok", test->ok);
       lk_json_add_optional_string (builder, "summary", test->summary);
       lk_json_add_optional_string (builder, "diagnosis", test->diagnosis);
+      if (test->details != NULL)
+        {
+          json_builder_set_member_name (builder, "details");
+          json_builder_add_value (builder, json_node_copy (test->details));
+        }
       json_builder_end_object (builder);
     }
   json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "exports");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < self->exports->len; i++)
+    {
+      const LkAccountExport *export = g_ptr_array_index (self->exports, i);
+
+      json_builder_begin_object (builder);
+      lk_json_add_string (builder, "client", export->client);
+      lk_json_add_string (builder, "path", export->path);
+      lk_json_add_int (builder, "at", export->at);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
   json_builder_set_member_name (builder, "provider");
   if (json_parser_load_from_data (parser, provider_data, -1, NULL))
     json_builder_add_value (builder, json_node_copy (json_parser_get_root (parser)));

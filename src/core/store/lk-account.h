@@ -2,6 +2,7 @@
 #pragma once
 
 #include <glib-object.h>
+#include <json-glib/json-glib.h>
 
 #include "lk-protocol.h"
 #include "providers/lk-provider.h"
@@ -31,6 +32,9 @@ typedef enum
  *   diagnosis's title ("SMTP sign-in is switched off for the mailbox"),
  *   in the language of the test
  * @diagnosis: (nullable): the diagnosis's stable id when it failed
+ * @details: (nullable): the whole diagnosis when it failed, as
+ *   lk_diagnosis_to_json() writes it (diagnose/ reads it back with
+ *   lk_diagnosis_new_from_json()); an object, never a secret
  *
  * The last test of one protocol, as LkAccountCheck records it.
  */
@@ -40,7 +44,25 @@ typedef struct
   gboolean  ok;
   char     *summary;
   char     *diagnosis;
+  JsonNode *details;
 } LkProtocolTest;
+
+/**
+ * LkAccountExport:
+ * @client: the exporter's id, such as "msmtp"
+ * @path: the file written, an absolute path
+ * @at: when, Unix time
+ *
+ * A mail program's configuration Latchkey wrote for the account (the
+ * GUI's Save…, `latchkey-cli export`), so that the account page can say
+ * where the account is set up. The newest first.
+ */
+typedef struct
+{
+  char   *client;
+  char   *path;
+  gint64  at;
+} LkAccountExport;
 
 /**
  * LkAccount:
@@ -69,6 +91,7 @@ typedef struct
   gint64           created;      /* Unix time */
   gint64           last_tested;  /* Unix time, 0 never */
   LkProtocolTest   tests[LK_N_PROTOCOLS];
+  GPtrArray       *exports;      /* LkAccountExport, newest first; never NULL */
 } LkAccount;
 
 #define LK_TYPE_ACCOUNT (lk_account_get_type ())
@@ -97,6 +120,13 @@ void         lk_account_set_test        (LkAccount      *self,
                                          gboolean        ok,
                                          const char     *summary,
                                          const char     *diagnosis);
+void         lk_account_set_test_details (LkAccount     *self,
+                                         LkProtocol      protocol,
+                                         JsonNode       *details);
+void         lk_account_add_export      (LkAccount      *self,
+                                         const char     *client,
+                                         const char     *path,
+                                         gint64          at);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LkAccount, lk_account_unref)
 

@@ -244,6 +244,18 @@ merge_tokens (const LkTokenSet *current,
               const LkTokenSet *answer)
 {
   LkTokenSet *merged = lk_token_set_copy (answer);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  /* When the sign-in happened stays; the refresh token is as old as the
+   * answer when the provider rotated it (Microsoft does on every use,
+   * doc/protocols.md A7), else as old as it was. */
+  merged->signed_in_at = current->signed_in_at;
+  merged->refreshed_at = now;
+  if (answer->refresh_token != NULL &&
+      g_strcmp0 (answer->refresh_token, current->refresh_token) != 0)
+    merged->refresh_token_at = now;
+  else
+    merged->refresh_token_at = current->refresh_token_at;
 
   /* A refresh answer without a refresh token means: keep using the old
    * one (RFC 6749 §6). The client secret is never in an answer. */
@@ -400,6 +412,7 @@ refreshed_cb (GObject      *source,
       refresh->merged = merge_tokens (refresh->current, rotated);
       g_clear_pointer (&refresh->merged->access_token, lk_secret_wipe);
       refresh->merged->expires_at = 0;
+      refresh->merged->refreshed_at = refresh->current->refreshed_at;
       refresh->refused = g_steal_pointer (&error);
       lk_token_store_store_async (refresh->self->tokens, refresh->account->email,
                                   refresh->merged, NULL, rotated_stored_cb, refresh);
@@ -906,6 +919,7 @@ lk_token_manager_store_initial_async (LkTokenManager      *self,
                                       gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
+  g_autoptr(LkTokenSet) stamped = NULL;
   StoreInitialData *data;
 
   g_return_if_fail (LK_IS_TOKEN_MANAGER (self));
@@ -932,7 +946,12 @@ lk_token_manager_store_initial_async (LkTokenManager      *self,
   if (account->state == LK_ACCOUNT_STATE_NEEDS_SIGN_IN)
     account->state = LK_ACCOUNT_STATE_UNTESTED;
 
-  lk_token_store_store_async (self->tokens, account->email, tokens, cancellable, store_initial_cb,
+  /* A sign-in starts the clock the account page shows. */
+  stamped = lk_token_set_copy (tokens);
+  stamped->signed_in_at = g_get_real_time () / G_USEC_PER_SEC;
+  stamped->refreshed_at = 0;
+  stamped->refresh_token_at = stamped->refresh_token != NULL ? stamped->signed_in_at : 0;
+  lk_token_store_store_async (self->tokens, account->email, stamped, cancellable, store_initial_cb,
                               g_steal_pointer (&task));
 }
 
