@@ -29,18 +29,8 @@ read_spool (void)
   g_autofree char *dir = lk_places_get_dir (LK_PLACE_SPOOL);
   g_autoptr(LkBridgeSpool) spool = lk_bridge_spool_new (dir);
   g_autoptr(GPtrArray) entries = lk_bridge_spool_list (spool);
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "summary");
-  json_builder_add_value (builder, lk_bridge_queue_summarize (entries));
-  json_builder_set_member_name (builder, "messages");
-  json_builder_begin_array (builder);
-  for (guint i = 0; i < entries->len; i++)
-    json_builder_add_value (builder, lk_bridge_spool_entry_to_json (g_ptr_array_index (entries, i)));
-  json_builder_end_array (builder);
-  json_builder_end_object (builder);
-  return json_builder_get_root (builder);
+  return lk_bridge_queue_describe_entries (entries);
 }
 
 static JsonObject *

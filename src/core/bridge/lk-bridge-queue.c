@@ -329,18 +329,6 @@ lk_bridge_queue_drop (LkBridgeQueue  *self,
   return TRUE;
 }
 
-static gint
-by_received (gconstpointer a,
-             gconstpointer b)
-{
-  const LkBridgeSpoolEntry *x = *(LkBridgeSpoolEntry **) a;
-  const LkBridgeSpoolEntry *y = *(LkBridgeSpoolEntry **) b;
-
-  if (x->received != y->received)
-    return x->received < y->received ? -1 : 1;
-  return strcmp (x->id, y->id);
-}
-
 /**
  * lk_bridge_queue_summarize:
  * @entries: (element-type LkBridgeSpoolEntry): what the spool holds
@@ -380,14 +368,28 @@ JsonNode *
 lk_bridge_queue_describe (LkBridgeQueue *self)
 {
   g_autoptr(GPtrArray) entries = g_ptr_array_new ();
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
   GHashTableIter iter;
   Item *item;
 
   g_hash_table_iter_init (&iter, self->items);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &item))
     g_ptr_array_add (entries, item->entry);
-  g_ptr_array_sort (entries, by_received);
+  return lk_bridge_queue_describe_entries (entries);
+}
+
+/**
+ * lk_bridge_queue_describe_entries:
+ * @entries: (element-type LkBridgeSpoolEntry): sorted here, oldest first
+ *
+ * Returns: (transfer full): `{"summary": …, "messages": […]}`, as `bridge
+ *   queue --json` prints it (from the running bridge, or the spool folder)
+ */
+JsonNode *
+lk_bridge_queue_describe_entries (GPtrArray *entries)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+  g_ptr_array_sort (entries, lk_bridge_spool_entry_compare);
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "summary");
   json_builder_add_value (builder, lk_bridge_queue_summarize (entries));
@@ -938,7 +940,7 @@ schedule (LkBridgeQueue *self)
       else
         next = MIN (next, item->entry->next_attempt);
     }
-  g_ptr_array_sort (due, by_received);
+  g_ptr_array_sort (due, lk_bridge_spool_entry_compare);
   for (guint i = 0; i < due->len; i++)
     {
       LkBridgeSpoolEntry *entry = g_ptr_array_index (due, i);

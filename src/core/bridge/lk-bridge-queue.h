@@ -37,5 +37,6 @@ gboolean       lk_bridge_queue_drop         (LkBridgeQueue       *self,
                                              GError             **error);
 JsonNode      *lk_bridge_queue_describe     (LkBridgeQueue       *self) G_GNUC_WARN_UNUSED_RESULT;
 JsonNode      *lk_bridge_queue_summarize    (GPtrArray           *entries) G_GNUC_WARN_UNUSED_RESULT;
+JsonNode      *lk_bridge_queue_describe_entries (GPtrArray       *entries) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

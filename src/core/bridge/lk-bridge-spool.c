@@ -334,9 +334,14 @@ lk_bridge_spool_prepare (LkBridgeSpool  *self,
   return lk_file_sync_dir (self->directory, error);
 }
 
-static gint
-by_received (gconstpointer a,
-             gconstpointer b)
+/**
+ * lk_bridge_spool_entry_compare:
+ *
+ * Oldest first (then by ID), for g_ptr_array_sort() over entries.
+ */
+gint
+lk_bridge_spool_entry_compare (gconstpointer a,
+                               gconstpointer b)
 {
   const LkBridgeSpoolEntry *x = *(LkBridgeSpoolEntry **) a;
   const LkBridgeSpoolEntry *y = *(LkBridgeSpoolEntry **) b;
@@ -383,7 +388,7 @@ lk_bridge_spool_list (LkBridgeSpool *self)
         }
       g_ptr_array_add (entries, entry);
     }
-  g_ptr_array_sort (entries, by_received);
+  g_ptr_array_sort (entries, lk_bridge_spool_entry_compare);
   return entries;
 }
 

@@ -40,6 +40,8 @@ typedef struct
 void                lk_bridge_spool_entry_free (LkBridgeSpoolEntry *entry);
 LkBridgeSpoolEntry *lk_bridge_spool_entry_copy (const LkBridgeSpoolEntry *entry) G_GNUC_WARN_UNUSED_RESULT;
 JsonNode           *lk_bridge_spool_entry_to_json (const LkBridgeSpoolEntry *entry) G_GNUC_WARN_UNUSED_RESULT;
+gint                lk_bridge_spool_entry_compare (gconstpointer a,
+                                                   gconstpointer b);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LkBridgeSpoolEntry, lk_bridge_spool_entry_free)
 
