@@ -241,6 +241,58 @@ test_account_damaged (void)
   g_assert_nonnull (strstr (error->message, "add the account again"));
 }
 
+/* An account file is data from disk: an address that is none, or a login
+ * with a line break in it (which would reach a mail program's file or its
+ * login), is refused when the file is read, naming the file and field. */
+static void
+test_account_hostile_fields (void)
+{
+  g_autoptr(LkProviderRegistry) registry = lk_provider_registry_new ();
+  g_autoptr(LkAccount) account = NULL;
+  g_autofree char *data = NULL;
+  /* Values as JSON string bodies, escapes and all. */
+  static const struct { const char *field, *value; } cases[] = {
+    { "email", "alice@example.com\\nTunnel \\\"touch /tmp/x\\\"" },
+    { "email", "not an address" },
+    { "login", "alice@example.com\\r\\nA1 LOGOUT" },
+    { "display_name", "Alice\\u2028Bob" },
+    { "tenant", "contoso.com\\u0000" },
+    { "client_id", "id\\u001b[2J" },
+  };
+
+  lk_provider_registry_load (registry);
+  account = lk_account_new ("alice@example.com",
+                            lk_provider_registry_lookup (registry, "microsoft365"));
+  data = lk_account_to_data (account, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autoptr(GError) error = NULL;
+      g_autoptr(LkAccount) loaded = NULL;
+      g_autofree char *marked = NULL;
+      g_auto(GStrv) parts = NULL;
+      g_autofree char *json_value = g_strdup_printf ("\"%s\"", cases[i].value);
+      g_autofree char *hostile = NULL;
+      JsonObject *obj;
+
+      /* The value goes in as JSON text: a "\u0000" parsed first would be
+       * cut short before the account file reader ever saw it. */
+      g_assert_true (json_parser_load_from_data (parser, data, -1, NULL));
+      obj = json_node_get_object (json_parser_get_root (parser));
+      json_object_set_string_member (obj, cases[i].field, "@VALUE@");
+      marked = json_to_string (json_parser_get_root (parser), FALSE);
+      parts = g_strsplit (marked, "\"@VALUE@\"", 2);
+      g_assert_cmpuint (g_strv_length (parts), ==, 2);
+      hostile = g_strjoin (json_value, parts[0], parts[1], NULL);
+      loaded = lk_account_new_from_data (hostile, -1, "hostile.json", &error);
+      g_assert_null (loaded);
+      g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT);
+      g_assert_nonnull (strstr (error->message, "hostile.json"));
+      if (g_strcmp0 (cases[i].field, "email") != 0)
+        g_assert_nonnull (strstr (error->message, cases[i].field));
+    }
+}
+
 static void
 test_token_set (void)
 {
@@ -354,6 +406,7 @@ main (int    argc,
   g_test_add_func ("/account/test-details", test_account_test_details);
   g_test_add_func ("/account/exports", test_account_exports);
   g_test_add_func ("/account/damaged", test_account_damaged);
+  g_test_add_func ("/account/hostile-fields", test_account_hostile_fields);
   g_test_add_func ("/account/token-info", test_token_info);
   g_test_add_func ("/account/token-set", test_token_set);
   g_test_add_func ("/account/aadsts-parse", test_aadsts_parse);

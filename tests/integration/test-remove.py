@@ -10,6 +10,7 @@ gnome-keyring, the test IdP and Chromium. After every sequence,
 - `add` whose account file cannot be written leaves no keyring item;
 - `remove` clears whatever is left of an address: a damaged file and its
   item, an item without a file, a file without an item."""
+import json
 import os
 import subprocess
 import time
@@ -110,6 +111,20 @@ try:
         add(email)
         with open(account_file(email), "w") as f:
             f.write("{ this is not json")
+        r = cli("remove", email)
+        assert r.returncode == 0, (r.returncode, r.stderr)
+        nothing_left(email)
+
+    with t.case("a file whose login holds a line break: list names it, remove clears it"):
+        email = "hostile@example.com"
+        add(email)
+        with open(account_file(email)) as f:
+            data = json.load(f)
+        data["login"] = "hostile@example.com\r\nA1 LOGOUT"
+        with open(account_file(email), "w") as f:
+            json.dump(data, f)
+        r = cli("list")
+        assert email + ".json" in r.stderr and "control characters" in r.stderr, r.stderr
         r = cli("remove", email)
         assert r.returncode == 0, (r.returncode, r.stderr)
         nothing_left(email)

@@ -18,6 +18,9 @@ static const char * const flow_names[] = { "browser", "device", "app-only" };
 
 /* A program setting up an account a hundred times is kept to its last few. */
 #define MAX_EXPORTS 32
+/* The account file's own strings, besides the address and the provider
+ * (which lk_provider_new_from_data() checks). */
+static const char * const plain_fields[] = { "login", "tenant", "client_id", "display_name" };
 static const char * const state_names[] = { "untested", "working", "failing", "needs-sign-in" };
 
 /* Build-time client ids (meson -D…_client_id), the last place looked. */
@@ -308,6 +311,8 @@ lk_account_new_from_data (const char  *data,
   g_autofree char *email = NULL;
   g_autofree char *provider_data = NULL;
   g_autofree char *provider_origin = NULL;
+  g_autofree char *marked = NULL;
+  gsize marked_length;
   g_autofree char *flow = NULL;
   g_autofree char *state = NULL;
   g_autofree char *protocols = NULL;
@@ -316,7 +321,9 @@ lk_account_new_from_data (const char  *data,
   JsonNode *node;
   guint value;
 
-  if (!json_parser_load_from_data (parser, data, length, &local_error) ||
+  /* A "\u0000" must not cut a value short into something plain. */
+  marked = lk_json_dup_marking_nul (data, length, &marked_length);
+  if (!json_parser_load_from_data (parser, marked, (gssize) marked_length, &local_error) ||
       (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root))
     {
       g_set_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
@@ -334,6 +341,28 @@ lk_account_new_from_data (const char  *data,
                    _("%s: this account file has no e-mail address or provider; remove it "
                      "and add the account again"), origin);
       return NULL;
+    }
+  /* Account files are data too (SECURITY.md "How values are validated"):
+   * what is read here ends up in exports, logs and a mail program's login. */
+  if (!lk_email_is_valid (email))
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
+                   _("%s: the e-mail address in this account file is not valid; remove it "
+                     "and add the account again"), origin);
+      return NULL;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (plain_fields); i++)
+    {
+      const char *value = lk_json_get_string (obj, plain_fields[i]);
+
+      if (value != NULL && !lk_text_is_plain (value))
+        {
+          g_set_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
+                       /* Translators: %s the file, then the field's name in it */
+                       _("%s: the account file’s “%s” holds control characters; remove the "
+                         "account and add it again"), origin, plain_fields[i]);
+          return NULL;
+        }
     }
   provider_data = lk_json_to_data (node, FALSE, NULL);
   provider_origin = g_strdup_printf ("%s (provider)", origin);
