@@ -36,7 +36,15 @@ _latchkey_cli ()
     return
   fi
   if [[ $command == bridge && $cword -eq 2 ]]; then
-    COMPREPLY=( $(compgen -W "enable disable password status run --help" -- "$cur") )
+    COMPREPLY=( $(compgen -W "enable disable password status run device queue --help" -- "$cur") )
+    return
+  fi
+  if [[ $command == bridge && $cword -eq 3 && ${words[2]} == device ]]; then
+    COMPREPLY=( $(compgen -W "add list remove reset --help" -- "$cur") )
+    return
+  fi
+  if [[ $command == bridge && $cword -eq 3 && ${words[2]} == queue && $cur != -* ]]; then
+    COMPREPLY=( $(compgen -W "retry drop" -- "$cur") )
     return
   fi
   case $prev in
@@ -84,7 +92,13 @@ _latchkey_cli ()
         enable) options="--protocols --json" ;;
         password) options="--reset" ;;
         status) options="--json" ;;
-        run) options="--imap --pop --smtp --imaps --pop3s --smtps --config --system" ;;
+        run) options="--imap --pop --smtp --imaps --pop3s --smtps --lan --allow --legacy-tls --relay-without-auth --cert --key --config --system" ;;
+        queue) options="--json" ;;
+        device)
+          case ${words[3]} in
+            add) options="--account --protocols --from --max-per-hour --json" ;;
+            list|reset) options="--json" ;;
+          esac ;;
       esac ;;
   esac
 

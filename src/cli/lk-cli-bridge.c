@@ -11,12 +11,16 @@
 #include "bridge/lk-bridge-client.h"
 #include "bridge/lk-bridge-credentials.h"
 #include "bridge/lk-bridge-daemon.h"
+#include "bridge/lk-bridge-queue.h"
 #include "bridge/lk-bridge-settings.h"
+#include "bridge/lk-bridge-spool.h"
 #include "bridge/lk-bridge.h"
+#include "lk-cli-bridge.h"
 #include "lk-cli-commands.h"
 #include "lk-cli-context.h"
 #include "lk-error.h"
 #include "lk-json.h"
+#include "lk-places.h"
 #include "lk-token-set.h"
 
 /* `latchkey-cli bridge …`: the local bridge for programs that only know
@@ -24,8 +28,8 @@
  * daemon reads before every login check; a running daemon is also told to
  * reload, so that the change holds at once. */
 
-static void
-print_json (JsonNode *node)
+void
+lk_cli_bridge_print_json (JsonNode *node)
 {
   g_autofree char *text = lk_json_to_data (node, TRUE, NULL);
 
@@ -33,9 +37,9 @@ print_json (JsonNode *node)
 }
 
 /* The running bridge's answer to @command, or NULL (and why) without one. */
-static JsonObject *
-ask_bridge (const char  *command,
-            GError     **error)
+JsonObject *
+lk_cli_bridge_ask (const char  *command,
+                   GError     **error)
 {
   g_autoptr(GAsyncResult) result = NULL;
 
@@ -45,11 +49,11 @@ ask_bridge (const char  *command,
 
 /* Tells a running bridge that the logins changed; says how to start one
  * when there is none. */
-static void
-reload_bridge (void)
+void
+lk_cli_bridge_reload (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) reply = ask_bridge ("reload", &error);
+  g_autoptr(JsonObject) reply = lk_cli_bridge_ask ("reload", &error);
 
   if (reply != NULL)
     return;
@@ -181,7 +185,7 @@ print_settings (const char      *email,
     {
       g_autoptr(JsonNode) root = json_builder_get_root (builder);
 
-      print_json (root);
+      lk_cli_bridge_print_json (root);
     }
   else if (password != NULL)
     g_print (_("\nThe password is shown only now. For a new one: "
@@ -253,11 +257,11 @@ bridge_enable (int    argc,
 
   if (!lk_bridge_credentials_enable (credentials, account->email, protocols, &password, &error))
     return lk_cli_fail (error);
-  reload_bridge ();
+  lk_cli_bridge_reload ();
   {
     g_autoptr(GError) ignored = NULL;
 
-    status = ask_bridge ("status", &ignored);
+    status = lk_cli_bridge_ask ("status", &ignored);
   }
   print_settings (account->email, password, protocols, status, json);
   if (password != NULL)
@@ -283,7 +287,7 @@ bridge_disable (int    argc,
     return lk_cli_usage_error (context, _("Give exactly one account address"));
   if (!lk_bridge_credentials_disable (credentials, argv[1], &error))
     return lk_cli_fail (error);
-  reload_bridge ();
+  lk_cli_bridge_reload ();
   g_printerr (_("The bridge no longer serves %s; its password is kept for when you enable it "
                 "again.\n"), argv[1]);
   return LK_EXIT_OK;
@@ -323,7 +327,7 @@ bridge_password (int    argc,
   lk_secret_wipe (g_steal_pointer (&password));
   if (fflush (stdout) != 0)
     return LK_EXIT_FAILURE;
-  reload_bridge ();
+  lk_cli_bridge_reload ();
   return LK_EXIT_OK;
 }
 
@@ -364,6 +368,23 @@ print_status_human (JsonObject *status,
   else
     g_print ("%s\n", _("The bridge is not running. Start it with “latchkey-cli bridge run”, or at "
                        "login with “systemctl --user enable --now latchkey-bridge”."));
+  if (json_object_has_member (status, "queue"))
+    {
+      JsonObject *queue = json_object_get_object_member (status, "queue");
+      gint64 count = json_object_get_int_member_with_default (queue, "count", 0);
+      JsonNode *last_error = json_object_get_member (queue, "last_error");
+
+      if (count > 0)
+        {
+          /* Translators: %u is a number of messages, %s a date */
+          g_print (g_dngettext (GETTEXT_PACKAGE, "Queue: %u message from devices not delivered "
+                                "yet, the oldest from %s\n", "Queue: %u messages from devices "
+                                "not delivered yet, the oldest from %s\n", count),
+                   (guint) count, json_object_get_string_member_with_default (queue, "oldest", "?"));
+          if (last_error != NULL && JSON_NODE_HOLDS_VALUE (last_error))
+            g_print (_("    last error: %s\n"), json_node_get_string (last_error));
+        }
+    }
 
   if (accounts == NULL || json_array_get_length (accounts) == 0)
     {
@@ -423,7 +444,7 @@ bridge_status (int    argc,
   if (argc != 1)
     return lk_cli_usage_error (context, _("bridge status takes no argument"));
 
-  status = ask_bridge ("status", &error);
+  status = lk_cli_bridge_ask ("status", &error);
   if (status == NULL)
     {
       g_autoptr(LkBridgeCredentials) credentials = NULL;
@@ -435,13 +456,20 @@ bridge_status (int    argc,
       status = json_object_new ();
       json_object_set_boolean_member (status, "running", FALSE);
       json_object_set_member (status, "accounts", lk_bridge_describe_accounts (credentials, NULL));
+      {
+        g_autofree char *dir = lk_places_get_dir (LK_PLACE_SPOOL);
+        g_autoptr(LkBridgeSpool) spool = lk_bridge_spool_new (dir);
+        g_autoptr(GPtrArray) entries = lk_bridge_spool_list (spool);
+
+        json_object_set_member (status, "queue", lk_bridge_queue_summarize (entries));
+      }
     }
   if (json)
     {
       g_autoptr(JsonNode) root = json_node_new (JSON_NODE_OBJECT);
 
       json_node_set_object (root, status);
-      print_json (root);
+      lk_cli_bridge_print_json (root);
     }
   else
     print_status_human (status, json_object_get_array_member (status, "accounts"));
@@ -482,6 +510,10 @@ static const LkCliCommand bridge_commands[] = {
   { "password", "EMAIL --reset", N_("Replace an account’s bridge password"), bridge_password },
   { "status", NULL, N_("Whether the bridge runs, its listeners and accounts"), bridge_status },
   { "run", NULL, N_("Run the bridge in the foreground"), bridge_run },
+  { "device", "COMMAND", N_("Printers and scanners on the office network (add, list, remove, reset)"),
+    lk_cli_bridge_device },
+  { "queue", "[COMMAND]", N_("Mail devices sent that is not delivered yet (retry, drop ID)"),
+    lk_cli_bridge_queue },
 };
 
 static void
@@ -492,36 +524,64 @@ bridge_help (FILE *out)
                         "apps, printers) use an account: they log in to the bridge on this "
                         "computer with a password Latchkey makes, and the bridge signs in to "
                         "the provider with OAuth2.\n\nCommands:\n"));
-  for (guint i = 0; i < G_N_ELEMENTS (bridge_commands); i++)
-    {
-      g_autofree char *left = g_strdup_printf ("%s %s", bridge_commands[i].name,
-                                               bridge_commands[i].parameters != NULL
-                                               ? bridge_commands[i].parameters : "");
-      fprintf (out, "  %-24s %s\n", left, _(bridge_commands[i].summary));
-    }
+  lk_cli_bridge_print_commands (out, bridge_commands, G_N_ELEMENTS (bridge_commands));
   fprintf (out, "%s", _("\nRun “latchkey-cli bridge COMMAND --help” for a command’s options. "
                         "See latchkey-bridge(1).\n"));
+}
+
+/* "  name PARAMETERS   summary", one line per command of a help text. */
+void
+lk_cli_bridge_print_commands (FILE               *out,
+                              const LkCliCommand *commands,
+                              guint               n_commands)
+{
+  for (guint i = 0; i < n_commands; i++)
+    {
+      g_autofree char *left = g_strdup_printf ("%s %s", commands[i].name,
+                                               commands[i].parameters != NULL
+                                               ? commands[i].parameters : "");
+      fprintf (out, "  %-28s %s\n", left, _(commands[i].summary));
+    }
+}
+
+/**
+ * lk_cli_bridge_dispatch:
+ * @group: "bridge", "bridge device": for the message on an unknown command
+ *
+ * Runs the command of @commands that argv[1] names, or prints @help.
+ */
+int
+lk_cli_bridge_dispatch (const char         *group,
+                        const LkCliCommand *commands,
+                        guint               n_commands,
+                        void              (*help) (FILE *out),
+                        int                 argc,
+                        char              **argv)
+{
+  if (argc < 2)
+    {
+      help (stderr);
+      return LK_EXIT_USAGE;
+    }
+  if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 ||
+      strcmp (argv[1], "help") == 0)
+    {
+      help (stdout);
+      return LK_EXIT_OK;
+    }
+  for (guint i = 0; i < n_commands; i++)
+    if (strcmp (argv[1], commands[i].name) == 0)
+      return commands[i].run (argc - 1, argv + 1);
+  /* Translators: the first %s is a command group ("bridge"), the second what was typed */
+  g_printerr (_("%s: unknown %s command “%s”\n\n"), "latchkey-cli", group, argv[1]);
+  help (stderr);
+  return LK_EXIT_USAGE;
 }
 
 int
 lk_cli_bridge (int    argc,
                char **argv)
 {
-  if (argc < 2)
-    {
-      bridge_help (stderr);
-      return LK_EXIT_USAGE;
-    }
-  if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 ||
-      strcmp (argv[1], "help") == 0)
-    {
-      bridge_help (stdout);
-      return LK_EXIT_OK;
-    }
-  for (guint i = 0; i < G_N_ELEMENTS (bridge_commands); i++)
-    if (strcmp (argv[1], bridge_commands[i].name) == 0)
-      return bridge_commands[i].run (argc - 1, argv + 1);
-  g_printerr (_("%s: unknown bridge command “%s”\n\n"), "latchkey-cli", argv[1]);
-  bridge_help (stderr);
-  return LK_EXIT_USAGE;
+  return lk_cli_bridge_dispatch ("bridge", bridge_commands, G_N_ELEMENTS (bridge_commands),
+                                 bridge_help, argc, argv);
 }

@@ -69,6 +69,12 @@ systemd_dir (const char *variable,
 char *
 lk_places_get_dir (LkPlace place)
 {
+  if (place == LK_PLACE_SPOOL)
+    {
+      g_autofree char *state = lk_places_get_dir (LK_PLACE_STATE);
+
+      return g_build_filename (state, "spool", NULL);
+    }
   if (system_mode)
     switch (place)
       {

@@ -18,6 +18,9 @@ G_BEGIN_DECLS
  * @LK_PLACE_RUNTIME: locks and sockets, gone at reboot.
  *   `$XDG_RUNTIME_DIR/latchkey`; system mode: `$RUNTIME_DIRECTORY`, else
  *   `/run/latchkey`.
+ * @LK_PLACE_SPOOL: the office bridge's SMTP spool, one message and its
+ *   envelope per accepted mail (doc/bridge-office.md): `spool` in
+ *   %LK_PLACE_STATE, in both modes.
  * @LK_PLACE_PROFILES: provider and organisation profiles that people or IT
  *   put there. `$XDG_CONFIG_HOME/latchkey/providers`; system mode:
  *   `$CONFIGURATION_DIRECTORY/providers`, else `/etc/latchkey/providers`.
@@ -33,6 +36,7 @@ typedef enum
   LK_PLACE_STATE,
   LK_PLACE_RUNTIME,
   LK_PLACE_PROFILES,
+  LK_PLACE_SPOOL,
 } LkPlace;
 
 void      lk_places_set_system_mode (gboolean     system_mode);

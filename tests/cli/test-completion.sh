@@ -61,6 +61,11 @@ check "latchkey-cli bridge password bob@contoso.com --" --reset
 check "latchkey-cli bridge enable alice@contoso.com --protocols " imap,smtp
 check "latchkey-cli bridge run --i" --imaps
 check "latchkey-cli bridge status --" --json
+check "latchkey-cli bridge dev" device
+check "latchkey-cli bridge device " add
+check "latchkey-cli bridge device add mfp --max" --max-per-hour
+check "latchkey-cli bridge queue " retry
+check "latchkey-cli bridge run --la" --lan
 check "latchkey-cli --sy" --system
 check "latchkey-cli --system to" token
 check "latchkey-cli --system bridge " enable

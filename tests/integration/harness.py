@@ -591,3 +591,84 @@ def enable_bridge(email, *extra):
     if r.returncode != 0:
         raise AssertionError(f"bridge enable exited {r.returncode}: {r.stderr}")
     return json.loads(r.stdout)
+
+
+class PrinterNet:
+    """A "printer" on another host, inside this machine: a network
+    namespace of the test's own joined to this one by a veth pair. This side
+    gets SUBNET.1 (the office bridge listens there); the namespace gets
+    SUBNET.2 and the extra host numbers asked for (other devices, or a
+    stranger to the allow-list). The subnet is 10.77.N.0/24 with N free on
+    this machine, so that runs at the same time do not collide. Removed on
+    close() — also after a failure, SIGTERM (meson's timeout) or any exit —
+    and a machine where namespaces cannot work fails loudly, never skips."""
+
+    def __init__(self, hosts=(2,)):
+        import atexit
+        if os.geteuid() != 0:
+            raise AssertionError("network namespaces need root: run the tests as root (CI does)")
+        if shutil.which("ip") is None:
+            raise AssertionError("ip(8) is missing: install iproute2")
+        used = run(["ip", "-o", "-4", "addr", "show"]).stdout
+        for n in [os.getpid() % 200 + 20, *range(20, 220)]:
+            if f" 10.77.{n}." not in used:
+                break
+        self.subnet = f"10.77.{n}"
+        tag = f"{os.getpid() % 100000}"
+        self.ns = f"lk-printer-{tag}"
+        self.host_if = f"lkh{tag}"
+        self.peer_if = f"lkp{tag}"
+        self.closed = False
+        atexit.register(self.close)
+        previous = signal.getsignal(signal.SIGTERM)
+
+        def on_term(signum, frame):
+            self.close()
+            if callable(previous):
+                previous(signum, frame)
+            raise SystemExit(128 + signum)
+
+        signal.signal(signal.SIGTERM, on_term)
+        try:
+            self._ip("netns", "add", self.ns)
+            self._ip("link", "add", self.host_if, "type", "veth", "peer", "name", self.peer_if)
+            self._ip("link", "set", self.peer_if, "netns", self.ns)
+            self._ip("addr", "add", f"{self.subnet}.1/24", "dev", self.host_if)
+            self._ip("link", "set", self.host_if, "up")
+            for h in hosts:
+                self._ip("-n", self.ns, "addr", "add", f"{self.subnet}.{h}/24", "dev", self.peer_if)
+            self._ip("-n", self.ns, "link", "set", self.peer_if, "up")
+            self._ip("-n", self.ns, "link", "set", "lo", "up")
+        except BaseException:
+            self.close()
+            raise
+        self.bridge_address = f"{self.subnet}.1"
+        # Until the link is up both ways, connections would fail.
+        deadline = time.monotonic() + 10
+        probe = "import socket,sys; s=socket.socket(); s.settimeout(1);" \
+                f"r=s.connect_ex(('{self.bridge_address}', 9)); sys.exit(0 if r in (0, 111) else 1)"
+        while self.exec([sys.executable, "-c", probe]).returncode != 0:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{self.ns} cannot reach {self.bridge_address}")
+            time.sleep(0.1)
+
+    def _ip(self, *args):
+        r = run(["ip", *args], timeout=30)
+        if r.returncode != 0:
+            raise AssertionError(f"ip {' '.join(args)} failed ({r.returncode}): {r.stderr.strip()}"
+                                 " — network namespaces must work for this test")
+
+    def host(self, number):
+        return f"{self.subnet}.{number}"
+
+    def exec(self, args, **kw):
+        """Runs args inside the printer's namespace."""
+        return run(["ip", "netns", "exec", self.ns, *args], **kw)
+
+    def close(self):
+        if self.closed:
+            return
+        self.closed = True
+        # Deleting one end of the veth pair deletes both.
+        subprocess.run(["ip", "link", "del", self.host_if], capture_output=True, timeout=30)
+        subprocess.run(["ip", "netns", "del", self.ns], capture_output=True, timeout=30)

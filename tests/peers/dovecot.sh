@@ -164,6 +164,9 @@ protocol imap {
 protocol pop3 {
   mail_max_userip_connections = $sessions
 }
+protocol submission {
+  mail_max_userip_connections = $sessions
+}
 submission_relay_host = 127.0.0.1
 submission_relay_port = $sink
 submission_relay_trusted = yes

@@ -18,7 +18,11 @@
 /* The bridge's own certificate for STARTTLS and implicit TLS on loopback:
  * self-signed, ECDSA P-256, valid ten years, for "localhost" and
  * 127.0.0.1. Mail programs either trust it (its file, or its SHA-256
- * fingerprint, which `bridge status` shows) or, on loopback, skip TLS. */
+ * fingerprint, which `bridge status` shows) or, on loopback, skip TLS.
+ * The office bridge adds names: the host name and every LAN address it
+ * listens on (RFC 6125 §6.4: a client checks the name or address it was
+ * told against the SANs), so a printer that checks certificates finds the
+ * address typed into it; a certificate that lacks one is made again. */
 
 #define VALID_DAYS (10 * 365 + 3)
 
@@ -65,9 +69,37 @@ making_clear (Making *making)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Making, making_clear)
 
+/* Each of @names as a SAN: an IP address when it parses as one, else a
+ * DNS name. */
 static gboolean
-make_key_and_certificate (Making  *making,
-                          GError **error)
+add_names (gnutls_x509_crt_t    crt,
+           const char * const  *names,
+           GError             **error)
+{
+  for (guint i = 0; names != NULL && names[i] != NULL; i++)
+    {
+      g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (names[i]);
+
+      if (inet != NULL)
+        {
+          if (gnutls_failed (gnutls_x509_crt_set_subject_alt_name (crt, GNUTLS_SAN_IPADDRESS,
+                                                                   g_inet_address_to_bytes (inet),
+                                                                   g_inet_address_get_native_size (inet),
+                                                                   GNUTLS_FSAN_APPEND), error))
+            return FALSE;
+        }
+      else if (gnutls_failed (gnutls_x509_crt_set_subject_alt_name (crt, GNUTLS_SAN_DNSNAME, names[i],
+                                                                    strlen (names[i]),
+                                                                    GNUTLS_FSAN_APPEND), error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+make_key_and_certificate (Making              *making,
+                          const char * const  *names,
+                          GError             **error)
 {
   static const guint8 loopback[4] = { 127, 0, 0, 1 };
   guint8 serial[16];
@@ -101,6 +133,7 @@ make_key_and_certificate (Making  *making,
            || gnutls_failed (gnutls_x509_crt_set_subject_alt_name (making->crt, GNUTLS_SAN_IPADDRESS,
                                                                    loopback, sizeof loopback,
                                                                    GNUTLS_FSAN_APPEND), error)
+           || !add_names (making->crt, names, error)
            /* Self-signed and its own trust anchor: mail programs load the
             * file as their CA; OpenSSL and GnuTLS both want CA:TRUE for it. */
            || gnutls_failed (gnutls_x509_crt_set_basic_constraints (making->crt, 1, 0), error)
@@ -119,13 +152,14 @@ make_key_and_certificate (Making  *making,
 }
 
 static gboolean
-generate (const char  *cert_path,
-          const char  *key_path,
-          GError     **error)
+generate (const char          *cert_path,
+          const char          *key_path,
+          const char * const  *names,
+          GError             **error)
 {
   g_auto(Making) making = { NULL, NULL, { NULL, 0 }, { NULL, 0 } };
 
-  if (!make_key_and_certificate (&making, error))
+  if (!make_key_and_certificate (&making, names, error))
     return FALSE;
   /* The key first: a certificate without its key would be useless. */
   if (!g_file_set_contents_full (key_path, (const char *) making.key_pem.data, making.key_pem.size,
@@ -142,25 +176,67 @@ generate (const char  *cert_path,
   return TRUE;
 }
 
+/* Whether the certificate in @cert_path names each of @names. */
+static gboolean
+covers (const char          *cert_path,
+        const char * const  *names)
+{
+  g_autofree char *pem = NULL;
+  gsize length = 0;
+  gnutls_x509_crt_t crt = NULL;
+  gnutls_datum_t datum;
+  gboolean ok = TRUE;
+
+  if (names == NULL || names[0] == NULL)
+    return TRUE;
+  if (!g_file_get_contents (cert_path, &pem, &length, NULL) || gnutls_x509_crt_init (&crt) < 0)
+    return FALSE;
+  datum.data = (unsigned char *) pem;
+  datum.size = length;
+  if (gnutls_x509_crt_import (crt, &datum, GNUTLS_X509_FMT_PEM) < 0)
+    ok = FALSE;
+  for (guint i = 0; ok && names[i] != NULL; i++)
+    {
+      g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (names[i]);
+
+      if (inet != NULL)
+        ok = gnutls_x509_crt_check_ip (crt, g_inet_address_to_bytes (inet),
+                                       g_inet_address_get_native_size (inet), 0) != 0;
+      else
+        ok = gnutls_x509_crt_check_hostname2 (crt, names[i], 0) != 0;
+    }
+  gnutls_x509_crt_deinit (crt);
+  return ok;
+}
+
 /**
  * lk_bridge_certificate_ensure:
  * @directory: (nullable): where cert.pem and key.pem live (0600 in a 0700
  *   folder); %NULL for `bridge` in %LK_PLACE_DATA (`$XDG_DATA_HOME/latchkey/bridge`)
+ * @names: (nullable) (array zero-terminated=1): host names and addresses
+ *   the certificate must name besides localhost and 127.0.0.1
  *
- * Loads the bridge's certificate, making it first if there is none.
+ * Loads the bridge's certificate, making it first if there is none or if
+ * it lacks one of @names (its fingerprint then changes: the log says so).
  */
 GTlsCertificate *
-lk_bridge_certificate_ensure (const char  *directory,
-                              GError     **error)
+lk_bridge_certificate_ensure (const char          *directory,
+                              const char * const  *names,
+                              GError             **error)
 {
   g_autofree char *dir = directory != NULL ? g_strdup (directory)
                                            : lk_bridge_certificate_default_directory ();
   g_autofree char *cert_path = g_build_filename (dir, "cert.pem", NULL);
   g_autofree char *key_path = g_build_filename (dir, "key.pem", NULL);
   GTlsCertificate *certificate;
+  gboolean exists = g_file_test (cert_path, G_FILE_TEST_EXISTS)
+                    && g_file_test (key_path, G_FILE_TEST_EXISTS);
 
-  if (!g_file_test (cert_path, G_FILE_TEST_EXISTS) || !g_file_test (key_path, G_FILE_TEST_EXISTS))
+  if (!exists || !covers (cert_path, names))
     {
+      if (exists)
+        g_message ("Making a new certificate: %s does not name every address the bridge "
+                   "listens on", cert_path);
       if (g_mkdir_with_parents (dir, 0700) != 0)
         {
           int saved = errno;
@@ -168,12 +244,30 @@ lk_bridge_certificate_ensure (const char  *directory,
                        _("Could not create the folder %s: %s"), dir, g_strerror (saved));
           return NULL;
         }
-      if (!generate (cert_path, key_path, error))
+      if (!generate (cert_path, key_path, names, error))
         return NULL;
     }
   certificate = g_tls_certificate_new_from_files (cert_path, key_path, error);
   if (certificate == NULL)
     g_prefix_error (error, _("Could not load the bridge’s certificate from %s (remove %s to "
                              "make a new one): "), cert_path, dir);
+  return certificate;
+}
+
+/**
+ * lk_bridge_certificate_load:
+ *
+ * IT's own certificate and key (`--cert FILE --key FILE`), PEM.
+ */
+GTlsCertificate *
+lk_bridge_certificate_load (const char  *cert_file,
+                            const char  *key_file,
+                            GError     **error)
+{
+  GTlsCertificate *certificate = g_tls_certificate_new_from_files (cert_file, key_file, error);
+
+  if (certificate == NULL)
+    g_prefix_error (error, _("Could not load the certificate %s with the key %s: "), cert_file,
+                    key_file);
   return certificate;
 }

@@ -165,7 +165,8 @@ timeout_cb (gpointer user_data)
 
 /**
  * lk_bridge_client_request_async:
- * @command: "status" or "reload"
+ * @command: "status", "reload", "queue", "queue-retry" (see
+ *   lk-bridge-control.h)
  * @socket_path: (nullable): the control socket; %NULL for the default
  *
  * Asks the running bridge. Fails with %LK_ERROR_NOT_FOUND (see
@@ -178,6 +179,23 @@ lk_bridge_client_request_async (const char          *command,
                                 GAsyncReadyCallback  callback,
                                 gpointer             user_data)
 {
+  lk_bridge_client_request_id_async (command, NULL, socket_path, cancellable, callback, user_data);
+}
+
+/**
+ * lk_bridge_client_request_id_async:
+ * @id: (nullable): what the command is about ("queue-drop": a queue ID)
+ *
+ * As lk_bridge_client_request_async(), with {"id": @id} in the request.
+ */
+void
+lk_bridge_client_request_id_async (const char          *command,
+                                   const char          *id,
+                                   const char          *socket_path,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
   g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
   g_autoptr(GSocketClient) client = g_socket_client_new ();
   g_autoptr(GSocketAddress) address = NULL;
@@ -188,9 +206,11 @@ lk_bridge_client_request_async (const char          *command,
   g_autofree char *json = NULL;
   Request *request = g_new0 (Request, 1);
 
-  g_task_set_source_tag (task, lk_bridge_client_request_async);
+  g_task_set_source_tag (task, lk_bridge_client_request_id_async);
   json_builder_begin_object (builder);
   lk_json_add_string (builder, "command", command);
+  if (id != NULL)
+    lk_json_add_string (builder, "id", id);
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
   json = lk_json_to_data (root, FALSE, NULL);

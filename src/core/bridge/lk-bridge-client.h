@@ -15,6 +15,12 @@ void        lk_bridge_client_request_async  (const char           *command,
                                              GCancellable         *cancellable,
                                              GAsyncReadyCallback   callback,
                                              gpointer              user_data);
+void        lk_bridge_client_request_id_async (const char         *command,
+                                             const char           *id,
+                                             const char           *socket_path,
+                                             GCancellable         *cancellable,
+                                             GAsyncReadyCallback   callback,
+                                             gpointer              user_data);
 JsonObject *lk_bridge_client_request_finish (GAsyncResult         *result,
                                              GError              **error) G_GNUC_WARN_UNUSED_RESULT;
 gboolean    lk_bridge_client_is_not_running (const GError         *error);

@@ -8,7 +8,9 @@ G_BEGIN_DECLS
 
 /* The daemon's control socket: one JSON object per line each way, one
  * request per connection. Requests: {"command": "status"} and
- * {"command": "reload"}; see doc/bridge.md. */
+ * {"command": "reload"}; see doc/bridge.md. The office bridge adds
+ * {"command": "queue"}, {"command": "queue-retry"} and {"command":
+ * "queue-drop", "id": ID} (doc/bridge-office.md). */
 
 /* Answers @request (a JSON object with "command"); returns the reply. */
 typedef JsonNode *(*LkBridgeControlHandler) (JsonObject *request,

@@ -76,6 +76,7 @@ lk_bridge_user_unref (LkBridgeUser *self)
   g_free (self->name);
   g_free (self->account);
   g_free (self->hash);
+  g_free (self->sender);
   g_free (self);
 }
 
@@ -100,6 +101,9 @@ user_copy (const LkBridgeUser *from)
   user->enabled = from->enabled;
   user->created = from->created;
   user->changed = from->changed;
+  user->kind = from->kind;
+  user->sender = g_strdup (from->sender);
+  user->max_per_hour = from->max_per_hour;
   return user;
 }
 
@@ -164,8 +168,26 @@ parse_user (JsonObject    *obj,
 {
   g_autoptr(LkBridgeUser) user = user_new ();
   const char *protocols = lk_json_get_string (obj, "protocols");
+  const char *kind = lk_json_get_string (obj, "kind");
   JsonNode *enabled = json_object_get_member (obj, "enabled");
+  gint64 max_per_hour = lk_json_get_int (obj, "max_per_hour", 0);
 
+  if (g_strcmp0 (kind, "device") == 0)
+    user->kind = LK_BRIDGE_USER_DEVICE;
+  else if (kind != NULL && g_strcmp0 (kind, "account") != 0)
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT, _("an entry is of an unknown kind"));
+      return FALSE;
+    }
+  user->sender = lk_json_dup_string (obj, "from");
+  if ((user->sender != NULL && !lk_email_is_valid (user->sender))
+      || max_per_hour < 0 || max_per_hour > G_MAXINT)
+    {
+      g_set_error_literal (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
+                           _("a device’s “from” or “max_per_hour” is not valid"));
+      return FALSE;
+    }
+  user->max_per_hour = (guint) max_per_hour;
   user->name = lk_json_dup_string (obj, "name");
   user->account = lk_json_dup_string (obj, "account");
   user->hash = lk_json_dup_string (obj, "hash");
@@ -173,7 +195,8 @@ parse_user (JsonObject    *obj,
       || user->account == NULL || !lk_email_is_valid (user->account)
       || user->hash == NULL || user->hash[0] != '$'
       || protocols == NULL || !lk_protocol_flags_parse (protocols, &user->protocols, NULL)
-      || (enabled != NULL && !JSON_NODE_HOLDS_VALUE (enabled)))
+      || (enabled != NULL && !JSON_NODE_HOLDS_VALUE (enabled))
+      || (user->kind == LK_BRIDGE_USER_DEVICE && !lk_bridge_device_name_is_valid (user->name)))
     {
       g_set_error_literal (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
                            _("an entry lacks its name, account, hash or protocols"));
@@ -320,6 +343,14 @@ save (LkBridgeCredentials  *self,
       lk_json_add_boolean (builder, "enabled", user->enabled);
       lk_json_add_int (builder, "created", user->created);
       lk_json_add_int (builder, "changed", user->changed);
+      if (user->kind == LK_BRIDGE_USER_DEVICE)
+        {
+          lk_json_add_string (builder, "kind", "device");
+          if (user->sender != NULL)
+            lk_json_add_string (builder, "from", user->sender);
+          if (user->max_per_hour > 0)
+            lk_json_add_int (builder, "max_per_hour", user->max_per_hour);
+        }
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
@@ -414,6 +445,26 @@ replace_user (LkBridgeCredentials *self,
     g_ptr_array_add (self->users, user);
 }
 
+/* A new login with a new password: its hash in the login, the password
+ * in @out_password (free it with lk_secret_wipe()). */
+static LkBridgeUser *
+user_new_with_password (char   **out_password,
+                        GError **error)
+{
+  g_autofree char *password = lk_bridge_password_generate ();
+  LkBridgeUser *user = user_new ();
+
+  user->hash = lk_bridge_password_hash (password, error);
+  if (user->hash == NULL)
+    {
+      lk_bridge_user_unref (user);
+      lk_secret_wipe (g_steal_pointer (&password));
+      return NULL;
+    }
+  *out_password = g_steal_pointer (&password);
+  return user;
+}
+
 /**
  * lk_bridge_credentials_enable:
  * @account: the account's address, which is also the user name
@@ -451,16 +502,11 @@ lk_bridge_credentials_enable (LkBridgeCredentials  *self,
     }
   else
     {
-      g_autofree char *password = lk_bridge_password_generate ();
+      g_autofree char *password = NULL;
 
-      user = user_new ();
-      user->hash = lk_bridge_password_hash (password, error);
-      if (user->hash == NULL)
-        {
-          lk_bridge_user_unref (user);
-          lk_secret_wipe (g_steal_pointer (&password));
-          return FALSE;
-        }
+      user = user_new_with_password (&password, error);
+      if (user == NULL)
+        return FALSE;
       user->name = g_strdup (account);
       user->account = g_strdup (account);
       user->protocols = protocols;
@@ -484,6 +530,10 @@ lk_bridge_credentials_enable (LkBridgeCredentials  *self,
 static GError *
 no_login_error (const char *name)
 {
+  if (strchr (name, '@') == NULL)
+    return g_error_new (LK_ERROR, LK_ERROR_NOT_FOUND,
+                        _("The bridge has no device %s; “latchkey-cli bridge device list” shows "
+                          "the devices there are"), name);
   return g_error_new (LK_ERROR, LK_ERROR_NOT_FOUND,
                       _("The bridge is not set up for %s; run “latchkey-cli bridge enable %s”"),
                       name, name);
@@ -504,6 +554,101 @@ reload_and_find (LkBridgeCredentials  *self,
   if (user == NULL)
     g_propagate_error (error, no_login_error (name));
   return user;
+}
+
+/**
+ * lk_bridge_device_name_is_valid:
+ *
+ * A device's name is its user name, typed into a printer's web page and
+ * shown in logs that fail2ban reads: 1 to %LK_BRIDGE_DEVICE_NAME_MAX
+ * lower-case letters, digits, “-”, “_” and “.”, starting with a letter or
+ * digit. It never holds “@”, so it cannot be taken for an account's login.
+ */
+gboolean
+lk_bridge_device_name_is_valid (const char *name)
+{
+  gsize length;
+
+  if (name == NULL)
+    return FALSE;
+  length = strlen (name);
+  if (length == 0 || length > LK_BRIDGE_DEVICE_NAME_MAX
+      || !(g_ascii_islower (name[0]) || g_ascii_isdigit (name[0])))
+    return FALSE;
+  for (const char *p = name; *p != '\0'; p++)
+    if (!g_ascii_islower (*p) && !g_ascii_isdigit (*p) && *p != '-' && *p != '_' && *p != '.')
+      return FALSE;
+  return TRUE;
+}
+
+/**
+ * lk_bridge_credentials_add_device:
+ * @out_password: (out): the device's password, shown once; free it with
+ *   lk_secret_wipe()
+ *
+ * Adds a device with a new password. Fails with %LK_ERROR_EXISTS when the
+ * name is taken: `bridge device reset` gives an existing device a new
+ * password, and nothing here replaces one silently.
+ */
+gboolean
+lk_bridge_credentials_add_device (LkBridgeCredentials       *self,
+                                  const LkBridgeDeviceSpec  *spec,
+                                  char                     **out_password,
+                                  GError                   **error)
+{
+  g_autofree char *password = NULL;
+  LkBridgeUser *user;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  g_return_val_if_fail (LK_IS_BRIDGE_CREDENTIALS (self), FALSE);
+  g_return_val_if_fail (out_password != NULL, FALSE);
+
+  *out_password = NULL;
+  if (!lk_bridge_device_name_is_valid (spec->name))
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
+                   /* Translators: %s is what the user typed, then a number */
+                   _("“%s” is not a device name: use up to %u lower-case letters, digits, “-”, "
+                     "“_” and “.”, such as 2nd-floor-mfp"), spec->name, LK_BRIDGE_DEVICE_NAME_MAX);
+      return FALSE;
+    }
+  if (!lk_email_is_valid (spec->account)
+      || (spec->sender != NULL && !lk_email_is_valid (spec->sender)))
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
+                   _("“%s” is not an e-mail address"),
+                   !lk_email_is_valid (spec->account) ? spec->account : spec->sender);
+      return FALSE;
+    }
+  self->file_seen = FALSE;
+  if (!lk_bridge_credentials_load (self, error))
+    return FALSE;
+  if (find (self, spec->name) != NULL)
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_EXISTS,
+                   _("There is a device %s already; “latchkey-cli bridge device reset %s” gives "
+                     "it a new password, “remove” takes it away"), spec->name, spec->name);
+      return FALSE;
+    }
+  user = user_new_with_password (&password, error);
+  if (user == NULL)
+    return FALSE;
+  user->kind = LK_BRIDGE_USER_DEVICE;
+  user->name = g_strdup (spec->name);
+  user->account = g_strdup (spec->account);
+  user->protocols = spec->protocols != 0 ? spec->protocols : LK_PROTOCOL_FLAG_SMTP;
+  user->sender = g_strdup (spec->sender);
+  user->max_per_hour = spec->max_per_hour;
+  user->enabled = TRUE;
+  user->created = user->changed = now;
+  g_ptr_array_add (self->users, user);
+  if (!save (self, error))
+    {
+      lk_secret_wipe (g_steal_pointer (&password));
+      return FALSE;
+    }
+  *out_password = g_steal_pointer (&password);
+  return TRUE;
 }
 
 /**

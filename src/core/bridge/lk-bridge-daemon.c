@@ -4,22 +4,28 @@
 #include "config.h"
 
 #include <glib-unix.h>
+#include <sys/prctl.h>
+#include <signal.h>
 #include <glib/gi18n-lib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "bridge/lk-bridge-allow.h"
 #include "bridge/lk-bridge-certificate.h"
 #include "bridge/lk-bridge-control.h"
 #include "bridge/lk-bridge-credentials.h"
 #include "bridge/lk-bridge-daemon.h"
+#include "bridge/lk-bridge-legacy.h"
 #include "bridge/lk-bridge-listener.h"
+#include "bridge/lk-bridge-queue.h"
 #include "bridge/lk-bridge-settings.h"
 #include "bridge/lk-bridge.h"
 #include "lk-core.h"
 #include "lk-error.h"
 #include "lk-json.h"
+#include "lk-places.h"
 #include "lk-system-mode.h"
 #include "mail/lk-probe-result.h"
 #include "oauth/lk-oauth-refresher.h"
@@ -49,9 +55,12 @@ typedef struct
   LkTokenManager        *tokens;
   LkBridgeCredentials   *credentials;
   LkBridge              *bridge;
+  LkBridgeQueue         *queue;
   LkKeepAlive           *keep_alive;
   LkBridgeControl       *control;
   GPtrArray             *listeners;      /* LkBridgeListener */
+  GPtrArray             *legacy;         /* LkBridgeLegacy */
+  GFileMonitor          *spool_monitor;  /* what the legacy processes spool */
   GPtrArray             *monitors;       /* GFileMonitor */
   char                  *fingerprint;
   GDateTime             *started;
@@ -81,6 +90,25 @@ lk_bridge_options_get_entries (LkBridgeOptions *options)
       N_("Serve POP3 with implicit TLS on ADDRESS:PORT"), N_("ADDRESS:PORT") },
     { "smtps", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->smtps,
       N_("Serve SMTP submission with implicit TLS on ADDRESS:PORT"), N_("ADDRESS:PORT") },
+    { "lan", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->lan,
+      N_("Serve devices on the office network at ADDRESS, one of this machine’s (repeatable): "
+         "SMTP with STARTTLS on port 587 and with TLS on 465, login only after TLS"),
+      N_("ADDRESS") },
+    { "allow", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->allow,
+      N_("Let only this network connect to the LAN listeners (repeatable; default: the "
+         "subnet of each --lan address)"), N_("CIDR") },
+    { "legacy-tls", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->legacy_tls,
+      N_("Serve old devices that speak only TLS 1.0 or 1.1 with SMTP and STARTTLS on "
+         "ADDRESS:PORT, in a process of its own (repeatable)"), N_("ADDRESS:PORT") },
+    { "legacy-child", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &options->legacy_child,
+      NULL, NULL },
+    { "relay-without-auth", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->relay_without_auth,
+      N_("Let devices at NETWORK send over SMTP without logging in, as DEVICE (repeatable; "
+         "its sender pinning and cap still apply)"), N_("NETWORK=DEVICE") },
+    { "cert", 0, 0, G_OPTION_ARG_FILENAME, &options->cert,
+      N_("Use this certificate (PEM) instead of the one the bridge makes"), N_("FILE") },
+    { "key", 0, 0, G_OPTION_ARG_FILENAME, &options->key,
+      N_("The private key (PEM) of --cert"), N_("FILE") },
     { "config", 0, 0, G_OPTION_ARG_FILENAME, &options->config,
       N_("Read the settings from FILE instead of bridge.json"), N_("FILE") },
     { "system", 0, 0, G_OPTION_ARG_NONE, &options->system,
@@ -102,6 +130,13 @@ lk_bridge_options_clear (LkBridgeOptions *options)
   g_strfreev (options->pop3s);
   g_strfreev (options->smtps);
   g_free (options->config);
+  g_strfreev (options->lan);
+  g_strfreev (options->allow);
+  g_strfreev (options->relay_without_auth);
+  g_strfreev (options->legacy_tls);
+  g_free (options->legacy_child);
+  g_free (options->cert);
+  g_free (options->key);
   memset (options, 0, sizeof *options);
 }
 
@@ -129,6 +164,16 @@ command_line_endpoints (const LkBridgeOptions  *options,
           return NULL;
         g_ptr_array_add (endpoints, endpoint);
       }
+  for (guint i = 0; options->lan != NULL && options->lan[i] != NULL; i++)
+    {
+      g_autoptr(LkBridgeSettings) lan = lk_bridge_settings_new_default ();
+
+      g_ptr_array_set_size (lan->endpoints, 0);
+      if (!lk_bridge_settings_add_lan (lan, options->lan[i], error))
+        return NULL;
+      for (guint j = 0; j < lan->endpoints->len; j++)
+        g_ptr_array_add (endpoints, lk_bridge_endpoint_copy (g_ptr_array_index (lan->endpoints, j)));
+    }
   if (endpoints->len == 0)
     return g_ptr_array_new ();
   return g_steal_pointer (&endpoints);
@@ -151,6 +196,69 @@ load_settings (Daemon  *daemon,
       g_ptr_array_unref (settings->endpoints);
       settings->endpoints = g_steal_pointer (&endpoints);
     }
+  if (daemon->options->allow != NULL)
+    {
+      g_ptr_array_set_size (settings->allow, 0);
+      for (guint i = 0; daemon->options->allow[i] != NULL; i++)
+        g_ptr_array_add (settings->allow, g_strdup (daemon->options->allow[i]));
+    }
+  for (guint i = 0; daemon->options->legacy_tls != NULL && daemon->options->legacy_tls[i] != NULL; i++)
+    {
+      LkBridgeEndpoint *endpoint = lk_bridge_endpoint_parse (LK_PROTOCOL_SMTP, LK_SECURITY_STARTTLS,
+                                                             daemon->options->legacy_tls[i], error);
+
+      if (endpoint == NULL)
+        return NULL;
+      if (i == 0)
+        g_ptr_array_set_size (settings->legacy_endpoints, 0);
+      g_ptr_array_add (settings->legacy_endpoints, endpoint);
+    }
+  if (daemon->options->legacy_child != NULL)
+    {
+      /* The legacy process serves its one listener (LkBridgeLegacy). */
+      LkBridgeEndpoint *endpoint = lk_bridge_endpoint_parse (LK_PROTOCOL_SMTP, LK_SECURITY_STARTTLS,
+                                                             daemon->options->legacy_child, error);
+
+      if (endpoint == NULL)
+        return NULL;
+      g_ptr_array_set_size (settings->endpoints, 0);
+      g_ptr_array_add (settings->endpoints, endpoint);
+      g_ptr_array_set_size (settings->legacy_endpoints, 0);
+    }
+  if (daemon->options->relay_without_auth != NULL)
+    {
+      g_ptr_array_set_size (settings->relay_without_auth, 0);
+      for (guint i = 0; daemon->options->relay_without_auth[i] != NULL; i++)
+        g_ptr_array_add (settings->relay_without_auth,
+                         g_strdup (daemon->options->relay_without_auth[i]));
+    }
+  {
+    g_autoptr(GPtrArray) rules = lk_bridge_relay_rules_parse (settings->relay_without_auth, error);
+
+    if (rules == NULL)
+      return NULL;
+  }
+  if ((daemon->options->cert == NULL) != (daemon->options->key == NULL))
+    {
+      g_set_error_literal (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
+                           _("Give --cert FILE and --key FILE together"));
+      return NULL;
+    }
+  if (daemon->options->cert != NULL)
+    {
+      g_free (settings->cert_file);
+      g_free (settings->key_file);
+      settings->cert_file = g_strdup (daemon->options->cert);
+      settings->key_file = g_strdup (daemon->options->key);
+    }
+  /* Said wrong, the allow-list would open the bridge to more than IT
+   * meant: refuse to start (or keep the settings in use) instead. */
+  {
+    g_autoptr(GPtrArray) allow = lk_bridge_allow_parse (settings->allow, error);
+
+    if (allow == NULL)
+      return NULL;
+  }
   return g_steal_pointer (&settings);
 }
 
@@ -164,6 +272,17 @@ apply_limits (Daemon *daemon)
   lk_bridge_set_upstream_timeouts (daemon->bridge, daemon->settings->upstream_timeout_seconds * 1000,
                                    daemon->settings->upstream_timeout_seconds * 3000);
   lk_keep_alive_set_days (daemon->keep_alive, daemon->settings->keep_alive_days);
+  lk_bridge_set_login_limits (daemon->bridge, daemon->settings->max_failure_delay_ms,
+                              daemon->settings->lockout_after, daemon->settings->lockout_seconds);
+  {
+    g_autoptr(GPtrArray) rules = lk_bridge_relay_rules_parse (daemon->settings->relay_without_auth,
+                                                               NULL);
+
+    lk_bridge_set_relay_without_auth (daemon->bridge, rules);
+  }
+  lk_bridge_queue_set_schedule (daemon->queue, daemon->settings->spool_first_retry_seconds,
+                                daemon->settings->spool_max_retry_seconds,
+                                daemon->settings->spool_give_up_seconds);
 }
 
 static LkBridgeListener *
@@ -172,17 +291,68 @@ open_listener (Daemon                 *daemon,
                GError                **error)
 {
   LkBridgeSessionOptions options = { 0 };
+  g_autoptr(LkBridgeListener) listener = NULL;
+  g_autoptr(GPtrArray) allow = NULL;
 
   options.security = endpoint->security;
   /* Loopback only on the desktop: plain login is allowed there (fetchmail
    * and friends expect it); anything else insists on TLS first. */
-  {
-    g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (endpoint->address);
-
-    options.login_requires_tls = inet == NULL || !g_inet_address_get_is_loopback (inet);
-  }
+  options.login_requires_tls = lk_bridge_endpoint_is_lan (endpoint);
   options.prelogin_timeout_ms = daemon->settings->login_timeout_seconds * 1000;
-  return lk_bridge_listener_new (daemon->bridge, endpoint, &options, error);
+  if (lk_bridge_endpoint_is_lan (endpoint))
+    {
+      allow = daemon->settings->allow->len > 0
+              ? lk_bridge_allow_parse (daemon->settings->allow, error)
+              : lk_bridge_allow_for_interface (endpoint->address, error);
+      if (allow == NULL)
+        return NULL;
+    }
+  if (daemon->options->legacy_child != NULL)
+    {
+      g_autoptr(GSocket) socket = g_socket_new_from_fd (LK_BRIDGE_LEGACY_FD, error);
+
+      listener = socket != NULL
+                 ? lk_bridge_listener_new_for_socket (daemon->bridge, endpoint, &options, socket, error)
+                 : NULL;
+    }
+  else
+    listener = lk_bridge_listener_new (daemon->bridge, endpoint, &options, error);
+  if (listener == NULL)
+    return NULL;
+  lk_bridge_listener_set_allow (listener, allow);
+  if (allow != NULL)
+    {
+      g_autofree char *line = lk_bridge_listener_describe (listener);
+      g_autofree char *who = lk_bridge_allow_to_string (allow);
+
+      g_message ("%s accepts connections from %s only", line, who);
+    }
+  return g_steal_pointer (&listener);
+}
+
+/* Names the certificate must have: the host name and each LAN address. */
+static GStrv
+certificate_names (Daemon *daemon)
+{
+  g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
+  gboolean lan = FALSE;
+
+  for (guint i = 0; i < daemon->settings->endpoints->len + daemon->settings->legacy_endpoints->len; i++)
+    {
+      const LkBridgeEndpoint *endpoint = i < daemon->settings->endpoints->len
+                                         ? g_ptr_array_index (daemon->settings->endpoints, i)
+                                         : g_ptr_array_index (daemon->settings->legacy_endpoints,
+                                                              i - daemon->settings->endpoints->len);
+      g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (endpoint->address);
+
+      if (!lk_bridge_endpoint_is_lan (endpoint) || inet == NULL || g_inet_address_get_is_any (inet))
+        continue;
+      lan = TRUE;
+      g_strv_builder_add (names, endpoint->address);
+    }
+  if (lan)
+    g_strv_builder_add (names, g_get_host_name ());
+  return g_strv_builder_end (names);
 }
 
 /* ── Status and reload ────────────────────────────────────────────────── */
@@ -192,7 +362,9 @@ status_reply (Daemon *daemon)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autofree char *cert_dir = lk_bridge_certificate_default_directory ();
-  g_autofree char *cert_file = g_build_filename (cert_dir, "cert.pem", NULL);
+  g_autofree char *cert_file = daemon->settings->cert_file != NULL
+                               ? g_strdup (daemon->settings->cert_file)
+                               : g_build_filename (cert_dir, "cert.pem", NULL);
 
   json_builder_begin_object (builder);
   lk_json_add_boolean (builder, "running", TRUE);
@@ -217,11 +389,50 @@ status_reply (Daemon *daemon)
       lk_json_add_string (builder, "address", endpoint->address);
       lk_json_add_int (builder, "port", lk_bridge_listener_get_port (listener));
       lk_json_add_string (builder, "security", lk_security_to_string (endpoint->security));
+      if (lk_bridge_listener_get_allow (listener) != NULL)
+        {
+          g_autofree char *allow = lk_bridge_allow_to_string (lk_bridge_listener_get_allow (listener));
+
+          lk_json_add_string (builder, "allow", allow);
+        }
+      json_builder_end_object (builder);
+    }
+  for (guint i = 0; i < daemon->legacy->len; i++)
+    {
+      LkBridgeLegacy *legacy = g_ptr_array_index (daemon->legacy, i);
+      const LkBridgeEndpoint *endpoint = g_ptr_array_index (daemon->settings->legacy_endpoints, i);
+
+      json_builder_begin_object (builder);
+      lk_json_add_string (builder, "protocol", "smtp");
+      lk_json_add_string (builder, "address", endpoint->address);
+      lk_json_add_int (builder, "port", lk_bridge_legacy_get_port (legacy));
+      lk_json_add_string (builder, "security", "starttls");
+      lk_json_add_boolean (builder, "legacy_tls", TRUE);
+      lk_json_add_boolean (builder, "running", lk_bridge_legacy_is_running (legacy));
       json_builder_end_object (builder);
     }
   json_builder_end_array (builder);
   json_builder_set_member_name (builder, "accounts");
   json_builder_add_value (builder, lk_bridge_get_account_status (daemon->bridge));
+  json_builder_set_member_name (builder, "devices");
+  json_builder_add_value (builder, lk_bridge_get_device_status (daemon->bridge));
+  {
+    g_autoptr(JsonNode) queue = lk_bridge_queue_describe (daemon->queue);
+
+    json_builder_set_member_name (builder, "queue");
+    json_builder_add_value (builder, json_node_copy (json_object_get_member (json_node_get_object (queue),
+                                                                             "summary")));
+  }
+  lk_json_add_string (builder, "host_name", g_get_host_name ());
+  {
+    g_autoptr(GStrvBuilder) relay = g_strv_builder_new ();
+    g_auto(GStrv) rules = NULL;
+
+    for (guint i = 0; i < daemon->settings->relay_without_auth->len; i++)
+      g_strv_builder_add (relay, g_ptr_array_index (daemon->settings->relay_without_auth, i));
+    rules = g_strv_builder_end (relay);
+    lk_json_add_strv (builder, "relay_without_auth", rules);
+  }
   json_builder_end_object (builder);
   return json_builder_get_root (builder);
 }
@@ -299,6 +510,9 @@ reload (Daemon *daemon)
   g_clear_error (&error);
   if (!lk_bridge_credentials_load (daemon->credentials, &error))
     g_warning ("%s", error->message);
+  /* An account signed in again (its file changed): what waited for it
+   * goes now, not after its backoff. */
+  lk_bridge_queue_retry (daemon->queue, NULL);
   g_debug ("Reloaded the settings, accounts and logins");
 }
 
@@ -317,6 +531,24 @@ control_cb (JsonObject *request,
     {
       reload (daemon);
       lk_json_add_boolean (builder, "ok", TRUE);
+    }
+  else if (g_strcmp0 (command, "queue") == 0)
+    return lk_bridge_queue_describe (daemon->queue);
+  else if (g_strcmp0 (command, "queue-retry") == 0)
+    {
+      lk_json_add_boolean (builder, "ok", TRUE);
+      lk_json_add_int (builder, "count", lk_bridge_queue_retry (daemon->queue, NULL));
+    }
+  else if (g_strcmp0 (command, "queue-drop") == 0)
+    {
+      g_autoptr(GError) error = NULL;
+
+      if (lk_bridge_queue_drop (daemon->queue,
+                                json_object_get_string_member_with_default (request, "id", ""),
+                                &error))
+        lk_json_add_boolean (builder, "ok", TRUE);
+      else
+        lk_json_add_string (builder, "error", error->message);
     }
   else
     lk_json_add_string (builder, "error", "unknown command");
@@ -417,7 +649,7 @@ wait_for_quiet_cb (gpointer user_data)
   Daemon *daemon = user_data;
 
   if ((lk_bridge_get_n_sessions (daemon->bridge) == 0 && !lk_token_manager_is_busy (daemon->tokens)
-       && !daemon->keep_alive_running)
+       && !daemon->keep_alive_running && !lk_bridge_queue_is_busy (daemon->queue))
       || g_get_monotonic_time () > daemon->stop_deadline)
     {
       g_main_loop_quit (daemon->loop);
@@ -437,10 +669,16 @@ stop_cb (gpointer user_data)
   g_message ("Stopping: closing %u session(s)", lk_bridge_get_n_sessions (daemon->bridge));
   for (guint i = 0; i < daemon->listeners->len; i++)
     lk_bridge_listener_close (g_ptr_array_index (daemon->listeners, i));
-  lk_bridge_control_close (daemon->control);
+  if (daemon->control != NULL)
+    lk_bridge_control_close (daemon->control);
+  for (guint i = 0; i < daemon->legacy->len; i++)
+    lk_bridge_legacy_stop (g_ptr_array_index (daemon->legacy, i));
   g_clear_handle_id (&daemon->reload_id, g_source_remove);
   g_clear_handle_id (&daemon->keep_alive_id, g_source_remove);
   lk_bridge_close_all (daemon->bridge);
+  /* Deliveries under way end (a message is removed only after the
+   * upstream's 250); the rest waits in the spool for the next start. */
+  lk_bridge_queue_stop (daemon->queue);
   /* A refresh in flight ends by storing the rotated refresh token. */
   daemon->stop_deadline = g_get_monotonic_time () + STOP_WAIT_MS * 1000;
   g_timeout_add (50, wait_for_quiet_cb, daemon);
@@ -469,6 +707,42 @@ raise_file_limit (void)
     }
 }
 
+/* What the legacy process must be told of the bridge's command line. */
+static GStrv
+legacy_forward (Daemon *daemon)
+{
+  const LkBridgeOptions *options = daemon->options;
+  g_autoptr(GStrvBuilder) out = g_strv_builder_new ();
+
+  g_strv_builder_add_many (out, "--config", daemon->settings_path, NULL);
+  for (guint i = 0; options->allow != NULL && options->allow[i] != NULL; i++)
+    g_strv_builder_add_many (out, "--allow", options->allow[i], NULL);
+  for (guint i = 0; options->relay_without_auth != NULL && options->relay_without_auth[i] != NULL; i++)
+    g_strv_builder_add_many (out, "--relay-without-auth", options->relay_without_auth[i], NULL);
+  if (options->cert != NULL)
+    g_strv_builder_add_many (out, "--cert", options->cert, "--key", options->key, NULL);
+  if (options->system)
+    g_strv_builder_add (out, "--system");
+  return g_strv_builder_end (out);
+}
+
+static void
+spool_changed_cb (GFileMonitor      *monitor,
+                  GFile             *file,
+                  GFile             *other,
+                  GFileMonitorEvent  event,
+                  gpointer           user_data)
+{
+  Daemon *daemon = user_data;
+  g_autofree char *name = g_file_get_basename (other != NULL && event == G_FILE_MONITOR_EVENT_RENAMED
+                                               ? other : file);
+
+  if (g_str_has_suffix (name, ".json")
+      && (event == G_FILE_MONITOR_EVENT_CREATED || event == G_FILE_MONITOR_EVENT_MOVED_IN
+          || event == G_FILE_MONITOR_EVENT_RENAMED || event == G_FILE_MONITOR_EVENT_CHANGES_DONE_HINT))
+    lk_bridge_queue_rescan (daemon->queue);
+}
+
 static gboolean
 start (Daemon  *daemon,
        GError **error)
@@ -480,10 +754,22 @@ start (Daemon  *daemon,
   daemon->settings = load_settings (daemon, error);
   if (daemon->settings == NULL)
     return FALSE;
-  daemon->control = lk_bridge_control_new (NULL, control_cb, daemon, error);
-  if (daemon->control == NULL)
-    return FALSE;
-  certificate = lk_bridge_certificate_ensure (NULL, error);
+  /* The legacy process answers nothing: the bridge that started it does. */
+  if (daemon->options->legacy_child == NULL)
+    {
+      daemon->control = lk_bridge_control_new (NULL, control_cb, daemon, error);
+      if (daemon->control == NULL)
+        return FALSE;
+    }
+  if (daemon->settings->cert_file != NULL)
+    certificate = lk_bridge_certificate_load (daemon->settings->cert_file,
+                                              daemon->settings->key_file, error);
+  else
+    {
+      g_auto(GStrv) names = certificate_names (daemon);
+
+      certificate = lk_bridge_certificate_ensure (NULL, (const char * const *) names, error);
+    }
   if (certificate == NULL)
     return FALSE;
   daemon->fingerprint = lk_certificate_fingerprint (certificate);
@@ -497,6 +783,17 @@ start (Daemon  *daemon,
   lk_bridge_set_certificate (daemon->bridge, certificate);
   daemon->keep_alive = lk_keep_alive_new (daemon->accounts, daemon->tokens,
                                           daemon->settings->keep_alive_days);
+  {
+    g_autofree char *dir = lk_places_get_dir (LK_PLACE_SPOOL);
+    g_autoptr(LkBridgeSpool) spool = lk_bridge_spool_new (dir);
+
+    /* Only the bridge tidies the spool up: the legacy process may start
+     * again while the bridge takes a message in. */
+    if (daemon->options->legacy_child == NULL && !lk_bridge_spool_prepare (spool, error))
+      return FALSE;
+    daemon->queue = lk_bridge_queue_new (daemon->bridge, g_steal_pointer (&spool));
+    lk_bridge_set_queue (daemon->bridge, daemon->queue);
+  }
   apply_limits (daemon);
 
   for (guint i = 0; i < daemon->settings->endpoints->len; i++)
@@ -508,7 +805,19 @@ start (Daemon  *daemon,
         return FALSE;
       g_ptr_array_add (daemon->listeners, listener);
     }
-  if (daemon->listeners->len == 0)
+  if (daemon->options->legacy_child != NULL)
+    lk_bridge_set_devices_only (daemon->bridge, TRUE);
+  for (guint i = 0; i < daemon->settings->legacy_endpoints->len; i++)
+    {
+      g_auto(GStrv) forward = legacy_forward (daemon);
+      LkBridgeLegacy *legacy = lk_bridge_legacy_new (g_ptr_array_index (daemon->settings->legacy_endpoints, i),
+                                                     (const char * const *) forward, error);
+
+      if (legacy == NULL)
+        return FALSE;
+      g_ptr_array_add (daemon->legacy, legacy);
+    }
+  if (daemon->listeners->len == 0 && daemon->legacy->len == 0)
     {
       g_set_error_literal (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
                            _("No listener: name at least one in bridge.json or with --imap, "
@@ -526,9 +835,16 @@ daemon_clear (Daemon *daemon)
   for (guint i = 0; daemon->listeners != NULL && i < daemon->listeners->len; i++)
     lk_bridge_listener_close (g_ptr_array_index (daemon->listeners, i));
   g_clear_pointer (&daemon->listeners, g_ptr_array_unref);
+  for (guint i = 0; daemon->legacy != NULL && i < daemon->legacy->len; i++)
+    lk_bridge_legacy_stop (g_ptr_array_index (daemon->legacy, i));
+  g_clear_pointer (&daemon->legacy, g_ptr_array_unref);
+  g_clear_object (&daemon->spool_monitor);
   g_clear_pointer (&daemon->monitors, g_ptr_array_unref);
   g_clear_object (&daemon->control);
   g_clear_object (&daemon->keep_alive);
+  if (daemon->bridge != NULL)
+    lk_bridge_set_queue (daemon->bridge, NULL);
+  g_clear_object (&daemon->queue);
   g_clear_object (&daemon->bridge);
   g_clear_object (&daemon->credentials);
   g_clear_object (&daemon->tokens);
@@ -560,6 +876,19 @@ lk_bridge_daemon_run (const LkBridgeOptions *options)
   g_autofree char *accounts_dir = NULL;
   guint signal_ids[3];
 
+  /* Before anything uses TLS: glib-networking reads it once. The bridge
+   * and its upstream connections take TLS 1.2 and later; only a
+   * --legacy-tls process (LkBridgeLegacy sets its own) takes 1.0 and 1.1.
+   * An administrator's own G_TLS_GNUTLS_PRIORITY is kept. */
+  if (g_getenv ("G_TLS_GNUTLS_PRIORITY") == NULL)
+    g_setenv ("G_TLS_GNUTLS_PRIORITY", LK_BRIDGE_TLS_PRIORITY_STRICT, TRUE);
+  if (options->legacy_child != NULL)
+    {
+      /* It lives as long as the bridge that started it. */
+      prctl (PR_SET_PDEATHSIG, SIGTERM);
+      if (getppid () == 1)
+        return 1;
+    }
   lk_core_init ();
   /* First: it decides every path, the token store and the user we run as
    * (doc/system-mode.md). */
@@ -573,6 +902,7 @@ lk_bridge_daemon_run (const LkBridgeOptions *options)
   daemon.settings_path = options->config != NULL ? g_strdup (options->config)
                                                  : lk_bridge_settings_default_path ();
   daemon.listeners = g_ptr_array_new_with_free_func (g_object_unref);
+  daemon.legacy = g_ptr_array_new_with_free_func (g_object_unref);
   daemon.monitors = g_ptr_array_new_with_free_func (g_object_unref);
   daemon.started = g_date_time_new_now_utc ();
   daemon.loop = g_main_loop_new (NULL, FALSE);
@@ -601,6 +931,21 @@ lk_bridge_daemon_run (const LkBridgeOptions *options)
 
       g_print ("%s\n", line);
     }
+  for (guint i = 0; i < daemon.legacy->len; i++)
+    {
+      g_autofree char *line = lk_bridge_legacy_describe (g_ptr_array_index (daemon.legacy, i));
+
+      g_print ("%s\n", line);
+      g_message ("%s: TLS 1.0 and 1.1 too, in a process of its own, for devices only", line);
+    }
+  if (daemon.legacy->len > 0)
+    {
+      g_autoptr(GFile) spool = g_file_new_for_path (lk_bridge_spool_get_directory (lk_bridge_queue_get_spool (daemon.queue)));
+
+      daemon.spool_monitor = g_file_monitor_directory (spool, G_FILE_MONITOR_WATCH_MOVES, NULL, NULL);
+      if (daemon.spool_monitor != NULL)
+        g_signal_connect (daemon.spool_monitor, "changed", G_CALLBACK (spool_changed_cb), &daemon);
+    }
   fflush (stdout);
   g_message ("Ready; certificate SHA-256 %s", daemon.fingerprint);
 
@@ -612,7 +957,14 @@ lk_bridge_daemon_run (const LkBridgeOptions *options)
   signal_ids[0] = g_unix_signal_add (SIGTERM, stop_cb, &daemon);
   signal_ids[1] = g_unix_signal_add (SIGINT, stop_cb, &daemon);
   signal_ids[2] = g_unix_signal_add (SIGHUP, hangup_cb, &daemon);
-  daemon.keep_alive_id = g_timeout_add_seconds (KEEP_ALIVE_FIRST_S, keep_alive_cb, &daemon);
+  /* Refreshing tokens is the bridge's: the legacy process makes no
+   * connection of its own. */
+  if (options->legacy_child == NULL)
+    daemon.keep_alive_id = g_timeout_add_seconds (KEEP_ALIVE_FIRST_S, keep_alive_cb, &daemon);
+  /* What the spool kept from before (a restart, a crash) goes out now.
+   * The legacy process only takes mail in: the bridge delivers it. */
+  if (options->legacy_child == NULL)
+    lk_bridge_queue_start (daemon.queue);
 
   g_main_loop_run (daemon.loop);
 

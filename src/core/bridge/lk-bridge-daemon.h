@@ -22,6 +22,13 @@ typedef struct
   char **smtps;
   char  *config;
   gboolean system;
+  char **lan;
+  char **allow;
+  char  *cert;
+  char  *key;
+  char **relay_without_auth;
+  char **legacy_tls;
+  char  *legacy_child;          /* internal: the legacy-TLS process (LkBridgeLegacy) */
 } LkBridgeOptions;
 
 GOptionEntry *lk_bridge_options_get_entries (LkBridgeOptions       *options) G_GNUC_WARN_UNUSED_RESULT;

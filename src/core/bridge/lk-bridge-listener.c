@@ -5,6 +5,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "bridge/lk-bridge-allow.h"
 #include "bridge/lk-bridge-listener.h"
 #include "bridge/lk-bridge-log.h"
 #include "lk-error.h"
@@ -15,7 +16,8 @@
  * One listening socket of the bridge (one protocol, one address and port,
  * STARTTLS or implicit TLS), on the main context: each connection becomes
  * an LkBridgeSession of the protocol, unless its address already has as
- * many as the bridge allows.
+ * many as the bridge allows, or (on the LAN) its address is not on the
+ * allow-list: those are closed before the greeting, with nothing said.
  */
 struct _LkBridgeListener
 {
@@ -24,6 +26,7 @@ struct _LkBridgeListener
   LkBridgeEndpoint       *endpoint;
   LkBridgeSessionOptions  options;
   guint16                 port;
+  GPtrArray              *allow;    /* GInetAddressMask; NULL: everyone */
 };
 
 G_DEFINE_FINAL_TYPE (LkBridgeListener, lk_bridge_listener, G_TYPE_SOCKET_SERVICE)
@@ -35,6 +38,31 @@ lk_bridge_listener_incoming (GSocketService    *service,
 {
   LkBridgeListener *self = LK_BRIDGE_LISTENER (service);
   g_autoptr(LkBridgeSession) session = NULL;
+
+  if (self->allow != NULL)
+    {
+      g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
+      GInetAddress *inet = remote != NULL && G_IS_INET_SOCKET_ADDRESS (remote)
+                           ? g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote))
+                           : NULL;
+
+      if (inet == NULL || !lk_bridge_allow_matches (self->allow, inet))
+        {
+          LkBridgeLogFields fields = LK_BRIDGE_LOG_FIELDS_INIT;
+          g_autofree char *source = inet != NULL ? g_inet_address_to_string (inet)
+                                                 : g_strdup ("unknown");
+
+          fields.source_address = source;
+          fields.protocol = lk_protocol_to_string (self->endpoint->protocol);
+          fields.result = "not-allowed";
+          /* Before any session: a connection from outside gets not even a
+           * greeting. fail2ban's filter matches this line too. */
+          lk_bridge_log (G_LOG_LEVEL_MESSAGE, &fields,
+                         "refused a connection from %s: not on the allow-list (--allow)", source);
+          g_io_stream_close (G_IO_STREAM (connection), NULL, NULL);
+          return TRUE;
+        }
+    }
 
   session = lk_bridge_session_new (self->endpoint->protocol, self->bridge, connection, &self->options);
   if (!lk_bridge_may_accept (self->bridge, lk_bridge_session_get_source_address (session)))
@@ -63,6 +91,7 @@ lk_bridge_listener_finalize (GObject *object)
 
   g_clear_object (&self->bridge);
   lk_bridge_endpoint_free (self->endpoint);
+  g_clear_pointer (&self->allow, g_ptr_array_unref);
   G_OBJECT_CLASS (lk_bridge_listener_parent_class)->finalize (object);
 }
 
@@ -131,6 +160,35 @@ lk_bridge_listener_new (LkBridge                     *bridge,
   return g_steal_pointer (&self);
 }
 
+/**
+ * lk_bridge_listener_new_for_socket:
+ * @socket: bound and listening already (the legacy-TLS process gets its
+ *   socket from the bridge that started it, LkBridgeLegacy)
+ *
+ * As lk_bridge_listener_new(), on @socket.
+ */
+LkBridgeListener *
+lk_bridge_listener_new_for_socket (LkBridge                     *bridge,
+                                   const LkBridgeEndpoint       *endpoint,
+                                   const LkBridgeSessionOptions *options,
+                                   GSocket                      *socket,
+                                   GError                      **error)
+{
+  g_autoptr(LkBridgeListener) self = g_object_new (LK_TYPE_BRIDGE_LISTENER, "active", FALSE, NULL);
+  g_autoptr(GSocketAddress) local = g_socket_get_local_address (socket, error);
+
+  if (local == NULL || !G_IS_INET_SOCKET_ADDRESS (local)
+      || !g_socket_listener_add_socket (G_SOCKET_LISTENER (self), socket, NULL, error))
+    return NULL;
+  self->bridge = g_object_ref (bridge);
+  self->endpoint = lk_bridge_endpoint_copy (endpoint);
+  self->options = *options;
+  self->options.security = endpoint->security;
+  self->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+  g_socket_service_start (G_SOCKET_SERVICE (self));
+  return g_steal_pointer (&self);
+}
+
 const LkBridgeEndpoint *
 lk_bridge_listener_get_endpoint (LkBridgeListener *self)
 {
@@ -152,6 +210,26 @@ lk_bridge_listener_describe (LkBridgeListener *self)
 
   return g_strdup_printf ("%s %s %s", lk_protocol_to_string (self->endpoint->protocol), where,
                           lk_security_to_string (self->endpoint->security));
+}
+
+/**
+ * lk_bridge_listener_set_allow:
+ * @allow: (nullable) (element-type GInetAddressMask): who may connect;
+ *   %NULL for everyone (loopback)
+ */
+void
+lk_bridge_listener_set_allow (LkBridgeListener *self,
+                              GPtrArray        *allow)
+{
+  g_clear_pointer (&self->allow, g_ptr_array_unref);
+  if (allow != NULL)
+    self->allow = g_ptr_array_ref (allow);
+}
+
+GPtrArray *
+lk_bridge_listener_get_allow (LkBridgeListener *self)
+{
+  return self->allow;
 }
 
 /* Stops accepting and frees the port; open sessions go on. */

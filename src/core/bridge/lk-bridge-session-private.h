@@ -22,6 +22,11 @@ void     lk_bridge_session_login         (LkBridgeSession *self,
 void     lk_bridge_session_close         (LkBridgeSession *self);
 void     lk_bridge_session_count_error   (LkBridgeSession *self,
                                           const char      *goodbye);
+void     lk_bridge_session_set_logged_in (LkBridgeSession *self,
+                                          const char      *account);
+LkBridge *lk_bridge_session_get_bridge   (LkBridgeSession *self);
+void     lk_bridge_session_hold          (LkBridgeSession *self);
+void     lk_bridge_session_release       (LkBridgeSession *self);
 char    *lk_bridge_session_reply_text    (const char      *message) G_GNUC_WARN_UNUSED_RESULT;
 gsize    lk_bridge_session_take_line     (LkBridgeSession *self,
                                           const guint8    *data,

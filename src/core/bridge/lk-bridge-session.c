@@ -22,6 +22,10 @@
  * command line with its literals (the protocols cap lower). */
 #define MAX_PENDING_INPUT (LK_IMAP_MAX_LINE + LK_IMAP_MAX_LITERALS + 1024)
 #define CLOSE_MS          3000
+/* A session the bridge serves itself after login (a device's mail into the
+ * spool): RFC 5321 §4.5.3.2 gives a server 5 minutes per command and for
+ * each block of DATA. */
+#define LOCAL_TIMEOUT_MS  (5 * 60 * 1000)
 /* Refused commands before login before the session gives up on the client. */
 #define MAX_ERRORS        20
 
@@ -64,6 +68,9 @@ typedef struct
   guint                   closing;      /* streams still closing */
   guint                   close_timeout;
   guint                   idle_close;
+  gboolean                local;        /* logged in, not relayed: the subclass serves it */
+  gboolean                held;         /* the subclass waits for something: read nothing */
+  gint64                  last_read_us; /* local sessions: their idle timeout counts from it */
   guint                   errors;       /* commands refused before login */
 } LkBridgeSessionPrivate;
 
@@ -350,7 +357,7 @@ update_reading (LkBridgeSession *self)
 {
   LkBridgeSessionPrivate *priv = lk_bridge_session_get_instance_private (self);
 
-  lk_bridge_channel_watch_readable (priv->client, priv->state == STATE_READING
+  lk_bridge_channel_watch_readable (priv->client, priv->state == STATE_READING && !priv->held
                                                   && lk_bridge_channel_is_drained (priv->client));
 }
 
@@ -452,6 +459,8 @@ readable_cb (LkBridgeChannel *channel,
     priv->input = g_byte_array_sized_new (n);
   g_byte_array_append (priv->input, buffer, n);
   memset (buffer, 0, n);
+  if (priv->local)
+    priv->last_read_us = g_get_monotonic_time ();
   if (priv->input->len > MAX_PENDING_INPUT)
     {
       LK_BRIDGE_SESSION_GET_CLASS (self)->goodbye (self, "too-long");
@@ -553,8 +562,8 @@ process_input (LkBridgeSession *self)
   LkBridgeSessionPrivate *priv = lk_bridge_session_get_instance_private (self);
   LkBridgeSessionClass *klass = LK_BRIDGE_SESSION_GET_CLASS (self);
 
-  while (priv->state == STATE_READING && priv->input != NULL && priv->input->len > 0
-         && lk_bridge_channel_is_drained (priv->client))
+  while (priv->state == STATE_READING && !priv->held && priv->input != NULL
+         && priv->input->len > 0 && lk_bridge_channel_is_drained (priv->client))
     {
       gsize n;
 
@@ -759,7 +768,8 @@ login_cb (GObject      *source,
     }
   priv->state = STATE_READING;
   LK_BRIDGE_SESSION_GET_CLASS (self)->login_done (self, login);
-  if (login->status == LK_BRIDGE_LOGIN_OK && priv->state == STATE_READING)
+  if (login->status == LK_BRIDGE_LOGIN_OK && login->upstream != NULL
+      && priv->state == STATE_READING)
     begin_relay (self, login);
   else if (priv->state == STATE_READING)
     {
@@ -774,14 +784,16 @@ login_cb (GObject      *source,
 
 static gboolean timeout_cb (gpointer user_data);
 
-/* Before login: how long the client has to log in, from now. */
+/* Before login: how long the client has to log in, from now; after a
+ * local login, how long it may be silent. */
 static void
 start_timeout (LkBridgeSession *self)
 {
   LkBridgeSessionPrivate *priv = lk_bridge_session_get_instance_private (self);
 
   g_clear_handle_id (&priv->timeout, g_source_remove);
-  priv->timeout = g_timeout_add (priv->options.prelogin_timeout_ms, timeout_cb, self);
+  priv->timeout = g_timeout_add (priv->local ? LOCAL_TIMEOUT_MS : priv->options.prelogin_timeout_ms,
+                                 timeout_cb, self);
 }
 
 /**
@@ -803,8 +815,68 @@ lk_bridge_session_login (LkBridgeSession *self,
   g_clear_handle_id (&priv->timeout, g_source_remove);
   g_free (priv->user);
   priv->user = lk_bridge_log_safe (user);
-  lk_bridge_login_async (priv->bridge, priv->protocol, user, password, priv->id, priv->cancellable,
-                         login_cb, g_object_ref (self));
+  lk_bridge_login_async (priv->bridge, priv->protocol, user, password, priv->id,
+                         priv->source_address, priv->cancellable, login_cb, g_object_ref (self));
+}
+
+/**
+ * lk_bridge_session_set_logged_in:
+ * @account: the account it sends as
+ *
+ * The subclass serves the session itself from now on (a device's SMTP
+ * into the spool): no relay; the timeout becomes an idle one; the session
+ * counts for @account in `bridge status` and is logged as a login's.
+ */
+void
+lk_bridge_session_set_logged_in (LkBridgeSession *self,
+                                 const char      *account)
+{
+  LkBridgeSessionPrivate *priv = lk_bridge_session_get_instance_private (self);
+
+  priv->local = TRUE;
+  priv->last_read_us = g_get_monotonic_time ();
+  g_free (priv->account);
+  priv->account = g_strdup (account);
+  lk_bridge_account_session_started (priv->bridge, account);
+}
+
+/**
+ * lk_bridge_session_hold:
+ *
+ * Reads and handles nothing more from the client until
+ * lk_bridge_session_release(): the subclass waits for something (the
+ * spool's fsync) before it answers.
+ */
+void
+lk_bridge_session_hold (LkBridgeSession *self)
+{
+  LkBridgeSessionPrivate *priv = lk_bridge_session_get_instance_private (self);
+
+  priv->held = TRUE;
+  lk_bridge_channel_watch_readable (priv->client, FALSE);
+}
+
+void
+lk_bridge_session_release (LkBridgeSession *self)
+{
+  LkBridgeSessionPrivate *priv = lk_bridge_session_get_instance_private (self);
+
+  priv->held = FALSE;
+  if (priv->state != STATE_READING)
+    return;
+  update_reading (self);
+  /* Commands the client pipelined behind the one held. */
+  g_object_ref (self);
+  process_input (self);
+  g_object_unref (self);
+}
+
+LkBridge *
+lk_bridge_session_get_bridge (LkBridgeSession *self)
+{
+  LkBridgeSessionPrivate *priv = lk_bridge_session_get_instance_private (self);
+
+  return priv->bridge;
 }
 
 /* ── Start and end ────────────────────────────────────────────────────── */
@@ -816,6 +888,17 @@ timeout_cb (gpointer user_data)
   LkBridgeSessionPrivate *priv = lk_bridge_session_get_instance_private (self);
 
   priv->timeout = 0;
+  if (priv->local)
+    {
+      /* Idle counts from the last bytes read (a long DATA is not idle). */
+      gint64 idle_ms = (g_get_monotonic_time () - priv->last_read_us) / 1000;
+
+      if (priv->last_read_us != 0 && idle_ms < LOCAL_TIMEOUT_MS)
+        {
+          priv->timeout = g_timeout_add ((guint) (LOCAL_TIMEOUT_MS - idle_ms) + 1, timeout_cb, self);
+          return G_SOURCE_REMOVE;
+        }
+    }
   priv->timed_out = TRUE;
   if (priv->state == STATE_READING)
     LK_BRIDGE_SESSION_GET_CLASS (self)->goodbye (self, "timeout");

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bridge/lk-bridge-backoff.h"
+#include "bridge/lk-bridge-queue.h"
 #include "bridge/lk-bridge-settings.h"
 #include "lk-error.h"
 #include "lk-file.h"
@@ -162,7 +164,67 @@ lk_bridge_settings_new_default (void)
   self->login_timeout_seconds = 60;
   self->upstream_timeout_seconds = 15;
   self->keep_alive_days = LK_BRIDGE_DEFAULT_KEEP_ALIVE_DAYS;
+  self->allow = g_ptr_array_new_with_free_func (g_free);
+  self->max_failure_delay_ms = LK_BRIDGE_BACKOFF_MAX_DELAY_MS;
+  self->lockout_after = LK_BRIDGE_BACKOFF_LOCKOUT_AFTER;
+  self->lockout_seconds = LK_BRIDGE_BACKOFF_LOCKOUT_SECONDS;
+  self->spool_first_retry_seconds = LK_BRIDGE_QUEUE_FIRST_RETRY_S;
+  self->spool_max_retry_seconds = LK_BRIDGE_QUEUE_MAX_RETRY_S;
+  self->spool_give_up_seconds = LK_BRIDGE_QUEUE_GIVE_UP_S;
+  self->relay_without_auth = g_ptr_array_new_with_free_func (g_free);
+  self->legacy_endpoints = g_ptr_array_new_with_free_func ((GDestroyNotify) lk_bridge_endpoint_free);
   return self;
+}
+
+/**
+ * lk_bridge_endpoint_is_lan:
+ *
+ * Whether @endpoint listens off loopback: there logins need TLS first,
+ * only the allow-list may connect, and the certificate names its address.
+ */
+gboolean
+lk_bridge_endpoint_is_lan (const LkBridgeEndpoint *endpoint)
+{
+  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (endpoint->address);
+
+  return inet == NULL || !g_inet_address_get_is_loopback (inet);
+}
+
+/**
+ * lk_bridge_settings_add_lan:
+ * @address: a numeric address of this machine (`--lan`)
+ *
+ * Adds SMTP submission with STARTTLS on @address:587 and with implicit TLS
+ * on @address:465, the ports printers offer first.
+ */
+gboolean
+lk_bridge_settings_add_lan (LkBridgeSettings  *self,
+                            const char        *address,
+                            GError           **error)
+{
+  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (address);
+  g_autofree char *normal = NULL;
+
+  if (inet == NULL)
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
+                   /* Translators: %s is what the user typed */
+                   _("“%s” is not a numeric address; give one of this machine’s, such as "
+                     "192.168.1.10"), address);
+      return FALSE;
+    }
+  normal = g_inet_address_to_string (inet);
+  for (guint i = 0; i < 2; i++)
+    {
+      LkBridgeEndpoint *endpoint = g_new0 (LkBridgeEndpoint, 1);
+
+      endpoint->protocol = LK_PROTOCOL_SMTP;
+      endpoint->security = i == 0 ? LK_SECURITY_STARTTLS : LK_SECURITY_TLS;
+      endpoint->address = g_strdup (normal);
+      endpoint->port = i == 0 ? LK_BRIDGE_LAN_SMTP_PORT : LK_BRIDGE_LAN_SMTPS_PORT;
+      g_ptr_array_add (self->endpoints, endpoint);
+    }
+  return TRUE;
 }
 
 void
@@ -171,6 +233,11 @@ lk_bridge_settings_free (LkBridgeSettings *self)
   if (self == NULL)
     return;
   g_ptr_array_unref (self->endpoints);
+  g_ptr_array_unref (self->allow);
+  g_ptr_array_unref (self->relay_without_auth);
+  g_ptr_array_unref (self->legacy_endpoints);
+  g_free (self->cert_file);
+  g_free (self->key_file);
   g_free (self);
 }
 
@@ -209,6 +276,127 @@ parse_listener (JsonNode          *node,
   text = g_strdup_printf (strchr (address, ':') != NULL ? "[%s]:%d" : "%s:%d", address, (int) port);
   *out = lk_bridge_endpoint_parse (protocol, security, text, error);
   return *out != NULL;
+}
+
+static gboolean
+parse_strings (JsonObject  *root,
+               const char  *name,
+               GPtrArray   *out,
+               const char  *file,
+               GError     **error)
+{
+  JsonNode *node = json_object_get_member (root, name);
+  JsonArray *array;
+
+  if (node == NULL)
+    return TRUE;
+  array = JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+    {
+      JsonNode *item = json_array_get_element (array, i);
+
+      if (!JSON_NODE_HOLDS_VALUE (item) || json_node_get_value_type (item) != G_TYPE_STRING)
+        {
+          array = NULL;
+          break;
+        }
+      g_ptr_array_add (out, g_strdup (json_node_get_string (item)));
+    }
+  if (array == NULL)
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
+                   /* Translators: the first %s is a file, the second a setting's name */
+                   _("%s: “%s” must be a list of strings"), file, name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The office bridge's part: "lan", "allow", "legacy_tls" (["ADDRESS:PORT"]),
+ * "relay_without_auth"
+ * (["CIDR=DEVICE"]), "certificate" and "key",
+ * "lockout": {"after", "minutes"}, "spool": {"first_retry", "max_retry",
+ * "give_up"} (seconds). */
+static gboolean
+parse_office (LkBridgeSettings  *self,
+              JsonObject        *root,
+              const char        *file,
+              GError           **error)
+{
+  g_autoptr(GPtrArray) lan = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) legacy = g_ptr_array_new_with_free_func (g_free);
+  JsonNode *lockout = json_object_get_member (root, "lockout");
+  JsonNode *spool = json_object_get_member (root, "spool");
+  g_autoptr(GError) local = NULL;
+
+  if (!parse_strings (root, "lan", lan, file, error)
+      || !parse_strings (root, "allow", self->allow, file, error)
+      || !parse_strings (root, "relay_without_auth", self->relay_without_auth, file, error)
+      || !parse_strings (root, "legacy_tls", legacy, file, error))
+    return FALSE;
+  for (guint i = 0; i < legacy->len; i++)
+    {
+      LkBridgeEndpoint *endpoint = lk_bridge_endpoint_parse (LK_PROTOCOL_SMTP, LK_SECURITY_STARTTLS,
+                                                             g_ptr_array_index (legacy, i), &local);
+
+      if (endpoint == NULL)
+        {
+          g_set_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT, "%s: legacy_tls: %s", file,
+                       local->message);
+          return FALSE;
+        }
+      g_ptr_array_add (self->legacy_endpoints, endpoint);
+    }
+  for (guint i = 0; i < lan->len; i++)
+    if (!lk_bridge_settings_add_lan (self, g_ptr_array_index (lan, i), &local))
+      {
+        g_set_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT, "%s: %s", file, local->message);
+        return FALSE;
+      }
+  self->cert_file = lk_json_dup_string (root, "certificate");
+  self->key_file = lk_json_dup_string (root, "key");
+  if ((self->cert_file == NULL) != (self->key_file == NULL))
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
+                   _("%s: give both “certificate” and “key”, or neither"), file);
+      return FALSE;
+    }
+  if (spool != NULL)
+    {
+      JsonObject *obj = JSON_NODE_HOLDS_OBJECT (spool) ? json_node_get_object (spool) : NULL;
+
+      if (obj == NULL)
+        {
+          g_set_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
+                       _("%s: “spool” must be an object with “first_retry”, “max_retry” and "
+                         "“give_up” (seconds)"), file);
+          return FALSE;
+        }
+      self->spool_first_retry_seconds = CLAMP (lk_json_get_int (obj, "first_retry",
+                                                                self->spool_first_retry_seconds),
+                                               1, 86400);
+      self->spool_max_retry_seconds = CLAMP (lk_json_get_int (obj, "max_retry",
+                                                              self->spool_max_retry_seconds),
+                                             self->spool_first_retry_seconds, 86400);
+      self->spool_give_up_seconds = CLAMP (lk_json_get_int (obj, "give_up",
+                                                            self->spool_give_up_seconds),
+                                           1, 30 * 86400);
+    }
+  if (lockout != NULL)
+    {
+      JsonObject *obj = JSON_NODE_HOLDS_OBJECT (lockout) ? json_node_get_object (lockout) : NULL;
+
+      if (obj == NULL)
+        {
+          g_set_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT,
+                       _("%s: “lockout” must be an object with “after” and “minutes”"), file);
+          return FALSE;
+        }
+      self->lockout_after = CLAMP (lk_json_get_int (obj, "after", self->lockout_after), 0, 100000);
+      self->lockout_seconds = CLAMP (lk_json_get_int (obj, "minutes", self->lockout_seconds / 60),
+                                     1, 7 * 24 * 60) * 60;
+    }
+  return TRUE;
 }
 
 /**
@@ -284,6 +472,10 @@ lk_bridge_settings_load (const char  *path,
                                                            self->upstream_timeout_seconds), 2, 300);
   self->keep_alive_days = CLAMP (lk_json_get_int (root, "keep_alive_days", self->keep_alive_days),
                                  0, 80);
+  self->max_failure_delay_ms = CLAMP (lk_json_get_int (root, "max_failure_delay_ms",
+                                                       self->max_failure_delay_ms), 1, 600000);
+  if (!parse_office (self, root, file, error))
+    return NULL;
   return g_steal_pointer (&self);
 }
 

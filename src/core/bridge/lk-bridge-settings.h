@@ -36,6 +36,18 @@ typedef struct
   guint      login_timeout_seconds;
   guint      upstream_timeout_seconds;
   guint      keep_alive_days;
+  /* The office bridge (doc/bridge-office.md). */
+  GPtrArray *allow;                  /* char *, "10.0.0.0/24": who may connect off loopback */
+  char      *cert_file;              /* a certificate of IT's own, or NULL */
+  char      *key_file;
+  guint      max_failure_delay_ms;
+  guint      lockout_after;
+  guint      lockout_seconds;
+  guint      spool_first_retry_seconds;
+  guint      spool_max_retry_seconds;
+  guint      spool_give_up_seconds;
+  GPtrArray *relay_without_auth;     /* char *, "CIDR=DEVICE" */
+  GPtrArray *legacy_endpoints;       /* LkBridgeEndpoint: SMTP with TLS 1.0 and 1.1 too */
 } LkBridgeSettings;
 
 #define LK_BRIDGE_DEFAULT_IMAP_PORT 1143
@@ -43,6 +55,10 @@ typedef struct
 #define LK_BRIDGE_DEFAULT_SMTP_PORT 1587
 #define LK_BRIDGE_DEFAULT_MAX_CONNECTIONS_PER_ADDRESS 500
 #define LK_BRIDGE_DEFAULT_KEEP_ALIVE_DAYS 14
+/* `--lan ADDRESS`: submission with STARTTLS and with implicit TLS on the
+ * usual ports (RFC 6409, RFC 8314). */
+#define LK_BRIDGE_LAN_SMTP_PORT  587
+#define LK_BRIDGE_LAN_SMTPS_PORT 465
 
 LkBridgeSettings *lk_bridge_settings_new_default (void) G_GNUC_WARN_UNUSED_RESULT;
 LkBridgeSettings *lk_bridge_settings_load        (const char         *path,
@@ -59,6 +75,10 @@ gboolean          lk_bridge_endpoint_equal       (const LkBridgeEndpoint *a,
                                                   const LkBridgeEndpoint *b);
 char             *lk_bridge_endpoint_to_string   (const LkBridgeEndpoint *endpoint,
                                                   guint16             port) G_GNUC_WARN_UNUSED_RESULT;
+gboolean          lk_bridge_settings_add_lan     (LkBridgeSettings   *self,
+                                                  const char         *address,
+                                                  GError            **error);
+gboolean          lk_bridge_endpoint_is_lan      (const LkBridgeEndpoint *endpoint);
 const LkBridgeEndpoint *lk_bridge_settings_find  (const LkBridgeSettings *self,
                                                   LkProtocol          protocol);
 

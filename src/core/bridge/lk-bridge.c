@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bridge/lk-bridge-allow.h"
 #include "bridge/lk-bridge-backoff.h"
 #include "bridge/lk-bridge-log.h"
 #include "bridge/lk-bridge-session.h"
@@ -41,6 +42,7 @@
 #define UPSTREAM_STEP_MS    15000
 #define UPSTREAM_OVERALL_MS 45000
 
+/* Per account and, for the office bridge, per device. */
 typedef struct
 {
   guint   sessions;
@@ -52,6 +54,10 @@ typedef struct
    * later logins would otherwise hear "sign in again" instead. Cleared by
    * the next successful login. */
   char   *needs_administrator;
+  /* Devices: what they handed over (lk_bridge_device_sent()). */
+  GQueue  sent_last_hour;   /* Unix times, oldest first */
+  guint   messages_today;
+  gint64  today;            /* the local day messages_today counts, as days since 1970 */
 } AccountStats;
 
 struct _LkBridge
@@ -64,8 +70,12 @@ struct _LkBridge
   LkBridgeBackoff     *backoff;
   GHashTable          *sessions;    /* GObject → itself (not owned: they remove themselves) */
   GHashTable          *stats;       /* folded address → AccountStats */
+  GHashTable          *device_stats; /* device name → AccountStats */
   GHashTable          *per_address; /* source address → open sessions */
   guint                max_per_address;
+  gpointer             queue;       /* LkBridgeQueue, weak: the daemon owns it */
+  GPtrArray           *relay_rules; /* LkBridgeRelayRule */
+  gboolean             devices_only;
   guint                step_ms;
   guint                overall_ms;
 };
@@ -75,6 +85,7 @@ G_DEFINE_FINAL_TYPE (LkBridge, lk_bridge, G_TYPE_OBJECT)
 static void
 account_stats_free (AccountStats *stats)
 {
+  g_queue_clear (&stats->sent_last_hour);
   g_free (stats->last_error);
   g_free (stats->needs_administrator);
   g_free (stats);
@@ -88,6 +99,7 @@ lk_bridge_login_free (LkBridgeLogin *login)
   g_free (login->message);
   g_free (login->account);
   g_free (login->enhanced_code);
+  g_clear_pointer (&login->device, lk_bridge_user_unref);
   g_clear_object (&login->upstream);
   g_clear_pointer (&login->upstream_buffered, g_bytes_unref);
   g_strfreev (login->capabilities);
@@ -103,9 +115,12 @@ lk_bridge_finalize (GObject *object)
   g_clear_object (&self->tokens);
   g_clear_object (&self->credentials);
   g_clear_object (&self->certificate);
+  g_clear_weak_pointer ((GObject **) &self->queue);
+  g_clear_pointer (&self->relay_rules, g_ptr_array_unref);
   lk_bridge_backoff_free (self->backoff);
   g_hash_table_unref (self->sessions);
   g_hash_table_unref (self->stats);
+  g_hash_table_unref (self->device_stats);
   g_hash_table_unref (self->per_address);
   G_OBJECT_CLASS (lk_bridge_parent_class)->finalize (object);
 }
@@ -123,6 +138,8 @@ lk_bridge_init (LkBridge *self)
   self->sessions = g_hash_table_new (NULL, NULL);
   self->stats = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                        (GDestroyNotify) account_stats_free);
+  self->device_stats = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                              (GDestroyNotify) account_stats_free);
   self->per_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->max_per_address = G_MAXUINT;
   self->step_ms = UPSTREAM_STEP_MS;
@@ -165,6 +182,107 @@ lk_bridge_get_credentials (LkBridge *self)
   return self->credentials;
 }
 
+/**
+ * lk_bridge_set_queue:
+ * @queue: (nullable) (type LkBridgeQueue): where devices' mail goes; a
+ *   weak reference
+ */
+void
+lk_bridge_set_queue (LkBridge *self,
+                     gpointer  queue)
+{
+  g_set_weak_pointer ((GObject **) &self->queue, queue);
+}
+
+static AccountStats *device_stats_for (LkBridge *self, const char *device);
+
+/**
+ * lk_bridge_set_devices_only:
+ *
+ * Only devices may log in (the legacy-TLS process, LkBridgeLegacy, which
+ * must never connect upstream): an account's login is refused for good.
+ */
+void
+lk_bridge_set_devices_only (LkBridge *self,
+                            gboolean  devices_only)
+{
+  self->devices_only = devices_only;
+}
+
+/**
+ * lk_bridge_set_relay_without_auth:
+ * @rules: (nullable) (element-type LkBridgeRelayRule): `--relay-without-auth`
+ */
+void
+lk_bridge_set_relay_without_auth (LkBridge  *self,
+                                  GPtrArray *rules)
+{
+  g_clear_pointer (&self->relay_rules, g_ptr_array_unref);
+  if (rules != NULL)
+    self->relay_rules = g_ptr_array_ref (rules);
+}
+
+/**
+ * lk_bridge_relay_device:
+ * @source_address: the client's address
+ *
+ * The device a client at @source_address sends as without AUTH
+ * (`--relay-without-auth`), when a rule names the address and the device
+ * exists, is enabled and may use SMTP. The log says so each time.
+ *
+ * Returns: (transfer full) (nullable): the device
+ */
+LkBridgeUser *
+lk_bridge_relay_device (LkBridge   *self,
+                        const char *source_address,
+                        const char *connection)
+{
+  g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (source_address);
+  g_autoptr(GError) error = NULL;
+
+  if (self->relay_rules == NULL || inet == NULL)
+    return NULL;
+  for (guint i = 0; i < self->relay_rules->len; i++)
+    {
+      LkBridgeRelayRule *rule = g_ptr_array_index (self->relay_rules, i);
+      g_autoptr(LkBridgeUser) device = NULL;
+      LkBridgeLogFields fields = LK_BRIDGE_LOG_FIELDS_INIT;
+
+      if (!g_inet_address_mask_matches (rule->network, inet))
+        continue;
+      if (!lk_bridge_credentials_load (self->credentials, &error))
+        g_warning ("%s", error->message);
+      device = lk_bridge_credentials_lookup (self->credentials, rule->device);
+      fields.connection = connection;
+      fields.source_address = source_address;
+      fields.protocol = "smtp";
+      fields.user = rule->device;
+      if (device == NULL || device->kind != LK_BRIDGE_USER_DEVICE || !device->enabled
+          || !(device->protocols & LK_PROTOCOL_FLAG_SMTP))
+        {
+          fields.result = "refused";
+          lk_bridge_log (G_LOG_LEVEL_WARNING, &fields, "%s smtp relay without AUTH from %s: "
+                         "there is no device %s that may use SMTP (--relay-without-auth)",
+                         connection, source_address, rule->device);
+          return NULL;
+        }
+      fields.account = device->account;
+      fields.result = "ok";
+      lk_bridge_log (G_LOG_LEVEL_MESSAGE, &fields, "%s smtp relay without AUTH from %s as %s",
+                     connection, source_address, device->name);
+      device_stats_for (self, device->name)->last_login = g_get_real_time () / G_USEC_PER_SEC;
+      return g_steal_pointer (&device);
+    }
+  return NULL;
+}
+
+/* Returns: (nullable) (transfer none) (type LkBridgeQueue): the spool's queue */
+gpointer
+lk_bridge_get_queue (LkBridge *self)
+{
+  return self->queue;
+}
+
 GTlsCertificate *
 lk_bridge_get_certificate (LkBridge *self)
 {
@@ -185,6 +303,21 @@ lk_bridge_set_upstream_timeouts (LkBridge *self,
 {
   self->step_ms = step_ms;
   self->overall_ms = overall_ms;
+}
+
+/**
+ * lk_bridge_set_login_limits:
+ *
+ * The failure backoff's longest delay and its lock-out (bridge.json's
+ * "max_failure_delay_ms" and "lockout"; lk_bridge_backoff_set_limits()).
+ */
+void
+lk_bridge_set_login_limits (LkBridge *self,
+                            guint     max_delay_ms,
+                            guint     lockout_after,
+                            guint     lockout_seconds)
+{
+  lk_bridge_backoff_set_limits (self->backoff, max_delay_ms, lockout_after, lockout_seconds);
 }
 
 void
@@ -219,16 +352,105 @@ stats_for (LkBridge   *self,
   return stats;
 }
 
-static void
-record_error (LkBridge   *self,
-              const char *account,
-              const char *message)
+static AccountStats *
+device_stats_for (LkBridge   *self,
+                  const char *device)
 {
-  AccountStats *stats = stats_for (self, account);
+  AccountStats *stats = g_hash_table_lookup (self->device_stats, device);
 
+  if (stats == NULL)
+    {
+      stats = g_new0 (AccountStats, 1);
+      g_hash_table_insert (self->device_stats, g_strdup (device), stats);
+    }
+  return stats;
+}
+
+static void
+set_error (AccountStats *stats,
+           const char   *message)
+{
   g_free (stats->last_error);
   stats->last_error = g_strdup (message);
   stats->last_error_at = g_get_real_time () / G_USEC_PER_SEC;
+}
+
+static gint64
+local_day (gint64 unix_time)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_from_unix_local (unix_time);
+
+  return (gint64) g_date_time_get_year (now) * 400 + g_date_time_get_day_of_year (now);
+}
+
+/**
+ * lk_bridge_device_may_send:
+ * @out_wait_seconds: (out) (optional): when it may send again
+ *
+ * Whether @device is within its hourly cap (LkBridgeUser.max_per_hour),
+ * counting what it handed over in the last hour. The count lives in
+ * memory: a restart begins it anew.
+ */
+gboolean
+lk_bridge_device_may_send (LkBridge           *self,
+                           const LkBridgeUser *device,
+                           guint              *out_wait_seconds)
+{
+  AccountStats *stats = device_stats_for (self, device->name);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  while (!g_queue_is_empty (&stats->sent_last_hour)
+         && now - GPOINTER_TO_SIZE (g_queue_peek_head (&stats->sent_last_hour)) >= 3600)
+    g_queue_pop_head (&stats->sent_last_hour);
+  if (device->max_per_hour == 0 || g_queue_get_length (&stats->sent_last_hour) < device->max_per_hour)
+    return TRUE;
+  if (out_wait_seconds != NULL)
+    *out_wait_seconds = (guint) (3600 - (now - GPOINTER_TO_SIZE (g_queue_peek_head (&stats->sent_last_hour))));
+  return FALSE;
+}
+
+/* @device handed a message over: it counts against its cap and today. */
+void
+lk_bridge_device_sent (LkBridge           *self,
+                       const LkBridgeUser *device)
+{
+  AccountStats *stats = device_stats_for (self, device->name);
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  /* Only a capped device needs its times, and only its last max_per_hour:
+   * the cap looks at nothing older. */
+  if (device->max_per_hour > 0)
+    {
+      g_queue_push_tail (&stats->sent_last_hour, GSIZE_TO_POINTER ((gsize) now));
+      while (g_queue_get_length (&stats->sent_last_hour) > device->max_per_hour)
+        g_queue_pop_head (&stats->sent_last_hour);
+    }
+  if (stats->today != local_day (now))
+    {
+      stats->today = local_day (now);
+      stats->messages_today = 0;
+    }
+  stats->messages_today++;
+}
+
+/* A device's last error, as `bridge device list` shows it. */
+void
+lk_bridge_device_failed (LkBridge   *self,
+                         const char *device,
+                         const char *message)
+{
+  set_error (device_stats_for (self, device), message);
+}
+
+/* @user's account, and @user itself when it is a device. */
+static void
+record_error (LkBridge           *self,
+              const LkBridgeUser *user,
+              const char         *message)
+{
+  set_error (stats_for (self, user->account), message);
+  if (user->kind == LK_BRIDGE_USER_DEVICE)
+    set_error (device_stats_for (self, user->name), message);
 }
 
 void
@@ -314,6 +536,20 @@ add_time (JsonBuilder *builder,
   lk_json_add_date (builder, name, time);
 }
 
+/* "protocols": ["imap", "smtp"] */
+void
+lk_bridge_add_protocols_member (JsonBuilder     *builder,
+                                LkProtocolFlags  flags)
+{
+  const char *protocols[LK_N_PROTOCOLS + 1] = { NULL };
+  guint n = 0;
+
+  for (guint p = 0; p < LK_N_PROTOCOLS; p++)
+    if (flags & (1 << p))
+      protocols[n++] = lk_protocol_to_string (p);
+  lk_json_add_strv (builder, "protocols", (char **) protocols);
+}
+
 /**
  * lk_bridge_describe_accounts:
  * @bridge: (nullable): the running engine, for sessions, last login and
@@ -340,16 +576,13 @@ lk_bridge_describe_accounts (LkBridgeCredentials *credentials,
       LkBridgeUser *user = g_ptr_array_index (users, i);
       g_autofree char *key = g_ascii_strdown (user->account, -1);
       AccountStats *stats = bridge != NULL ? g_hash_table_lookup (bridge->stats, key) : NULL;
-      const char *protocols[LK_N_PROTOCOLS + 1] = { NULL };
-      guint n = 0;
 
-      for (guint p = 0; p < LK_N_PROTOCOLS; p++)
-        if (user->protocols & (1 << p))
-          protocols[n++] = lk_protocol_to_string (p);
+      if (user->kind != LK_BRIDGE_USER_ACCOUNT)
+        continue;
       json_builder_begin_object (builder);
       lk_json_add_string (builder, "email", user->account);
       lk_json_add_boolean (builder, "enabled", user->enabled);
-      lk_json_add_strv (builder, "protocols", (char **) protocols);
+      lk_bridge_add_protocols_member (builder, user->protocols);
       lk_json_add_int (builder, "sessions", stats != NULL ? stats->sessions : 0);
       add_time (builder, "last_login", stats != NULL ? stats->last_login : 0);
       lk_json_add_string (builder, "last_error", stats != NULL ? stats->last_error : NULL);
@@ -358,6 +591,65 @@ lk_bridge_describe_accounts (LkBridgeCredentials *credentials,
     }
   json_builder_end_array (builder);
   return json_builder_get_root (builder);
+}
+
+/**
+ * lk_bridge_describe_devices:
+ * @bridge: (nullable): the running engine, for what it saw of each device
+ *
+ * The office bridge's devices, for `bridge device list` and the IT
+ * window's Devices page.
+ *
+ * Returns: (transfer full): a JSON array with one object per device:
+ *   name, account, protocols (list), from (or null), max_per_hour (0: no
+ *   cap), enabled, created (ISO 8601), last_seen, messages_today (taken
+ *   into the spool since local midnight), last_error, last_error_at (ISO
+ *   8601 or null; null and 0 when @bridge is %NULL)
+ */
+JsonNode *
+lk_bridge_describe_devices (LkBridgeCredentials *credentials,
+                            LkBridge            *bridge)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(GPtrArray) users = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!lk_bridge_credentials_load (credentials, &error))
+    g_warning ("%s", error->message);
+  users = lk_bridge_credentials_list (credentials);
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < users->len; i++)
+    {
+      LkBridgeUser *user = g_ptr_array_index (users, i);
+      AccountStats *stats = bridge != NULL ? g_hash_table_lookup (bridge->device_stats, user->name)
+                                           : NULL;
+
+      if (user->kind != LK_BRIDGE_USER_DEVICE)
+        continue;
+      json_builder_begin_object (builder);
+      lk_json_add_string (builder, "name", user->name);
+      lk_json_add_string (builder, "account", user->account);
+      lk_bridge_add_protocols_member (builder, user->protocols);
+      lk_json_add_string (builder, "from", user->sender);
+      lk_json_add_int (builder, "max_per_hour", user->max_per_hour);
+      lk_json_add_boolean (builder, "enabled", user->enabled);
+      add_time (builder, "created", user->created);
+      add_time (builder, "last_seen", stats != NULL ? stats->last_login : 0);
+      lk_json_add_int (builder, "messages_today",
+                       stats != NULL && stats->today == local_day (g_get_real_time () / G_USEC_PER_SEC)
+                       ? stats->messages_today : 0);
+      lk_json_add_string (builder, "last_error", stats != NULL ? stats->last_error : NULL);
+      add_time (builder, "last_error_at", stats != NULL ? stats->last_error_at : 0);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  return json_builder_get_root (builder);
+}
+
+JsonNode *
+lk_bridge_get_device_status (LkBridge *self)
+{
+  return lk_bridge_describe_devices (self->credentials, self);
 }
 
 JsonNode *
@@ -374,6 +666,8 @@ typedef struct
   char           *user;
   char           *password;     /* wiped as soon as it was checked */
   char           *connection;
+  char           *source_address;
+  char           *address_key;  /* the backoff's key for the source; NULL on loopback */
   LkBridgeUser   *login;
   LkAccount      *account;
   LkTokenSet     *tokens;
@@ -388,6 +682,8 @@ login_free (Login *login)
   g_free (login->user);
   lk_secret_wipe (login->password);
   g_free (login->connection);
+  g_free (login->source_address);
+  g_free (login->address_key);
   g_clear_pointer (&login->login, lk_bridge_user_unref);
   g_clear_pointer (&login->account, lk_account_unref);
   g_clear_pointer (&login->tokens, lk_token_set_free);
@@ -409,12 +705,17 @@ log_login (Login      *login,
   LkBridgeLogFields fields = LK_BRIDGE_LOG_FIELDS_INIT;
 
   fields.connection = login->connection;
+  fields.source_address = login->source_address;
   fields.protocol = lk_protocol_to_string (login->protocol);
   fields.user = user;
   fields.account = login->account != NULL ? login->account->email : NULL;
   fields.result = result;
-  lk_bridge_log (G_LOG_LEVEL_MESSAGE, &fields, "%s %s login as %s: %s: %s",
-                 login->connection, fields.protocol, user, result, message);
+  /* The message names the source address too: fail2ban's filter
+   * (data/fail2ban/latchkey-bridge.conf) reads the text, not the fields. */
+  lk_bridge_log (G_LOG_LEVEL_MESSAGE, &fields, "%s %s login as %s from %s: %s: %s",
+                 login->connection, fields.protocol, user,
+                 login->source_address != NULL ? login->source_address : "unknown", result,
+                 message);
 }
 
 static void
@@ -428,7 +729,10 @@ finish_with (GTask         *task,
   out->account = login->account != NULL ? g_strdup (login->account->email) : NULL;
   log_login (login, result, out->message);
   if (out->status != LK_BRIDGE_LOGIN_OK && login->login != NULL)
-    record_error (self, login->login->account, out->message);
+    record_error (self, login->login, out->message);
+  if (out->status == LK_BRIDGE_LOGIN_OK && login->login != NULL
+      && login->login->kind == LK_BRIDGE_USER_DEVICE)
+    device_stats_for (self, login->login->name)->last_login = g_get_real_time () / G_USEC_PER_SEC;
   g_task_return_pointer (task, out, (GDestroyNotify) lk_bridge_login_free);
 }
 
@@ -687,6 +991,8 @@ get_token (GTask    *task,
   lk_token_manager_get_token_async (self->tokens, login->account, force, NULL, token_cb, task);
 }
 
+static void open_account (GTask *task, const char *address);
+
 static void
 verified_cb (GObject      *source,
              GAsyncResult *result,
@@ -709,15 +1015,22 @@ verified_cb (GObject      *source,
       g_autoptr(LkBridgeUser) known = lk_bridge_credentials_lookup (self->credentials, login->user);
 
       lk_bridge_backoff_failed (self->backoff, login->user);
+      if (login->address_key != NULL)
+        lk_bridge_backoff_failed (self->backoff, login->address_key);
       if (known != NULL)
-        record_error (self, known->account,
+        record_error (self, known,
+                      known->kind == LK_BRIDGE_USER_DEVICE
+                      /* Translators: the last error of a device in `bridge device list` */
+                      ? _("A wrong password was given for this device")
                       /* Translators: the last error of an account in `bridge status` */
-                      _("A program gave a wrong password for the bridge"));
+                      : _("A program gave a wrong password for the bridge"));
       finish (task, LK_BRIDGE_LOGIN_REFUSED, "refused", g_strdup (_("Authentication failed")));
       g_object_unref (task);
       return;
     }
   lk_bridge_backoff_succeeded (self->backoff, login->user);
+  if (login->address_key != NULL)
+    lk_bridge_backoff_succeeded (self->backoff, login->address_key);
   login->login = g_steal_pointer (&user);
 
   if (!(login->login->protocols & (1 << login->protocol)))
@@ -731,13 +1044,53 @@ verified_cb (GObject      *source,
       g_object_unref (task);
       return;
     }
-  login->account = lk_account_store_load (self->accounts, login->login->account, &error);
+  if (self->devices_only && (login->login->kind != LK_BRIDGE_USER_DEVICE
+                             || login->protocol != LK_PROTOCOL_SMTP))
+    {
+      finish (task, LK_BRIDGE_LOGIN_PERMANENT, "permanent",
+              /* Translators: the error of a login on the --legacy-tls listener */
+              g_strdup (_("This listener (old TLS versions) serves devices' SMTP only; use the "
+                          "bridge's other listeners")));
+      g_object_unref (task);
+      return;
+    }
+  if (login->login->kind == LK_BRIDGE_USER_DEVICE && login->protocol == LK_PROTOCOL_SMTP)
+    {
+      /* Store and forward (LkBridgeQueue): a device's mail is taken into
+       * the spool whatever the upstream's state, and delivered from there. */
+      LkBridgeLogin *out = g_new0 (LkBridgeLogin, 1);
+
+      out->status = LK_BRIDGE_LOGIN_OK;
+      out->message = g_strdup ("accepted; mail goes through the spool");
+      out->device = lk_bridge_user_ref (login->login);
+      out->account = g_strdup (login->login->account);
+      log_login (login, "ok", out->message);
+      device_stats_for (self, login->login->name)->last_login = g_get_real_time () / G_USEC_PER_SEC;
+      g_task_return_pointer (task, out, (GDestroyNotify) lk_bridge_login_free);
+      g_object_unref (task);
+      return;
+    }
+  open_account (task, login->login->account);
+}
+
+/* From the account's address to a connection signed in upstream: load the
+ * account, get its token, sign in with the probes' code. */
+static void
+open_account (GTask      *task,
+              const char *address)
+{
+  LkBridge *self = g_task_get_source_object (task);
+  Login *login = g_task_get_task_data (task);
+  const char *name = lk_protocol_to_string (login->protocol);
+  g_autoptr(GError) error = NULL;
+
+  login->account = lk_account_store_load (self->accounts, address, &error);
   if (login->account == NULL)
     {
       if (g_error_matches (error, LK_ERROR, LK_ERROR_NOT_FOUND))
         finish (task, LK_BRIDGE_LOGIN_PERMANENT, "permanent",
                 g_strdup_printf (_("Latchkey has no account %s any more; add it again"),
-                                 login->login->account));
+                                 address));
       else
         finish (task, LK_BRIDGE_LOGIN_TEMPORARY, "temporary", g_strdup (error->message));
       g_object_unref (task);
@@ -751,6 +1104,37 @@ verified_cb (GObject      *source,
       return;
     }
   get_token (task, FALSE);
+}
+
+/* Locked out (lk_bridge_backoff_is_locked()): refused without looking at
+ * the password, so that the 21st guess learns nothing, right or wrong. */
+static gboolean
+refuse_if_locked (GTask *task)
+{
+  LkBridge *self = g_task_get_source_object (task);
+  Login *login = g_task_get_task_data (task);
+  guint seconds = lk_bridge_backoff_get_locked_seconds (self->backoff, login->user);
+  g_autoptr(LkBridgeUser) known = NULL;
+  g_autofree char *message = NULL;
+
+  if (login->address_key != NULL)
+    seconds = MAX (seconds, lk_bridge_backoff_get_locked_seconds (self->backoff, login->address_key));
+  if (seconds == 0)
+    return FALSE;
+  g_clear_pointer (&login->password, lk_secret_wipe);
+  message = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                          "Too many wrong passwords from this device or address; "
+                                          "logins are refused for %u more minute",
+                                          "Too many wrong passwords from this device or address; "
+                                          "logins are refused for %u more minutes",
+                                          (seconds + 59) / 60),
+                             (seconds + 59) / 60);
+  known = lk_bridge_credentials_lookup (self->credentials, login->user);
+  if (known != NULL)
+    record_error (self, known, message);
+  finish (task, LK_BRIDGE_LOGIN_TEMPORARY, "locked", g_steal_pointer (&message));
+  g_object_unref (task);
+  return TRUE;
 }
 
 static void
@@ -772,6 +1156,8 @@ delay_done_cb (gpointer user_data)
   g_clear_pointer (&login->delay, g_source_unref);
   if (give_up_if_cancelled (task))
     return G_SOURCE_REMOVE;
+  if (refuse_if_locked (task))
+    return G_SOURCE_REMOVE;
   verify (task);
   return G_SOURCE_REMOVE;
 }
@@ -781,6 +1167,9 @@ delay_done_cb (gpointer user_data)
  * @user: the user name the mail program gave
  * @password: its password; copied, and wiped once checked
  * @connection: the session's name in the log ("c42")
+ * @source_address: (nullable): the client's address: failures from an
+ *   address other than loopback cost delay and lead to a lock-out of their
+ *   own, besides the user name's
  * @cancellable: the session's: cancelled when the client leaves
  *
  * Logs a mail program in: see #LkBridge.
@@ -791,6 +1180,7 @@ lk_bridge_login_async (LkBridge            *self,
                        const char          *user,
                        const char          *password,
                        const char          *connection,
+                       const char          *source_address,
                        GCancellable        *cancellable,
                        GAsyncReadyCallback  callback,
                        gpointer             user_data)
@@ -808,17 +1198,65 @@ lk_bridge_login_async (LkBridge            *self,
   login->user = g_strdup (user);
   login->password = g_strdup (password);
   login->connection = g_strdup (connection);
+  login->source_address = g_strdup (source_address);
+  if (source_address != NULL)
+    {
+      g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (source_address);
+
+      /* On loopback every program has the same address: the user name's
+       * backoff is the one that means something there. */
+      if (inet != NULL && !g_inet_address_get_is_loopback (inet))
+        login->address_key = g_strconcat ("address ", source_address, NULL);
+    }
   g_task_set_task_data (task, login, (GDestroyNotify) login_free);
 
   delay = lk_bridge_backoff_get_delay_ms (self->backoff, user);
+  if (login->address_key != NULL)
+    delay = MAX (delay, lk_bridge_backoff_get_delay_ms (self->backoff, login->address_key));
   if (delay == 0)
     {
-      verify (task);
+      if (!refuse_if_locked (task))
+        verify (task);
       return;
     }
   login->delay = g_timeout_source_new (delay);
   g_source_set_callback (login->delay, delay_done_cb, task, NULL);
   g_source_attach (login->delay, NULL);
+}
+
+/**
+ * lk_bridge_connect_upstream_async:
+ * @account: the account's address
+ * @connection: what the log calls this ("q12" for a queued message)
+ *
+ * Signs @account in upstream for @protocol without a local login: the
+ * spool's deliveries (LkBridgeQueue) use the same token cache, sign-in,
+ * notification and sorting of failures as logins. Finish with
+ * lk_bridge_login_finish().
+ */
+void
+lk_bridge_connect_upstream_async (LkBridge            *self,
+                                  LkProtocol           protocol,
+                                  const char          *account,
+                                  const char          *connection,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  GTask *task;
+  Login *login;
+
+  g_return_if_fail (LK_IS_BRIDGE (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, lk_bridge_login_async);
+  login = g_new0 (Login, 1);
+  login->protocol = protocol;
+  login->user = g_strdup (account);
+  login->connection = g_strdup (connection);
+  login->source_address = g_strdup ("spool");
+  g_task_set_task_data (task, login, (GDestroyNotify) login_free);
+  open_account (task, account);
 }
 
 /**

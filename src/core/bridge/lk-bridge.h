@@ -38,6 +38,8 @@ typedef enum
  * @upstream_buffered: (nullable): what the upstream sent after its login
  *   reply, to be passed to the client first
  * @capabilities: (nullable): IMAP: the upstream's capabilities after login
+ * @device: (nullable): a device's SMTP login, which is not relayed: the
+ *   session takes its mail into the spool (@upstream is %NULL)
  */
 typedef struct
 {
@@ -48,6 +50,7 @@ typedef struct
   GIOStream           *upstream;
   GBytes              *upstream_buffered;
   char               **capabilities;
+  LkBridgeUser        *device;
 } LkBridgeLogin;
 
 void lk_bridge_login_free (LkBridgeLogin *login);
@@ -64,6 +67,16 @@ LkBridge            *lk_bridge_new                (LkAccountStore       *account
 LkAccountStore      *lk_bridge_get_accounts       (LkBridge             *self);
 LkTokenManager      *lk_bridge_get_tokens         (LkBridge             *self);
 LkBridgeCredentials *lk_bridge_get_credentials    (LkBridge             *self);
+void                 lk_bridge_set_queue          (LkBridge             *self,
+                                                   gpointer              queue);
+gpointer             lk_bridge_get_queue          (LkBridge             *self);
+void                 lk_bridge_set_devices_only   (LkBridge             *self,
+                                                   gboolean              devices_only);
+void                 lk_bridge_set_relay_without_auth (LkBridge         *self,
+                                                   GPtrArray            *rules);
+LkBridgeUser        *lk_bridge_relay_device       (LkBridge             *self,
+                                                   const char           *source_address,
+                                                   const char           *connection) G_GNUC_WARN_UNUSED_RESULT;
 GTlsCertificate     *lk_bridge_get_certificate    (LkBridge             *self);
 void                 lk_bridge_set_certificate    (LkBridge             *self,
                                                    GTlsCertificate      *certificate);
@@ -72,6 +85,10 @@ void                 lk_bridge_set_upstream_timeouts (LkBridge          *self,
                                                    guint                 overall_ms);
 void                 lk_bridge_set_max_connections_per_address (LkBridge *self,
                                                    guint                 max);
+void                 lk_bridge_set_login_limits   (LkBridge             *self,
+                                                   guint                 max_delay_ms,
+                                                   guint                 lockout_after,
+                                                   guint                 lockout_seconds);
 gboolean             lk_bridge_may_accept         (LkBridge             *self,
                                                    const char           *address);
 
@@ -79,6 +96,14 @@ void                 lk_bridge_login_async        (LkBridge             *self,
                                                    LkProtocol            protocol,
                                                    const char           *user,
                                                    const char           *password,
+                                                   const char           *connection,
+                                                   const char           *source_address,
+                                                   GCancellable         *cancellable,
+                                                   GAsyncReadyCallback   callback,
+                                                   gpointer              user_data);
+void                 lk_bridge_connect_upstream_async (LkBridge         *self,
+                                                   LkProtocol            protocol,
+                                                   const char           *account,
                                                    const char           *connection,
                                                    GCancellable         *cancellable,
                                                    GAsyncReadyCallback   callback,
@@ -99,6 +124,19 @@ void                 lk_bridge_close_all          (LkBridge             *self);
 JsonNode            *lk_bridge_get_account_status (LkBridge             *self) G_GNUC_WARN_UNUSED_RESULT;
 JsonNode            *lk_bridge_describe_accounts  (LkBridgeCredentials  *credentials,
                                                    LkBridge             *bridge) G_GNUC_WARN_UNUSED_RESULT;
+JsonNode            *lk_bridge_describe_devices   (LkBridgeCredentials  *credentials,
+                                                   LkBridge             *bridge) G_GNUC_WARN_UNUSED_RESULT;
+JsonNode            *lk_bridge_get_device_status  (LkBridge             *self) G_GNUC_WARN_UNUSED_RESULT;
+void                 lk_bridge_add_protocols_member (JsonBuilder        *builder,
+                                                   LkProtocolFlags       flags);
+gboolean             lk_bridge_device_may_send    (LkBridge             *self,
+                                                   const LkBridgeUser   *device,
+                                                   guint                *out_wait_seconds);
+void                 lk_bridge_device_sent        (LkBridge             *self,
+                                                   const LkBridgeUser   *device);
+void                 lk_bridge_device_failed      (LkBridge             *self,
+                                                   const char           *device,
+                                                   const char           *message);
 void                 lk_bridge_forget_account     (LkBridge             *self,
                                                    const char           *account);
 

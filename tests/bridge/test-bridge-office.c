@@ -1,0 +1,404 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The office bridge's pieces without a network: devices in the logins
+ * file, the lock-out, the allow-list, the office settings and the
+ * certificate's names. tests/integration/test-bridge-office.py drives them
+ * with a printer in a network namespace. */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "bridge/lk-bridge-allow.h"
+#include "bridge/lk-bridge-backoff.h"
+#include "bridge/lk-bridge-certificate.h"
+#include "bridge/lk-bridge-credentials.h"
+#include "bridge/lk-bridge-device-sheet.h"
+#include "bridge/lk-bridge-settings.h"
+#include "bridge/lk-bridge-spool.h"
+#include "bridge/lk-mail-header.h"
+#include "lk-error.h"
+#include "lk-test-utils.h"
+#include "lk-token-set.h"
+
+static void
+test_device_names (void)
+{
+  const char *good[] = { "2nd-floor-mfp", "scanner", "a", "mfp.lobby_2" };
+  const char *bad[] = { "", "Scanner", "-mfp", "a b", "mfp@example.com", "ünicode", "a/b",
+                        "01234567890123456789012345678901234567890123456789012345678901234" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    g_assert_true (lk_bridge_device_name_is_valid (good[i]));
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    g_assert_false (lk_bridge_device_name_is_valid (bad[i]));
+}
+
+static void
+test_devices (void)
+{
+  g_autofree char *scratch = lk_test_make_scratch ();
+  g_autofree char *path = g_build_filename (scratch, "bridge-users.json", NULL);
+  g_autoptr(LkBridgeCredentials) credentials = lk_bridge_credentials_new (path);
+  g_autoptr(LkBridgeCredentials) reader = lk_bridge_credentials_new (path);
+  g_autoptr(LkBridgeUser) device = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *password = NULL;
+  g_autofree char *again = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *account_password = NULL;
+  LkBridgeDeviceSpec spec = { "2nd-floor-mfp", "scans@example.com", 0, "scans@example.com", 30 };
+
+  g_assert_true (lk_bridge_credentials_enable (credentials, "alice@example.com",
+                                               LK_PROTOCOL_FLAG_IMAP, &account_password, &error));
+  g_assert_no_error (error);
+  g_assert_true (lk_bridge_credentials_add_device (credentials, &spec, &password, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (password);
+
+  /* Only the hash is stored; another process reads every field back. */
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  g_assert_null (strstr (contents, password));
+  g_assert_true (lk_bridge_credentials_load (reader, &error));
+  device = lk_bridge_credentials_lookup (reader, "2nd-floor-mfp");
+  g_assert_nonnull (device);
+  g_assert_cmpint (device->kind, ==, LK_BRIDGE_USER_DEVICE);
+  g_assert_cmpstr (device->account, ==, "scans@example.com");
+  g_assert_cmpstr (device->sender, ==, "scans@example.com");
+  g_assert_cmpuint (device->max_per_hour, ==, 30);
+  g_assert_cmpuint (device->protocols, ==, LK_PROTOCOL_FLAG_SMTP);   /* SMTP by default */
+  g_clear_pointer (&device, lk_bridge_user_unref);
+  device = lk_bridge_credentials_lookup (reader, "alice@example.com");
+  g_assert_cmpint (device->kind, ==, LK_BRIDGE_USER_ACCOUNT);
+  g_assert_null (device->sender);
+
+  /* A name is added once; bad names and addresses are refused. */
+  g_assert_false (lk_bridge_credentials_add_device (credentials, &spec, &again, &error));
+  g_assert_error (error, LK_ERROR, LK_ERROR_EXISTS);
+  g_assert_null (again);
+  g_clear_error (&error);
+  spec.name = "Bad Name";
+  g_assert_false (lk_bridge_credentials_add_device (credentials, &spec, &again, &error));
+  g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+  spec.name = "lobby";
+  spec.sender = "not an address";
+  g_assert_false (lk_bridge_credentials_add_device (credentials, &spec, &again, &error));
+  g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+
+  /* A device with an unknown kind or a broken sender is a damaged file. */
+  lk_test_write_file (path, "{\"version\": 1, \"users\": [{\"name\": \"x\", \"account\": "
+                      "\"a@example.com\", \"hash\": \"$y$x\", \"protocols\": \"smtp\", "
+                      "\"kind\": \"robot\"}]}");
+  g_assert_false (lk_bridge_credentials_load (reader, &error));
+  g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+  lk_test_write_file (path, "{\"version\": 1, \"users\": [{\"name\": \"Not Valid\", \"account\": "
+                      "\"a@example.com\", \"hash\": \"$y$x\", \"protocols\": \"smtp\", "
+                      "\"kind\": \"device\"}]}");
+  g_assert_false (lk_bridge_credentials_load (reader, &error));
+  g_clear_error (&error);
+  lk_secret_wipe (g_steal_pointer (&password));
+  lk_secret_wipe (g_steal_pointer (&account_password));
+}
+
+static gint64 fake_now;
+
+static gint64
+fake_clock (void)
+{
+  return fake_now;
+}
+
+static void
+test_lockout (void)
+{
+  g_autoptr(LkBridgeBackoff) backoff = lk_bridge_backoff_new ();
+
+  fake_now = 1000000;
+  lk_bridge_backoff_set_clock (backoff, fake_clock);
+  lk_bridge_backoff_set_limits (backoff, 100, 20, 15 * 60);
+  for (guint i = 0; i < 19; i++)
+    {
+      lk_bridge_backoff_failed (backoff, "mfp");
+      g_assert_cmpuint (lk_bridge_backoff_get_delay_ms (backoff, "mfp"), <=, 100);
+      fake_now += G_USEC_PER_SEC;
+    }
+  g_assert_false (lk_bridge_backoff_is_locked (backoff, "mfp"));
+  lk_bridge_backoff_failed (backoff, "mfp");
+  g_assert_true (lk_bridge_backoff_is_locked (backoff, "mfp"));
+  g_assert_cmpuint (lk_bridge_backoff_get_locked_seconds (backoff, "mfp"), ==, 15 * 60);
+  g_assert_false (lk_bridge_backoff_is_locked (backoff, "other"));
+
+  /* Tries while locked do not make it longer… */
+  fake_now += 10 * 60 * G_USEC_PER_SEC;
+  lk_bridge_backoff_failed (backoff, "mfp");
+  g_assert_cmpuint (lk_bridge_backoff_get_locked_seconds (backoff, "mfp"), ==, 5 * 60);
+  /* …and it ends by itself. */
+  fake_now += 5 * 60 * G_USEC_PER_SEC + 1;
+  g_assert_false (lk_bridge_backoff_is_locked (backoff, "mfp"));
+
+  /* 0 never locks. */
+  lk_bridge_backoff_set_limits (backoff, 100, 0, 60);
+  for (guint i = 0; i < 100; i++)
+    lk_bridge_backoff_failed (backoff, "desk");
+  g_assert_false (lk_bridge_backoff_is_locked (backoff, "desk"));
+}
+
+static void
+test_allow (void)
+{
+  g_autoptr(GPtrArray) cidrs = g_ptr_array_new ();
+  g_autoptr(GPtrArray) allow = NULL;
+  g_autoptr(GPtrArray) loopback = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInetAddress) inside = g_inet_address_new_from_string ("192.168.7.42");
+  g_autoptr(GInetAddress) host = g_inet_address_new_from_string ("10.1.2.3");
+  g_autoptr(GInetAddress) outside = g_inet_address_new_from_string ("192.168.8.1");
+  g_autoptr(GInetAddress) v6 = g_inet_address_new_from_string ("fd00::5");
+  g_autoptr(GInetAddress) local = g_inet_address_new_from_string ("127.0.0.9");
+  g_autofree char *text = NULL;
+
+  g_ptr_array_add (cidrs, (gpointer) "192.168.7.0/24");
+  g_ptr_array_add (cidrs, (gpointer) "10.1.2.3");
+  allow = lk_bridge_allow_parse (cidrs, &error);
+  g_assert_no_error (error);
+  g_assert_true (lk_bridge_allow_matches (allow, inside));
+  g_assert_true (lk_bridge_allow_matches (allow, host));
+  g_assert_false (lk_bridge_allow_matches (allow, outside));
+  g_assert_false (lk_bridge_allow_matches (allow, v6));
+  text = lk_bridge_allow_to_string (allow);
+  g_assert_cmpstr (text, ==, "192.168.7.0/24, 10.1.2.3");
+
+  /* Host bits after the prefix would allow more than was written. */
+  g_ptr_array_add (cidrs, (gpointer) "192.168.7.1/16");
+  g_assert_null (lk_bridge_allow_parse (cidrs, &error));
+  g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT);
+  g_assert_nonnull (strstr (error->message, "192.168.7.1/16"));
+  g_clear_error (&error);
+
+  /* The default: the subnet of the interface that has the address. */
+  loopback = lk_bridge_allow_for_interface ("127.0.0.1", &error);
+  g_assert_no_error (error);
+  g_assert_true (lk_bridge_allow_matches (loopback, local));
+  g_assert_false (lk_bridge_allow_matches (loopback, inside));
+  g_assert_null (lk_bridge_allow_for_interface ("0.0.0.0", &error));
+  g_assert_nonnull (strstr (error->message, "--allow"));
+  g_clear_error (&error);
+  g_assert_null (lk_bridge_allow_for_interface ("192.0.2.250", &error));
+  g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT);
+}
+
+static void
+test_office_settings (void)
+{
+  g_autofree char *scratch = lk_test_make_scratch ();
+  g_autofree char *path = g_build_filename (scratch, "bridge.json", NULL);
+  g_autoptr(LkBridgeSettings) settings = NULL;
+  g_autoptr(GError) error = NULL;
+  guint lan = 0;
+
+  lk_test_write_file (path, "{\"lan\": [\"192.168.7.2\"], \"allow\": [\"192.168.7.0/24\"], "
+                      "\"lockout\": {\"after\": 5, \"minutes\": 2}, \"max_failure_delay_ms\": 50}");
+  settings = lk_bridge_settings_load (path, &error);
+  g_assert_no_error (error);
+  /* The loopback defaults stay; "lan" adds 587 and 465 there. */
+  for (guint i = 0; i < settings->endpoints->len; i++)
+    {
+      const LkBridgeEndpoint *endpoint = g_ptr_array_index (settings->endpoints, i);
+
+      if (!lk_bridge_endpoint_is_lan (endpoint))
+        continue;
+      lan++;
+      g_assert_cmpstr (endpoint->address, ==, "192.168.7.2");
+      g_assert_cmpint (endpoint->protocol, ==, LK_PROTOCOL_SMTP);
+      g_assert_cmpuint (endpoint->port, ==, endpoint->security == LK_SECURITY_TLS ? 465 : 587);
+    }
+  g_assert_cmpuint (lan, ==, 2);
+  g_assert_cmpuint (settings->endpoints->len, ==, 5);
+  g_assert_cmpstr (g_ptr_array_index (settings->allow, 0), ==, "192.168.7.0/24");
+  g_assert_cmpuint (settings->lockout_after, ==, 5);
+  g_assert_cmpuint (settings->lockout_seconds, ==, 120);
+  g_assert_cmpuint (settings->max_failure_delay_ms, ==, 50);
+
+  lk_test_write_file (path, "{\"lan\": [\"office-box\"]}");
+  g_assert_null (lk_bridge_settings_load (path, &error));
+  g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
+  lk_test_write_file (path, "{\"allow\": \"10.0.0.0/8\"}");
+  g_assert_null (lk_bridge_settings_load (path, &error));
+  g_clear_error (&error);
+  lk_test_write_file (path, "{\"certificate\": \"/etc/ssl/cert.pem\"}");
+  g_assert_null (lk_bridge_settings_load (path, &error));
+  g_assert_nonnull (strstr (error->message, "“key”"));
+}
+
+static void
+test_certificate_names (void)
+{
+  g_autofree char *scratch = lk_test_make_scratch ();
+  const char *lan[] = { "192.168.7.2", "office-box", NULL };
+  const char *more[] = { "192.168.7.2", "office-box", "fd00::7", NULL };
+  g_autoptr(GTlsCertificate) first = NULL;
+  g_autoptr(GTlsCertificate) same = NULL;
+  g_autoptr(GTlsCertificate) remade = NULL;
+  g_autoptr(GError) error = NULL;
+
+  first = lk_bridge_certificate_ensure (scratch, lan, &error);
+  g_assert_no_error (error);
+  /* It names them all: loaded again as it is… */
+  same = lk_bridge_certificate_ensure (scratch, lan, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_tls_certificate_is_same (first, same));
+  /* …and made again when an address is new. */
+  remade = lk_bridge_certificate_ensure (scratch, more, &error);
+  g_assert_no_error (error);
+  g_assert_false (g_tls_certificate_is_same (first, remade));
+  {
+    g_autoptr(GSocketConnectable) by_ip = g_network_address_new ("fd00::7", 465);
+    g_autoptr(GSocketConnectable) by_name = g_network_address_new ("office-box", 465);
+    g_autoptr(GSocketConnectable) other = g_network_address_new ("elsewhere.example", 465);
+
+    g_assert_false (g_tls_certificate_verify (remade, by_ip, remade) & G_TLS_CERTIFICATE_BAD_IDENTITY);
+    g_assert_false (g_tls_certificate_verify (remade, by_name, remade) & G_TLS_CERTIFICATE_BAD_IDENTITY);
+    g_assert_true (g_tls_certificate_verify (remade, other, remade) & G_TLS_CERTIFICATE_BAD_IDENTITY);
+  }
+}
+
+static void
+test_spool (void)
+{
+  g_autofree char *scratch = lk_test_make_scratch ();
+  g_autofree char *dir = g_build_filename (scratch, "spool", NULL);
+  g_autoptr(LkBridgeSpool) spool = lk_bridge_spool_new (dir);
+  g_autoptr(LkBridgeSpoolWriter) writer = NULL;
+  g_autoptr(LkBridgeSpoolWriter) cut_off = NULL;
+  g_autoptr(LkBridgeSpoolEntry) entry = NULL;
+  g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *orphan = g_build_filename (dir, "20260101T000000-00.eml", NULL);
+  char *to[] = { (char *) "office@example.net", (char *) "boss@example.net", NULL };
+  LkBridgeSpoolEntry envelope = { 0 };
+  GStatBuf st;
+
+  envelope.device = (char *) "mfp";
+  envelope.account = (char *) "scans@example.com";
+  envelope.sender = (char *) "scans@example.com";
+  envelope.recipients = to;
+  g_assert_true (lk_bridge_spool_prepare (spool, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (g_stat (dir, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0700);
+
+  writer = lk_bridge_spool_writer_new (spool, &error);
+  g_assert_no_error (error);
+  g_assert_true (lk_bridge_spool_writer_write (writer, "Subject: x\r\n\r\n", 14, &error));
+  g_assert_true (lk_bridge_spool_writer_write (writer, ".body\r\n", 7, &error));
+  /* Not committed yet: nothing in the spool. */
+  entries = lk_bridge_spool_list (spool);
+  g_assert_cmpuint (entries->len, ==, 0);
+  g_clear_pointer (&entries, g_ptr_array_unref);
+  entry = lk_bridge_spool_writer_commit (writer, &envelope, &error);
+  g_assert_no_error (error);
+  g_assert_true (lk_bridge_spool_id_is_valid (entry->id));
+  g_assert_cmpint (entry->size, ==, 21);
+  message = lk_bridge_spool_message_path (spool, entry->id);
+  g_assert_true (g_file_get_contents (message, &contents, NULL, NULL));
+  g_assert_cmpstr (contents, ==, "Subject: x\r\n\r\n.body\r\n");
+  g_assert_cmpint (g_stat (message, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+
+  /* Read back as stored; an update (a failed attempt) too. */
+  entries = lk_bridge_spool_list (spool);
+  g_assert_cmpuint (entries->len, ==, 1);
+  {
+    LkBridgeSpoolEntry *listed = g_ptr_array_index (entries, 0);
+
+    g_assert_cmpstr (listed->id, ==, entry->id);
+    g_assert_cmpstr (listed->device, ==, "mfp");
+    g_assert_cmpstr (listed->recipients[1], ==, "boss@example.net");
+    listed->attempts = 3;
+    listed->last_error = g_strdup ("The mail server answered: 451 later");
+    g_assert_true (lk_bridge_spool_update (spool, listed, &error));
+  }
+  g_clear_pointer (&entries, g_ptr_array_unref);
+  entries = lk_bridge_spool_list (spool);
+  g_assert_cmpuint (((LkBridgeSpoolEntry *) g_ptr_array_index (entries, 0))->attempts, ==, 3);
+  g_clear_pointer (&entries, g_ptr_array_unref);
+
+  /* What a crash leaves of messages never accepted goes at the next start:
+   * a message cut off in tmp/, a message whose envelope was not written. */
+  cut_off = lk_bridge_spool_writer_new (spool, &error);
+  g_assert_true (lk_bridge_spool_writer_write (cut_off, "Subject: half", 13, &error));
+  lk_test_write_file (orphan, "Subject: orphan\r\n");
+  {
+    g_autoptr(LkBridgeSpool) after_crash = lk_bridge_spool_new (dir);
+    g_autofree char *tmp = g_build_filename (dir, "tmp", NULL);
+    g_autoptr(GDir) listing = NULL;
+
+    g_assert_true (lk_bridge_spool_prepare (after_crash, &error));
+    listing = g_dir_open (tmp, 0, NULL);
+    g_assert_null (g_dir_read_name (listing));
+    g_assert_false (g_file_test (orphan, G_FILE_TEST_EXISTS));
+    entries = lk_bridge_spool_list (after_crash);
+    g_assert_cmpuint (entries->len, ==, 1);     /* the accepted one stays */
+    g_clear_pointer (&entries, g_ptr_array_unref);
+  }
+
+  g_assert_true (lk_bridge_spool_remove (spool, entry->id, &error));
+  g_assert_false (g_file_test (message, G_FILE_TEST_EXISTS));
+  entries = lk_bridge_spool_list (spool);
+  g_assert_cmpuint (entries->len, ==, 0);
+
+  g_assert_false (lk_bridge_spool_id_is_valid ("../bridge-users"));
+  g_assert_false (lk_bridge_spool_id_is_valid (""));
+}
+
+static void
+test_mail_header (void)
+{
+  const char *headers = "Subject: scan\r\nFrom: \"Scanner, Lobby\" (the printer)\r\n"
+                        " <Scans@Example.com>\r\nTo: x@example.net\r\n\r\nFrom: body@example.com\r\n";
+  g_auto(GStrv) from = lk_mail_header_from_addresses (headers, strlen (headers));
+  g_auto(GStrv) two = NULL;
+  g_auto(GStrv) none = lk_mail_header_from_addresses ("Subject: x\n\n", 12);
+  const char *rest = NULL;
+  g_autofree char *path = lk_mail_path_parse ("<Scans@Example.COM> SIZE=10", &rest);
+  g_autofree char *empty = lk_mail_path_parse ("<>", &rest);
+  const char *bad[] = { "scans@example.com", "<scans>", "<@a,@b:x@y>", "<a b@c>", "<a@b" };
+
+  /* Folded, with a comment and a quoted comma; the body's From: is not a header. */
+  g_assert_cmpuint (g_strv_length (from), ==, 1);
+  g_assert_cmpstr (from[0], ==, "scans@example.com");
+  two = lk_mail_header_from_addresses ("From: a@example.com, B <b@example.com>\n", 40);
+  g_assert_cmpuint (g_strv_length (two), ==, 2);
+  g_assert_cmpstr (two[1], ==, "b@example.com");
+  g_assert_cmpuint (g_strv_length (none), ==, 0);
+
+  g_assert_cmpstr (path, ==, "Scans@example.com");
+  g_assert_cmpstr (empty, ==, "");
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *parsed = lk_mail_path_parse (bad[i], &rest);
+
+      g_assert_null (parsed);
+    }
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/bridge-office/device-names", test_device_names);
+  g_test_add_func ("/bridge-office/devices", test_devices);
+  g_test_add_func ("/bridge-office/lockout", test_lockout);
+  g_test_add_func ("/bridge-office/allow", test_allow);
+  g_test_add_func ("/bridge-office/settings", test_office_settings);
+  g_test_add_func ("/bridge-office/certificate-names", test_certificate_names);
+  g_test_add_func ("/bridge-office/spool", test_spool);
+  g_test_add_func ("/bridge-office/mail-header", test_mail_header);
+  return g_test_run ();
+}

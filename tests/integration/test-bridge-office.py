@@ -1,0 +1,528 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The office bridge (issue #16, doc/bridge-office.md) with a "printer" on
+another host: a network namespace of the test's own, where swaks and
+Python's smtplib run as a multi-function printer would. The bridge listens
+on the test's LAN address with `--lan` and `--allow`; devices log in with
+their names and the passwords `bridge device add` made; the account signs
+in to the test Dovecot with its token from the test identity provider."""
+import base64
+import email
+import signal
+import threading
+import time
+import email.policy
+import json
+import os
+import socket
+import subprocess
+
+from harness import (CLI, SCRATCH, SOURCE, Bridge, Dovecot, Idp, PrinterNet, Process, Tap,
+                     add_with_browser, browse, cli, scan_for_secrets, write_profile)
+
+
+
+class Switch:
+    """The upstream's submission port behind a plug the test pulls: while
+    it is off, every connection is closed at once, as when the provider is
+    unreachable — those open when it was pulled too; then on again."""
+
+    def __init__(self, target_port):
+        self.target = target_port
+        self._on = True
+        self.open = []
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(64)
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if not self._on:
+                client.close()
+                continue
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.target), timeout=30)
+            except OSError:
+                client.close()
+                continue
+            self.open += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @property
+    def on(self):
+        return self._on
+
+    @on.setter
+    def on(self, value):
+        self._on = value
+        if not value:
+            for s in self.open:
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            self.open = []
+
+    @staticmethod
+    def _pump(a, b):
+        try:
+            while True:
+                data = a.recv(65536)
+                if not data:
+                    break
+                b.sendall(data)
+        except OSError:
+            pass
+        for s in (a, b):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+t = Tap()
+EMAIL = "alice@example.com"
+PRINTER = os.path.join(SOURCE, "tests", "integration", "office-printer.py")
+net = PrinterNet(hosts=(2, 3, 4))
+dovecot = Dovecot()
+idp = Idp(*dovecot.idp_args(), "--token-size", "2500")
+switch = Switch(dovecot.port("submission"))
+servers = dovecot.servers()
+servers["smtp"]["port"] = switch.port
+write_profile(idp, servers=servers, ca_file=dovecot.ca_file)
+bridge = None
+passwords = {}
+outputs = []
+
+
+def printer(*args, source=2, timeout=120):
+    """office-printer.py ARGS inside the namespace, as host SUBNET.source."""
+    r = net.exec(["/usr/bin/python3", PRINTER, args[0], net.host(source), *args[1:]],
+                 timeout=timeout)
+    assert r.returncode == 0, r.stdout + r.stderr
+    return json.loads(r.stdout)
+
+
+def device_cli(*args):
+    r = cli("bridge", "device", *args)
+    outputs.extend([r.stdout, r.stderr])
+    return r
+
+
+def delivered_with(marker):
+    return [m for m in dovecot.delivered() if marker.encode() in m]
+
+
+def private_file(name, text):
+    path = os.path.join(SCRATCH, name)
+    with open(path, "w") as f:
+        f.write(text)
+    os.chmod(path, 0o600)
+    return path
+
+
+try:
+    LAN = net.bridge_address
+
+    with t.case("sign in, add a device before the bridge runs: its sheet says what is missing"):
+        r = add_with_browser(EMAIL, "--protocols", "smtp")
+        assert r.returncode == 0, r.stderr
+        r = device_cli("add", "2nd-floor-mfp", "--account", EMAIL, "--json")
+        assert r.returncode == 0, r.stderr
+        sheet = json.loads(r.stdout)
+        passwords["2nd-floor-mfp"] = sheet["password"]
+        assert sheet["name"] == sheet["username"] == "2nd-floor-mfp", sheet
+        assert sheet["account"] == EMAIL and sheet["protocols"] == ["smtp"], sheet
+        assert len(sheet["password"].replace("-", "")) >= 25, sheet
+        # No --lan yet: nowhere a printer could reach, and the sheet says so.
+        assert sheet["server"] is None and sheet["ports"] == {"smtp": None, "smtps": None}, sheet
+        with open(os.path.join(os.environ["XDG_CONFIG_HOME"], "latchkey", "bridge-users.json")) as f:
+            assert sheet["password"] not in f.read()
+
+    with t.case("device names are checked; a name cannot be added twice"):
+        r = device_cli("add", "Bad Name", "--account", EMAIL)
+        assert r.returncode == 2 and "not a device name" in r.stderr, r.stderr
+        r = device_cli("add", "2nd-floor-mfp", "--account", EMAIL)
+        assert r.returncode == 1 and "already" in r.stderr, r.stderr
+        r = device_cli("add", "x", "--account", "nobody@example.com")
+        assert r.returncode == 1 and "no account nobody@example.com" in r.stderr, r.stderr
+
+    with t.case("bridge run --lan ADDR --allow CIDR: SMTP on 587 (STARTTLS) and 465 (TLS) there"):
+        config = private_file("bridge.json", json.dumps({
+            "login_timeout": 20, "upstream_timeout": 5, "max_failure_delay_ms": 40,
+            "lockout": {"after": 20, "minutes": 15},
+            "spool": {"first_retry": 1, "max_retry": 2, "give_up": 600},
+            "relay_without_auth": [f"{net.host(4)}/32=old-mfp"]}))
+        bridge = Bridge("--config", config, "--lan", LAN, "--allow", net.host(2) + "/32",
+                        "--allow", net.host(4), env=dict(os.environ, G_MESSAGES_DEBUG="all"))
+        assert sorted(bridge.listeners) == sorted([f"smtp {LAN}:587 starttls",
+                                                   f"smtp {LAN}:465 tls"]), bridge.listeners
+        status = json.loads(cli("bridge", "status", "--json").stdout)
+        allow = {l["port"]: l.get("allow") for l in status["listeners"]}
+        assert allow == {587: f"{net.host(2)}, {net.host(4)}", 465: f"{net.host(2)}, {net.host(4)}"}, status
+
+    with t.case("a device added now gets a full setup sheet: address, ports, fingerprint"):
+        r = device_cli("add", "scanner-b", "--account", EMAIL, "--json")
+        assert r.returncode == 0, r.stderr
+        sheet = json.loads(r.stdout)
+        passwords["scanner-b"] = sheet["password"]
+        assert sheet["server"] == LAN and sheet["ports"] == {"smtp": 587, "smtps": 465}, sheet
+        assert sheet["security"] == "starttls" and sheet["host_name"] == socket.gethostname(), sheet
+        assert sheet["fingerprint"] == status["certificate"]["sha256"], (sheet, status)
+        r = device_cli("reset", "scanner-b")
+        assert r.returncode == 0, r.stderr
+        text = r.stdout
+        new = [l.split(":", 1)[1].strip() for l in text.splitlines() if "Password:" in l][0]
+        assert new != passwords["scanner-b"], text
+        passwords["scanner-b"] = new
+        for expected in (f"SMTP server:     {LAN}", "Port:            587", "STARTTLS",
+                         "User name:       scanner-b", status["certificate"]["sha256"]):
+            assert expected in text, (expected, text)
+
+    with t.case("the generated certificate names the LAN address and the host name"):
+        for name in (LAN, socket.gethostname()):
+            got = printer("verify", LAN, "587", bridge.cert_file, name)
+            assert got["ok"], (name, got)
+        got = printer("verify", LAN, "587", bridge.cert_file, "elsewhere.example")
+        assert not got["ok"], got
+
+    with t.case("the printer sends a 5 MB PDF with swaks: STARTTLS, AUTH LOGIN; it arrives byte-exact"):
+        pdf = b"%PDF-1.4\n" + os.urandom(5 * 1024 * 1024) + b"\n%%EOF\n"
+        pdf_path = os.path.join(SCRATCH, "scan.pdf")
+        with open(pdf_path, "wb") as f:
+            f.write(pdf)
+        r = net.exec(["swaks", "--server", f"{LAN}:587", "--local-interface", net.host(2),
+                      "--tls", "--auth", "LOGIN", "--auth-user", "2nd-floor-mfp",
+                      "--auth-password", passwords["2nd-floor-mfp"], "--from", EMAIL,
+                      "--to", "office@example.net", "--header", "Subject: scan-to-mail-5mb",
+                      "--attach-type", "application/pdf", "--attach-name", "scan.pdf",
+                      "--attach", "@" + pdf_path, "--suppress-data"], timeout=180)
+        outputs.extend([r.stdout, r.stderr])
+        assert r.returncode == 0, r.stdout[-3000:] + r.stderr
+        # Accepted into the spool; delivered from there.
+        assert "250 2.0.0 OK: queued as " in r.stdout, r.stdout[-2000:]
+        # Delivered when the bridge let go of it (after the upstream's 250);
+        # the relay's file may still be growing a moment after its name shows.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            q = json.loads(cli("bridge", "queue", "--json").stdout)
+            messages = delivered_with("scan-to-mail-5mb")
+            if q["summary"]["count"] == 0 and messages and messages[0].rstrip().endswith(b"--"):
+                break
+            time.sleep(0.2)
+        assert len(messages) == 1, len(messages)
+        parsed = email.message_from_bytes(messages[0], policy=email.policy.default)
+        parts = [p for p in parsed.walk() if p.get_content_type() == "application/pdf"]
+        got = parts[0].get_content() if len(parts) == 1 else None
+        if got != pdf:
+            with open(os.path.join(SCRATCH, "delivered-5mb.eml"), "wb") as f:
+                f.write(messages[0])
+        assert got == pdf, ("the PDF changed on its way", len(parts), got and len(got), len(pdf),
+                            got and next((i for i in range(min(len(got), len(pdf)))
+                                          if got[i] != pdf[i]), None))
+
+    with t.case("implicit TLS on 465 works as well"):
+        code, text = printer("login", LAN, "465", "scanner-b", passwords["scanner-b"], "tls")
+        assert code == 235, (code, text)
+
+    with t.case("AUTH before STARTTLS is refused with the standard error"):
+        got = printer("auth-before-starttls", LAN, "587")
+        assert got["offered"] is False, got
+        assert (got["code"], got["text"]) == (530, "5.7.0 Must issue a STARTTLS command first"), got
+
+    with t.case("a client outside the allow-list gets nothing: closed before the greeting"):
+        assert printer("greeting", LAN, "587", source=3) == "", "a stranger got a greeting"
+        assert printer("greeting", LAN, "465", source=3) == ""
+        assert printer("greeting", LAN, "587", source=4).startswith("220 "), "an allowed host did not"
+        log = bridge.log_text()
+        assert f"refused a connection from {net.host(3)}: not on the allow-list" in log, log[-2000:]
+
+    with t.case("20 wrong passwords lock the device; the 21st, right, is refused as documented"):
+        right = passwords["2nd-floor-mfp"]
+        codes = printer("logins", LAN, "587", "2nd-floor-mfp", "wrong-" + right[6:], "20")
+        assert codes == [535] * 20, codes
+        code, text = printer("login", LAN, "587", "2nd-floor-mfp", right)
+        assert code == 454 and "Too many wrong passwords" in text and "15 more minutes" in text, \
+            (code, text)
+        # The device's name is locked from every address…
+        code, text = printer("login", LAN, "587", "2nd-floor-mfp", right, source=4)
+        assert code == 454, (code, text)
+        # …and the address that guessed, for every name.
+        code, text = printer("login", LAN, "587", "scanner-b", passwords["scanner-b"])
+        assert code == 454, (code, text)
+        # Another device from another address is not affected.
+        code, text = printer("login", LAN, "587", "scanner-b", passwords["scanner-b"], source=4)
+        assert code == 235, (code, text)
+        log = bridge.log_text()
+        assert log.count(f"login as 2nd-floor-mfp from {net.host(2)}: refused") == 20, log[-3000:]
+        assert f"login as 2nd-floor-mfp from {net.host(2)}: locked" in log
+
+    with t.case("bridge device list shows when each was seen and its last error"):
+        r = device_cli("list", "--json")
+        assert r.returncode == 0, r.stderr
+        devices = {d["name"]: d for d in json.loads(r.stdout)}
+        assert set(devices) == {"2nd-floor-mfp", "scanner-b"}, devices
+        assert "Too many wrong passwords" in devices["2nd-floor-mfp"]["last_error"], devices
+        assert devices["scanner-b"]["last_seen"] is not None, devices
+        r = device_cli("list")
+        assert "2nd-floor-mfp" in r.stdout and "last error" in r.stdout, r.stdout
+
+    with t.case("a removed device cannot log in any more"):
+        r = device_cli("remove", "scanner-b")
+        assert r.returncode == 0, r.stderr
+        code, text = printer("login", LAN, "587", "scanner-b", passwords["scanner-b"], source=4)
+        assert code == 535, (code, text)
+        assert device_cli("remove", "scanner-b").returncode == 1
+
+    def swaks(marker, user, password, source=2, sender=EMAIL, extra=()):
+        r = net.exec(["swaks", "--server", f"{LAN}:587", "--local-interface", net.host(source),
+                      "--tls", "--auth", "LOGIN", "--auth-user", user, "--auth-password", password,
+                      "--from", sender, "--to", "office@example.net",
+                      "--header", f"Subject: {marker}", *extra], timeout=120)
+        outputs.extend([r.stdout, r.stderr])
+        return r
+
+    def queue():
+        r = cli("bridge", "queue", "--json")
+        assert r.returncode == 0, r.stderr
+        return json.loads(r.stdout)
+
+    def wait_for(condition, what, timeout=30):
+        deadline = time.monotonic() + timeout
+        while not condition():
+            assert time.monotonic() < deadline, f"not within {timeout} s: {what}"
+            time.sleep(0.2)
+
+    def spool_files():
+        spool = os.path.join(os.environ["XDG_STATE_HOME"] if "XDG_STATE_HOME" in os.environ
+                             else os.path.join(os.environ["HOME"], ".local", "state"),
+                             "latchkey", "spool")
+        return sorted(f for f in os.listdir(spool) if f != "tmp")
+
+    with t.case("a pinned device: another MAIL FROM or From: is refused with 550 saying why"):
+        r = device_cli("add", "lobby-scanner", "--account", EMAIL, "--from", EMAIL,
+                       "--max-per-hour", "3", "--json")
+        assert r.returncode == 0, r.stderr
+        passwords["lobby-scanner"] = json.loads(r.stdout)["password"]
+        # 2nd-floor-mfp is locked out (above): the spool's tests use another.
+        r = device_cli("add", "mfp-3", "--account", EMAIL, "--json")
+        assert r.returncode == 0, r.stderr
+        passwords["mfp-3"] = json.loads(r.stdout)["password"]
+        r = swaks("pinned-envelope", "lobby-scanner", passwords["lobby-scanner"], source=4,
+                  sender="boss@example.com")
+        assert r.returncode != 0 and "550 5.7.1 This device may send only as " + EMAIL in r.stdout, \
+            r.stdout[-2000:]
+        r = swaks("pinned-header", "lobby-scanner", passwords["lobby-scanner"], source=4,
+                  extra=["--header", "From: The Boss <boss@example.com>"])
+        assert r.returncode != 0 and "the From: header must be that address" in r.stdout, \
+            r.stdout[-2000:]
+        assert not delivered_with("pinned-envelope") and not delivered_with("pinned-header")
+
+    with t.case("the spool: accepted (250 queued as ID) and delivered, then removed"):
+        r = swaks("spooled-once", "lobby-scanner", passwords["lobby-scanner"], source=4)
+        assert r.returncode == 0 and "250 2.0.0 OK: queued as " in r.stdout, r.stdout[-2000:]
+        wait_for(lambda: len(delivered_with("spooled-once")) == 1, "delivery")
+        wait_for(lambda: queue()["summary"]["count"] == 0, "an empty queue")
+        assert spool_files() == [], spool_files()
+
+    with t.case("the hourly cap holds: the 4th message of 3 an hour gets 450"):
+        for i in (2, 3):
+            r = swaks(f"capped-{i}", "lobby-scanner", passwords["lobby-scanner"], source=4)
+            assert r.returncode == 0, r.stdout[-2000:]
+        r = swaks("capped-4", "lobby-scanner", passwords["lobby-scanner"], source=4)
+        assert r.returncode != 0 and "450 4.7.1 This device has sent its 3 messages" in r.stdout, \
+            r.stdout[-2000:]
+        devices = {d["name"]: d for d in json.loads(device_cli("list", "--json").stdout)}
+        assert devices["lobby-scanner"]["messages_today"] == 3, devices
+        assert "hourly cap" in devices["lobby-scanner"]["last_error"], devices
+
+    with t.case("upstream down: accepted and queued; upstream back: delivered once"):
+        switch.on = False
+        r = swaks("while-down", "mfp-3", passwords["mfp-3"], source=4)
+        assert r.returncode == 0 and "queued as" in r.stdout, r.stdout[-2000:]
+        wait_for(lambda: (queue()["messages"] or [{}])[0].get("attempts", 0) >= 2, "two attempts")
+        q = queue()
+        assert q["summary"]["count"] == 1 and q["messages"][0]["last_error"], q
+        status = json.loads(cli("bridge", "status", "--json").stdout)
+        assert status["queue"]["count"] == 1 and status["queue"]["oldest"], status
+        assert "Queue: 1 message" in cli("bridge", "status").stdout
+        assert not delivered_with("while-down")
+        switch.on = True
+        r = cli("bridge", "queue", "retry")
+        assert r.returncode == 0, r.stderr
+        wait_for(lambda: len(delivered_with("while-down")) == 1, "delivery after the upstream came back")
+        wait_for(lambda: queue()["summary"]["count"] == 0, "an empty queue")
+        time.sleep(2)
+        assert len(delivered_with("while-down")) == 1, "delivered more than once"
+
+    with t.case("kill -9 after the 250, before delivery: delivered after the restart, once"):
+        switch.on = False
+        r = swaks("killed-bridge", "mfp-3", passwords["mfp-3"], source=4)
+        assert r.returncode == 0 and "queued as" in r.stdout, r.stdout[-2000:]
+        queued_id = queue()["messages"][0]["id"]
+        os.kill(bridge.proc.pid, signal.SIGKILL)
+        bridge.proc.wait(timeout=10)
+        bridge.close()
+        assert f"{queued_id}.eml" in spool_files() and f"{queued_id}.json" in spool_files()
+        r = cli("bridge", "queue", "--json")
+        assert json.loads(r.stdout)["messages"][0]["id"] == queued_id, r.stdout
+        switch.on = True
+        bridge = Bridge("--config", config, "--lan", LAN, "--allow", net.host(2) + "/32",
+                        "--allow", net.host(4), env=dict(os.environ, G_MESSAGES_DEBUG="all"))
+        wait_for(lambda: len(delivered_with("killed-bridge")) == 1, "delivery after the restart")
+        wait_for(lambda: spool_files() == [], "an empty spool")
+        time.sleep(2)
+        assert len(delivered_with("killed-bridge")) == 1
+
+    with t.case("queue drop ID removes a message that was not delivered"):
+        switch.on = False
+        r = swaks("dropped", "mfp-3", passwords["mfp-3"], source=4)
+        assert r.returncode == 0, r.stdout[-2000:]
+        queued_id = queue()["messages"][0]["id"]
+        wait_for(lambda: queue()["messages"][0]["attempts"] >= 1, "an attempt")
+        deadline = time.monotonic() + 20
+        while True:
+            r = cli("bridge", "queue", "drop", queued_id)
+            if r.returncode == 0 or time.monotonic() > deadline:
+                break
+            time.sleep(0.3)     # being delivered at that moment: try again
+        assert r.returncode == 0, r.stderr
+        assert queue()["summary"]["count"] == 0 and spool_files() == []
+        assert cli("bridge", "queue", "drop", queued_id).returncode == 1
+        switch.on = True
+
+    with t.case("--relay-without-auth: the listed address sends without AUTH, pinned and capped"):
+        r = device_cli("add", "old-mfp", "--account", EMAIL, "--from", EMAIL, "--json")
+        assert r.returncode == 0, r.stderr
+        sheet = json.loads(r.stdout)
+        assert sheet["relay_without_auth"] == [f"{net.host(4)}/32"], sheet
+        text = device_cli("reset", "old-mfp").stdout
+        assert f"Without logging in: anything at {net.host(4)}/32 may send" in text, text
+
+        def plain_swaks(marker, source, sender=EMAIL):
+            r = net.exec(["swaks", "--server", f"{LAN}:587", "--local-interface", net.host(source),
+                          "--from", sender, "--to", "office@example.net",
+                          "--header", f"Subject: {marker}"], timeout=120)
+            outputs.extend([r.stdout, r.stderr])
+            return r
+
+        r = plain_swaks("relayed-without-auth", 4)
+        assert r.returncode == 0 and "queued as" in r.stdout, r.stdout[-2000:]
+        wait_for(lambda: len(delivered_with("relayed-without-auth")) == 1, "delivery")
+        r = plain_swaks("relayed-other-sender", 4, sender="boss@example.com")
+        assert r.returncode != 0 and "550 5.7.1" in r.stdout, r.stdout[-2000:]
+        # Another address of the allow-list still has to log in (after TLS).
+        r = plain_swaks("not-relayed", 2)
+        assert r.returncode != 0 and "530 5.7.0 Authentication required" in r.stdout, r.stdout[-2000:]
+        assert f"relay without AUTH from {net.host(4)} as old-mfp" in bridge.log_text()
+
+    with t.case("--legacy-tls: a TLS 1.0-only printer sends through a process of its own"):
+        # The bridge itself (its LAN listener, so its upstream connections too) takes TLS 1.2+.
+        got = printer("tls1", LAN, "587", source=4)
+        assert got["tls"] is None, got
+        bridge.stop()
+        bridge.close()
+        bridge = Bridge("--config", config, "--lan", LAN, "--allow", net.host(2) + "/32",
+                        "--allow", net.host(4), "--legacy-tls", f"{LAN}:2587",
+                        env=dict(os.environ, G_MESSAGES_DEBUG="all"))
+        assert f"smtp {LAN}:2587 starttls" in bridge.listeners, bridge.listeners
+        got = printer("tls1", LAN, "2587", "mfp-3", passwords["mfp-3"], "legacy-tls-scan", source=4)
+        assert got["tls"] == "TLSv1" and got.get("sent") is True, got
+        wait_for(lambda: len(delivered_with("legacy-tls-scan")) == 1, "delivery of the legacy scan")
+        # Devices only there: an account's login is refused, so nothing
+        # upstream ever goes through the weak process.
+        r = cli("bridge", "enable", EMAIL, "--protocols", "smtp", "--json")
+        account_password = json.loads(r.stdout)["password"]
+        passwords["account"] = account_password
+        got = printer("tls1", LAN, "2587", EMAIL, account_password, "legacy-account", source=4)
+        assert got.get("sent") is False and "devices" in got.get("error", ""), got
+        # Outside the allow-list: nothing, as on the other listeners.
+        assert printer("greeting", LAN, "2587", source=3) == ""
+        status = json.loads(cli("bridge", "status", "--json").stdout)
+        legacy = [l for l in status["listeners"] if l.get("legacy_tls")]
+        assert legacy and legacy[0]["port"] == 2587 and legacy[0]["running"], status
+
+    with t.case("needs sign-in: queued, one notification, delivered after signing in again"):
+        monitor = Process(["dbus-monitor", "--session", "interface='org.gtk.Notifications'",
+                           "interface='org.freedesktop.Notifications'"],
+                          log=os.path.join(SCRATCH, "monitor.log"))
+        time.sleep(0.5)
+        idp.control("config", {"access_token_lifetime": 120})
+        assert cli("token", EMAIL, "--force-refresh").returncode == 0
+        idp.control("config", {"access_token_lifetime": 3600})
+        idp.control("revoke", {"user": EMAIL})
+        bridge.stop()
+        bridge.close()
+        bridge = Bridge("--config", config, "--lan", LAN, "--allow", net.host(2) + "/32",
+                        "--allow", net.host(4), env=dict(os.environ, G_MESSAGES_DEBUG="all"))
+        r = swaks("after-sign-in", "mfp-3", passwords["mfp-3"], source=4)
+        assert r.returncode == 0 and "queued as" in r.stdout, r.stdout[-2000:]
+        wait_for(lambda: (queue()["messages"] or [{}])[0].get("attempts", 0) >= 2, "two attempts")
+        assert "sign" in queue()["messages"][0]["last_error"], queue()
+        monitor.close()
+        calls = monitor.proc.stdout.read()
+        assert calls.count("member=AddNotification") == 1, calls
+        assert not delivered_with("after-sign-in")
+        p = Process([CLI, "login", EMAIL, "--no-browser"])
+        browse(p.readline().strip())
+        assert p.proc.wait(timeout=60) == 0
+        p.close()
+        wait_for(lambda: len(delivered_with("after-sign-in")) == 1, "delivery after signing in")
+
+    with t.case("fail2ban-regex with data/fail2ban/latchkey-bridge.conf finds the refusals"):
+        import re
+        log = bridge.log_text()
+        refusals = [l for l in log.splitlines()
+                    if re.search(r" login as .* from \S+: (refused|locked): ", l)
+                    or "not on the allow-list" in l]
+        assert len(refusals) >= 25, refusals
+        r = subprocess.run(["fail2ban-regex", bridge.log_path,
+                            os.path.join(SOURCE, "data", "fail2ban", "latchkey-bridge.conf")],
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stdout + r.stderr
+        m = re.search(r"^Lines: \d+ lines, \d+ ignored, (\d+) matched", r.stdout, re.M)
+        assert m and int(m.group(1)) == len(refusals), (len(refusals), r.stdout[-3000:])
+        # Successful logins are not failures.
+        oks = [l for l in log.splitlines() if re.search(r" login as .* from \S+: ok: ", l)]
+        assert oks, "no successful login in the log"
+
+    with t.case("SIGTERM stops it cleanly"):
+        assert bridge.stop() == 0, bridge.log_text()[-2000:]
+
+    with t.case("--lan on an address no interface has, or 0.0.0.0 without --allow: clear refusals"):
+        r = cli("bridge", "run", "--lan", "192.0.2.77", "--config", config)
+        assert r.returncode == 1 and "No network interface of this machine has the address " \
+            "192.0.2.77" in r.stderr, r.stderr
+        r = cli("bridge", "run", "--lan", "0.0.0.0", "--config", config)
+        assert r.returncode == 1 and "--allow" in r.stderr, r.stderr
+        r = cli("bridge", "run", "--lan", LAN, "--allow", "10.0.0.1/8", "--config", config)
+        assert r.returncode == 1 and "10.0.0.1/8" in r.stderr, r.stderr
+
+    with t.case("no password or token in any file, output or the debug log"):
+        secrets = list(passwords.values())
+        hits = scan_for_secrets([os.environ["HOME"], SCRATCH], extra=secrets,
+                                skip=[os.path.join(os.environ["HOME"], ".local", "share", "keyrings"),
+                                      os.path.join(SCRATCH, "dovecot")])
+        hits = [h for h in hits if not h[0].endswith("idp.log")]
+        assert not hits, hits
+        log = bridge.log_text()
+        assert not any(p in log for p in secrets)
+        # The sheets print passwords on purpose; tokens never appear anywhere.
+        leaked = [o for o in outputs if "lkrt_" in o or "eyJ" in o]
+        assert not leaked, leaked
+finally:
+    if bridge is not None:
+        bridge.close()
+    idp.close()
+    dovecot.close()
+    net.close()
+
+t.done()
