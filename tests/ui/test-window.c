@@ -893,7 +893,7 @@ shown (GtkWidget *root,
 
 /* Opened for a task, the wizard shows that task's title, page, buttons and
  * ending (issue #18 point 5): a test ends with Done and no Cancel, Next,
- * Back or "Continue Anyway"; Sign In Again starts at the sign-in with
+ * Back or "Continue Anyway", its heading naming what fails; Sign In Again starts at the sign-in with
  * Cancel; neither says "Account Added". */
 static void
 test_wizard_tasks (void)
@@ -938,6 +938,12 @@ test_wizard_tasks (void)
   g_assert_false (shown (GTK_WIDGET (wizard), "_Next"));
   g_assert_false (shown (GTK_WIDGET (wizard), "Continue _Anyway"));
   g_assert_false (gtk_widget_get_mapped (find_back_button (GTK_WIDGET (wizard))));
+  /* The ending of a test, not of a setup still under way: what does not
+   * work, by name, and no "Yet". */
+  g_assert_nonnull (lk_ui_test_find_mapped (GTK_WIDGET (wizard), GTK_TYPE_LABEL,
+                                            "IMAP Does Not Work"));
+  g_assert_null (lk_ui_test_find_mapped (GTK_WIDGET (wizard), GTK_TYPE_LABEL,
+                                         "Something Does Not Work Yet"));
   lk_ui_test_screenshot (GTK_WIDGET (wizard), "3-test-task");
   g_object_add_weak_pointer (G_OBJECT (wizard), (gpointer *) &wizard);
   gtk_widget_activate_action (GTK_WIDGET (wizard), "wizard.next", NULL);
