@@ -460,25 +460,32 @@ update_sign_in (LkAccountPage *self)
     }
 }
 
-/* What a dry run of Set Up (src/core/export/lk-export-apply.h) says about
- * the file an export was written to, in words for its row: whether it
- * still holds what Latchkey would write now. */
-static const char *
-describe_dry_run (const LkExportApplyResult *result,
-                  const char                *path)
+/* The change a dry run of Set Up (src/core/export/lk-export-apply.h) names
+ * for @path, the file an export was written to. */
+static const LkExportChange *
+find_change (const LkExportApplyResult *result,
+             const char                *path)
 {
-  const LkExportChange *found = NULL;
-  gboolean edited = FALSE, differs = FALSE, missing = FALSE;
-
   for (guint i = 0; i < result->changes->len; i++)
     {
       const LkExportChange *change = g_ptr_array_index (result->changes, i);
 
       if (g_strcmp0 (change->path, path) == 0 || g_strcmp0 (change->link, path) == 0)
-        found = change;
+        return change;
     }
-  /* The row's own file if the run names it, otherwise every file of the
-   * client's configuration (not mbsync's Maildir folder). */
+  return NULL;
+}
+
+/* What the dry run says about the row's file (@found), or, when the run
+ * does not name it, about every file of the client's configuration (not
+ * mbsync's Maildir folder), in words for the row: whether it still holds
+ * what Latchkey would write now. */
+static const char *
+describe_dry_run (const LkExportApplyResult *result,
+                  const LkExportChange      *found)
+{
+  gboolean edited = FALSE, differs = FALSE, missing = FALSE;
+
   for (guint i = 0; i < result->changes->len; i++)
     {
       const LkExportChange *change = g_ptr_array_index (result->changes, i);
@@ -517,6 +524,7 @@ typedef struct
   GtkWidget        *row;
   char             *path;
   char             *subtitle;  /* where and when, the first line */
+  gboolean          own_file;  /* the second run: into the recorded file */
 } ProgramCheck;
 
 static void
@@ -531,6 +539,37 @@ program_check_free (ProgramCheck *check)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ProgramCheck, program_check_free)
 
+static void program_checked_cb (GObject      *source,
+                                GAsyncResult *result,
+                                gpointer      user_data);
+
+/* A dry run of Set Up, which writes nothing: first into the client's own
+ * configuration, as Set Up on the page does, which names each of its files
+ * (NeoMutt's two, Evolution's .source files); then, for a file the person
+ * chose instead ("msmtp -C FILE", another Thunderbird profile), into that
+ * file. */
+static void
+start_check (ProgramCheck *check)
+{
+  LkAccountPage *self = check->self;
+  g_auto(GStrv) argv = lk_ui_dup_token_argv (self->account->email);
+  g_autofree char *folder = NULL;
+  LkExportContext context = { 0 };
+  LkExportApplyOptions options = { 0 };
+
+  context.token_argv = (const char * const *) argv;
+  context.version = PACKAGE_VERSION;
+  options.dry_run = TRUE;
+  /* Evolution's target is its sources folder, of which the export is one
+   * .source file (lk-export-evolution.c). */
+  if (check->own_file && g_str_equal (check->exporter->id, "evolution"))
+    options.file = folder = g_path_get_dirname (check->path);
+  else if (check->own_file)
+    options.file = check->path;
+  lk_exporter_apply_async (check->exporter, self->account, &context, &options,
+                           self->programs_cancellable, program_checked_cb, check);
+}
+
 static void
 program_checked_cb (GObject      *source,
                     GAsyncResult *result,
@@ -540,14 +579,23 @@ program_checked_cb (GObject      *source,
   g_autoptr(LkExportApplyResult) applied = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *text = NULL;
+  const LkExportChange *found = NULL;
 
   applied = lk_exporter_apply_finish (check->exporter, result, &error);
   /* The rows were made again meanwhile: this answer is for rows gone. */
   if (applied == NULL && lk_error_is_cancelled (error))
     return;
+  if (applied != NULL)
+    found = find_change (applied, check->path);
+  if (found == NULL && !check->own_file)
+    {
+      check->own_file = TRUE;
+      start_check (g_steal_pointer (&check));
+      return;
+    }
   check->self->programs_checking--;
   if (applied != NULL)
-    text = g_strdup_printf ("%s\n%s", check->subtitle, describe_dry_run (applied, check->path));
+    text = g_strdup_printf ("%s\n%s", check->subtitle, describe_dry_run (applied, found));
   else
     {
       g_autofree char *why = lk_ui_error_message (error);
@@ -560,7 +608,7 @@ program_checked_cb (GObject      *source,
 }
 
 /* Asks core whether the file of @export still holds what Set Up would
- * write now: a dry run of Set Up into that file, which writes nothing. */
+ * write now. */
 static void
 check_program (LkAccountPage         *self,
                const LkExporter      *exporter,
@@ -568,31 +616,15 @@ check_program (LkAccountPage         *self,
                GtkWidget             *row,
                const char            *subtitle)
 {
-  g_auto(GStrv) argv = lk_ui_dup_token_argv (self->account->email);
-  g_autofree char *folder = NULL;
-  LkExportContext context = { 0 };
-  LkExportApplyOptions options = { 0 };
-  ProgramCheck *check;
+  ProgramCheck *check = g_new0 (ProgramCheck, 1);
 
-  context.token_argv = (const char * const *) argv;
-  context.version = PACKAGE_VERSION;
-  options.dry_run = TRUE;
-  /* Evolution's target is its sources folder, of which the export is one
-   * .source file (lk-export-evolution.c); every other client's is the
-   * file itself. */
-  if (g_str_equal (exporter->id, "evolution"))
-    options.file = folder = g_path_get_dirname (export->path);
-  else
-    options.file = export->path;
-  check = g_new0 (ProgramCheck, 1);
   check->self = g_object_ref (self);
   check->exporter = exporter;
   check->row = g_object_ref (row);
   check->path = g_strdup (export->path);
   check->subtitle = g_strdup (subtitle);
   self->programs_checking++;
-  lk_exporter_apply_async (exporter, self->account, &context, &options,
-                           self->programs_cancellable, program_checked_cb, check);
+  start_check (check);
 }
 
 static void

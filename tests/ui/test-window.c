@@ -901,6 +901,31 @@ applied_cb (GObject      *source,
   *(GAsyncResult **) user_data = g_object_ref (result);
 }
 
+/* Sets msmtp up for @account in @file, as the wizard's Set Up does. */
+static void
+set_up_msmtp (LkAccountStore *store,
+              LkAccount      *account,
+              const char     *file)
+{
+  g_auto(GStrv) argv = lk_ui_dup_token_argv (account->email);
+  const LkExporter *msmtp = lk_exporter_lookup ("msmtp");
+  g_autoptr(LkExportApplyResult) applied = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  LkExportContext context = { 0 };
+  LkExportApplyOptions options = { 0 };
+
+  context.token_argv = (const char * const *) argv;
+  context.version = PACKAGE_VERSION;
+  options.file = file;
+  lk_exporter_apply_async (msmtp, account, &context, &options, NULL, applied_cb, &result);
+  WAIT_FOR (result != NULL, 10000);
+  applied = lk_exporter_apply_finish (msmtp, result, &error);
+  g_assert_no_error (error);
+  g_assert_true (lk_account_store_record_export (store, account, "msmtp", file, &error));
+  g_assert_no_error (error);
+}
+
 /* Whether the account page's mail programs still hold what Set Up would
  * write now (issue #18 point 4): msmtp really set up by core says "Up to
  * date"; a hand edit of the account's block, and a file that lost the
@@ -914,16 +939,12 @@ test_account_page_programs (void)
   g_autoptr(LkAccountStore) store = lk_account_store_new (dir);
   g_autoptr(LkProviderRegistry) registry = lk_provider_registry_new ();
   g_autoptr(LkAccount) account = NULL;
-  g_autoptr(LkExportApplyResult) applied = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *own_file = g_build_filename (dir, "msmtp-pia", NULL);
+  g_autoptr(LkAccount) other = NULL;
   g_autoptr(GError) error = NULL;
-  g_auto(GStrv) argv = NULL;
   g_autofree char *written = NULL;
   g_autofree char *edited = NULL;
   g_autofree char *after = NULL;
-  const LkExporter *msmtp = lk_exporter_lookup ("msmtp");
-  LkExportContext context = { 0 };
-  LkExportApplyOptions options = { 0 };
   LkAccountPage *page;
   LkWindow *window;
   GtkWidget *row;
@@ -931,22 +952,19 @@ test_account_page_programs (void)
   lk_provider_registry_load (registry);
   account = lk_account_new ("olga@outlook.com", lk_provider_registry_lookup (registry, "outlook"));
   account->protocols = LK_PROTOCOL_FLAG_IMAP | LK_PROTOCOL_FLAG_SMTP;
+  other = lk_account_new ("pia@outlook.com", lk_provider_registry_lookup (registry, "outlook"));
+  other->protocols = LK_PROTOCOL_FLAG_SMTP;
   g_assert_true (lk_account_store_save (store, account, &error));
   g_assert_no_error (error);
   /* Set Up as the wizard does it: core merges the account into ~/.msmtprc,
    * beside an account of another program. */
   g_assert_true (g_file_set_contents (msmtprc, "account home\nhost mail.example.net\n", -1,
                                       &error));
-  argv = lk_ui_dup_token_argv (account->email);
-  context.token_argv = (const char * const *) argv;
-  context.version = PACKAGE_VERSION;
-  options.file = msmtprc;
-  lk_exporter_apply_async (msmtp, account, &context, &options, NULL, applied_cb, &result);
-  WAIT_FOR (result != NULL, 10000);
-  applied = lk_exporter_apply_finish (msmtp, result, &error);
-  g_assert_no_error (error);
-  g_assert_true (lk_account_store_record_export (store, account, "msmtp", msmtprc, &error));
-  g_assert_no_error (error);
+  set_up_msmtp (store, account, msmtprc);
+  /* Another account's msmtp set up into a file of its own ("msmtp -C"):
+   * checked in that file, not in ~/.msmtprc. */
+  g_assert_true (lk_account_store_save (store, other, &error));
+  set_up_msmtp (store, other, own_file);
   g_assert_true (g_file_get_contents (msmtprc, &written, NULL, NULL));
 
   window = lk_window_new (app);
@@ -965,6 +983,17 @@ test_account_page_programs (void)
                                    "\nUp to date"));
   g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)),
                                    "~/.msmtprc, saved "));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.show-accounts", NULL);
+  iterate (20);
+  page = open_account_page (window, "pia@outlook.com");
+  WAIT_FOR (!lk_account_page_get_checking_programs (page), 10000);
+  iterate (5);
+  row = lk_ui_test_find (GTK_WIDGET (page), ADW_TYPE_ACTION_ROW, "msmtp");
+  g_assert_true (g_str_has_suffix (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)),
+                                   "\nUp to date"));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.show-accounts", NULL);
+  iterate (20);
+  page = open_account_page (window, "olga@outlook.com");
 
   /* Edited by hand: the port of the account's block changed. */
   g_assert_nonnull (strstr (written, "port 587\n"));
@@ -1000,6 +1029,8 @@ test_account_page_programs (void)
   gtk_window_destroy (GTK_WINDOW (window));
   iterate (10);
   lk_account_store_remove (store, "olga@outlook.com", NULL, NULL);
+  lk_account_store_remove (store, "pia@outlook.com", NULL, NULL);
+  g_unlink (own_file);
   g_unlink (msmtprc);
   g_rmdir (dir);
 }
