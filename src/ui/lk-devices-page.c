@@ -24,7 +24,8 @@
  * protocols, when the running bridge last saw it, its messages today and
  * its last error (the control socket's `status`; when no bridge runs, what
  * the logins file says, lk_bridge_describe_devices()), Remove and New
- * Password per device, and a form that adds one. Adding or resetting shows
+ * Password per device, the setup sheet again (without its password, which
+ * the bridge does not keep), and a form that adds one. Adding or resetting shows
  * the setup sheet (LkBridgeDeviceSheet, as `latchkey-cli bridge device add`
  * prints it) once, with its password, copy buttons and Print… (a
  * GtkPrintOperation, which also saves a PDF). Every change goes through
@@ -131,6 +132,11 @@ show_sheet (LkDevicesPage       *self,
     ports = g_strdup_printf (_("%u (STARTTLS)"), sheet->smtp_port);
   else if (sheet->smtps_port != 0)
     ports = g_strdup_printf (_("%u (TLS)"), sheet->smtps_port);
+  adw_preferences_group_set_description (self->sheet_group, sheet->password != NULL
+    ? _("Type these into the device’s web page. The password is shown only now: print the sheet "
+        "or copy it before you close it.")
+    : _("Type these into the device’s web page. The bridge keeps no copy of the password: "
+        "New Password gives the device a new one."));
   add_sheet_row (self, _("User Name"), sheet->name, "devices.copy-name");
   add_sheet_row (self, _("Password"), sheet->password, "devices.copy-password");
   add_sheet_row (self, _("Server"), server, "devices.copy-server");
@@ -240,6 +246,9 @@ update_devices (LkDevicesPage *self)
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                                 new_row_button ("printer-symbolic", _("Setup Sheet"),
+                                                 "devices.show-sheet", name));
       adw_action_row_add_suffix (ADW_ACTION_ROW (row),
                                  new_row_button ("view-refresh-symbolic", _("New Password"),
                                                  "devices.new-password", name));
@@ -517,6 +526,61 @@ lk_devices_page_new_password_action (GtkWidget  *widget,
   lk_devices_page_new_password (LK_DEVICES_PAGE (widget), g_variant_get_string (parameter, NULL));
 }
 
+/* The sheet again, to print it once more: without a password, which the
+ * bridge does not keep. */
+static void
+lk_devices_page_show_sheet_action (GtkWidget  *widget,
+                                   const char *action_name,
+                                   GVariant   *parameter)
+{
+  LkDevicesPage *self = LK_DEVICES_PAGE (widget);
+  g_autoptr(GError) error = NULL;
+  LkBridgeDeviceSheet *sheet;
+
+  if (!lk_bridge_credentials_load (self->credentials, &error))
+    {
+      g_autofree char *message = lk_ui_error_message (error);
+
+      lk_ui_toast_error (widget, message);
+      return;
+    }
+  sheet = new_sheet (self, g_variant_get_string (parameter, NULL), NULL);
+  if (sheet != NULL)
+    show_sheet (self, sheet);
+}
+
+/* The protocols the chosen account's provider has servers for, as
+ * `bridge device add` insists. */
+static void
+account_selected_cb (LkDevicesPage *self)
+{
+  GtkStringObject *item = adw_combo_row_get_selected_item (self->account_row);
+  g_autoptr(LkAccountStore) store = NULL;
+  g_autoptr(LkAccount) account = NULL;
+  LkProtocolFlags offered = LK_PROTOCOL_FLAG_ALL;
+  struct { GtkCheckButton *check; LkProtocolFlags flag; } checks[] = {
+    { self->smtp_check, LK_PROTOCOL_FLAG_SMTP },
+    { self->imap_check, LK_PROTOCOL_FLAG_IMAP },
+    { self->pop_check, LK_PROTOCOL_FLAG_POP },
+  };
+
+  if (item != NULL)
+    {
+      store = lk_account_store_new (NULL);
+      account = lk_account_store_load (store, gtk_string_object_get_string (item), NULL);
+    }
+  if (account != NULL)
+    offered = lk_provider_get_protocols (account->provider);
+  for (guint i = 0; i < G_N_ELEMENTS (checks); i++)
+    {
+      gboolean has = (offered & checks[i].flag) != 0;
+
+      gtk_widget_set_sensitive (GTK_WIDGET (checks[i].check), has);
+      if (!has)
+        gtk_check_button_set_active (checks[i].check, FALSE);
+    }
+}
+
 static void
 lk_devices_page_done_action (GtkWidget  *widget,
                              const char *action_name,
@@ -716,6 +780,8 @@ lk_devices_page_class_init (LkDevicesPageClass *klass)
                                    lk_devices_page_remove_action);
   gtk_widget_class_install_action (widget_class, "devices.new-password", "s",
                                    lk_devices_page_new_password_action);
+  gtk_widget_class_install_action (widget_class, "devices.show-sheet", "s",
+                                   lk_devices_page_show_sheet_action);
   gtk_widget_class_install_action (widget_class, "devices.done", NULL,
                                    lk_devices_page_done_action);
   gtk_widget_class_install_action (widget_class, "devices.print", NULL,
@@ -737,5 +803,7 @@ lk_devices_page_init (LkDevicesPage *self)
   self->sheet_rows = g_ptr_array_new ();
   gtk_widget_init_template (GTK_WIDGET (self));
   adw_combo_row_set_model (self->account_row, G_LIST_MODEL (self->accounts));
+  g_signal_connect_object (self->account_row, "notify::selected-item",
+                           G_CALLBACK (account_selected_cb), self, G_CONNECT_SWAPPED);
   lk_devices_page_refresh (self);
 }

@@ -202,6 +202,21 @@ test_add_list_remove (void)
   g_assert_null (lk_devices_page_get_password (page));
   g_assert_false (shows_text (GTK_WIDGET (page), password));
 
+  /* The sheet again, to print once more: everything but the password,
+   * which the bridge does not keep. */
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "devices.show-sheet", "s",
+                                             DEVICE));
+  lk_ui_test_iterate (10);
+  g_assert_null (lk_devices_page_get_password (page));
+  g_assert_true (shows_text (GTK_WIDGET (page), fingerprint));
+  lk_devices_page_print_sheet (page, pdf);
+  g_clear_pointer (&text, g_free);
+  text = pdf_text (pdf);
+  g_assert_true (strstr (text, DEVICE) != NULL);
+  g_assert_true (strstr (text, fingerprint) != NULL);
+  g_assert_true (strstr (text, password) == NULL);
+  g_unlink (pdf);
+
   /* New Password: a new one works, the old one no longer does. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "devices.new-password", "s",
                                              DEVICE));
