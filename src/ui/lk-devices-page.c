@@ -90,11 +90,12 @@ add_sheet_row (LkDevicesPage *self,
                const char    *value,
                const char    *copy_action)
 {
-  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *row;
   GtkWidget *button;
 
   if (value == NULL)
     return;
+  row = adw_action_row_new ();
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), value);
   gtk_widget_add_css_class (row, "property");
