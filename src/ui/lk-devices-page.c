@@ -457,24 +457,16 @@ void
 lk_devices_page_remove_device (LkDevicesPage *self,
                                const char    *name)
 {
-  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  g_autofree char *heading = NULL;
   GtkWidget *dialog;
 
   g_return_if_fail (LK_IS_DEVICES_PAGE (self));
 
-  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, NULL, NULL);
-  adw_message_dialog_format_heading (ADW_MESSAGE_DIALOG (dialog), _("Remove %s?"), name);
-  adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (dialog),
-                               _("Its password stops working at once: the device cannot send "
-                                 "mail through the bridge any more."));
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Cancel"),
-                                    "remove", _("_Remove"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "remove",
-                                              ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  /* Translators: %s is a device's name. */
+  heading = g_strdup_printf (_("Remove %s?"), name);
+  dialog = lk_ui_confirm_removal_new (GTK_WIDGET (self), heading,
+                                      _("Its password stops working at once: the device cannot "
+                                        "send mail through the bridge any more."));
   g_object_set_data_full (G_OBJECT (dialog), "device", g_strdup (name), g_free);
   g_signal_connect_object (dialog, "response", G_CALLBACK (remove_response_cb), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
