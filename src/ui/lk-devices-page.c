@@ -8,7 +8,6 @@
 
 #include "bridge/lk-bridge-client.h"
 #include "bridge/lk-bridge-device-sheet.h"
-#include "bridge/lk-bridge.h"
 #include "lk-devices-page.h"
 #include "lk-error.h"
 #include "lk-token-set.h"
@@ -227,11 +226,7 @@ update_devices (LkDevicesPage *self)
   JsonArray *array;
 
   clear_rows (self->devices_group, self->device_rows);
-  if (self->status != NULL && json_object_has_member (self->status, "devices"))
-    devices = json_node_copy (json_object_get_member (self->status, "devices"));
-  else
-    /* Not running: what the logins file holds, as `bridge device list` says. */
-    devices = lk_bridge_describe_devices (self->credentials, NULL);
+  devices = lk_bridge_client_dup_devices (self->status, self->credentials);
   array = JSON_NODE_HOLDS_ARRAY (devices) ? json_node_get_array (devices) : NULL;
   for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
     {
