@@ -142,15 +142,15 @@ print_list_human (JsonArray *devices)
       JsonObject *device = json_array_get_object_element (devices, i);
       JsonNode *node;
 
-      g_print ("%s  %s", json_object_get_string_member_with_default (device, "name", "?"),
-               json_object_get_string_member_with_default (device, "account", "?"));
+      g_print ("%s  %s", lk_json_get_string_or (device, "name", "?"),
+               lk_json_get_string_or (device, "account", "?"));
       node = json_object_get_member (device, "from");
       if (node != NULL && JSON_NODE_HOLDS_VALUE (node))
         g_print (_("  only as %s"), json_node_get_string (node));
-      if (json_object_get_int_member_with_default (device, "max_per_hour", 0) > 0)
+      if (lk_json_get_int (device, "max_per_hour", 0) > 0)
         g_print (_("  at most %u an hour"),
-                 (guint) json_object_get_int_member_with_default (device, "max_per_hour", 0));
-      if (!json_object_get_boolean_member_with_default (device, "enabled", TRUE))
+                 (guint) lk_json_get_int (device, "max_per_hour", 0));
+      if (!lk_json_get_boolean (device, "enabled", TRUE))
         g_print ("  %s", _("(disabled)"));
       node = json_object_get_member (device, "last_seen");
       if (node != NULL && JSON_NODE_HOLDS_VALUE (node))

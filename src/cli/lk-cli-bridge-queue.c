@@ -61,11 +61,11 @@ print_human (JsonObject *queue)
 
       /* Translators: one queued message: its ID, device, size, time, attempts */
       g_print (_("%s  from %s  %u bytes  received %s  %u attempt(s)\n"),
-               json_object_get_string_member_with_default (m, "id", "?"),
-               json_object_get_string_member_with_default (m, "device", "?"),
-               (guint) json_object_get_int_member_with_default (m, "size", 0),
-               json_object_get_string_member_with_default (m, "received", "?"),
-               (guint) json_object_get_int_member_with_default (m, "attempts", 0));
+               lk_json_get_string_or (m, "id", "?"),
+               lk_json_get_string_or (m, "device", "?"),
+               (guint) lk_json_get_int (m, "size", 0),
+               lk_json_get_string_or (m, "received", "?"),
+               (guint) lk_json_get_int (m, "attempts", 0));
       if (error != NULL && JSON_NODE_HOLDS_VALUE (error))
         g_print (_("    last error: %s\n"), json_node_get_string (error));
     }
@@ -140,8 +140,8 @@ queue_retry (int    argc,
     }
   g_printerr (g_dngettext (GETTEXT_PACKAGE, "Trying %u message now.\n",
                            "Trying %u messages now.\n",
-                           json_object_get_int_member_with_default (reply, "count", 0)),
-              (guint) json_object_get_int_member_with_default (reply, "count", 0));
+                           lk_json_get_int (reply, "count", 0)),
+              (guint) lk_json_get_int (reply, "count", 0));
   return LK_EXIT_OK;
 }
 
@@ -188,7 +188,7 @@ queue_drop (int    argc,
   else if (json_object_has_member (reply, "error"))
     {
       g_printerr ("%s: %s\n", g_get_prgname (),
-                  json_object_get_string_member_with_default (reply, "error", "?"));
+                  lk_json_get_string_or (reply, "error", "?"));
       return LK_EXIT_FAILURE;
     }
   g_printerr (_("Dropped %s; it will not be delivered.\n"), argv[1]);

@@ -335,34 +335,34 @@ static void
 print_status_human (JsonObject *status,
                     JsonArray  *accounts)
 {
-  gboolean running = json_object_get_boolean_member_with_default (status, "running", FALSE);
+  gboolean running = lk_json_get_boolean (status, "running", FALSE);
 
   if (running)
     {
       JsonObject *certificate = json_object_get_object_member (status, "certificate");
       JsonArray *listeners = json_object_get_array_member (status, "listeners");
-      gint64 sessions = json_object_get_int_member_with_default (status, "sessions", 0);
+      gint64 sessions = lk_json_get_int (status, "sessions", 0);
 
       /* Translators: %u is a process id, %s a date, the last a number of sessions */
       g_print (g_dngettext (GETTEXT_PACKAGE, "The bridge is running (process %u, since %s), "
                             "%u session open.\n", "The bridge is running (process %u, since %s), "
                             "%u sessions open.\n", sessions),
-               (guint) json_object_get_int_member_with_default (status, "pid", 0),
-               json_object_get_string_member_with_default (status, "started", "?"),
+               (guint) lk_json_get_int (status, "pid", 0),
+               lk_json_get_string_or (status, "started", "?"),
                (guint) sessions);
       if (certificate != NULL)
         g_print (_("Certificate SHA-256: %s\n"),
-                 json_object_get_string_member_with_default (certificate, "sha256", "?"));
+                 lk_json_get_string_or (certificate, "sha256", "?"));
       g_print ("%s\n", _("Listening:"));
       for (guint i = 0; listeners != NULL && i < json_array_get_length (listeners); i++)
         {
           JsonObject *listener = json_array_get_object_element (listeners, i);
-          const char *address = json_object_get_string_member_with_default (listener, "address", "?");
+          const char *address = lk_json_get_string_or (listener, "address", "?");
 
           g_print (strchr (address, ':') != NULL ? "  %-5s [%s]:%u %s\n" : "  %-5s %s:%u %s\n",
-                   json_object_get_string_member_with_default (listener, "protocol", "?"), address,
-                   (guint) json_object_get_int_member_with_default (listener, "port", 0),
-                   json_object_get_string_member_with_default (listener, "security", "?"));
+                   lk_json_get_string_or (listener, "protocol", "?"), address,
+                   (guint) lk_json_get_int (listener, "port", 0),
+                   lk_json_get_string_or (listener, "security", "?"));
         }
     }
   else
@@ -371,7 +371,7 @@ print_status_human (JsonObject *status,
   if (json_object_has_member (status, "queue"))
     {
       JsonObject *queue = json_object_get_object_member (status, "queue");
-      gint64 count = json_object_get_int_member_with_default (queue, "count", 0);
+      gint64 count = lk_json_get_int (queue, "count", 0);
       JsonNode *last_error = json_object_get_member (queue, "last_error");
 
       if (count > 0)
@@ -380,7 +380,7 @@ print_status_human (JsonObject *status,
           g_print (g_dngettext (GETTEXT_PACKAGE, "Queue: %u message from devices not delivered "
                                 "yet, the oldest from %s\n", "Queue: %u messages from devices "
                                 "not delivered yet, the oldest from %s\n", count),
-                   (guint) count, json_object_get_string_member_with_default (queue, "oldest", "?"));
+                   (guint) count, lk_json_get_string_or (queue, "oldest", "?"));
           if (last_error != NULL && JSON_NODE_HOLDS_VALUE (last_error))
             g_print (_("    last error: %s\n"), json_node_get_string (last_error));
         }
@@ -403,13 +403,13 @@ print_status_human (JsonObject *status,
       for (guint p = 0; protocols != NULL && p < json_array_get_length (protocols); p++)
         g_string_append_printf (names, "%s%s", p > 0 ? "," : "",
                                 json_array_get_string_element (protocols, p));
-      g_print ("  %s  %s", json_object_get_string_member_with_default (account, "email", "?"),
+      g_print ("  %s  %s", lk_json_get_string_or (account, "email", "?"),
                names->str);
-      if (!json_object_get_boolean_member_with_default (account, "enabled", TRUE))
+      if (!lk_json_get_boolean (account, "enabled", TRUE))
         g_print ("  %s", _("(disabled)"));
       if (running)
         {
-          gint64 sessions = json_object_get_int_member_with_default (account, "sessions", 0);
+          gint64 sessions = lk_json_get_int (account, "sessions", 0);
 
           g_print (g_dngettext (GETTEXT_PACKAGE, "  %u session", "  %u sessions", sessions),
                    (guint) sessions);

@@ -37,6 +37,25 @@ lk_json_get_string (JsonObject *obj,
 }
 
 /**
+ * lk_json_get_string_or:
+ * @default_value: (nullable): what a missing or wrong member reads as
+ *
+ * lk_json_get_string() with a default, for what the bridge's control
+ * socket and other programs' answers may leave out.
+ *
+ * Returns: (nullable) (transfer none): the member, or @default_value
+ */
+const char *
+lk_json_get_string_or (JsonObject *obj,
+                       const char *name,
+                       const char *default_value)
+{
+  const char *value = lk_json_get_string (obj, name);
+
+  return value != NULL ? value : default_value;
+}
+
+/**
  * lk_json_dup_string:
  *
  * Returns: (nullable): a copy of lk_json_get_string()

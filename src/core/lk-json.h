@@ -15,6 +15,9 @@ gint64    lk_json_get_int     (JsonObject *obj,
                                gint64      default_value);
 const char *lk_json_get_string (JsonObject *obj,
                                 const char *name);
+const char *lk_json_get_string_or (JsonObject *obj,
+                                   const char *name,
+                                   const char *default_value);
 gboolean  lk_json_get_boolean (JsonObject *obj,
                                const char *name,
                                gboolean    default_value);

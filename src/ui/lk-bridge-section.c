@@ -12,6 +12,7 @@
 #include "bridge/lk-bridge-settings.h"
 #include "lk-bridge-section.h"
 #include "lk-error.h"
+#include "lk-json.h"
 #include "lk-ui-init.h"
 #include "lk-ui-util.h"
 
@@ -214,7 +215,7 @@ find_account_status (LkBridgeSection *self)
       JsonObject *entry = json_array_get_object_element (accounts, i);
 
       if (entry != NULL &&
-          g_strcmp0 (json_object_get_string_member_with_default (entry, "email", ""),
+          g_strcmp0 (lk_json_get_string_or (entry, "email", ""),
                      self->account->email) == 0)
         return entry;
     }
@@ -249,9 +250,9 @@ update_state (LkBridgeSection *self)
       adw_action_row_set_subtitle (self->state_row, self->state != NULL ? self->state : "");
       return;
     }
-  sessions = entry != NULL ? json_object_get_int_member_with_default (entry, "sessions", 0) : 0;
+  sessions = entry != NULL ? lk_json_get_int (entry, "sessions", 0) : 0;
   if (entry != NULL)
-    last_error = json_object_get_string_member_with_default (entry, "last_error", NULL);
+    last_error = lk_json_get_string (entry, "last_error");
   /* Translators: how many programs are connected through the bridge now. */
   running = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Running, %u program connected",
                                           "Running, %u programs connected", sessions),

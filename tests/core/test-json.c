@@ -102,6 +102,10 @@ test_readers_wrong_type (void)
   gint64 seconds = -1;
 
   g_assert_null (lk_json_get_string (obj, "s"));
+  /* A wrong type reads as the default, as a missing member does. */
+  g_assert_cmpstr (lk_json_get_string_or (obj, "s", "?"), ==, "?");
+  g_assert_cmpstr (lk_json_get_string_or (obj, "missing", "?"), ==, "?");
+  g_assert_null (lk_json_get_string_or (obj, "s", NULL));
   g_assert_null (lk_json_dup_string (obj, "missing"));
   g_assert_cmpint (lk_json_get_int (obj, "i", 42), ==, 42);
   g_assert_cmpint (lk_json_get_int (obj, "n", 42), ==, 42);

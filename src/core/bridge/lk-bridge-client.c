@@ -309,11 +309,11 @@ lk_bridge_client_find_listener (JsonObject             *status,
       JsonObject *listener = json_array_get_object_element (listeners, i);
 
       if (listener == NULL ||
-          g_strcmp0 (json_object_get_string_member_with_default (listener, "protocol", ""),
+          g_strcmp0 (lk_json_get_string_or (listener, "protocol", ""),
                      name) != 0)
         continue;
       if (found == NULL ||
-          g_strcmp0 (json_object_get_string_member_with_default (listener, "security", ""),
+          g_strcmp0 (lk_json_get_string_or (listener, "security", ""),
                      "starttls") == 0)
         found = listener;
     }
@@ -321,11 +321,9 @@ lk_bridge_client_find_listener (JsonObject             *status,
     return NULL;
   endpoint = g_new0 (LkBridgeEndpoint, 1);
   endpoint->protocol = protocol;
-  endpoint->address = g_strdup (json_object_get_string_member_with_default (found, "address",
-                                                                            "127.0.0.1"));
-  endpoint->port = json_object_get_int_member_with_default (found, "port", 0);
-  endpoint->security = g_strcmp0 (json_object_get_string_member_with_default (found, "security",
-                                                                              "starttls"),
+  endpoint->address = g_strdup (lk_json_get_string_or (found, "address", "127.0.0.1"));
+  endpoint->port = lk_json_get_int (found, "port", 0);
+  endpoint->security = g_strcmp0 (lk_json_get_string_or (found, "security", "starttls"),
                                   "tls") == 0 ? LK_SECURITY_TLS : LK_SECURITY_STARTTLS;
   return endpoint;
 }

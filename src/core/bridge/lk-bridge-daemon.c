@@ -521,7 +521,7 @@ control_cb (JsonObject *request,
             gpointer    user_data)
 {
   Daemon *daemon = user_data;
-  const char *command = json_object_get_string_member_with_default (request, "command", "");
+  const char *command = lk_json_get_string_or (request, "command", "");
   g_autoptr(JsonBuilder) builder = json_builder_new ();
 
   if (g_strcmp0 (command, "status") == 0)
@@ -544,7 +544,7 @@ control_cb (JsonObject *request,
       g_autoptr(GError) error = NULL;
 
       if (lk_bridge_queue_drop (daemon->queue,
-                                json_object_get_string_member_with_default (request, "id", ""),
+                                lk_json_get_string_or (request, "id", ""),
                                 &error))
         lk_json_add_boolean (builder, "ok", TRUE);
       else

@@ -54,25 +54,25 @@ fill_from_status (LkBridgeDeviceSheet *self,
       guint port;
 
       if (listener == NULL
-          || !lk_protocol_from_string (json_object_get_string_member_with_default (listener, "protocol", ""), &protocol)
+          || !lk_protocol_from_string (lk_json_get_string_or (listener, "protocol", ""), &protocol)
           || protocol != LK_PROTOCOL_SMTP
-          || !lk_security_from_string (json_object_get_string_member_with_default (listener, "security", ""), &security))
+          || !lk_security_from_string (lk_json_get_string_or (listener, "security", ""), &security))
         continue;
-      endpoint.address = (char *) json_object_get_string_member_with_default (listener, "address", "127.0.0.1");
+      endpoint.address = (char *) lk_json_get_string_or (listener, "address", "127.0.0.1");
       if (!lk_bridge_endpoint_is_lan (&endpoint))
         continue;
       if (self->address == NULL)
         self->address = g_strdup (endpoint.address);
       else if (g_strcmp0 (self->address, endpoint.address) != 0)
         continue;
-      port = json_object_get_int_member_with_default (listener, "port", 0);
+      port = lk_json_get_int (listener, "port", 0);
       if (security == LK_SECURITY_TLS && self->smtps_port == 0)
         self->smtps_port = port;
       else if (security == LK_SECURITY_STARTTLS && self->smtp_port == 0)
         self->smtp_port = port;
     }
   if (certificate != NULL)
-    self->fingerprint = g_strdup (json_object_get_string_member_with_default (certificate, "sha256", NULL));
+    self->fingerprint = g_strdup (lk_json_get_string (certificate, "sha256"));
   if (json_object_has_member (status, "relay_without_auth"))
     {
       JsonArray *rules = json_object_get_array_member (status, "relay_without_auth");
@@ -83,7 +83,7 @@ fill_from_status (LkBridgeDeviceSheet *self,
       g_ptr_array_add (texts, NULL);
       self->relay_networks = relay_networks (self->name, (const char **) texts->pdata);
     }
-  self->host_name = g_strdup (json_object_get_string_member_with_default (status, "host_name", NULL));
+  self->host_name = g_strdup (lk_json_get_string (status, "host_name"));
 }
 
 static void
@@ -139,7 +139,7 @@ lk_bridge_device_sheet_new (const LkBridgeUser *device,
   self->protocols = device->protocols;
   self->sender = g_strdup (device->sender);
   self->max_per_hour = device->max_per_hour;
-  if (status != NULL && json_object_get_boolean_member_with_default (status, "running", FALSE))
+  if (status != NULL && lk_json_get_boolean (status, "running", FALSE))
     fill_from_status (self, status);
   else
     fill_from_settings (self);
