@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bridge/lk-bridge-client.h"
 #include "bridge/lk-bridge-credentials.h"
 #include "bridge/lk-bridge-device-sheet.h"
 #include "bridge/lk-bridge.h"
@@ -177,6 +178,7 @@ device_list (int    argc,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) status = NULL;
   g_autoptr(JsonNode) devices = NULL;
+  g_autoptr(LkBridgeCredentials) credentials = lk_bridge_credentials_new (NULL);
   int exit_status;
 
   if (!lk_cli_parse (context, &argc, &argv, &exit_status))
@@ -184,15 +186,7 @@ device_list (int    argc,
   if (argc != 1)
     return lk_cli_usage_error (context, _("bridge device list takes no argument"));
   status = lk_cli_bridge_ask ("status", &error);
-  if (status != NULL && json_object_has_member (status, "devices"))
-    devices = json_node_copy (json_object_get_member (status, "devices"));
-  else
-    {
-      /* Not running: what the logins file holds, without what the bridge saw. */
-      g_autoptr(LkBridgeCredentials) credentials = lk_bridge_credentials_new (NULL);
-
-      devices = lk_bridge_describe_devices (credentials, NULL);
-    }
+  devices = lk_bridge_client_dup_devices (status, credentials);
   if (json)
     lk_cli_bridge_print_json (devices);
   else

@@ -11,6 +11,7 @@
 #include "admin/lk-org-profile.h"
 #include "lk-admin-window.h"
 #include "lk-code-view.h"
+#include "lk-devices-page.h"
 #include "lk-diagnosis-view.h"
 #include "lk-error.h"
 #include "lk-ui-init.h"
@@ -27,7 +28,8 @@
  * administrator types, and the organisation profile to hand out, with the
  * organisation's mail domains. What was typed is there again next time
  * (GSettings); an existing profile opens for editing. Every text comes from
- * src/core/admin/.
+ * src/core/admin/. Below, the office bridge's printers and scanners
+ * (LkDevicesPage).
  */
 struct _LkAdminWindow
 {
@@ -828,6 +830,7 @@ lk_admin_window_class_init (LkAdminWindowClass *klass)
 
   g_type_ensure (LK_TYPE_CODE_VIEW);
   g_type_ensure (LK_TYPE_DIAGNOSIS_VIEW);
+  g_type_ensure (LK_TYPE_DEVICES_PAGE);
   lk_ui_ensure_resources ();
   gtk_widget_class_set_template_from_resource (widget_class, RESOURCE_PREFIX "/lk-admin-window.ui");
   gtk_widget_class_bind_template_child (widget_class, LkAdminWindow, tenant_row);

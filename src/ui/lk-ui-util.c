@@ -478,6 +478,38 @@ lk_ui_new_profile_filter (void)
 }
 
 /**
+ * lk_ui_confirm_removal_new:
+ * @widget: a widget in the window the question is about
+ * @heading: "Remove …?"
+ * @body: what removing it does
+ *
+ * The question before something is removed: Cancel, the default and what
+ * Escape answers, or a red Remove, whose response is "remove". The caller
+ * connects to #AdwMessageDialog::response and presents it.
+ *
+ * Returns: (transfer none): the dialog
+ */
+GtkWidget *
+lk_ui_confirm_removal_new (GtkWidget  *widget,
+                           const char *heading,
+                           const char *body)
+{
+  GtkRoot *root = gtk_widget_get_root (widget);
+  GtkWidget *dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                              heading, body);
+
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "remove", _("_Remove"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "remove",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  return dialog;
+}
+
+/**
  * lk_ui_unparent_children:
  *
  * For dispose of a GtkWidget subclass whose template root has no id:

@@ -38,6 +38,9 @@ void  lk_ui_choose_file    (GtkWidget      *widget,
                             gpointer        user_data,
                             GDestroyNotify  destroy);
 void  lk_ui_unparent_children (GtkWidget *widget);
+GtkWidget *lk_ui_confirm_removal_new (GtkWidget  *widget,
+                                      const char *heading,
+                                      const char *body);
 char *lk_ui_error_message  (const GError *error) G_GNUC_WARN_UNUSED_RESULT;
 const char *lk_ui_protocol_title (LkProtocol protocol);
 char *lk_ui_format_age     (gint64      then,

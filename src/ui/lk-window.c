@@ -255,18 +255,10 @@ lk_window_remove_account_action (GtkWidget  *widget,
 
   /* Translators: %s is an e-mail address. */
   heading = g_strdup_printf (_("Remove %s?"), email);
-  dialog = adw_message_dialog_new (GTK_WINDOW (self), heading,
-                                   _("Its key is deleted from your keyring and its settings "
-                                     "from this computer. Mail programs set up for it stop "
-                                     "working until you add it again."));
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Cancel"),
-                                    "remove", _("_Remove"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "remove",
-                                              ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  dialog = lk_ui_confirm_removal_new (GTK_WIDGET (self), heading,
+                                      _("Its key is deleted from your keyring and its settings "
+                                        "from this computer. Mail programs set up for it stop "
+                                        "working until you add it again."));
   g_object_set_data_full (G_OBJECT (dialog), "email", g_strdup (email), g_free);
   g_signal_connect_object (dialog, "response", G_CALLBACK (remove_response_cb), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));

@@ -9,6 +9,7 @@
 
 #include "bridge/lk-bridge-client.h"
 #include "bridge/lk-bridge-control.h"
+#include "bridge/lk-bridge.h"
 #include "lk-error.h"
 #include "lk-json.h"
 
@@ -242,6 +243,26 @@ lk_bridge_client_request_finish (GAsyncResult  *result,
 {
   g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * lk_bridge_client_dup_devices:
+ * @status: (nullable): the running bridge's `status`; %NULL when none runs
+ * @credentials: the logins file, read when no bridge answered
+ *
+ * The office bridge's devices as `bridge device list` and the IT window
+ * show them: the running bridge's, with when it last saw each and its
+ * last error, or what the logins file says.
+ *
+ * Returns: (transfer full): a JSON array (lk_bridge_describe_devices())
+ */
+JsonNode *
+lk_bridge_client_dup_devices (JsonObject          *status,
+                              LkBridgeCredentials *credentials)
+{
+  if (status != NULL && json_object_has_member (status, "devices"))
+    return json_node_copy (json_object_get_member (status, "devices"));
+  return lk_bridge_describe_devices (credentials, NULL);
 }
 
 gboolean

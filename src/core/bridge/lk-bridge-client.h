@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "bridge/lk-bridge-credentials.h"
 #include "bridge/lk-bridge-settings.h"
 
 G_BEGIN_DECLS
@@ -23,6 +24,8 @@ void        lk_bridge_client_request_id_async (const char         *command,
                                              gpointer              user_data);
 JsonObject *lk_bridge_client_request_finish (GAsyncResult         *result,
                                              GError              **error) G_GNUC_WARN_UNUSED_RESULT;
+JsonNode   *lk_bridge_client_dup_devices    (JsonObject           *status,
+                                             LkBridgeCredentials  *credentials) G_GNUC_WARN_UNUSED_RESULT;
 gboolean    lk_bridge_client_is_not_running (const GError         *error);
 LkBridgeEndpoint *lk_bridge_client_find_listener (JsonObject             *status,
                                                   const LkBridgeSettings *settings,

@@ -1,0 +1,797 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#define G_LOG_DOMAIN "latchkey-ui"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "bridge/lk-bridge-client.h"
+#include "bridge/lk-bridge-device-sheet.h"
+#include "lk-devices-page.h"
+#include "lk-error.h"
+#include "lk-token-set.h"
+#include "lk-ui-init.h"
+#include "lk-ui-util.h"
+#include "store/lk-account-store.h"
+
+/**
+ * LkDevicesPage:
+ *
+ * The IT window's printers and scanners of the office bridge
+ * (doc/bridge-office.md, "Devices"): each device with its account,
+ * protocols, when the running bridge last saw it, its messages today and
+ * its last error (the control socket's `status`; when no bridge runs, what
+ * the logins file says, lk_bridge_describe_devices()), Remove and New
+ * Password per device, the setup sheet again (without its password, which
+ * the bridge does not keep), and a form that adds one. Adding or resetting shows
+ * the setup sheet (LkBridgeDeviceSheet, as `latchkey-cli bridge device add`
+ * prints it) once, with its password, copy buttons and Print… (a
+ * GtkPrintOperation, which also saves a PDF). Every change goes through
+ * core's LkBridgeCredentials; a running bridge is told to reload.
+ */
+struct _LkDevicesPage
+{
+  GtkWidget            parent_instance;
+
+  /* Template children */
+  GtkWidget           *sheet_box;
+  AdwPreferencesGroup *sheet_group;
+  AdwPreferencesGroup *devices_group;
+  AdwActionRow        *empty_row;
+  AdwEntryRow         *name_row;
+  AdwComboRow         *account_row;
+  GtkCheckButton      *smtp_check;
+  GtkCheckButton      *imap_check;
+  GtkCheckButton      *pop_check;
+  AdwEntryRow         *sender_row;
+  GtkSpinButton       *cap_spin;
+
+  LkBridgeCredentials *credentials;
+  GtkStringList       *accounts;       /* the account row's model */
+  JsonObject          *status;         /* nullable: the running bridge's */
+  char                *state;          /* nullable: why nothing runs */
+  LkBridgeDeviceSheet *sheet;          /* nullable: shown, with its password */
+  GCancellable        *cancellable;    /* the status or reload request */
+  GPtrArray           *device_rows;    /* added to devices_group */
+  GPtrArray           *sheet_rows;     /* added to sheet_group */
+};
+
+G_DEFINE_FINAL_TYPE (LkDevicesPage, lk_devices_page, GTK_TYPE_WIDGET)
+
+GtkWidget *
+lk_devices_page_new (void)
+{
+  return g_object_new (LK_TYPE_DEVICES_PAGE, NULL);
+}
+
+static void
+clear_rows (AdwPreferencesGroup *group,
+            GPtrArray           *rows)
+{
+  for (guint i = 0; i < rows->len; i++)
+    adw_preferences_group_remove (group, g_ptr_array_index (rows, i));
+  g_ptr_array_set_size (rows, 0);
+}
+
+/* The password leaves memory as soon as the sheet is closed. */
+static void
+close_sheet (LkDevicesPage *self)
+{
+  g_clear_pointer (&self->sheet, lk_bridge_device_sheet_free);
+  clear_rows (self->sheet_group, self->sheet_rows);
+  gtk_widget_set_visible (self->sheet_box, FALSE);
+}
+
+static void
+add_sheet_row (LkDevicesPage *self,
+               const char    *title,
+               const char    *value,
+               const char    *copy_action)
+{
+  GtkWidget *row;
+  GtkWidget *button;
+
+  if (value == NULL)
+    return;
+  row = adw_action_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), value);
+  gtk_widget_add_css_class (row, "property");
+  if (copy_action != NULL)
+    {
+      button = gtk_button_new_from_icon_name ("edit-copy-symbolic");
+      gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+      gtk_widget_add_css_class (button, "flat");
+      gtk_widget_set_tooltip_text (button, _("Copy"));
+      gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                      title, -1);
+      gtk_actionable_set_action_name (GTK_ACTIONABLE (button), copy_action);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+    }
+  adw_preferences_group_add (self->sheet_group, row);
+  g_ptr_array_add (self->sheet_rows, row);
+}
+
+/* What `bridge device add` prints, one row per value, shown once. */
+static void
+show_sheet (LkDevicesPage       *self,
+            LkBridgeDeviceSheet *sheet)
+{
+  g_autofree char *server = NULL;
+  g_autofree char *ports = NULL;
+
+  close_sheet (self);
+  self->sheet = sheet;
+  server = sheet->address != NULL ? g_strdup_printf ("%s (%s)", sheet->address, sheet->host_name)
+                                  : g_strdup (sheet->host_name);
+  if (sheet->smtp_port != 0 && sheet->smtps_port != 0)
+    /* Translators: the bridge's SMTP ports, "587 (STARTTLS), 465 (TLS)" */
+    ports = g_strdup_printf (_("%u (STARTTLS), %u (TLS)"), sheet->smtp_port, sheet->smtps_port);
+  else if (sheet->smtp_port != 0)
+    ports = g_strdup_printf (_("%u (STARTTLS)"), sheet->smtp_port);
+  else if (sheet->smtps_port != 0)
+    ports = g_strdup_printf (_("%u (TLS)"), sheet->smtps_port);
+  adw_preferences_group_set_description (self->sheet_group, sheet->password != NULL
+    ? _("Type these into the device’s web page. The password is shown only now: print the sheet "
+        "or copy it before you close it.")
+    : _("Type these into the device’s web page. The bridge keeps no copy of the password: "
+        "New Password gives the device a new one."));
+  add_sheet_row (self, _("User Name"), sheet->name, "devices.copy-name");
+  add_sheet_row (self, _("Password"), sheet->password, "devices.copy-password");
+  add_sheet_row (self, _("Server"), server, "devices.copy-server");
+  add_sheet_row (self, _("SMTP Port"), ports, NULL);
+  add_sheet_row (self, _("Sends As"), sheet->sender != NULL ? sheet->sender : sheet->account, NULL);
+  add_sheet_row (self, _("Certificate Fingerprint (SHA-256)"), sheet->fingerprint, NULL);
+  gtk_widget_set_visible (self->sheet_box, TRUE);
+}
+
+static LkBridgeDeviceSheet *
+new_sheet (LkDevicesPage *self,
+           const char    *name,
+           const char    *password)
+{
+  g_autoptr(LkBridgeUser) device = lk_bridge_credentials_lookup (self->credentials, name);
+
+  if (device == NULL)
+    return NULL;
+  return lk_bridge_device_sheet_new (device, password, self->status);
+}
+
+static char *
+describe_device (JsonObject *device)
+{
+  g_autoptr(GString) text = g_string_new (json_object_get_string_member_with_default (device, "account", ""));
+  JsonNode *node = json_object_get_member (device, "protocols");
+  JsonArray *protocols = node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+  g_autoptr(GDateTime) seen = NULL;
+
+  for (guint i = 0; protocols != NULL && i < json_array_get_length (protocols); i++)
+    {
+      g_autofree char *upper = g_ascii_strup (json_array_get_string_element (protocols, i), -1);
+
+      g_string_append_printf (text, i == 0 ? " · %s" : ", %s", upper);
+    }
+  if (!json_object_get_boolean_member_with_default (device, "enabled", TRUE))
+    g_string_append_printf (text, " · %s", _("disabled"));
+  node = json_object_get_member (device, "last_seen");
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node))
+    seen = g_date_time_new_from_iso8601 (json_node_get_string (node), NULL);
+  if (seen != NULL)
+    {
+      g_autofree char *age = lk_ui_format_age (g_date_time_to_unix (seen),
+                                               g_get_real_time () / G_USEC_PER_SEC);
+      guint today = json_object_get_int_member_with_default (device, "messages_today", 0);
+
+      g_string_append_c (text, '\n');
+      /* Translators: "last seen 5 minutes ago" */
+      g_string_append_printf (text, _("last seen %s"), age);
+      g_string_append (text, " · ");
+      g_string_append_printf (text, ngettext ("%u message today", "%u messages today", today),
+                              today);
+    }
+  else
+    g_string_append_printf (text, "\n%s", _("not seen yet"));
+  node = json_object_get_member (device, "last_error");
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node))
+    {
+      g_string_append_c (text, '\n');
+      g_string_append_printf (text, _("Last error: %s"), json_node_get_string (node));
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+static GtkWidget *
+new_row_button (const char *icon,
+                const char *tooltip,
+                const char *action,
+                const char *name)
+{
+  GtkWidget *button = gtk_button_new_from_icon_name (icon);
+
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, "flat");
+  gtk_widget_set_tooltip_text (button, tooltip);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  tooltip, -1);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), action);
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "s", name);
+  return button;
+}
+
+static void
+update_devices (LkDevicesPage *self)
+{
+  g_autoptr(JsonNode) devices = NULL;
+  JsonArray *array;
+
+  clear_rows (self->devices_group, self->device_rows);
+  devices = lk_bridge_client_dup_devices (self->status, self->credentials);
+  array = JSON_NODE_HOLDS_ARRAY (devices) ? json_node_get_array (devices) : NULL;
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+    {
+      JsonObject *device = json_array_get_object_element (array, i);
+      const char *name = device != NULL ? json_object_get_string_member_with_default (device, "name", NULL) : NULL;
+      g_autofree char *subtitle = NULL;
+      GtkWidget *row;
+
+      if (name == NULL)
+        continue;
+      subtitle = describe_device (device);
+      row = adw_action_row_new ();
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
+      adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                                 new_row_button ("printer-symbolic", _("Setup Sheet"),
+                                                 "devices.show-sheet", name));
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                                 new_row_button ("view-refresh-symbolic", _("New Password"),
+                                                 "devices.new-password", name));
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                                 new_row_button ("user-trash-symbolic", _("Remove"),
+                                                 "devices.remove", name));
+      adw_preferences_group_add (self->devices_group, row);
+      g_ptr_array_add (self->device_rows, row);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->empty_row), self->device_rows->len == 0);
+  adw_preferences_group_set_description (self->devices_group, self->state);
+}
+
+/* The accounts a device may send as, as the account list shows them. */
+static void
+update_accounts (LkDevicesPage *self)
+{
+  g_autoptr(LkAccountStore) store = lk_account_store_new (NULL);
+  g_autoptr(GPtrArray) accounts = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) emails = g_ptr_array_new ();
+
+  accounts = lk_account_store_list (store, NULL, &error);
+  if (accounts == NULL)
+    g_debug ("No accounts for devices: %s", error->message);
+  for (guint i = 0; accounts != NULL && i < accounts->len; i++)
+    g_ptr_array_add (emails, ((LkAccount *) g_ptr_array_index (accounts, i))->email);
+  g_ptr_array_add (emails, NULL);
+  gtk_string_list_splice (self->accounts, 0,
+                          g_list_model_get_n_items (G_LIST_MODEL (self->accounts)),
+                          (const char * const *) emails->pdata);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "devices.add", emails->len > 1);
+}
+
+static void
+status_cb (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(LkDevicesPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  JsonObject *status = lk_bridge_client_request_finish (result, &error);
+
+  if (status == NULL && lk_error_is_cancelled (error))
+    return;
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->status, json_object_unref);
+  g_clear_pointer (&self->state, g_free);
+  self->status = status;
+  if (status == NULL && lk_bridge_client_is_not_running (error))
+    self->state = g_strdup (_("The bridge is not running, so this is what its files say. It starts "
+                              "with “latchkey-cli bridge run”."));
+  else if (status == NULL)
+    self->state = lk_ui_error_message (error);
+  update_devices (self);
+}
+
+/**
+ * lk_devices_page_refresh:
+ *
+ * Reads the accounts and the devices again and asks the running bridge
+ * how each device is doing.
+ */
+void
+lk_devices_page_refresh (LkDevicesPage *self)
+{
+  g_return_if_fail (LK_IS_DEVICES_PAGE (self));
+
+  update_accounts (self);
+  update_devices (self);
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  lk_bridge_client_request_async ("status", NULL, self->cancellable, status_cb,
+                                  g_object_ref (self));
+}
+
+static void
+reloaded_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(LkDevicesPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) reply = lk_bridge_client_request_finish (result, &error);
+
+  if (reply == NULL && lk_error_is_cancelled (error))
+    return;
+  /* Not running: it reads the logins when it starts. */
+  if (reply == NULL && !lk_bridge_client_is_not_running (error))
+    lk_ui_toast_error (GTK_WIDGET (self), error->message);
+  g_clear_object (&self->cancellable);
+  lk_devices_page_refresh (self);
+}
+
+/* The logins changed: a running bridge reads them again. */
+static void
+reload_bridge (LkDevicesPage *self)
+{
+  update_devices (self);
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  lk_bridge_client_request_async ("reload", NULL, self->cancellable, reloaded_cb,
+                                  g_object_ref (self));
+}
+
+/**
+ * lk_devices_page_add_device:
+ *
+ * Adds a device as `latchkey-cli bridge device add` does and shows its
+ * setup sheet; says what is wrong otherwise.
+ *
+ * Returns: whether it was added
+ */
+gboolean
+lk_devices_page_add_device (LkDevicesPage            *self,
+                            const LkBridgeDeviceSpec *spec)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *password = NULL;
+  LkBridgeDeviceSheet *sheet;
+
+  g_return_val_if_fail (LK_IS_DEVICES_PAGE (self), FALSE);
+
+  if (!lk_bridge_credentials_add_device (self->credentials, spec, &password, &error))
+    {
+      g_autofree char *message = lk_ui_error_message (error);
+
+      lk_ui_toast_error (GTK_WIDGET (self), message);
+      return FALSE;
+    }
+  sheet = new_sheet (self, spec->name, password);
+  lk_secret_wipe (g_steal_pointer (&password));
+  if (sheet != NULL)
+    show_sheet (self, sheet);
+  reload_bridge (self);
+  return TRUE;
+}
+
+static void
+lk_devices_page_add_action (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *parameter)
+{
+  LkDevicesPage *self = LK_DEVICES_PAGE (widget);
+  GtkStringObject *account = adw_combo_row_get_selected_item (self->account_row);
+  g_autofree char *name = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->name_row))));
+  g_autofree char *sender = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->sender_row))));
+  LkBridgeDeviceSpec spec = { 0 };
+
+  if (account == NULL)
+    {
+      lk_ui_toast_error (widget, _("Add the account the device sends as first, in the main "
+                                   "window."));
+      return;
+    }
+  if (gtk_check_button_get_active (self->smtp_check))
+    spec.protocols |= LK_PROTOCOL_FLAG_SMTP;
+  if (gtk_check_button_get_active (self->imap_check))
+    spec.protocols |= LK_PROTOCOL_FLAG_IMAP;
+  if (gtk_check_button_get_active (self->pop_check))
+    spec.protocols |= LK_PROTOCOL_FLAG_POP;
+  spec.name = name;
+  spec.account = gtk_string_object_get_string (account);
+  spec.sender = sender[0] != '\0' ? sender : NULL;
+  spec.max_per_hour = (guint) gtk_spin_button_get_value_as_int (self->cap_spin);
+  if (lk_devices_page_add_device (self, &spec))
+    {
+      gtk_editable_set_text (GTK_EDITABLE (self->name_row), "");
+      gtk_editable_set_text (GTK_EDITABLE (self->sender_row), "");
+    }
+}
+
+static void
+remove_response_cb (AdwMessageDialog *dialog,
+                    const char       *response,
+                    gpointer          user_data)
+{
+  LkDevicesPage *self = LK_DEVICES_PAGE (user_data);
+  const char *name = g_object_get_data (G_OBJECT (dialog), "device");
+  g_autoptr(GError) error = NULL;
+
+  if (g_strcmp0 (response, "remove") != 0)
+    return;
+  if (!lk_bridge_credentials_remove (self->credentials, name, &error))
+    {
+      g_autofree char *message = lk_ui_error_message (error);
+
+      lk_ui_toast_error (GTK_WIDGET (self), message);
+      return;
+    }
+  if (self->sheet != NULL && g_strcmp0 (self->sheet->name, name) == 0)
+    close_sheet (self);
+  reload_bridge (self);
+}
+
+/**
+ * lk_devices_page_remove_device:
+ *
+ * Asks whether to remove the device @name; its password stops working at
+ * once when the answer is Remove.
+ */
+void
+lk_devices_page_remove_device (LkDevicesPage *self,
+                               const char    *name)
+{
+  g_autofree char *heading = NULL;
+  GtkWidget *dialog;
+
+  g_return_if_fail (LK_IS_DEVICES_PAGE (self));
+
+  /* Translators: %s is a device's name. */
+  heading = g_strdup_printf (_("Remove %s?"), name);
+  dialog = lk_ui_confirm_removal_new (GTK_WIDGET (self), heading,
+                                      _("Its password stops working at once: the device cannot "
+                                        "send mail through the bridge any more."));
+  g_object_set_data_full (G_OBJECT (dialog), "device", g_strdup (name), g_free);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (remove_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+lk_devices_page_remove_action (GtkWidget  *widget,
+                               const char *action_name,
+                               GVariant   *parameter)
+{
+  lk_devices_page_remove_device (LK_DEVICES_PAGE (widget), g_variant_get_string (parameter, NULL));
+}
+
+/**
+ * lk_devices_page_new_password:
+ *
+ * Gives the device @name a new password, as `bridge device reset` does,
+ * and shows its setup sheet with it; the old password stops working.
+ */
+void
+lk_devices_page_new_password (LkDevicesPage *self,
+                              const char    *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *password = NULL;
+  LkBridgeDeviceSheet *sheet;
+
+  g_return_if_fail (LK_IS_DEVICES_PAGE (self));
+
+  password = lk_bridge_credentials_reset_password (self->credentials, name, &error);
+  if (password == NULL)
+    {
+      g_autofree char *message = lk_ui_error_message (error);
+
+      lk_ui_toast_error (GTK_WIDGET (self), message);
+      return;
+    }
+  sheet = new_sheet (self, name, password);
+  lk_secret_wipe (g_steal_pointer (&password));
+  if (sheet != NULL)
+    show_sheet (self, sheet);
+  reload_bridge (self);
+}
+
+static void
+lk_devices_page_new_password_action (GtkWidget  *widget,
+                                     const char *action_name,
+                                     GVariant   *parameter)
+{
+  lk_devices_page_new_password (LK_DEVICES_PAGE (widget), g_variant_get_string (parameter, NULL));
+}
+
+/* The sheet again, to print it once more: without a password, which the
+ * bridge does not keep. */
+static void
+lk_devices_page_show_sheet_action (GtkWidget  *widget,
+                                   const char *action_name,
+                                   GVariant   *parameter)
+{
+  LkDevicesPage *self = LK_DEVICES_PAGE (widget);
+  g_autoptr(GError) error = NULL;
+  LkBridgeDeviceSheet *sheet;
+
+  if (!lk_bridge_credentials_load (self->credentials, &error))
+    {
+      g_autofree char *message = lk_ui_error_message (error);
+
+      lk_ui_toast_error (widget, message);
+      return;
+    }
+  sheet = new_sheet (self, g_variant_get_string (parameter, NULL), NULL);
+  if (sheet != NULL)
+    show_sheet (self, sheet);
+}
+
+/* The protocols the chosen account's provider has servers for, as
+ * `bridge device add` insists. */
+static void
+account_selected_cb (LkDevicesPage *self)
+{
+  GtkStringObject *item = adw_combo_row_get_selected_item (self->account_row);
+  g_autoptr(LkAccountStore) store = NULL;
+  g_autoptr(LkAccount) account = NULL;
+  LkProtocolFlags offered = LK_PROTOCOL_FLAG_ALL;
+  struct { GtkCheckButton *check; LkProtocolFlags flag; } checks[] = {
+    { self->smtp_check, LK_PROTOCOL_FLAG_SMTP },
+    { self->imap_check, LK_PROTOCOL_FLAG_IMAP },
+    { self->pop_check, LK_PROTOCOL_FLAG_POP },
+  };
+
+  if (item != NULL)
+    {
+      store = lk_account_store_new (NULL);
+      account = lk_account_store_load (store, gtk_string_object_get_string (item), NULL);
+    }
+  if (account != NULL)
+    offered = lk_provider_get_protocols (account->provider);
+  for (guint i = 0; i < G_N_ELEMENTS (checks); i++)
+    {
+      gboolean has = (offered & checks[i].flag) != 0;
+
+      gtk_widget_set_sensitive (GTK_WIDGET (checks[i].check), has);
+      if (!has)
+        gtk_check_button_set_active (checks[i].check, FALSE);
+    }
+}
+
+static void
+lk_devices_page_done_action (GtkWidget  *widget,
+                             const char *action_name,
+                             GVariant   *parameter)
+{
+  close_sheet (LK_DEVICES_PAGE (widget));
+}
+
+static void
+lk_devices_page_copy_action (GtkWidget  *widget,
+                             const char *action_name,
+                             GVariant   *parameter)
+{
+  LkDevicesPage *self = LK_DEVICES_PAGE (widget);
+
+  if (self->sheet == NULL)
+    return;
+  if (g_str_equal (action_name, "devices.copy-name"))
+    lk_ui_copy_text (widget, self->sheet->name, _("User name copied"));
+  else if (g_str_equal (action_name, "devices.copy-password") && self->sheet->password != NULL)
+    lk_ui_copy_text (widget, self->sheet->password, _("Password copied"));
+  else if (g_str_equal (action_name, "devices.copy-server"))
+    lk_ui_copy_text (widget, self->sheet->address != NULL ? self->sheet->address
+                                                          : self->sheet->host_name,
+                     _("Server copied"));
+}
+
+/* The sheet's text on one page; it is short enough for A4 and Letter. A
+ * line wider than the page (the fingerprint) shrinks the whole sheet
+ * rather than break, so that what IT compares stays on one line. */
+static void
+draw_page_cb (GtkPrintOperation *operation,
+              GtkPrintContext   *context,
+              int                page_nr,
+              gpointer          user_data)
+{
+  const char *text = user_data;
+  cairo_t *cr = gtk_print_context_get_cairo_context (context);
+  g_autoptr(PangoLayout) layout = gtk_print_context_create_pango_layout (context);
+  g_autoptr(PangoFontDescription) font = pango_font_description_from_string ("Monospace 10");
+  double page_width = gtk_print_context_get_width (context);
+  int width, height;
+
+  pango_layout_set_font_description (layout, font);
+  pango_layout_set_text (layout, text, -1);
+  pango_layout_get_size (layout, &width, &height);
+  if (width > 0 && width / (double) PANGO_SCALE > page_width)
+    {
+      double scale = page_width / (width / (double) PANGO_SCALE);
+
+      cairo_scale (cr, scale, scale);
+    }
+  cairo_move_to (cr, 0, 0);
+  pango_cairo_show_layout (cr, layout);
+}
+
+static void
+wipe_text (gpointer data)
+{
+  lk_secret_wipe (data);
+}
+
+/**
+ * lk_devices_page_print_sheet:
+ * @export_filename: (nullable): save it as this PDF without asking; the
+ *   print dialog otherwise
+ *
+ * Prints the setup sheet being shown, with its password (it was just
+ * made), or saves it as PDF.
+ */
+void
+lk_devices_page_print_sheet (LkDevicesPage *self,
+                             const char    *export_filename)
+{
+  g_autoptr(GtkPrintOperation) operation = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkRoot *root;
+  char *text;
+  g_autofree char *job = NULL;
+
+  g_return_if_fail (LK_IS_DEVICES_PAGE (self));
+  g_return_if_fail (self->sheet != NULL);
+
+  root = gtk_widget_get_root (GTK_WIDGET (self));
+  text = lk_bridge_device_sheet_to_text (self->sheet);
+  operation = gtk_print_operation_new ();
+  /* Translators: the print job's name, "Setup sheet for 2nd-floor-mfp" */
+  job = g_strdup_printf (_("Setup sheet for %s"), self->sheet->name);
+  gtk_print_operation_set_job_name (operation, job);
+  gtk_print_operation_set_n_pages (operation, 1);
+  gtk_print_operation_set_embed_page_setup (operation, TRUE);
+  g_signal_connect_data (operation, "draw-page", G_CALLBACK (draw_page_cb), text,
+                         (GClosureNotify) (void (*) (void)) wipe_text, 0);
+  if (export_filename != NULL)
+    gtk_print_operation_set_export_filename (operation, export_filename);
+  if (gtk_print_operation_run (operation,
+                               export_filename != NULL ? GTK_PRINT_OPERATION_ACTION_EXPORT
+                                                       : GTK_PRINT_OPERATION_ACTION_PRINT_DIALOG,
+                               GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                               &error) == GTK_PRINT_OPERATION_RESULT_ERROR)
+    {
+      g_autofree char *message = lk_ui_error_message (error);
+
+      lk_ui_toast_error (GTK_WIDGET (self), message);
+    }
+}
+
+static void
+lk_devices_page_print_action (GtkWidget  *widget,
+                              const char *action_name,
+                              GVariant   *parameter)
+{
+  lk_devices_page_print_sheet (LK_DEVICES_PAGE (widget), NULL);
+}
+
+const char *
+lk_devices_page_get_password (LkDevicesPage *self)
+{
+  g_return_val_if_fail (LK_IS_DEVICES_PAGE (self), NULL);
+
+  return self->sheet != NULL ? self->sheet->password : NULL;
+}
+
+/* Returns: (nullable): why the list is what the files say */
+const char *
+lk_devices_page_get_state (LkDevicesPage *self)
+{
+  g_return_val_if_fail (LK_IS_DEVICES_PAGE (self), NULL);
+
+  return self->state;
+}
+
+/* Returns: whether a request to the bridge is under way */
+gboolean
+lk_devices_page_get_busy (LkDevicesPage *self)
+{
+  g_return_val_if_fail (LK_IS_DEVICES_PAGE (self), FALSE);
+
+  return self->cancellable != NULL;
+}
+
+static void
+lk_devices_page_dispose (GObject *object)
+{
+  LkDevicesPage *self = LK_DEVICES_PAGE (object);
+
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->sheet, lk_bridge_device_sheet_free);
+  gtk_widget_dispose_template (GTK_WIDGET (self), LK_TYPE_DEVICES_PAGE);
+  lk_ui_unparent_children (GTK_WIDGET (self));
+  G_OBJECT_CLASS (lk_devices_page_parent_class)->dispose (object);
+}
+
+static void
+lk_devices_page_finalize (GObject *object)
+{
+  LkDevicesPage *self = LK_DEVICES_PAGE (object);
+
+  g_clear_object (&self->credentials);
+  g_clear_object (&self->accounts);
+  g_clear_pointer (&self->status, json_object_unref);
+  g_free (self->state);
+  g_ptr_array_unref (self->device_rows);
+  g_ptr_array_unref (self->sheet_rows);
+  G_OBJECT_CLASS (lk_devices_page_parent_class)->finalize (object);
+}
+
+static void
+lk_devices_page_class_init (LkDevicesPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = lk_devices_page_dispose;
+  object_class->finalize = lk_devices_page_finalize;
+
+  lk_ui_ensure_resources ();
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               RESOURCE_PREFIX "/lk-devices-page.ui");
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_bind_template_child (widget_class, LkDevicesPage, sheet_box);
+  gtk_widget_class_bind_template_child (widget_class, LkDevicesPage, sheet_group);
+  gtk_widget_class_bind_template_child (widget_class, LkDevicesPage, devices_group);
+  gtk_widget_class_bind_template_child (widget_class, LkDevicesPage, empty_row);
+  gtk_widget_class_bind_template_child (widget_class, LkDevicesPage, name_row);
+  gtk_widget_class_bind_template_child (widget_class, LkDevicesPage, account_row);
+  gtk_widget_class_bind_template_child (widget_class, LkDevicesPage, smtp_check);
+  gtk_widget_class_bind_template_child (widget_class, LkDevicesPage, imap_check);
+  gtk_widget_class_bind_template_child (widget_class, LkDevicesPage, pop_check);
+  gtk_widget_class_bind_template_child (widget_class, LkDevicesPage, sender_row);
+  gtk_widget_class_bind_template_child (widget_class, LkDevicesPage, cap_spin);
+
+  gtk_widget_class_install_action (widget_class, "devices.add", NULL,
+                                   lk_devices_page_add_action);
+  gtk_widget_class_install_action (widget_class, "devices.remove", "s",
+                                   lk_devices_page_remove_action);
+  gtk_widget_class_install_action (widget_class, "devices.new-password", "s",
+                                   lk_devices_page_new_password_action);
+  gtk_widget_class_install_action (widget_class, "devices.show-sheet", "s",
+                                   lk_devices_page_show_sheet_action);
+  gtk_widget_class_install_action (widget_class, "devices.done", NULL,
+                                   lk_devices_page_done_action);
+  gtk_widget_class_install_action (widget_class, "devices.print", NULL,
+                                   lk_devices_page_print_action);
+  gtk_widget_class_install_action (widget_class, "devices.copy-name", NULL,
+                                   lk_devices_page_copy_action);
+  gtk_widget_class_install_action (widget_class, "devices.copy-password", NULL,
+                                   lk_devices_page_copy_action);
+  gtk_widget_class_install_action (widget_class, "devices.copy-server", NULL,
+                                   lk_devices_page_copy_action);
+}
+
+static void
+lk_devices_page_init (LkDevicesPage *self)
+{
+  self->credentials = lk_bridge_credentials_new (NULL);
+  self->accounts = gtk_string_list_new (NULL);
+  self->device_rows = g_ptr_array_new ();
+  self->sheet_rows = g_ptr_array_new ();
+  gtk_widget_init_template (GTK_WIDGET (self));
+  adw_combo_row_set_model (self->account_row, G_LIST_MODEL (self->accounts));
+  g_signal_connect_object (self->account_row, "notify::selected-item",
+                           G_CALLBACK (account_selected_cb), self, G_CONNECT_SWAPPED);
+  lk_devices_page_refresh (self);
+}
