@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "export/lk-export-apply.h"
 #include "export/lk-exporter.h"
 #include "lk-account-page.h"
 #include "lk-bridge-section.h"
@@ -24,7 +25,8 @@
  * (LkDiagnosisView), what the keyring holds about its sign-in (who signed
  * in, the scopes granted, the key's expiry, the last refresh, the refresh
  * token's age: LkTokenInfo, never a token), the mail programs it was set up
- * for, "Use with Other Programs" (the bridge, LkBridgeSection), and Remove.
+ * for (and whether each file still holds what Set Up would write now: core's
+ * dry run), "Use with Other Programs" (the bridge, LkBridgeSection), and Remove.
  * Its buttons are the window's actions with the address as target.
  */
 struct _LkAccountPage
@@ -50,6 +52,8 @@ struct _LkAccountPage
   LkTokenInfo         *token_info;        /* nullable: not read (yet) */
   GError              *keyring_error;     /* nullable: why it was not */
   GCancellable        *cancellable;       /* the keyring lookup */
+  GCancellable        *programs_cancellable; /* the mail programs' dry runs */
+  guint                programs_checking; /* dry runs not answered yet */
   GPtrArray           *server_rows;       /* added to servers_group */
   GPtrArray           *sign_in_rows;      /* added to sign_in_group */
   GPtrArray           *program_rows;      /* added to programs_group */
@@ -456,12 +460,183 @@ update_sign_in (LkAccountPage *self)
     }
 }
 
+/* The change a dry run of Set Up (src/core/export/lk-export-apply.h) names
+ * for @path, the file an export was written to. */
+static const LkExportChange *
+find_change (const LkExportApplyResult *result,
+             const char                *path)
+{
+  for (guint i = 0; i < result->changes->len; i++)
+    {
+      const LkExportChange *change = g_ptr_array_index (result->changes, i);
+
+      if (g_strcmp0 (change->path, path) == 0 || g_strcmp0 (change->link, path) == 0)
+        return change;
+    }
+  return NULL;
+}
+
+/* What the dry run says about the row's file (@found), or, when the run
+ * does not name it, about every file of the client's configuration (not
+ * mbsync's Maildir folder), in words for the row: whether it still holds
+ * what Latchkey would write now. */
+static const char *
+describe_dry_run (const LkExportApplyResult *result,
+                  const LkExportChange      *found)
+{
+  gboolean edited = FALSE, differs = FALSE, missing = FALSE;
+
+  for (guint i = 0; i < result->changes->len; i++)
+    {
+      const LkExportChange *change = g_ptr_array_index (result->changes, i);
+
+      if ((found != NULL && change != found) || change->is_folder)
+        continue;
+      switch (change->kind)
+        {
+        case LK_EXPORT_CHANGE_UNCHANGED:
+          break;
+        case LK_EXPORT_CHANGE_CREATED:
+        case LK_EXPORT_CHANGE_ADDED:
+          missing = TRUE;
+          break;
+        case LK_EXPORT_CHANGE_REPLACED:
+        case LK_EXPORT_CHANGE_REPLACED_EARLIER:
+        default:
+          differs = TRUE;
+          edited = edited || change->edited;
+          break;
+        }
+    }
+  if (missing)
+    return _("No longer holds this account: Set Up adds it again");
+  if (edited)
+    return _("Edited since Latchkey wrote it: Set Up writes it again");
+  if (differs)
+    return _("Differs from what Latchkey writes now: Set Up updates it");
+  return _("Up to date");
+}
+
+typedef struct
+{
+  LkAccountPage    *self;
+  const LkExporter *exporter;
+  GtkWidget        *row;
+  char             *path;
+  char             *subtitle;  /* where and when, the first line */
+  gboolean          own_file;  /* the second run: into the recorded file */
+} ProgramCheck;
+
+static void
+program_check_free (ProgramCheck *check)
+{
+  g_object_unref (check->self);
+  g_object_unref (check->row);
+  g_free (check->path);
+  g_free (check->subtitle);
+  g_free (check);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ProgramCheck, program_check_free)
+
+static void program_checked_cb (GObject      *source,
+                                GAsyncResult *result,
+                                gpointer      user_data);
+
+/* A dry run of Set Up, which writes nothing: first into the client's own
+ * configuration, as Set Up on the page does, which names each of its files
+ * (NeoMutt's two, Evolution's .source files); then, for a file the person
+ * chose instead ("msmtp -C FILE", another Thunderbird profile), into that
+ * file. */
+static void
+start_check (ProgramCheck *check)
+{
+  LkAccountPage *self = check->self;
+  g_auto(GStrv) argv = lk_ui_dup_token_argv (self->account->email);
+  g_autofree char *folder = NULL;
+  LkExportContext context = { 0 };
+  LkExportApplyOptions options = { 0 };
+
+  context.token_argv = (const char * const *) argv;
+  context.version = PACKAGE_VERSION;
+  options.dry_run = TRUE;
+  /* Evolution's target is its sources folder, of which the export is one
+   * .source file (lk-export-evolution.c). */
+  if (check->own_file && g_str_equal (check->exporter->id, "evolution"))
+    options.file = folder = g_path_get_dirname (check->path);
+  else if (check->own_file)
+    options.file = check->path;
+  lk_exporter_apply_async (check->exporter, self->account, &context, &options,
+                           self->programs_cancellable, program_checked_cb, check);
+}
+
+static void
+program_checked_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(ProgramCheck) check = user_data;
+  g_autoptr(LkExportApplyResult) applied = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  const LkExportChange *found = NULL;
+
+  applied = lk_exporter_apply_finish (check->exporter, result, &error);
+  /* The rows were made again meanwhile: this answer is for rows gone. */
+  if (applied == NULL && lk_error_is_cancelled (error))
+    return;
+  if (applied != NULL)
+    found = find_change (applied, check->path);
+  if (found == NULL && !check->own_file)
+    {
+      check->own_file = TRUE;
+      start_check (g_steal_pointer (&check));
+      return;
+    }
+  check->self->programs_checking--;
+  if (applied != NULL)
+    text = g_strdup_printf ("%s\n%s", check->subtitle, describe_dry_run (applied, found));
+  else
+    {
+      g_autofree char *why = lk_ui_error_message (error);
+
+      /* Translators: the row's first line ("~/.msmtprc, saved 2 days ago"),
+       * then why the file could not be compared. */
+      text = g_strdup_printf (_("%s\nCannot be checked: %s"), check->subtitle, why);
+    }
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (check->row), text);
+}
+
+/* Asks core whether the file of @export still holds what Set Up would
+ * write now. */
+static void
+check_program (LkAccountPage         *self,
+               const LkExporter      *exporter,
+               const LkAccountExport *export,
+               GtkWidget             *row,
+               const char            *subtitle)
+{
+  ProgramCheck *check = g_new0 (ProgramCheck, 1);
+
+  check->self = g_object_ref (self);
+  check->exporter = exporter;
+  check->row = g_object_ref (row);
+  check->path = g_strdup (export->path);
+  check->subtitle = g_strdup (subtitle);
+  self->programs_checking++;
+  start_check (check);
+}
+
 static void
 update_programs (LkAccountPage *self)
 {
   GPtrArray *exports = self->account->exports;
   gint64 now = now_seconds ();
 
+  g_cancellable_cancel (self->programs_cancellable);
+  g_clear_object (&self->programs_cancellable);
+  self->programs_cancellable = g_cancellable_new ();
+  self->programs_checking = 0;
   clear_rows (self->programs_group, self->program_rows);
   if (exports->len == 0)
     {
@@ -490,6 +665,10 @@ update_programs (LkAccountPage *self)
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
       lk_ui_row_keep_words (row);
       add_row (self->programs_group, self->program_rows, row);
+      /* A client Set Up cannot merge into (a file saved for fetchmail, say)
+       * is listed without a verdict. */
+      if (exporter != NULL && lk_exporter_can_apply (exporter))
+        check_program (self, exporter, export, row, subtitle);
     }
 }
 
@@ -590,6 +769,14 @@ lk_account_page_get_status (LkAccountPage *self)
   return gtk_label_get_text (self->status_title);
 }
 
+/* Whether core's dry runs of the mail programs' files are still out. */
+gboolean
+lk_account_page_get_checking_programs (LkAccountPage *self)
+{
+  g_return_val_if_fail (LK_IS_ACCOUNT_PAGE (self), FALSE);
+  return self->programs_checking > 0;
+}
+
 /* Whether the keyring is being read for the sign-in rows. */
 gboolean
 lk_account_page_get_reading_keyring (LkAccountPage *self)
@@ -653,6 +840,8 @@ lk_account_page_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
+  g_cancellable_cancel (self->programs_cancellable);
+  g_clear_object (&self->programs_cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), LK_TYPE_ACCOUNT_PAGE);
   lk_ui_unparent_children (GTK_WIDGET (self));
   g_clear_pointer (&self->server_rows, g_ptr_array_unref);

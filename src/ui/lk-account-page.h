@@ -26,5 +26,6 @@ AdwExpanderRow    *lk_account_page_get_protocol_row   (LkAccountPage *self,
 LkDiagnosis       *lk_account_page_get_diagnosis      (LkAccountPage *self,
                                                        LkProtocol     protocol);
 LkBridgeSection   *lk_account_page_get_bridge_section (LkAccountPage *self);
+gboolean           lk_account_page_get_checking_programs (LkAccountPage *self);
 
 G_END_DECLS

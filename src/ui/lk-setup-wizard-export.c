@@ -15,29 +15,11 @@
 #include "lk-setup-wizard-private.h"
 #include "lk-ui-util.h"
 
-static char *
-token_cli_path (void)
-{
-  const char *path = g_getenv ("LATCHKEY_CLI");
-
-  return g_strdup (path != NULL && *path != '\0' ? path : BINDIR "/latchkey-cli");
-}
-
-/* What every export of the account is made with: the command that hands
- * the client a token, never a token. */
-static GStrv
-dup_token_argv (LkSetupWizard *self)
-{
-  g_autofree char *cli = token_cli_path ();
-
-  return lk_export_detect_token_command (cli, self->account->email);
-}
-
 void
 lk_setup_wizard_fill_export_page (LkSetupWizard *self)
 {
   const LkExporter * const *exporters = lk_exporter_get_all ();
-  g_auto(GStrv) argv = dup_token_argv (self);
+  g_auto(GStrv) argv = lk_ui_dup_token_argv (self->account->email);
   LkExportContext context = { 0 };
 
   context.token_argv = (const char * const *) argv;
@@ -161,7 +143,7 @@ lk_setup_wizard_export_set_up_cb (LkSetupWizard *self,
       lk_export_page_show_set_up (self->export_page, client, NULL);
       return;
     }
-  argv = dup_token_argv (self);
+  argv = lk_ui_dup_token_argv (self->account->email);
   context.token_argv = (const char * const *) argv;
   context.version = PACKAGE_VERSION;
   call = g_new0 (SetUpCall, 1);

@@ -59,6 +59,35 @@ lk_test_page_new (void)
   return g_object_new (LK_TYPE_TEST_PAGE, NULL);
 }
 
+/* The heading of a test that ends here (testing an account that was
+ * already set up, or signing it in again): what does not work, by name,
+ * since nothing after this page will make it work "yet". */
+static char *
+dup_failed_heading (LkTestPage *self)
+{
+  LkProtocol failed[LK_N_PROTOCOLS];
+  guint n_failed = 0, n_rows = 0;
+
+  for (LkProtocol p = 0; p < LK_N_PROTOCOLS; p++)
+    {
+      if (self->rows[p].row == NULL)
+        continue;
+      n_rows++;
+      if (self->rows[p].verdict == LK_TEST_VERDICT_FAILED)
+        failed[n_failed++] = p;
+    }
+  if (n_failed == 0)
+    return g_strdup (_("Something Does Not Work"));
+  if (n_failed == 1)
+    /* Translators: %s is a protocol: IMAP, POP or SMTP. */
+    return g_strdup_printf (_("%s Does Not Work"), lk_protocol_get_name (failed[0]));
+  if (n_failed == n_rows)
+    return g_strdup (_("Nothing Works"));
+  /* Two of the three. Translators: each %s is a protocol: IMAP, POP or SMTP. */
+  return g_strdup_printf (_("%s and %s Do Not Work"), lk_protocol_get_name (failed[0]),
+                          lk_protocol_get_name (failed[1]));
+}
+
 /* The buttons follow the rows: nothing to do while a probe runs, "Continue
  * Anyway" only when something failed and there is a page after this one
  * (Next continues otherwise). */
@@ -76,8 +105,14 @@ update_buttons (LkTestPage *self)
     gtk_label_set_text (self->heading_label, _("Testing Your Mail Servers"));
   else if (all_ok)
     gtk_label_set_text (self->heading_label, _("Everything Works"));
-  else
+  else if (self->can_continue)
     gtk_label_set_text (self->heading_label, _("Something Does Not Work Yet"));
+  else
+    {
+      g_autofree char *heading = dup_failed_heading (self);
+
+      gtk_label_set_text (self->heading_label, heading);
+    }
 }
 
 static void
@@ -238,7 +273,9 @@ lk_test_page_set_failed (LkTestPage          *self,
  * lk_test_page_set_can_continue:
  *
  * Whether a page follows (adding an account): then "Continue Anyway" goes
- * on when something failed. A test on its own ends here.
+ * on when something failed, and the heading says it does not work "yet". A
+ * test on its own ends here, and its heading names what does not work
+ * ("SMTP Does Not Work").
  */
 void
 lk_test_page_set_can_continue (LkTestPage *self,

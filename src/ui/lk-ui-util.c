@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "export/lk-exporter.h"
 #include "lk-error.h"
 #include "lk-ui-util.h"
 
@@ -666,4 +667,24 @@ lk_ui_describe_failures (LkAccount *account)
                               test->summary != NULL ? test->summary : _("failed"));
     }
   return text->len > 0 ? g_string_free (g_steal_pointer (&text), FALSE) : NULL;
+}
+
+/**
+ * lk_ui_dup_token_argv:
+ *
+ * What every export of the account is made with, and what the account
+ * page compares the exported files against: the command that hands the
+ * mail client a token, never a token. $LATCHKEY_CLI overrides the
+ * installed latchkey-cli (tests, and the AppStream screenshots).
+ *
+ * Returns: (transfer full): the command's argv
+ */
+char **
+lk_ui_dup_token_argv (const char *email)
+{
+  const char *path = g_getenv ("LATCHKEY_CLI");
+  g_autofree char *cli = g_strdup (path != NULL && *path != '\0' ? path : BINDIR "/latchkey-cli");
+
+  g_return_val_if_fail (email != NULL, NULL);
+  return lk_export_detect_token_command (cli, email);
 }

@@ -47,5 +47,6 @@ char *lk_ui_format_age     (gint64      then,
                             gint64      now) G_GNUC_WARN_UNUSED_RESULT;
 char *lk_ui_format_time    (gint64      when) G_GNUC_WARN_UNUSED_RESULT;
 char *lk_ui_describe_failures (LkAccount *account) G_GNUC_WARN_UNUSED_RESULT;
+char **lk_ui_dup_token_argv (const char *email) G_GNUC_WARN_UNUSED_RESULT;
 
 G_END_DECLS

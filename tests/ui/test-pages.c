@@ -711,6 +711,8 @@ test_test_rows (void)
                                                          "Continue _Anyway")));
   g_assert_true (gtk_widget_is_sensitive (lk_ui_test_find (page, GTK_TYPE_BUTTON,
                                                            "Test _Again")));
+  /* Adding an account, more follows: it does not work "yet". */
+  g_assert_true (shown (page, GTK_TYPE_LABEL, "Something Does Not Work Yet"));
 
   adw_expander_row_set_expanded (smtp, TRUE);
   transcript = lk_ui_test_find (GTK_WIDGET (smtp), GTK_TYPE_LABEL, TRANSCRIPT);
@@ -728,6 +730,18 @@ test_test_rows (void)
   copied = lk_ui_test_read_clipboard (page);
   g_assert_cmpstr (copied, ==, d->commands[0]);
   lk_ui_test_wait_toast (window, "Command copied");
+
+  /* A test of an account already set up ends here: the heading names what
+   * does not work. */
+  lk_test_page_set_can_continue (LK_TEST_PAGE (page), FALSE);
+  g_assert_true (shown (page, GTK_TYPE_LABEL, "SMTP Does Not Work"));
+  g_assert_false (shown (page, GTK_TYPE_LABEL, "Something Does Not Work Yet"));
+  g_assert_false (shown (page, GTK_TYPE_BUTTON, "Continue _Anyway"));
+  lk_test_page_set_failed (LK_TEST_PAGE (page), LK_PROTOCOL_IMAP, &failure);
+  g_assert_true (shown (page, GTK_TYPE_LABEL, "Nothing Works"));
+  lk_test_page_set_ok (LK_TEST_PAGE (page), LK_PROTOCOL_IMAP, "XOAUTH2 over TLSv1.3");
+  g_assert_true (shown (page, GTK_TYPE_LABEL, "SMTP Does Not Work"));
+  lk_test_page_set_can_continue (LK_TEST_PAGE (page), TRUE);
 
   /* Testing again clears the verdict. */
   lk_test_page_set_running (LK_TEST_PAGE (page), LK_PROTOCOL_SMTP);

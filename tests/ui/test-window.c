@@ -13,6 +13,7 @@
 
 #include "bridge/lk-bridge-credentials.h"
 #include "diagnose/lk-diagnosis.h"
+#include "export/lk-export-apply.h"
 #include "lk-account-page.h"
 #include "lk-account-row.h"
 #include "lk-address-page.h"
@@ -24,6 +25,7 @@
 #include "lk-ui-test-utils.h"
 #include "lk-window.h"
 #include "lk-token-set.h"
+#include "lk-ui-util.h"
 #include "providers/lk-provider-registry.h"
 #include "store/lk-account-store.h"
 #include "store/lk-token-store.h"
@@ -891,9 +893,151 @@ shown (GtkWidget *root,
   return button != NULL && gtk_widget_get_mapped (button);
 }
 
+static void
+applied_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* Sets msmtp up for @account in @file, as the wizard's Set Up does. */
+static void
+set_up_msmtp (LkAccountStore *store,
+              LkAccount      *account,
+              const char     *file)
+{
+  g_auto(GStrv) argv = lk_ui_dup_token_argv (account->email);
+  const LkExporter *msmtp = lk_exporter_lookup ("msmtp");
+  g_autoptr(LkExportApplyResult) applied = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  LkExportContext context = { 0 };
+  LkExportApplyOptions options = { 0 };
+
+  context.token_argv = (const char * const *) argv;
+  context.version = PACKAGE_VERSION;
+  options.file = file;
+  lk_exporter_apply_async (msmtp, account, &context, &options, NULL, applied_cb, &result);
+  WAIT_FOR (result != NULL, 10000);
+  applied = lk_exporter_apply_finish (msmtp, result, &error);
+  g_assert_no_error (error);
+  g_assert_true (lk_account_store_record_export (store, account, "msmtp", file, &error));
+  g_assert_no_error (error);
+}
+
+/* Whether the account page's mail programs still hold what Set Up would
+ * write now (issue #18 point 4): msmtp really set up by core says "Up to
+ * date"; a hand edit of the account's block, and a file that lost the
+ * account, each say so with what Set Up would do. Nothing is written by
+ * looking. */
+static void
+test_account_page_programs (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("lk-accounts-XXXXXX", NULL);
+  g_autofree char *msmtprc = g_build_filename (g_get_home_dir (), ".msmtprc", NULL);
+  g_autoptr(LkAccountStore) store = lk_account_store_new (dir);
+  g_autoptr(LkProviderRegistry) registry = lk_provider_registry_new ();
+  g_autoptr(LkAccount) account = NULL;
+  g_autofree char *own_file = g_build_filename (dir, "msmtp-pia", NULL);
+  g_autoptr(LkAccount) other = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *written = NULL;
+  g_autofree char *edited = NULL;
+  g_autofree char *after = NULL;
+  LkAccountPage *page;
+  LkWindow *window;
+  GtkWidget *row;
+
+  lk_provider_registry_load (registry);
+  account = lk_account_new ("olga@outlook.com", lk_provider_registry_lookup (registry, "outlook"));
+  account->protocols = LK_PROTOCOL_FLAG_IMAP | LK_PROTOCOL_FLAG_SMTP;
+  other = lk_account_new ("pia@outlook.com", lk_provider_registry_lookup (registry, "outlook"));
+  other->protocols = LK_PROTOCOL_FLAG_SMTP;
+  g_assert_true (lk_account_store_save (store, account, &error));
+  g_assert_no_error (error);
+  /* Set Up as the wizard does it: core merges the account into ~/.msmtprc,
+   * beside an account of another program. */
+  g_assert_true (g_file_set_contents (msmtprc, "account home\nhost mail.example.net\n", -1,
+                                      &error));
+  set_up_msmtp (store, account, msmtprc);
+  /* Another account's msmtp set up into a file of its own ("msmtp -C"):
+   * checked in that file, not in ~/.msmtprc. */
+  g_assert_true (lk_account_store_save (store, other, &error));
+  set_up_msmtp (store, other, own_file);
+  g_assert_true (g_file_get_contents (msmtprc, &written, NULL, NULL));
+
+  window = lk_window_new (app);
+  lk_window_set_account_store (window, store);
+  gtk_window_set_default_size (GTK_WINDOW (window), 360, 900);
+  gtk_window_present (GTK_WINDOW (window));
+  while (!lk_window_get_loaded (window))
+    g_main_context_iteration (NULL, TRUE);
+  iterate (20);
+  page = open_account_page (window, "olga@outlook.com");
+  WAIT_FOR (!lk_account_page_get_checking_programs (page), 10000);
+  iterate (5);
+  row = lk_ui_test_find (GTK_WIDGET (page), ADW_TYPE_ACTION_ROW, "msmtp");
+  g_assert_nonnull (row);
+  g_assert_true (g_str_has_suffix (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)),
+                                   "\nUp to date"));
+  g_assert_true (g_str_has_prefix (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)),
+                                   "~/.msmtprc, saved "));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.show-accounts", NULL);
+  iterate (20);
+  page = open_account_page (window, "pia@outlook.com");
+  WAIT_FOR (!lk_account_page_get_checking_programs (page), 10000);
+  iterate (5);
+  row = lk_ui_test_find (GTK_WIDGET (page), ADW_TYPE_ACTION_ROW, "msmtp");
+  g_assert_true (g_str_has_suffix (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)),
+                                   "\nUp to date"));
+  gtk_widget_activate_action (GTK_WIDGET (window), "win.show-accounts", NULL);
+  iterate (20);
+  page = open_account_page (window, "olga@outlook.com");
+
+  /* Edited by hand: the port of the account's block changed. */
+  g_assert_nonnull (strstr (written, "port 587\n"));
+  {
+    g_autoptr(GString) text = g_string_new (written);
+
+    g_string_replace (text, "port 587\n", "port 2525\n", 1);
+    edited = g_string_free (g_steal_pointer (&text), FALSE);
+  }
+  g_assert_true (g_file_set_contents (msmtprc, edited, -1, &error));
+  lk_account_page_set_account (page, lk_account_page_get_account (page));
+  g_assert_true (lk_account_page_get_checking_programs (page));
+  WAIT_FOR (!lk_account_page_get_checking_programs (page), 10000);
+  iterate (5);
+  row = lk_ui_test_find (GTK_WIDGET (page), ADW_TYPE_ACTION_ROW, "msmtp");
+  g_assert_true (g_str_has_suffix (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)),
+                                   "\nEdited since Latchkey wrote it: Set Up writes it again"));
+  /* Looking wrote nothing. */
+  g_assert_true (g_file_get_contents (msmtprc, &after, NULL, NULL));
+  g_assert_cmpstr (after, ==, edited);
+
+  /* The account's block is gone, the other account kept. */
+  g_assert_true (g_file_set_contents (msmtprc, "account home\nhost mail.example.net\n", -1,
+                                      &error));
+  lk_account_page_set_account (page, lk_account_page_get_account (page));
+  WAIT_FOR (!lk_account_page_get_checking_programs (page), 10000);
+  iterate (5);
+  row = lk_ui_test_find (GTK_WIDGET (page), ADW_TYPE_ACTION_ROW, "msmtp");
+  g_assert_true (g_str_has_suffix (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)),
+                                   "\nNo longer holds this account: Set Up adds it again"));
+  lk_ui_test_screenshot (GTK_WIDGET (window), "6-account-programs");
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  iterate (10);
+  lk_account_store_remove (store, "olga@outlook.com", NULL, NULL);
+  lk_account_store_remove (store, "pia@outlook.com", NULL, NULL);
+  g_unlink (own_file);
+  g_unlink (msmtprc);
+  g_rmdir (dir);
+}
+
 /* Opened for a task, the wizard shows that task's title, page, buttons and
  * ending (issue #18 point 5): a test ends with Done and no Cancel, Next,
- * Back or "Continue Anyway"; Sign In Again starts at the sign-in with
+ * Back or "Continue Anyway", its heading naming what fails; Sign In Again starts at the sign-in with
  * Cancel; neither says "Account Added". */
 static void
 test_wizard_tasks (void)
@@ -938,6 +1082,12 @@ test_wizard_tasks (void)
   g_assert_false (shown (GTK_WIDGET (wizard), "_Next"));
   g_assert_false (shown (GTK_WIDGET (wizard), "Continue _Anyway"));
   g_assert_false (gtk_widget_get_mapped (find_back_button (GTK_WIDGET (wizard))));
+  /* The ending of a test, not of a setup still under way: what does not
+   * work, by name, and no "Yet". */
+  g_assert_nonnull (lk_ui_test_find_mapped (GTK_WIDGET (wizard), GTK_TYPE_LABEL,
+                                            "IMAP Does Not Work"));
+  g_assert_null (lk_ui_test_find_mapped (GTK_WIDGET (wizard), GTK_TYPE_LABEL,
+                                         "Something Does Not Work Yet"));
   lk_ui_test_screenshot (GTK_WIDGET (wizard), "3-test-task");
   g_object_add_weak_pointer (G_OBJECT (wizard), (gpointer *) &wizard);
   gtk_widget_activate_action (GTK_WIDGET (wizard), "wizard.next", NULL);
@@ -1143,6 +1293,7 @@ main (int    argc,
   g_test_add_func ("/ui/window/refresh-refused", test_refresh_refused);
   g_test_add_func ("/ui/window/keep-account", test_keep_account);
   g_test_add_func ("/ui/window/wizard-tasks", test_wizard_tasks);
+  g_test_add_func ("/ui/window/account-page-programs", test_account_page_programs);
   g_test_add_func ("/ui/window/open-profile", test_open_profile);
   g_test_add_func ("/ui/window/sign-in-action", test_sign_in_action);
   g_test_add_func ("/ui/window/shortcuts", test_shortcuts);
