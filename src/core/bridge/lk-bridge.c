@@ -780,7 +780,7 @@ diagnose_refresh (Login        *login,
 /* Whether only an administrator can cure it (consent withdrawn or never
  * given, the app disabled, the user not assigned to it): signing in again
  * would be refused the same way, so the client hears a permanent error —
- * issue #15, doc/bridge.md "What a client is told". */
+ * issue #15, doc/bridge.md "A session". */
 static gboolean
 needs_an_administrator (const LkDiagnosis *diagnosis)
 {
