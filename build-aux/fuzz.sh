@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-3.0-or-later
 # A bounded libFuzzer run of every target in tests/fuzz (CI's fuzz stage).
-#   fuzz.sh [SECONDS_PER_TARGET]     default 30: 17 targets, two at a time,
-#                                    about 4½ minutes on 2 cores
+#   fuzz.sh [SECONDS_PER_TARGET]     default 30: 18 targets, two at a time,
+#                                    about 5 minutes on 2 cores
 # Builds _build-fuzz with clang (installing it when missing), starts each
 # target from a copy of its committed corpus, and fails when one crashes,
 # leaks, hangs or runs out of memory. The input that did it is saved to
