@@ -319,11 +319,7 @@ status_cb (GObject      *source,
 static void
 ask_status (LkBridgeSection *self)
 {
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-  self->cancellable = g_cancellable_new ();
-  lk_bridge_client_request_async ("status", NULL, self->cancellable, status_cb,
-                                  g_object_ref (self));
+  lk_ui_bridge_request (&self->cancellable, "status", status_cb, g_object_ref (self));
 }
 
 static void
@@ -347,11 +343,7 @@ reloaded_cb (GObject      *source,
 static void
 reload_bridge (LkBridgeSection *self)
 {
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-  self->cancellable = g_cancellable_new ();
-  lk_bridge_client_request_async ("reload", NULL, self->cancellable, reloaded_cb,
-                                  g_object_ref (self));
+  lk_ui_bridge_request (&self->cancellable, "reload", reloaded_cb, g_object_ref (self));
   update (self);
 }
 

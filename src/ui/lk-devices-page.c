@@ -315,11 +315,7 @@ lk_devices_page_refresh (LkDevicesPage *self)
 
   update_accounts (self);
   update_devices (self);
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-  self->cancellable = g_cancellable_new ();
-  lk_bridge_client_request_async ("status", NULL, self->cancellable, status_cb,
-                                  g_object_ref (self));
+  lk_ui_bridge_request (&self->cancellable, "status", status_cb, g_object_ref (self));
 }
 
 static void
@@ -345,11 +341,7 @@ static void
 reload_bridge (LkDevicesPage *self)
 {
   update_devices (self);
-  g_cancellable_cancel (self->cancellable);
-  g_clear_object (&self->cancellable);
-  self->cancellable = g_cancellable_new ();
-  lk_bridge_client_request_async ("reload", NULL, self->cancellable, reloaded_cb,
-                                  g_object_ref (self));
+  lk_ui_bridge_request (&self->cancellable, "reload", reloaded_cb, g_object_ref (self));
 }
 
 /**

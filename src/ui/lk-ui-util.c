@@ -6,6 +6,7 @@
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "bridge/lk-bridge-client.h"
 #include "export/lk-exporter.h"
 #include "lk-error.h"
 #include "lk-ui-util.h"
@@ -687,4 +688,24 @@ lk_ui_dup_token_argv (const char *email)
 
   g_return_val_if_fail (email != NULL, NULL);
   return lk_export_detect_token_command (cli, email);
+}
+
+/**
+ * lk_ui_bridge_request:
+ * @pending: (inout): the request still under way, cancelled and replaced
+ * @command: for lk_bridge_client_request_async()
+ *
+ * Asks the running bridge something on behalf of a page that wants only
+ * the answer to its latest question (its status after a change).
+ */
+void
+lk_ui_bridge_request (GCancellable        **pending,
+                      const char           *command,
+                      GAsyncReadyCallback   callback,
+                      gpointer              user_data)
+{
+  g_cancellable_cancel (*pending);
+  g_clear_object (pending);
+  *pending = g_cancellable_new ();
+  lk_bridge_client_request_async (command, NULL, *pending, callback, user_data);
 }

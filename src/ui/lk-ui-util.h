@@ -42,6 +42,10 @@ GtkWidget *lk_ui_confirm_removal_new (GtkWidget  *widget,
                                       const char *heading,
                                       const char *body);
 char *lk_ui_error_message  (const GError *error) G_GNUC_WARN_UNUSED_RESULT;
+void  lk_ui_bridge_request  (GCancellable        **pending,
+                             const char           *command,
+                             GAsyncReadyCallback   callback,
+                             gpointer              user_data);
 const char *lk_ui_protocol_title (LkProtocol protocol);
 char *lk_ui_format_age     (gint64      then,
                             gint64      now) G_GNUC_WARN_UNUSED_RESULT;
