@@ -205,7 +205,7 @@ bus_cb (GObject      *object,
 {
   g_autoptr(GTask) task = user_data;
   Request *request = g_task_get_task_data (task);
-  static guint counter;
+  static gint counter;
   g_autoptr(GError) error = NULL;
   g_autofree char *sender = NULL;
   g_autofree char *token = NULL;
@@ -222,7 +222,7 @@ bus_cb (GObject      *object,
     }
   /* The handle_token only has to be unique among this connection's
    * requests; it is no secret. */
-  token = g_strdup_printf ("latchkey_%d_%u", (int) getpid (), ++counter);
+  token = g_strdup_printf ("latchkey_%d_%d", (int) getpid (), g_atomic_int_add (&counter, 1));
   sender = g_strdup (g_dbus_connection_get_unique_name (request->bus) + 1);
   g_strdelimit (sender, ".", '_');
   path = g_strdup_printf ("%s/request/%s/%s", PORTAL_PATH, sender, token);
