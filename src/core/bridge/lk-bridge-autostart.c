@@ -97,63 +97,18 @@ find_installed_entry (GError **error)
   return NULL;
 }
 
+/* Writes @path (atomically, its folder made if missing), or with @contents
+ * %NULL removes it; one that is not there is removed already. */
 static gboolean
-set_entry (gboolean   enabled,
-           GError   **error)
+write_or_remove (const char  *path,
+                 const char  *contents,
+                 gsize        length,
+                 int          mode,
+                 GError     **error)
 {
-  g_autofree char *target = entry_path ();
-  g_autofree char *source = NULL;
-  g_autofree char *contents = NULL;
-  g_autofree char *folder = NULL;
-  g_autoptr(GDesktopAppInfo) app = NULL;
-  gsize length;
-
-  if (!enabled)
-    {
-      if (g_unlink (target) != 0 && errno != ENOENT)
-        {
-          int saved = errno;
-
-          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                       _("Could not remove %s: %s"), target, g_strerror (saved));
-          return FALSE;
-        }
-      return TRUE;
-    }
-  source = find_installed_entry (error);
-  if (source == NULL || !lk_file_read_regular (source, LK_FILE_MAX_SMALL, &contents, &length, error))
-    return FALSE;
-  folder = g_path_get_dirname (target);
-  if (g_mkdir_with_parents (folder, 0700) != 0)
-    {
-      int saved = errno;
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
-                   _("Could not create %s: %s"), folder, g_strerror (saved));
-      return FALSE;
-    }
-  if (!g_file_set_contents_full (target, contents, (gssize) length,
-                                 G_FILE_SET_CONTENTS_CONSISTENT, 0644, error))
-    return FALSE;
-  /* Started now too, as `enable --now` does: nobody wants to log out for it. */
-  app = g_desktop_app_info_new_from_filename (target);
-  if (app == NULL)
-    {
-      g_set_error (error, LK_ERROR, LK_ERROR_FAILED,
-                   _("The autostart entry %s cannot be read"), target);
-      return FALSE;
-    }
-  return g_app_info_launch (G_APP_INFO (app), NULL, NULL, error);
-}
-
-static gboolean
-remember_portal_choice (gboolean   enabled,
-                        GError   **error)
-{
-  g_autofree char *path = portal_choice_path ();
   g_autofree char *folder = NULL;
 
-  if (!enabled)
+  if (contents == NULL)
     {
       if (g_unlink (path) != 0 && errno != ENOENT)
         {
@@ -174,7 +129,45 @@ remember_portal_choice (gboolean   enabled,
                    _("Could not create %s: %s"), folder, g_strerror (saved));
       return FALSE;
     }
-  return g_file_set_contents_full (path, "", 0, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error);
+  return g_file_set_contents_full (path, contents, (gssize) length,
+                                   G_FILE_SET_CONTENTS_CONSISTENT, mode, error);
+}
+
+static gboolean
+set_entry (gboolean   enabled,
+           GError   **error)
+{
+  g_autofree char *target = entry_path ();
+  g_autofree char *source = NULL;
+  g_autofree char *contents = NULL;
+  g_autoptr(GDesktopAppInfo) app = NULL;
+  gsize length;
+
+  if (!enabled)
+    return write_or_remove (target, NULL, 0, 0, error);
+  source = find_installed_entry (error);
+  if (source == NULL || !lk_file_read_regular (source, LK_FILE_MAX_SMALL, &contents, &length, error))
+    return FALSE;
+  if (!write_or_remove (target, contents, length, 0644, error))
+    return FALSE;
+  /* Started now too, as `enable --now` does: nobody wants to log out for it. */
+  app = g_desktop_app_info_new_from_filename (target);
+  if (app == NULL)
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_FAILED,
+                   _("The autostart entry %s cannot be read"), target);
+      return FALSE;
+    }
+  return g_app_info_launch (G_APP_INFO (app), NULL, NULL, error);
+}
+
+static gboolean
+remember_portal_choice (gboolean   enabled,
+                        GError   **error)
+{
+  g_autofree char *path = portal_choice_path ();
+
+  return write_or_remove (path, enabled ? "" : NULL, 0, 0600, error);
 }
 
 static void
