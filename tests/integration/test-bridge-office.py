@@ -155,6 +155,46 @@ try:
         r = device_cli("add", "x", "--account", "nobody@example.com")
         assert r.returncode == 1 and "no account nobody@example.com" in r.stderr, r.stderr
 
+    with t.case("admin exchange-script --device: the steps for its mailbox and pinned sender"):
+        app, obj = "11111111-2222-3333-4444-555555555555", "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+        # A pinned sender with an apostrophe: one PowerShell literal, doubled.
+        r = device_cli("add", "reception-mfp", "--account", EMAIL, "--from",
+                       "o'brien@example.com", "--json")
+        assert r.returncode == 0, r.stderr
+        passwords["reception-mfp"] = json.loads(r.stdout)["password"]
+        r = cli("admin", "exchange-script", "--device", "reception-mfp", "--tenant", "contoso.com",
+                "--client-id", app, "--object-id", obj)
+        assert r.returncode == 0, r.stderr
+        script = r.stdout
+        assert "# For the office bridge's device reception-mfp: the mailbox it sends through " \
+            "and the address it is pinned to.\n" in script, script
+        assert f"\nAdd-MailboxPermission -Identity '{EMAIL}' -User '{obj}' -AccessRights " \
+            "FullAccess\n" in script, script
+        assert f"\nAdd-RecipientPermission -Identity 'o''brien@example.com' -Trustee '{obj}' " \
+            "-AccessRights SendAs -Confirm:$false\n" in script, script
+        # SMTP only (the device's protocols): no IMAP or POP switched on.
+        assert "ImapEnabled" not in script and "PopEnabled" not in script, script
+        # The RBAC route puts both addresses into the scope instead.
+        r = cli("admin", "exchange-script", "--device", "reception-mfp", "--tenant", "contoso.com",
+                "--client-id", app, "--object-id", obj, "--smtp-rbac")
+        assert r.returncode == 0, r.stderr
+        assert f"-RecipientRestrictionFilter 'PrimarySmtpAddress -eq ''{EMAIL}'' -or " \
+            "PrimarySmtpAddress -eq ''o''''brien@example.com'''\n" in r.stdout, r.stdout
+        assert "Add-RecipientPermission" not in r.stdout, r.stdout
+        # The account's tenant here is "organizations", not one organisation: asked for.
+        r = cli("admin", "exchange-script", "--device", "reception-mfp", "--object-id", obj)
+        assert r.returncode == 2 and "tenant" in r.stderr, (r.returncode, r.stderr)
+        # An unknown device: exit status 1, and where to look.
+        r = cli("admin", "exchange-script", "--device", "no-such-mfp", "--tenant", "contoso.com",
+                "--client-id", app, "--object-id", obj)
+        assert r.returncode == 1 and "there is no device no-such-mfp" in r.stderr \
+            and "latchkey-cli bridge device list" in r.stderr, (r.returncode, r.stderr)
+        assert r.stdout == "", r.stdout
+        r = cli("admin", "exchange-script", "--device", "reception-mfp", "--mailbox", EMAIL,
+                "--tenant", "contoso.com", "--client-id", app, "--object-id", obj)
+        assert r.returncode == 2 and "--device" in r.stderr, r.stderr
+        assert device_cli("remove", "reception-mfp").returncode == 0
+
     with t.case("bridge run --lan ADDR --allow CIDR: SMTP on 587 (STARTTLS) and 465 (TLS) there"):
         config = private_file("bridge.json", json.dumps({
             "login_timeout": 20, "upstream_timeout": 5, "max_failure_delay_ms": 40,
