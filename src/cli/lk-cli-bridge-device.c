@@ -148,10 +148,17 @@ print_list_human (JsonArray *devices)
       if (node != NULL && JSON_NODE_HOLDS_VALUE (node))
         g_print (_("  only as %s"), json_node_get_string (node));
       if (lk_json_get_int (device, "max_per_hour", 0) > 0)
-        g_print (_("  at most %u an hour"),
+        /* Translators: "3 of at most 60 an hour" */
+        g_print (_("  %u of at most %u an hour"),
+                 (guint) lk_json_get_int (device, "messages_this_hour", 0),
                  (guint) lk_json_get_int (device, "max_per_hour", 0));
+      else
+        g_print (_("  %u this hour"), (guint) lk_json_get_int (device, "messages_this_hour", 0));
       if (!lk_json_get_boolean (device, "enabled", TRUE))
         g_print ("  %s", _("(disabled)"));
+      node = json_object_get_member (device, "locked_until");
+      if (node != NULL && JSON_NODE_HOLDS_VALUE (node))
+        g_print (_("  locked out until %s"), json_node_get_string (node));
       node = json_object_get_member (device, "last_seen");
       if (node != NULL && JSON_NODE_HOLDS_VALUE (node))
         g_print (_("  last seen %s"), json_node_get_string (node));

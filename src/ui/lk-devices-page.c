@@ -202,6 +202,21 @@ describe_device (JsonObject *device)
     }
   else
     g_string_append_printf (text, "\n%s", _("not seen yet"));
+  node = json_object_get_member (device, "locked_until");
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node))
+    {
+      g_autoptr(GDateTime) until = g_date_time_new_from_iso8601 (json_node_get_string (node), NULL);
+      g_autoptr(GDateTime) local = until != NULL ? g_date_time_to_local (until) : NULL;
+      g_autofree char *clock = local != NULL ? g_date_time_format (local, "%H:%M") : NULL;
+
+      if (clock != NULL)
+        {
+          g_string_append_c (text, '\n');
+          /* Translators: %s is a time of day, "14:05" */
+          g_string_append_printf (text, _("Locked out until %s: too many wrong passwords. New "
+                                          "Password ends it."), clock);
+        }
+    }
   node = json_object_get_member (device, "last_error");
   if (node != NULL && JSON_NODE_HOLDS_VALUE (node))
     {

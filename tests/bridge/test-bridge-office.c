@@ -13,6 +13,7 @@
 #include "bridge/lk-bridge-certificate.h"
 #include "bridge/lk-bridge-credentials.h"
 #include "bridge/lk-bridge-device-sheet.h"
+#include "bridge/lk-bridge-device-state.h"
 #include "bridge/lk-bridge-settings.h"
 #include "bridge/lk-bridge-spool.h"
 #include "bridge/lk-mail-header.h"
@@ -143,6 +144,98 @@ test_lockout (void)
   for (guint i = 0; i < 100; i++)
     lk_bridge_backoff_failed (backoff, "desk");
   g_assert_false (lk_bridge_backoff_is_locked (backoff, "desk"));
+}
+
+/* The devices' counters a restart keeps: the hour in minutes, today, the
+ * lock; written to a 0600 file and read back; nonsense in the file is
+ * left out; the backoff takes a lock back, never a longer one. */
+static void
+test_device_state (void)
+{
+  g_autofree char *scratch = lk_test_make_scratch ();
+  g_autofree char *path = g_build_filename (scratch, "state", "bridge-devices.json", NULL);
+  g_autoptr(LkBridgeDeviceState) state = lk_bridge_device_state_new (path);
+  g_autoptr(LkBridgeDeviceState) again = lk_bridge_device_state_new (path);
+  g_autoptr(LkBridgeBackoff) backoff = lk_bridge_backoff_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  LkBridgeDeviceRecord *record;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 free_at = 0;
+  GStatBuf st;
+
+  /* No file yet: nothing counted. */
+  g_assert_true (lk_bridge_device_state_load (state, &error));
+  g_assert_no_error (error);
+  g_assert_null (lk_bridge_device_state_lookup (state, "mfp"));
+
+  /* Three messages 50 minutes ago, two now: five this hour; the first
+   * three leave the hour ten minutes from now. */
+  record = lk_bridge_device_state_get (state, "mfp");
+  for (guint i = 0; i < 3; i++)
+    lk_bridge_device_record_count (record, now - 50 * 60);
+  lk_bridge_device_record_count (record, now);
+  lk_bridge_device_record_count (record, now);
+  g_assert_cmpuint (lk_bridge_device_record_this_hour (record, now, &free_at), ==, 5);
+  g_assert_cmpint (free_at, ==, ((now - 50 * 60) / 60 + 60) * 60);
+  g_assert_cmpuint (lk_bridge_device_record_this_hour (record, now + 11 * 60, NULL), ==, 2);
+  g_assert_cmpuint (lk_bridge_device_record_this_hour (record, now + 61 * 60, NULL), ==, 0);
+  record->failures = 20;
+  record->last_failure = now - 5;
+  record->locked_at = now - 5;
+  record->locked_until = now + 600;
+  /* A device with nothing to keep is not written. */
+  lk_bridge_device_state_get (state, "idle");
+  g_assert_true (lk_bridge_device_state_save (state, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  g_assert_null (strstr (contents, "idle"));
+  g_assert_true (lk_bridge_device_state_load (again, &error));
+  record = lk_bridge_device_state_lookup (again, "mfp");
+  g_assert_nonnull (record);
+  g_assert_cmpuint (lk_bridge_device_record_this_hour (record, now, NULL), ==, 5);
+  g_assert_cmpuint (lk_bridge_device_record_today (record, now), ==,
+                    lk_bridge_device_record_day (now - 50 * 60) == lk_bridge_device_record_day (now)
+                    ? 5 : 2);
+  g_assert_cmpuint (record->failures, ==, 20);
+  g_assert_cmpint (record->locked_until, ==, now + 600);
+  g_assert_null (lk_bridge_device_state_lookup (again, "idle"));
+
+  /* A restarted backoff is locked for what was left, never longer than
+   * its own lock-out; with lock-outs switched off, not at all. */
+  lk_bridge_backoff_set_limits (backoff, 100, 20, 15 * 60);
+  lk_bridge_backoff_restore (backoff, "mfp", 20, 5, 600);
+  g_assert_true (lk_bridge_backoff_is_locked (backoff, "mfp"));
+  g_assert_cmpuint (lk_bridge_backoff_get_locked_seconds (backoff, "mfp"), ==, 600);
+  g_assert_cmpuint (lk_bridge_backoff_get_failures (backoff, "mfp"), ==, 20);
+  lk_bridge_backoff_restore (backoff, "forever", 20, 5, G_MAXINT32);
+  g_assert_cmpuint (lk_bridge_backoff_get_locked_seconds (backoff, "forever"), ==, 15 * 60);
+  lk_bridge_backoff_restore (backoff, "mfp", 0, 0, 0);
+  g_assert_false (lk_bridge_backoff_is_locked (backoff, "mfp"));
+  lk_bridge_backoff_set_limits (backoff, 100, 0, 15 * 60);
+  lk_bridge_backoff_restore (backoff, "off", 20, 5, 600);
+  g_assert_false (lk_bridge_backoff_is_locked (backoff, "off"));
+
+  /* Names that are not a device's, negative numbers and broken minutes
+   * are left out; a file that is not JSON is an error that says so. */
+  lk_test_write_file (path, "{\"version\": 1, \"devices\": ["
+                      "{\"name\": \"Bad Name\", \"failures\": 20, \"locked_until\": 99999999999},"
+                      "{\"name\": \"neg\", \"failures\": -3, \"locked_until\": -1,"
+                      " \"minutes\": [[-5, 3], [1, -2], \"x\", [1], [{}, []], [\"7\", 1]]}]}");
+  g_assert_true (lk_bridge_device_state_load (again, &error));
+  g_assert_no_error (error);
+  g_assert_null (lk_bridge_device_state_lookup (again, "Bad Name"));
+  record = lk_bridge_device_state_lookup (again, "neg");
+  g_assert_nonnull (record);
+  g_assert_cmpuint (record->failures, ==, 0);
+  g_assert_cmpint (record->locked_until, ==, 0);
+  g_assert_cmpuint (lk_bridge_device_record_this_hour (record, now, NULL), ==, 0);
+  lk_test_write_file (path, "{\"devices\": [");
+  g_assert_false (lk_bridge_device_state_load (again, &error));
+  g_assert_nonnull (strstr (error->message, "not valid JSON"));
 }
 
 static void
@@ -395,6 +488,7 @@ main (int    argc,
   g_test_add_func ("/bridge-office/device-names", test_device_names);
   g_test_add_func ("/bridge-office/devices", test_devices);
   g_test_add_func ("/bridge-office/lockout", test_lockout);
+  g_test_add_func ("/bridge-office/device-state", test_device_state);
   g_test_add_func ("/bridge-office/allow", test_allow);
   g_test_add_func ("/bridge-office/settings", test_office_settings);
   g_test_add_func ("/bridge-office/certificate-names", test_certificate_names);

@@ -384,6 +384,64 @@ try:
         assert devices["lobby-scanner"]["messages_today"] == 3, devices
         assert "hourly cap" in devices["lobby-scanner"]["last_error"], devices
 
+    with t.case("a restart keeps the lock-out and the cap; device reset ends a lock at once"):
+        def device_list():
+            r = device_cli("list", "--json")
+            assert r.returncode == 0, r.stderr
+            return {d["name"]: d for d in json.loads(r.stdout)}
+
+        def reset(name):
+            r = device_cli("reset", name)
+            assert r.returncode == 0, r.stderr
+            passwords[name] = [l.split(":", 1)[1].strip() for l in r.stdout.splitlines()
+                               if "Password:" in l][0]
+            return passwords[name]
+
+        # 2nd-floor-mfp is still locked (above), and so is host 2, which
+        # guessed. A new password while the bridge runs ends both at once:
+        # the printer that had the old one logs in with the new one.
+        assert device_list()["2nd-floor-mfp"]["locked_until"] is not None
+        new = reset("2nd-floor-mfp")
+        code, text = printer("login", LAN, "587", "2nd-floor-mfp", new)
+        assert code == 235, (code, text)
+        assert device_list()["2nd-floor-mfp"]["locked_until"] is None
+        # Locked again (a second later: the reset's time is in seconds)…
+        time.sleep(1.1)
+        codes = printer("logins", LAN, "587", "2nd-floor-mfp", "wrong-" + new[6:], "20")
+        assert codes == [535] * 20, codes
+        # …then SIGTERM and a new start: still locked, from anywhere, and
+        # lobby-scanner still at its cap of 3 this hour.
+        assert bridge.stop() == 0
+        bridge.close()
+        bridge = Bridge("--config", config, "--lan", LAN, "--allow", net.host(2) + "/32",
+                        "--allow", net.host(4), env=dict(os.environ, G_MESSAGES_DEBUG="all"))
+        code, text = printer("login", LAN, "587", "2nd-floor-mfp", new, source=4)
+        assert code == 454 and "Too many wrong passwords" in text, (code, text)
+        devices = device_list()
+        assert devices["2nd-floor-mfp"]["locked_until"] is not None, devices
+        assert devices["lobby-scanner"]["messages_this_hour"] == 3, devices
+        assert devices["lobby-scanner"]["messages_today"] == 3, devices
+        text = device_cli("list").stdout
+        assert "locked out until" in text and "3 of at most 3 an hour" in text, text
+        r = swaks("capped-after-restart", "lobby-scanner", passwords["lobby-scanner"], source=4)
+        assert r.returncode != 0 and "450 4.7.1 This device has sent its 3 messages" in r.stdout, \
+            r.stdout[-2000:]
+        # What the bridge kept: counts and times, no password.
+        state_dir = os.environ.get("XDG_STATE_HOME") or os.path.join(os.environ["HOME"], ".local",
+                                                                     "state")
+        state_file = os.path.join(state_dir, "latchkey", "bridge-devices.json")
+        assert os.stat(state_file).st_mode & 0o777 == 0o600
+        with open(state_file) as f:
+            kept = f.read()
+        assert not any(p in kept for p in passwords.values()), kept
+        kept = {d["name"]: d for d in json.loads(kept)["devices"]}
+        assert kept["2nd-floor-mfp"]["locked_until"] > time.time(), kept
+        # A new password ends the lock the restart kept, at once.
+        new = reset("2nd-floor-mfp")
+        code, text = printer("login", LAN, "587", "2nd-floor-mfp", new, source=4)
+        assert code == 235, (code, text)
+        assert "its lock-out ended" in bridge.log_text()
+
     with t.case("upstream down: accepted and queued; upstream back: delivered once"):
         switch.on = False
         r = swaks("while-down", "mfp-3", passwords["mfp-3"], source=4)

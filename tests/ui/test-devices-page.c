@@ -14,10 +14,12 @@
 
 #include "bridge/lk-bridge-certificate.h"
 #include "bridge/lk-bridge-credentials.h"
+#include "bridge/lk-bridge-device-state.h"
 #include "lk-admin-window.h"
 #include "lk-code-view.h"
 #include "lk-devices-page.h"
 #include "lk-test-utils.h"
+#include "lk-token-set.h"
 #include "mail/lk-probe-result.h"
 #include "lk-ui-test-utils.h"
 #include "providers/lk-provider-registry.h"
@@ -401,6 +403,51 @@ test_permission_steps (void)
   lk_ui_test_iterate (10);
 }
 
+/* A device the bridge locked out says so, and until when, from what the
+ * bridge wrote (no bridge runs here). */
+static void
+test_locked (void)
+{
+  LkDevicesPage *page;
+  LkAdminWindow *window;
+  LkBridgeDeviceSpec spec = { 0 };
+  g_autoptr(LkBridgeCredentials) credentials = lk_bridge_credentials_new (NULL);
+  g_autoptr(LkBridgeDeviceState) state = NULL;
+  g_autofree char *path = lk_bridge_device_state_default_path ();
+  g_autofree char *password = NULL;
+  g_autoptr(GError) error = NULL;
+  LkBridgeDeviceRecord *record;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  GtkWidget *row;
+
+  spec.name = "locked-mfp";
+  spec.account = "office@outlook.com";
+  g_assert_true (lk_bridge_credentials_add_device (credentials, &spec, &password, &error));
+  g_assert_no_error (error);
+  lk_secret_wipe (g_steal_pointer (&password));
+  /* Locked after it was added (a lock older than its password would be
+   * over: `bridge device reset` ends it). */
+  state = lk_bridge_device_state_new (path);
+  record = lk_bridge_device_state_get (state, "locked-mfp");
+  record->failures = 20;
+  record->last_failure = record->locked_at = now + 2;
+  record->locked_until = now + 600;
+  g_assert_true (lk_bridge_device_state_save (state, &error));
+  g_assert_no_error (error);
+
+  window = open_window (&page);
+  row = lk_ui_test_find (GTK_WIDGET (page), ADW_TYPE_ACTION_ROW, "locked-mfp");
+  g_assert_nonnull (row);
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)),
+                            "\nLocked out until "));
+
+  g_assert_true (lk_bridge_credentials_remove (credentials, "locked-mfp", &error));
+  g_assert_no_error (error);
+  g_unlink (path);
+  gtk_window_destroy (GTK_WINDOW (window));
+  lk_ui_test_iterate (10);
+}
+
 /* German, dark, 360 px: the page fits, nothing is hyphenated that is not. */
 static void
 test_german (void)
@@ -494,6 +541,7 @@ main (int    argc,
   g_test_add_func ("/ui/devices/add-list-remove", test_add_list_remove);
   g_test_add_func ("/ui/devices/bad-name", test_bad_name);
   g_test_add_func ("/ui/devices/permission-steps", test_permission_steps);
+  g_test_add_func ("/ui/devices/locked", test_locked);
   g_test_add_func ("/ui/devices/german", test_german);
   status = g_test_run ();
   g_object_unref (registry);
