@@ -12,6 +12,7 @@ import signal
 import threading
 import time
 import email.policy
+import email.utils
 import json
 import os
 import socket
@@ -479,6 +480,85 @@ try:
         wait_for(lambda: spool_files() == [], "an empty spool")
         time.sleep(2)
         assert len(delivered_with("killed-bridge")) == 1
+
+    def report_for(marker, timeout=60):
+        """The delivery report on the message with marker, as it reached the
+        relay, parsed by Python's email package (it knows multipart/report)."""
+        found = []
+
+        def arrived():
+            found[:] = [m for m in dovecot.delivered()
+                        if b"Undelivered mail from" in m and marker.encode() in m]
+            return found
+        try:
+            wait_for(arrived, f"the report on {marker}", timeout)
+        except AssertionError as e:
+            raise AssertionError(f"{e}; the bridge said: {bridge.log_text()[-4000:]}") from None
+        assert len(found) == 1, len(found)
+        return found[0], email.message_from_bytes(found[0], policy=email.policy.default)
+
+    def check_report(raw, report, marker, body_marker, status_class, to="office@example.net"):
+        """RFC 3464 in RFC 6522's multipart/report: a part for people, the
+        delivery-status fields, the original header without the body."""
+        assert report.get_content_type() == "multipart/report", report["Content-Type"]
+        assert report.get_param("report-type") == "delivery-status", report["Content-Type"]
+        assert report["To"].addresses[0].addr_spec == EMAIL, report["To"]
+        assert report["Auto-Submitted"] == "auto-replied", report["Auto-Submitted"]
+        assert report["Subject"] == "Undelivered mail from mfp-3", report["Subject"]
+        parts = list(report.iter_parts())
+        assert [p.get_content_type() for p in parts] == \
+            ["text/plain", "message/delivery-status", "text/rfc822-headers"], \
+            [p.get_content_type() for p in parts]
+        human = parts[0].get_content()
+        assert "mfp-3" in human and "What to do" in human, human
+        blocks = parts[1].get_payload()
+        assert len(blocks) == 2, [str(b) for b in blocks]    # per message, one recipient
+        assert blocks[0]["Reporting-MTA"] == "dns; " + socket.gethostname(), str(blocks[0])
+        assert email.utils.parsedate_to_datetime(blocks[0]["Arrival-Date"]) is not None
+        recipient = blocks[1]
+        assert recipient["Final-Recipient"] == "rfc822; " + to, str(recipient)
+        assert recipient["Action"] == "failed", str(recipient)
+        status = recipient["Status"]
+        assert status.split(".")[0] == status_class and len(status.split(".")) == 3, status
+        assert recipient["Diagnostic-Code"], str(recipient)
+        assert email.utils.parsedate_to_datetime(recipient["Last-Attempt-Date"]) is not None
+        headers = parts[2].get_payload()
+        assert f"Subject: {marker}" in headers, headers
+        # The scan's header, never its body.
+        assert body_marker.encode() not in raw, "the report carries the body"
+        return recipient
+
+    with t.case("given up after the spool's give_up time: an RFC 3464 report to the sender"):
+        # "give_up": 4 s here instead of a day.
+        short = private_file("bridge-short.json", json.dumps({
+            "login_timeout": 20, "upstream_timeout": 5, "max_failure_delay_ms": 40,
+            "spool": {"first_retry": 1, "max_retry": 1, "give_up": 4},
+            "relay_without_auth": [f"{net.host(4)}/32=old-mfp"]}))
+        assert bridge.stop() == 0
+        bridge.close()
+        bridge = Bridge("--config", short, "--lan", LAN, "--allow", net.host(2) + "/32",
+                        "--allow", net.host(4), env=dict(os.environ, G_MESSAGES_DEBUG="all"))
+        switch.on = False
+        r = swaks("given-up-scan", "mfp-3", passwords["mfp-3"], source=4,
+                  extra=["--body", "given-up-body-not-in-report"])
+        assert r.returncode == 0 and "queued as" in r.stdout, r.stdout[-2000:]
+        queued_id = queue()["messages"][0]["id"]
+        # The message is given up; its report waits in the spool (the
+        # upstream is still down). Stopped then, the report is kept.
+        wait_for(lambda: [m["id"] for m in queue()["messages"]] not in ([], [queued_id]),
+                 "the report in the queue", timeout=40)
+        assert bridge.stop() == 0
+        bridge.close()
+        switch.on = True
+        bridge = Bridge("--config", config, "--lan", LAN, "--allow", net.host(2) + "/32",
+                        "--allow", net.host(4), env=dict(os.environ, G_MESSAGES_DEBUG="all"))
+        raw, report = report_for("given-up-scan")
+        recipient = check_report(raw, report, "given-up-scan", "given-up-body-not-in-report", "4")
+        # No SMTP reply refused it (the connection was closed): the
+        # bridge's own reason, and "delivery time expired".
+        assert recipient["Status"] == "4.4.7", str(recipient)
+        assert recipient["Diagnostic-Code"].startswith("X-Latchkey; "), str(recipient)
+        assert not delivered_with("given-up-body-not-in-report")
 
     with t.case("queue drop ID removes a message that was not delivered"):
         switch.on = False
