@@ -466,6 +466,19 @@ count_lines (char       **lines,
   return n;
 }
 
+/* The device's script (in @out_script) and its lines; it must be made. */
+static GStrv
+device_script (const LkExchangeScriptInput  *in,
+               const LkBridgeUser           *device,
+               char                        **out_script)
+{
+  g_autoptr(GError) error = NULL;
+
+  *out_script = lk_exchange_script_generate_for_device (in, device, &error);
+  g_assert_no_error (error);
+  return g_strsplit (*out_script, "\n", -1);
+}
+
 /* A device's steps: its mailbox, SendAs (or the RBAC scope) for its pinned
  * sender, its name in a comment; a hostile pinned sender stays one literal,
  * a name that is not a device's is refused. */
@@ -491,9 +504,7 @@ test_device (void)
   in.mailboxes = (const char * const[]) { "someone-else@contoso.com", NULL };
 
   /* Mailbox permissions: FullAccess on its mailbox, SendAs on the sender. */
-  script = lk_exchange_script_generate_for_device (&in, &device, &error);
-  g_assert_no_error (error);
-  lines = g_strsplit (script, "\n", -1);
+  lines = device_script (&in, &device, &script);
   g_assert_cmpstr (lines[2], ==, "# For the office bridge's device lobby-scanner: the mailbox it "
                                  "sends through and the address it is pinned to.");
   g_assert_null (strstr (script, "someone-else"));
@@ -515,9 +526,7 @@ test_device (void)
 
   /* The RBAC route: the scope holds both addresses, no SendAs needed. */
   in.smtp_rbac = TRUE;
-  script = lk_exchange_script_generate_for_device (&in, &device, &error);
-  g_assert_no_error (error);
-  lines = g_strsplit (script, "\n", -1);
+  lines = device_script (&in, &device, &script);
   assert_command (find_line (lines, "New-ManagementScope"),
                   (const char *[]) { "New-ManagementScope", "-Name", "Latchkey SMTP senders",
                                      "-RecipientRestrictionFilter",
@@ -532,9 +541,7 @@ test_device (void)
   /* Pinned to its own mailbox (in other letters): nothing more to grant. */
   in.smtp_rbac = FALSE;
   device.sender = (char *) "Scans@Contoso.com";
-  script = lk_exchange_script_generate_for_device (&in, &device, &error);
-  g_assert_no_error (error);
-  lines = g_strsplit (script, "\n", -1);
+  lines = device_script (&in, &device, &script);
   g_assert_cmpstr (lines[2], ==, "# For the office bridge's device lobby-scanner: the mailbox it "
                                  "sends through.");
   g_assert_cmpuint (count_lines (lines, "Add-RecipientPermission"), ==, 0);
@@ -543,9 +550,7 @@ test_device (void)
 
   /* A hostile pinned sender is one literal in both routes. */
   device.sender = (char *) hostile_sender;
-  script = lk_exchange_script_generate_for_device (&in, &device, &error);
-  g_assert_no_error (error);
-  lines = g_strsplit (script, "\n", -1);
+  lines = device_script (&in, &device, &script);
   assert_command (find_line (lines, "Add-RecipientPermission"),
                   (const char *[]) { "Add-RecipientPermission", "-Identity", hostile_sender,
                                      "-Trustee", OBJECT, "-AccessRights", "SendAs",
@@ -554,9 +559,7 @@ test_device (void)
   g_clear_pointer (&script, g_free);
   g_clear_pointer (&lines, g_strfreev);
   in.smtp_rbac = TRUE;
-  script = lk_exchange_script_generate_for_device (&in, &device, &error);
-  g_assert_no_error (error);
-  lines = g_strsplit (script, "\n", -1);
+  lines = device_script (&in, &device, &script);
   assert_command (find_line (lines, "New-ManagementScope"),
                   (const char *[]) { "New-ManagementScope", "-Name", "Latchkey SMTP senders",
                                      "-RecipientRestrictionFilter",

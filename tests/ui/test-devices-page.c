@@ -311,18 +311,6 @@ find_message_dialog (void)
   return dialog;
 }
 
-static void
-type_into (LkAdminWindow *window,
-           const char    *title,
-           const char    *text)
-{
-  GtkWidget *row = lk_ui_test_find (GTK_WIDGET (window), ADW_TYPE_ENTRY_ROW, title);
-
-  g_assert_nonnull (row);
-  gtk_editable_set_text (GTK_EDITABLE (row), text);
-  lk_ui_test_iterate (5);
-}
-
 /* Permission Steps on a device: the Exchange steps for its mailbox and
  * its pinned sender, with the app's values typed above, and Copy; without
  * those values, what is missing. */
@@ -346,8 +334,8 @@ test_permission_steps (void)
   g_assert_nonnull (lk_ui_test_find (GTK_WIDGET (page), ADW_TYPE_ACTION_ROW, "lobby-scanner"));
 
   /* The app's values are not there yet: the dialog says what is missing. */
-  type_into (window, "_Tenant", "");
-  type_into (window, "Enterprise Application _Object ID", "");
+  lk_ui_test_type_into (GTK_WIDGET (window), "_Tenant", "");
+  lk_ui_test_type_into (GTK_WIDGET (window), "Enterprise Application _Object ID", "");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "devices.permission-steps", "s",
                                              "lobby-scanner"));
   lk_ui_test_iterate (20);
@@ -360,9 +348,9 @@ test_permission_steps (void)
   gtk_window_destroy (GTK_WINDOW (dialog));
   lk_ui_test_iterate (10);
 
-  type_into (window, "_Tenant", "4b1d9c7e-2f3a-4c5b-8d6e-7f8a9b0c1d2e");
-  type_into (window, "_Application (Client) ID", "11111111-2222-3333-4444-555555555555");
-  type_into (window, "Enterprise Application _Object ID", "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee");
+  lk_ui_test_type_into (GTK_WIDGET (window), "_Tenant", "4b1d9c7e-2f3a-4c5b-8d6e-7f8a9b0c1d2e");
+  lk_ui_test_type_into (GTK_WIDGET (window), "_Application (Client) ID", "11111111-2222-3333-4444-555555555555");
+  lk_ui_test_type_into (GTK_WIDGET (window), "Enterprise Application _Object ID", "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee");
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "devices.permission-steps", "s",
                                              "lobby-scanner"));
   lk_ui_test_iterate (20);
@@ -396,9 +384,9 @@ test_permission_steps (void)
     g_assert_true (lk_bridge_credentials_remove (credentials, "lobby-scanner", &error));
     g_assert_no_error (error);
   }
-  type_into (window, "_Tenant", "");
-  type_into (window, "_Application (Client) ID", "");
-  type_into (window, "Enterprise Application _Object ID", "");
+  lk_ui_test_type_into (GTK_WIDGET (window), "_Tenant", "");
+  lk_ui_test_type_into (GTK_WIDGET (window), "_Application (Client) ID", "");
+  lk_ui_test_type_into (GTK_WIDGET (window), "Enterprise Application _Object ID", "");
   gtk_window_destroy (GTK_WINDOW (window));
   lk_ui_test_iterate (10);
 }
