@@ -423,6 +423,7 @@ typedef struct
   gboolean            sent_data; /* DATA went out: trying again may duplicate */
   Outcome             outcome;
   char               *reason;   /* why it failed, for the log, the envelope and a report */
+  GError             *remove_error; /* delivered, but its files could not be removed */
 } Delivery;
 
 static void
@@ -434,6 +435,7 @@ delivery_free (Delivery *delivery)
   g_free (delivery->connection);
   g_clear_object (&delivery->upstream);
   g_free (delivery->reason);
+  g_clear_error (&delivery->remove_error);
   g_free (delivery);
 }
 
@@ -628,7 +630,14 @@ send_thread (GTask        *task,
              gpointer      task_data,
              GCancellable *cancellable)
 {
-  send_message (task_data);
+  Delivery *delivery = task_data;
+
+  send_message (delivery);
+  /* Taken upstream: out of the spool here, not on the main loop, whose
+   * sessions would all wait for the folder's fsync (with 200 printers
+   * sending, one per delivered message). */
+  if (delivery->outcome == OUTCOME_DELIVERED)
+    lk_bridge_spool_remove (delivery->queue->spool, delivery->entry->id, &delivery->remove_error);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -717,8 +726,8 @@ finish_delivery (LkBridgeQueue *self,
   switch (delivery->outcome)
     {
     case OUTCOME_DELIVERED:
-      if (!lk_bridge_spool_remove (self->spool, entry->id, &error))
-        g_warning ("%s", error->message);
+      if (delivery->remove_error != NULL)
+        g_warning ("%s", delivery->remove_error->message);
       log_entry (G_LOG_LEVEL_MESSAGE, entry, "delivered",
                  "delivered as %s to %u recipient(s), %" G_GOFFSET_FORMAT " bytes, attempt %u",
                  entry->account, g_strv_length (entry->recipients), entry->size, entry->attempts);
