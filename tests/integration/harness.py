@@ -499,8 +499,10 @@ class Bridge:
              ("smtp", "starttls"): "smtp", ("imap", "tls"): "imaps",
              ("pop", "tls"): "pop3s", ("smtp", "tls"): "smtps"}
 
-    def __init__(self, *extra, env=None, program=None, listeners=True):
-        """listeners=False: only those of bridge.json (or --config)."""
+    def __init__(self, *extra, env=None, program=None, listeners=True, stderr=None):
+        """listeners=False: only those of bridge.json (or --config).
+        stderr: where the bridge logs instead of bridge.log (a journal
+        stream)."""
         import queue
         import threading
         args = [*(program or [CLI, "bridge", "run"])]
@@ -510,7 +512,8 @@ class Bridge:
         args += list(extra)
         self.log_path = os.path.join(SCRATCH, "bridge.log")
         self.log = open(self.log_path, "a")
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=self.log, text=True,
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE,
+                                     stderr=self.log if stderr is None else stderr, text=True,
                                      env=env or os.environ.copy(), start_new_session=True)
         self.lines = queue.Queue()
         self.stdout_after_ready = []

@@ -8,10 +8,12 @@ import base64
 import imaplib
 import os
 import poplib
+import re
 import smtplib
 import socket
 import ssl
 import time
+import zlib
 
 import json
 import signal
@@ -381,6 +383,41 @@ try:
         assert line.startswith("* ") and line.endswith(" EXISTS"), line
         raw.send("DONE\r\n")
         assert raw.until("i3 ")[-1].startswith("i3 OK")
+        raw.close()
+
+    with t.case("IMAP COMPRESS=DEFLATE (RFC 4978) after login: the relay passes the "
+                "compressed stream both ways untouched"):
+        seed("compressed-hello")
+        raw = Raw(bridge.port("imap"))
+        raw.line()
+        raw.send(f'c1 LOGIN "{EMAIL}" "{PASSWORD}"\r\n')
+        ok = raw.until("c1 ")[-1]
+        assert ok.startswith("c1 OK [CAPABILITY ") and "COMPRESS=DEFLATE" in ok, ok
+        raw.send("c2 COMPRESS DEFLATE\r\n")
+        assert raw.until("c2 ")[-1].startswith("c2 OK"), "COMPRESS refused"
+        # From here on both directions are raw DEFLATE (no zlib header).
+        deflate = zlib.compressobj(wbits=-15)
+        inflate = zlib.decompressobj(wbits=-15)
+
+        def send_compressed(text):
+            raw.sock.sendall(deflate.compress(text.encode()) + deflate.flush(zlib.Z_SYNC_FLUSH))
+
+        def read_compressed_until(prefix):
+            text = b""
+            while not re.search(rb"(^|\r\n)" + prefix.encode() + rb"[^\r\n]*\r\n", text):
+                chunk = raw.sock.recv(65536)
+                assert chunk, "the connection closed"
+                text += inflate.decompress(chunk)
+            return text
+
+        send_compressed('c3 SELECT INBOX\r\nc4 SEARCH SUBJECT "compressed-hello"\r\n')
+        text = read_compressed_until("c4 ")
+        assert b"c3 OK" in text and b"c4 OK" in text, text[-500:]
+        number = re.search(rb"\* SEARCH ((?:\d+ ?)+)\r\n", text).group(1).split()[-1]
+        send_compressed(f"c5 FETCH {number.decode()} (BODY.PEEK[HEADER.FIELDS (SUBJECT)])\r\n"
+                        "c6 LOGOUT\r\n")
+        text = read_compressed_until("c6 ")
+        assert b"Subject: compressed-hello" in text and b"c6 OK" in text, text[-500:]
         raw.close()
 
     with t.case("a 20 MB APPEND and FETCH round-trip byte-exact"):

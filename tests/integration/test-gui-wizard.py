@@ -6,9 +6,11 @@ consent (the page shows the consent link and Copy Details for IT, read back
 from the clipboard with xclip), then signs in (headless Chromium is the
 desktop's browser and follows the link to the loopback receiver), Dovecot
 checks IMAP, POP and SMTP, the export page's Save… writes ~/.msmtprc through
-GTK's file chooser, and msmtp sends with it; then Dovecot refuses the
-mailbox's SMTP sign-in and a test from the account's page records it. A
-screenshot of each page goes to _build/screenshots/wizard-*.png.
+GTK's file chooser, and msmtp sends with it. Then ~/.msmtprc holds Bob's
+account, written by hand: Set Up on Alice's account page merges hers into
+it, and msmtp sends as both. Then Dovecot refuses the mailbox's SMTP
+sign-in and a test from the account's page records it. A screenshot of
+each page goes to _build/screenshots/wizard-*.png.
 
 Focus without a window manager: xdotool `windowfocus --sync` (XSetInputFocus
 on the wizard's X window) before each key press, and `key --window` would
@@ -23,10 +25,11 @@ import subprocess
 import time
 
 from harness import (BUILD, CLI, GUI, SCRATCH, Dovecot, Idp, Process, Tap,
-                     install_headless_browser, jwt_marker, scan_for_secrets,
+                     add_with_browser, install_headless_browser, jwt_marker, scan_for_secrets,
                      secret_tool_lookup, write_profile)
 
 EMAIL = "alice@example.com"
+BOB = "bob@example.com"
 SHOTS = os.path.join(BUILD, "screenshots")
 ACCOUNTS = os.path.join(os.environ["XDG_CONFIG_HOME"], "latchkey", "accounts")
 
@@ -221,13 +224,69 @@ try:
         screenshot("5-accounts", main)
         assert json.load(open(account_file()))["email"] == EMAIL
 
+    # Bob's account is already in ~/.msmtprc, written by hand as people do
+    # (his token command is Latchkey's too: Dovecot takes only OAuth2).
+    bob_msmtp = (f"# Bob's mail\ndefaults\ntls on\ntls_starttls on\n"
+                 f"tls_trust_file {dovecot.ca_file}\n\naccount bob\nhost localhost\n"
+                 f"port {dovecot.port('submission')}\nauth xoauth2\nuser {BOB}\nfrom {BOB}\n"
+                 f'passwordeval "{CLI} token {BOB}"\n\naccount default : bob\n')
+    alice_msmtp = None
+    with t.case("Set Up on Alice's page merges her account into a ~/.msmtprc that holds "
+                "Bob's: his lines kept byte for byte, a dated backup, 0600, and the page "
+                "lists the file"):
+        r = add_with_browser(BOB, "--protocols", "imap,smtp")
+        assert r.returncode == 0, r.stderr
+        with open(rc, "w") as f:
+            f.write(bob_msmtp)
+        os.chmod(rc, 0o644)
+        for old in glob.glob(rc + ".bak-*"):
+            os.remove(old)
+        # The list reloads when Bob's account file appears; let it settle
+        # before moving the focus in it.
+        time.sleep(2)
+        # From the list: Tab past the header's two buttons to the first row
+        # (Alice: the list is sorted), Enter opens the account's page, and
+        # its Set Up… (Alt+U) opens the wizard on the mail programs.
+        key(main, "Tab", "Tab", "Return")
+        screenshot("6-account", main)
+        key(main, "alt+u")
+        setup = find_window("Set Up Mail Programs")
+        screenshot("7-set-up", setup)
+        key(setup, "alt+u")    # Set Up of the open (first) client, msmtp
+        wait_for("Set Up to write ~/.msmtprc",
+                 lambda: "# >>> latchkey" in open(rc).read(), timeout=30)
+        text = open(rc).read()
+        assert text.startswith(bob_msmtp + "\n# >>> latchkey "), text
+        assert oct(os.stat(rc).st_mode & 0o777) == "0o600"
+        backups = glob.glob(rc + ".bak-*")
+        assert len(backups) == 1 and open(backups[0]).read() == bob_msmtp, backups
+        block = text[len(bob_msmtp):]
+        alice_msmtp = re.search(r"^account\s+(\S+)", block, re.M).group(1)
+        assert f'user "{EMAIL}"' in block and "passwordeval" in block, block
+        exported = json.dumps(json.load(open(account_file())))
+        assert json.dumps(rc)[1:-1] in exported, exported
+        screenshot("7-set-up-done", setup)
+        key(setup, "alt+d")    # Done
+        wait_for("the Set Up window to close", lambda: xdotool(
+            "search", "--onlyvisible", "--name", "^Set Up Mail Programs$").returncode != 0,
+            timeout=10)
+
+    for who, account in ((BOB, "bob"), (EMAIL, None)):
+        with t.case(f"msmtp sends as {who} with the merged ~/.msmtprc"):
+            if alice_msmtp is None:
+                raise AssertionError("Set Up did not write Alice's account")
+            before = dovecot.delivered()
+            m = subprocess.run(["msmtp", "-a", account or alice_msmtp, "carol@example.net"],
+                               input=f"To: carol@example.net\nSubject: as {who}\n\nhello\n",
+                               capture_output=True, text=True, timeout=60)
+            assert m.returncode == 0, m.stderr
+            got = [msg for msg in dovecot.delivered() if msg not in before]
+            assert len(got) == 1 and f"<{who}>".encode() in got[0], got
+
     with t.case("SMTP refused for the mailbox (as when IT switches SMTP AUTH off): Test on the "
                 "account's page records SMTP failing with its diagnosis; IMAP and POP work"):
         dovecot.deny_smtp(EMAIL)
-        # From the list: Tab past the header's two buttons to the row,
-        # Enter opens the account's page, Alt+T is its Test.
-        key(main, "Tab", "Tab", "Return")
-        screenshot("6-account", main)
+        # Still on Alice's page: Alt+T is its Test.
         key(main, "alt+t")
         test = find_window("Test Account")
         wait_for("the test to record SMTP failing", lambda: account_state() == "failing",
@@ -257,11 +316,11 @@ try:
         main = find_window("Latchkey")
         key(main, "ctrl+n")
         wizard = find_window("Add Account")
-        type_text(wizard, "bob@example.com")
+        type_text(wizard, "dave@example.com")
         screenshot("1-address-dark", wizard)
         # Ctrl+Q with a wizard open and half filled: nothing saved, exit 0.
         quit_gui(gui, wizard)
-        assert not os.path.exists(os.path.join(ACCOUNTS, "bob@example.com.json"))
+        assert not os.path.exists(os.path.join(ACCOUNTS, "dave@example.com.json"))
 
     with t.case("no test secret in any file Latchkey or the test wrote"):
         hits = scan_for_secrets([os.environ["HOME"], SHOTS],

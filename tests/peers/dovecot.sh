@@ -160,6 +160,8 @@ service imap {
 }
 protocol imap {
   mail_max_userip_connections = $sessions
+  # COMPRESS=DEFLATE (RFC 4978), which the bridge must relay untouched.
+  mail_plugins = \$mail_plugins imap_zlib
 }
 protocol pop3 {
   mail_max_userip_connections = $sessions

@@ -117,6 +117,88 @@ not_found_error (const char *account)
   return error;
 }
 
+/* Whether a collection of the keyring is locked, read from each
+ * collection's own properties. SECRET_SERVICE_LOAD_COLLECTIONS would also
+ * make a proxy for every item of every application, and fails as a whole
+ * ("No such secret item at path …") when one of them goes away meanwhile:
+ * headless Chromium's "Chromium Safe Storage" item did that while
+ * `latchkey-cli remove` ran. Never fails: a collection that cannot be read
+ * is not known to be locked. */
+
+typedef struct
+{
+  guint    pending;
+  gboolean locked;
+} LockedScan;
+
+static void
+locked_scan_collection_cb (GObject      *source,
+                           GAsyncResult *result,
+                           gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LockedScan *scan = g_task_get_task_data (task);
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) locked = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reply = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), result, &error);
+  if (reply == NULL)
+    g_debug ("A keyring collection could not be read: %s", error->message);
+  else
+    {
+      g_variant_get (reply, "(v)", &locked);
+      if (g_variant_is_of_type (locked, G_VARIANT_TYPE_BOOLEAN))
+        scan->locked = scan->locked || g_variant_get_boolean (locked);
+    }
+  if (--scan->pending == 0)
+    g_task_return_boolean (task, scan->locked);
+}
+
+static void
+any_collection_locked_async (SecretService       *service,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GVariant) paths = NULL;
+  LockedScan *scan;
+  GVariantIter iter;
+  const char *path;
+
+  task = g_task_new (service, cancellable, callback, user_data);
+  g_task_set_source_tag (task, any_collection_locked_async);
+  scan = g_new0 (LockedScan, 1);
+  g_task_set_task_data (task, scan, g_free);
+  paths = g_dbus_proxy_get_cached_property (G_DBUS_PROXY (service), "Collections");
+  if (paths == NULL || !g_variant_is_of_type (paths, G_VARIANT_TYPE_OBJECT_PATH_ARRAY) ||
+      g_variant_n_children (paths) == 0)
+    {
+      g_task_return_boolean (task, FALSE);
+      return;
+    }
+  scan->pending = g_variant_n_children (paths);
+  g_variant_iter_init (&iter, paths);
+  /* libsecret's SecretCollection for a path is unstable API (SECRET_API_
+   * SUBJECT_TO_CHANGE): the one property is read over D-Bus instead. */
+  while (g_variant_iter_next (&iter, "&o", &path))
+    g_dbus_connection_call (g_dbus_proxy_get_connection (G_DBUS_PROXY (service)),
+                            g_dbus_proxy_get_name (G_DBUS_PROXY (service)), path,
+                            "org.freedesktop.DBus.Properties", "Get",
+                            g_variant_new ("(ss)", "org.freedesktop.Secret.Collection", "Locked"),
+                            G_VARIANT_TYPE ("(v)"), G_DBUS_CALL_FLAGS_NONE, -1, cancellable,
+                            locked_scan_collection_cb, g_object_ref (task));
+}
+
+static gboolean
+any_collection_locked_finish (SecretService *service,
+                              GAsyncResult  *result)
+{
+  g_return_val_if_fail (g_task_is_valid (result, service), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), NULL);
+}
+
 /* lookup: secret_password_lookup() answers NULL both when there is no item
  * and when the item's collection stayed locked (prompt dismissed). A second
  * search without unlocking tells the two apart, on the slow path only. */
@@ -136,6 +218,20 @@ lookup_data_free (LookupData *data)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LookupData, lookup_data_free)
 
 static void
+lookup_locked_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LookupData *data = g_task_get_task_data (task);
+
+  if (any_collection_locked_finish (SECRET_SERVICE (source), result))
+    g_task_return_error (task, locked_error (data->account));
+  else
+    g_task_return_error (task, not_found_error (data->account));
+}
+
+static void
 lookup_service_cb (GObject      *source,
                    GAsyncResult *result,
                    gpointer      user_data)
@@ -144,18 +240,16 @@ lookup_service_cb (GObject      *source,
   LookupData *data = g_task_get_task_data (task);
   g_autoptr(SecretService) service = NULL;
   g_autoptr(GError) error = NULL;
-  GList *collections;
-  gboolean locked = FALSE;
+  GCancellable *cancellable;
 
   service = secret_service_get_finish (result, &error);
-  collections = service != NULL ? secret_service_get_collections (service) : NULL;
-  for (GList *l = collections; l != NULL; l = l->next)
-    locked = locked || secret_collection_get_locked (l->data);
-  g_list_free_full (collections, g_object_unref);
-  if (locked)
-    g_task_return_error (task, locked_error (data->account));
-  else
-    g_task_return_error (task, not_found_error (data->account));
+  if (service == NULL)
+    {
+      g_task_return_error (task, not_found_error (data->account));
+      return;
+    }
+  cancellable = g_task_get_cancellable (task);
+  any_collection_locked_async (service, cancellable, lookup_locked_cb, g_steal_pointer (&task));
 }
 
 static void
@@ -178,7 +272,7 @@ lookup_searched_cb (GObject      *source,
       /* gnome-keyring restarted without its password (it crashed, and the
        * bus started it again) shows no item of a locked collection, not
        * even in a search: "sign in again" would be the wrong advice. */
-      secret_service_get (SECRET_SERVICE_LOAD_COLLECTIONS, g_task_get_cancellable (task),
+      secret_service_get (SECRET_SERVICE_NONE, g_task_get_cancellable (task),
                           lookup_service_cb, g_object_ref (task));
     }
   g_list_free_full (found, g_object_unref);
@@ -464,6 +558,22 @@ clear_next (GTask *task)
 }
 
 static void
+clear_locked_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  ClearData *data = g_task_get_task_data (task);
+
+  if (any_collection_locked_finish (SECRET_SERVICE (source), result))
+    {
+      g_task_return_error (task, locked_clear_error (data->account));
+      return;
+    }
+  clear_next (g_steal_pointer (&task));
+}
+
+static void
 clear_searched_cb (GObject      *source,
                    GAsyncResult *result,
                    gpointer      user_data)
@@ -472,7 +582,6 @@ clear_searched_cb (GObject      *source,
   ClearData *data = g_task_get_task_data (task);
   SecretService *service = SECRET_SERVICE (source);
   GError *error = NULL;
-  GList *collections;
   gboolean locked = FALSE;
 
   data->items = secret_service_search_finish (service, result, &error);
@@ -481,14 +590,17 @@ clear_searched_cb (GObject      *source,
       g_task_return_error (task, keyring_error (error, data->account));
       return;
     }
-  for (GList *l = data->items; l != NULL; l = l->next)
-    locked = locked || secret_item_get_locked (l->data);
   /* gnome-keyring started again without its password shows no item of a
    * locked collection at all: nothing found there proves nothing. */
-  collections = data->items == NULL ? secret_service_get_collections (service) : NULL;
-  for (GList *l = collections; l != NULL; l = l->next)
-    locked = locked || secret_collection_get_locked (l->data);
-  g_list_free_full (collections, g_object_unref);
+  if (data->items == NULL)
+    {
+      GCancellable *cancellable = g_task_get_cancellable (task);
+
+      any_collection_locked_async (service, cancellable, clear_locked_cb, g_steal_pointer (&task));
+      return;
+    }
+  for (GList *l = data->items; l != NULL; l = l->next)
+    locked = locked || secret_item_get_locked (l->data);
   if (locked)
     {
       g_task_return_error (task, locked_clear_error (data->account));
@@ -540,7 +652,7 @@ secret_clear_async (LkTokenStore        *store,
   data = g_new0 (ClearData, 1);
   data->account = g_strdup (account);
   g_task_set_task_data (task, data, (GDestroyNotify) clear_data_free);
-  secret_service_get (SECRET_SERVICE_LOAD_COLLECTIONS, cancellable, clear_service_cb,
+  secret_service_get (SECRET_SERVICE_NONE, cancellable, clear_service_cb,
                       g_steal_pointer (&task));
 }
 
