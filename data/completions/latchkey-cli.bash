@@ -84,7 +84,7 @@ _latchkey_cli ()
       case ${words[2]} in
         checklist) options="--tenant --client-id --protocols --app-only --provider --no-lookup --json" ;;
         consent-url) options="--tenant --client-id --protocols --app-only --provider --no-lookup --open --wait" ;;
-        exchange-script) options="--tenant --client-id --object-id --mailbox --send-as --smtp-rbac --display-name --protocols --output --force" ;;
+        exchange-script) options="--tenant --client-id --object-id --mailbox --device --send-as --smtp-rbac --display-name --protocols --output --force" ;;
         profile) options="--tenant --client-id --protocols --provider --no-lookup --output --name --force" ;;
       esac ;;
     bridge)

@@ -11,11 +11,14 @@
 #include "admin/lk-admin-consent.h"
 #include "admin/lk-exchange-script.h"
 #include "admin/lk-org-profile.h"
+#include "bridge/lk-bridge-credentials.h"
+#include "lk-cli-bridge.h"
 #include "lk-cli-commands.h"
 #include "lk-cli-context.h"
 #include "lk-error.h"
 #include "lk-http.h"
 #include "providers/lk-microsoft.h"
+#include "store/lk-account-store.h"
 
 #define DEFAULT_PROVIDER "microsoft365"
 
@@ -296,6 +299,37 @@ admin_consent_url (int    argc,
 
 /* exchange-script */
 
+/* `--device NAME`: the device of the office bridge (system mode's with
+ * --system) whose mailbox the steps are for. Its account, when it is
+ * there, gives the tenant and the client id that were not typed. */
+static LkBridgeUser *
+exchange_script_device (const char   *name,
+                        AdminOptions *o,
+                        int          *status)
+{
+  g_autoptr(LkBridgeCredentials) credentials = lk_bridge_credentials_new (NULL);
+  g_autoptr(LkAccountStore) store = NULL;
+  g_autoptr(LkAccount) account = NULL;
+  g_autoptr(GError) error = NULL;
+  LkBridgeUser *device = lk_cli_bridge_find_device (credentials, name, status);
+
+  if (device == NULL)
+    return NULL;
+  store = lk_account_store_new (NULL);
+  account = lk_account_store_load (store, device->account, &error);
+  if (account == NULL)
+    {
+      g_debug ("No account %s for the device %s: %s", device->account, name, error->message);
+      return device;
+    }
+  if (o->tenant == NULL && lk_account_get_tenant (account) != NULL
+      && !lk_microsoft_tenant_is_placeholder (lk_account_get_tenant (account)))
+    o->tenant = g_strdup (lk_account_get_tenant (account));
+  if (o->client_id == NULL && lk_account_get_client_id (account) != NULL)
+    o->client_id = g_strdup (lk_account_get_client_id (account));
+  return device;
+}
+
 static int
 admin_exchange_script (int    argc,
                        char **argv)
@@ -309,6 +343,7 @@ admin_exchange_script (int    argc,
   g_autofree char *display_name = NULL;
   g_auto(GStrv) mailboxes = NULL;
   g_autofree char *output = NULL;
+  g_autofree char *device_name = NULL;
   gboolean send_as = FALSE;
   gboolean smtp_rbac = FALSE;
   gboolean force = FALSE;
@@ -318,6 +353,9 @@ admin_exchange_script (int    argc,
       N_("The object id of the Enterprise application (not of the app registration)"), N_("ID") },
     { "mailbox", 0, 0, G_OPTION_ARG_STRING_ARRAY, &mailboxes,
       N_("A mailbox the app may open (repeat for more)"), N_("ADDRESS") },
+    { "device", 0, 0, G_OPTION_ARG_STRING, &device_name,
+      N_("The steps for an office bridge device’s mailbox and pinned sender, instead of "
+         "--mailbox"), N_("NAME") },
     { "send-as", 0, 0, G_OPTION_ARG_NONE, &send_as,
       N_("Let the app send as each mailbox too"), NULL },
     { "smtp-rbac", 0, 0, G_OPTION_ARG_NONE, &smtp_rbac,
@@ -333,19 +371,26 @@ admin_exchange_script (int    argc,
   g_autoptr(GOptionContext) context = lk_cli_option_context_new (&command, entries);
   LkExchangeScriptInput in = { 0 };
   g_autoptr(GError) error = NULL;
+  g_autoptr(LkBridgeUser) device = NULL;
   g_autofree char *script = NULL;
   LkProtocolFlags protocols;
   int status;
 
-  if (!lk_cli_parse (context, &argc, &argv, &status) ||
-      !admin_check (context, &o, TRUE, &protocols, &status))
+  if (!lk_cli_parse (context, &argc, &argv, &status))
     return status;
   if (argc != 1)
     return lk_cli_usage_error (context, _("Unexpected argument “%s”"), argv[1]);
+  if (device_name != NULL && mailboxes != NULL)
+    return lk_cli_usage_error (context, _("Choose one of --device and --mailbox"));
+  if (device_name != NULL && (device = exchange_script_device (device_name, &o, &status)) == NULL)
+    return status;
+  if (!admin_check (context, &o, TRUE, &protocols, &status))
+    return status;
   if (object_id == NULL)
     return lk_cli_usage_error (context, _("Give the Enterprise application’s object id with --object-id"));
-  if (mailboxes == NULL)
-    return lk_cli_usage_error (context, _("Name at least one mailbox with --mailbox"));
+  if (mailboxes == NULL && device == NULL)
+    return lk_cli_usage_error (context, _("Name at least one mailbox with --mailbox, or a "
+                                          "device with --device"));
 
   in.tenant = o.tenant;
   in.app_id = o.client_id;
@@ -355,7 +400,8 @@ admin_exchange_script (int    argc,
   in.send_as = send_as;
   in.protocols = protocols;
   in.smtp_rbac = smtp_rbac;
-  script = lk_exchange_script_generate (&in, &error);
+  script = device != NULL ? lk_exchange_script_generate_for_device (&in, device, &error)
+                          : lk_exchange_script_generate (&in, &error);
   if (script == NULL)
     return lk_cli_usage_error (context, "%s", error->message);
   if (output == NULL)

@@ -148,10 +148,17 @@ print_list_human (JsonArray *devices)
       if (node != NULL && JSON_NODE_HOLDS_VALUE (node))
         g_print (_("  only as %s"), json_node_get_string (node));
       if (lk_json_get_int (device, "max_per_hour", 0) > 0)
-        g_print (_("  at most %u an hour"),
+        /* Translators: "3 of at most 60 an hour" */
+        g_print (_("  %u of at most %u an hour"),
+                 (guint) lk_json_get_int (device, "messages_this_hour", 0),
                  (guint) lk_json_get_int (device, "max_per_hour", 0));
+      else
+        g_print (_("  %u this hour"), (guint) lk_json_get_int (device, "messages_this_hour", 0));
       if (!lk_json_get_boolean (device, "enabled", TRUE))
         g_print ("  %s", _("(disabled)"));
+      node = json_object_get_member (device, "locked_until");
+      if (node != NULL && JSON_NODE_HOLDS_VALUE (node))
+        g_print (_("  locked out until %s"), json_node_get_string (node));
       node = json_object_get_member (device, "last_seen");
       if (node != NULL && JSON_NODE_HOLDS_VALUE (node))
         g_print (_("  last seen %s"), json_node_get_string (node));
@@ -194,11 +201,12 @@ device_list (int    argc,
   return LK_EXIT_OK;
 }
 
-/* The device @name, or NULL having said why (and the exit status). */
-static LkBridgeUser *
-find_device (LkBridgeCredentials *credentials,
-             const char          *name,
-             int                 *out_status)
+/* The device @name, or NULL having said why (and the exit status); also
+ * for `admin exchange-script --device`. */
+LkBridgeUser *
+lk_cli_bridge_find_device (LkBridgeCredentials *credentials,
+                           const char          *name,
+                           int                 *out_status)
 {
   g_autoptr(GError) error = NULL;
   LkBridgeUser *device;
@@ -211,9 +219,15 @@ find_device (LkBridgeCredentials *credentials,
   device = lk_bridge_credentials_lookup (credentials, name);
   if (device == NULL || device->kind != LK_BRIDGE_USER_DEVICE)
     {
+      g_autofree char *said = NULL;
+      g_autofree char *adapted = NULL;
+
       g_clear_pointer (&device, lk_bridge_user_unref);
-      g_printerr (_("%s: there is no device %s; “latchkey-cli bridge device list” shows them\n"),
-                  g_get_prgname (), name);
+      said = g_strdup_printf (_("there is no device %s; “latchkey-cli bridge device list” shows "
+                                "them"), name);
+      /* In system mode the advice says --system. */
+      adapted = lk_cli_adapt_advice (said);
+      g_printerr ("%s: %s\n", g_get_prgname (), adapted);
       *out_status = LK_EXIT_FAILURE;
     }
   return device;
@@ -236,7 +250,7 @@ device_remove (int    argc,
     return exit_status;
   if (argc != 2)
     return lk_cli_usage_error (context, _("Give exactly one device name"));
-  device = find_device (credentials, argv[1], &exit_status);
+  device = lk_cli_bridge_find_device (credentials, argv[1], &exit_status);
   if (device == NULL)
     return exit_status;
   if (!lk_bridge_credentials_remove (credentials, device->name, &error))
@@ -269,7 +283,7 @@ device_reset (int    argc,
     return exit_status;
   if (argc != 2)
     return lk_cli_usage_error (context, _("Give exactly one device name"));
-  device = find_device (credentials, argv[1], &exit_status);
+  device = lk_cli_bridge_find_device (credentials, argv[1], &exit_status);
   if (device == NULL)
     return exit_status;
   password = lk_bridge_credentials_reset_password (credentials, device->name, &error);

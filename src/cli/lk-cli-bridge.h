@@ -4,6 +4,7 @@
 #include <json-glib/json-glib.h>
 #include <stdio.h>
 
+#include "bridge/lk-bridge-credentials.h"
 #include "lk-cli.h"
 
 G_BEGIN_DECLS
@@ -13,6 +14,9 @@ JsonObject *lk_cli_bridge_ask        (const char  *command,
                                       GError     **error) G_GNUC_WARN_UNUSED_RESULT;
 void        lk_cli_bridge_reload     (void);
 void        lk_cli_bridge_print_json (JsonNode    *node);
+LkBridgeUser *lk_cli_bridge_find_device (LkBridgeCredentials *credentials,
+                                      const char          *name,
+                                      int                 *out_status) G_GNUC_WARN_UNUSED_RESULT;
 int         lk_cli_bridge_device     (int          argc,
                                       char       **argv);
 int         lk_cli_bridge_queue      (int          argc,

@@ -9,6 +9,7 @@
 #include "admin/lk-admin-consent.h"
 #include "admin/lk-exchange-script.h"
 #include "admin/lk-org-profile.h"
+#include "bridge/lk-bridge-credentials.h"
 #include "lk-admin-window.h"
 #include "lk-code-view.h"
 #include "lk-devices-page.h"
@@ -29,7 +30,8 @@
  * organisation's mail domains. What was typed is there again next time
  * (GSettings); an existing profile opens for editing. Every text comes from
  * src/core/admin/. Below, the office bridge's printers and scanners
- * (LkDevicesPage).
+ * (LkDevicesPage), each with its own Exchange steps (its mailbox and pinned
+ * sender, with the app's values typed above).
  */
 struct _LkAdminWindow
 {
@@ -85,6 +87,9 @@ struct _LkAdminWindow
   LkCodeView          *script_view;
   GtkLabel            *script_problem_label;
   GtkButton           *copy_script_button;
+  LkDevicesPage       *devices_page;
+
+  GtkWidget           *steps_dialog;    /* nullable: a device's steps shown */
 };
 
 G_DEFINE_FINAL_TYPE (LkAdminWindow, lk_admin_window, ADW_TYPE_WINDOW)
@@ -784,6 +789,111 @@ lk_admin_window_open_profile_action (GtkWidget  *widget,
                      open_chosen_cb, NULL, NULL);
 }
 
+/* A device's Exchange steps with the app's values typed above: the same
+ * generator as `latchkey-cli admin exchange-script --device`. */
+static char *
+device_steps (LkAdminWindow  *self,
+              const char     *name,
+              GError        **error)
+{
+  g_autoptr(LkBridgeCredentials) credentials = lk_bridge_credentials_new (NULL);
+  g_autoptr(LkBridgeUser) device = NULL;
+  g_autofree char *tenant = entry_text (self->tenant_row);
+  g_autofree char *client_id = entry_text (self->client_id_row);
+  g_autofree char *object_id = entry_text (self->object_id_row);
+  g_autofree char *display_name = entry_text (self->display_name_row);
+  LkExchangeScriptInput in = { 0 };
+
+  if (!lk_bridge_credentials_load (credentials, error))
+    return NULL;
+  device = lk_bridge_credentials_lookup (credentials, name);
+  if (device == NULL || device->kind != LK_BRIDGE_USER_DEVICE)
+    {
+      g_set_error (error, LK_ERROR, LK_ERROR_NOT_FOUND,
+                   _("There is no device %s any more"), name);
+      return NULL;
+    }
+  in.tenant = tenant;
+  in.app_id = client_id;
+  in.object_id = object_id;
+  in.display_name = *display_name != '\0' ? display_name : NULL;
+  in.smtp_rbac = gtk_switch_get_active (self->smtp_rbac_switch);
+  return lk_exchange_script_generate_for_device (&in, device, error);
+}
+
+static void
+steps_dialog_destroyed_cb (LkAdminWindow *self)
+{
+  self->steps_dialog = NULL;
+}
+
+/**
+ * lk_admin_window_show_device_steps:
+ * @name: a device of the office bridge
+ *
+ * Shows the Exchange Online steps that let the app send through the
+ * device's mailbox (and as its pinned sender), with Copy; or, when the
+ * app's values above are incomplete, what is missing.
+ *
+ * Returns: (transfer none): the dialog
+ */
+GtkWidget *
+lk_admin_window_show_device_steps (LkAdminWindow *self,
+                                   const char    *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *script = NULL;
+  g_autofree char *heading = NULL;
+  GtkWidget *dialog;
+
+  g_return_val_if_fail (LK_IS_ADMIN_WINDOW (self), NULL);
+
+  if (self->steps_dialog != NULL)
+    gtk_window_destroy (GTK_WINDOW (self->steps_dialog));
+  script = device_steps (self, name, &error);
+  /* Translators: %s is a device's name, such as 2nd-floor-mfp */
+  heading = g_strdup_printf (_("Permission Steps for %s"), name);
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, NULL);
+  if (script != NULL)
+    {
+      GtkWidget *overlay = adw_toast_overlay_new ();
+      GtkWidget *view = lk_code_view_new (script);
+
+      adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (dialog),
+        _("An Exchange administrator runs this in PowerShell once: it lets the app send "
+          "through the device’s mailbox (and as the address it is pinned to, if any)."));
+      lk_code_view_set_copy_label (LK_CODE_VIEW (view), _("Copy Script"), _("Script copied"));
+      adw_toast_overlay_set_child (ADW_TOAST_OVERLAY (overlay), view);
+      adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), overlay);
+    }
+  else
+    {
+      g_autofree char *message = lk_ui_error_message (error);
+      g_autofree char *body = NULL;
+
+      body = g_strdup_printf ("%s\n\n%s", message,
+                              _("The steps need the app’s values: fill in the tenant, the "
+                                "application ID and the Enterprise application’s object ID "
+                                "above."));
+      adw_message_dialog_set_body (ADW_MESSAGE_DIALOG (dialog), body);
+    }
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+  gtk_window_set_default_size (GTK_WINDOW (dialog), 720, -1);
+  gtk_window_set_destroy_with_parent (GTK_WINDOW (dialog), TRUE);
+  self->steps_dialog = dialog;
+  g_signal_connect_object (dialog, "destroy", G_CALLBACK (steps_dialog_destroyed_cb), self,
+                           G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+  return dialog;
+}
+
+static void
+device_steps_cb (LkAdminWindow *self,
+                 const char    *name)
+{
+  lk_admin_window_show_device_steps (self, name);
+}
+
 static void
 lk_admin_window_dispose (GObject *object)
 {
@@ -862,10 +972,12 @@ lk_admin_window_class_init (LkAdminWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LkAdminWindow, script_view);
   gtk_widget_class_bind_template_child (widget_class, LkAdminWindow, script_problem_label);
   gtk_widget_class_bind_template_child (widget_class, LkAdminWindow, copy_script_button);
+  gtk_widget_class_bind_template_child (widget_class, LkAdminWindow, devices_page);
   gtk_widget_class_bind_template_callback (widget_class, inputs_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, copy_consent_cb);
   gtk_widget_class_bind_template_callback (widget_class, open_consent_cb);
   gtk_widget_class_bind_template_callback (widget_class, copy_script_cb);
+  gtk_widget_class_bind_template_callback (widget_class, device_steps_cb);
 
   gtk_widget_class_install_action (widget_class, "admin.open-profile", NULL,
                                    lk_admin_window_open_profile_action);

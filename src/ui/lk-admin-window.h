@@ -28,6 +28,8 @@ gboolean       lk_admin_window_load_profile    (LkAdminWindow *self,
                                                 gssize         length,
                                                 const char    *origin,
                                                 GError       **error);
+GtkWidget     *lk_admin_window_show_device_steps (LkAdminWindow *self,
+                                                  const char    *name);
 void           lk_admin_window_open_profile_file (LkAdminWindow *self,
                                                   GFile         *file);
 

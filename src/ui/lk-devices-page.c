@@ -29,6 +29,8 @@
  * prints it) once, with its password, copy buttons and Print… (a
  * GtkPrintOperation, which also saves a PDF). Every change goes through
  * core's LkBridgeCredentials; a running bridge is told to reload.
+ * Permission Steps asks the window, which holds the app's values, for a
+ * device's Exchange steps (#LkDevicesPage::permission-steps).
  */
 struct _LkDevicesPage
 {
@@ -58,6 +60,14 @@ struct _LkDevicesPage
 };
 
 G_DEFINE_FINAL_TYPE (LkDevicesPage, lk_devices_page, GTK_TYPE_WIDGET)
+
+enum
+{
+  SIGNAL_PERMISSION_STEPS,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 GtkWidget *
 lk_devices_page_new (void)
@@ -192,6 +202,21 @@ describe_device (JsonObject *device)
     }
   else
     g_string_append_printf (text, "\n%s", _("not seen yet"));
+  node = json_object_get_member (device, "locked_until");
+  if (node != NULL && JSON_NODE_HOLDS_VALUE (node))
+    {
+      g_autoptr(GDateTime) until = g_date_time_new_from_iso8601 (json_node_get_string (node), NULL);
+      g_autoptr(GDateTime) local = until != NULL ? g_date_time_to_local (until) : NULL;
+      g_autofree char *clock = local != NULL ? g_date_time_format (local, "%H:%M") : NULL;
+
+      if (clock != NULL)
+        {
+          g_string_append_c (text, '\n');
+          /* Translators: %s is a time of day, "14:05" */
+          g_string_append_printf (text, _("Locked out until %s: too many wrong passwords. New "
+                                          "Password ends it."), clock);
+        }
+    }
   node = json_object_get_member (device, "last_error");
   if (node != NULL && JSON_NODE_HOLDS_VALUE (node))
     {
@@ -245,6 +270,9 @@ update_devices (LkDevicesPage *self)
       adw_action_row_add_suffix (ADW_ACTION_ROW (row),
                                  new_row_button ("printer-symbolic", _("Setup Sheet"),
                                                  "devices.show-sheet", name));
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                                 new_row_button ("security-high-symbolic", _("Permission Steps"),
+                                                 "devices.permission-steps", name));
       adw_action_row_add_suffix (ADW_ACTION_ROW (row),
                                  new_row_button ("view-refresh-symbolic", _("New Password"),
                                                  "devices.new-password", name));
@@ -562,6 +590,15 @@ account_selected_cb (LkDevicesPage *self)
 }
 
 static void
+lk_devices_page_permission_steps_action (GtkWidget  *widget,
+                                         const char *action_name,
+                                         GVariant   *parameter)
+{
+  g_signal_emit (widget, signals[SIGNAL_PERMISSION_STEPS], 0,
+                 g_variant_get_string (parameter, NULL));
+}
+
+static void
 lk_devices_page_done_action (GtkWidget  *widget,
                              const char *action_name,
                              GVariant   *parameter)
@@ -738,6 +775,18 @@ lk_devices_page_class_init (LkDevicesPageClass *klass)
   object_class->dispose = lk_devices_page_dispose;
   object_class->finalize = lk_devices_page_finalize;
 
+  /**
+   * LkDevicesPage::permission-steps:
+   * @name: the device's name
+   *
+   * Permission Steps was chosen for the device @name: the Exchange Online
+   * steps that let the app send through its mailbox, which only the
+   * window knows the app's values for.
+   */
+  signals[SIGNAL_PERMISSION_STEPS] =
+    g_signal_new ("permission-steps", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+
   lk_ui_ensure_resources ();
   gtk_widget_class_set_template_from_resource (widget_class,
                                                RESOURCE_PREFIX "/lk-devices-page.ui");
@@ -762,6 +811,8 @@ lk_devices_page_class_init (LkDevicesPageClass *klass)
                                    lk_devices_page_new_password_action);
   gtk_widget_class_install_action (widget_class, "devices.show-sheet", "s",
                                    lk_devices_page_show_sheet_action);
+  gtk_widget_class_install_action (widget_class, "devices.permission-steps", "s",
+                                   lk_devices_page_permission_steps_action);
   gtk_widget_class_install_action (widget_class, "devices.done", NULL,
                                    lk_devices_page_done_action);
   gtk_widget_class_install_action (widget_class, "devices.print", NULL,

@@ -443,6 +443,149 @@ test_delegated (void)
   }
 }
 
+/* The line of @lines that starts with @prefix, or NULL. */
+static const char *
+find_line (char       **lines,
+           const char  *prefix)
+{
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (g_str_has_prefix (lines[i], prefix))
+      return lines[i];
+  return NULL;
+}
+
+/* How many lines start with @prefix. */
+static guint
+count_lines (char       **lines,
+             const char  *prefix)
+{
+  guint n = 0;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    n += g_str_has_prefix (lines[i], prefix);
+  return n;
+}
+
+/* The device's script (in @out_script) and its lines; it must be made. */
+static GStrv
+device_script (const LkExchangeScriptInput  *in,
+               const LkBridgeUser           *device,
+               char                        **out_script)
+{
+  g_autoptr(GError) error = NULL;
+
+  *out_script = lk_exchange_script_generate_for_device (in, device, &error);
+  g_assert_no_error (error);
+  return g_strsplit (*out_script, "\n", -1);
+}
+
+/* A device's steps: its mailbox, SendAs (or the RBAC scope) for its pinned
+ * sender, its name in a comment; a hostile pinned sender stays one literal,
+ * a name that is not a device's is refused. */
+static void
+test_device (void)
+{
+  static const char hostile_sender[] = "x'; Remove-Mailbox -Identity ceo@contoso.com; '@contoso.com";
+  LkBridgeUser device = { 0 };
+  LkExchangeScriptInput in = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *script = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  device.name = (char *) "lobby-scanner";
+  device.account = (char *) "scans@contoso.com";
+  device.sender = (char *) "reception@contoso.com";
+  device.protocols = LK_PROTOCOL_FLAG_SMTP;
+  device.kind = LK_BRIDGE_USER_DEVICE;
+  in.tenant = "contoso.com";
+  in.app_id = APP;
+  in.object_id = OBJECT;
+  /* Ignored: the device says which mailbox. */
+  in.mailboxes = (const char * const[]) { "someone-else@contoso.com", NULL };
+
+  /* Mailbox permissions: FullAccess on its mailbox, SendAs on the sender. */
+  lines = device_script (&in, &device, &script);
+  g_assert_cmpstr (lines[2], ==, "# For the office bridge's device lobby-scanner: the mailbox it "
+                                 "sends through and the address it is pinned to.");
+  g_assert_null (strstr (script, "someone-else"));
+  assert_command (find_line (lines, "Add-MailboxPermission"),
+                  (const char *[]) { "Add-MailboxPermission", "-Identity", "scans@contoso.com",
+                                     "-User", OBJECT, "-AccessRights", "FullAccess", NULL });
+  assert_command (find_line (lines, "Add-RecipientPermission"),
+                  (const char *[]) { "Add-RecipientPermission", "-Identity", "reception@contoso.com",
+                                     "-Trustee", OBJECT, "-AccessRights", "SendAs",
+                                     "-Confirm:$false", NULL });
+  g_assert_cmpuint (count_lines (lines, "Add-RecipientPermission"), ==, 1);
+  /* SMTP AUTH is the mailbox's, which the device signs in as; only SMTP. */
+  g_assert_cmpuint (count_lines (lines, "Set-CASMailbox"), ==, 1);
+  assert_command (find_line (lines, "Set-CASMailbox"),
+                  (const char *[]) { "Set-CASMailbox", "-Identity", "scans@contoso.com",
+                                     "-SmtpClientAuthenticationDisabled", "$false", NULL });
+  g_clear_pointer (&script, g_free);
+  g_clear_pointer (&lines, g_strfreev);
+
+  /* The RBAC route: the scope holds both addresses, no SendAs needed. */
+  in.smtp_rbac = TRUE;
+  lines = device_script (&in, &device, &script);
+  assert_command (find_line (lines, "New-ManagementScope"),
+                  (const char *[]) { "New-ManagementScope", "-Name", "Latchkey SMTP senders",
+                                     "-RecipientRestrictionFilter",
+                                     "PrimarySmtpAddress -eq 'scans@contoso.com' -or "
+                                     "PrimarySmtpAddress -eq 'reception@contoso.com'", NULL });
+  g_assert_cmpuint (count_lines (lines, "Test-ServicePrincipalAuthorization"), ==, 2);
+  g_assert_cmpuint (count_lines (lines, "Add-RecipientPermission"), ==, 0);
+  g_assert_cmpuint (count_lines (lines, "Add-MailboxPermission"), ==, 0);
+  g_clear_pointer (&script, g_free);
+  g_clear_pointer (&lines, g_strfreev);
+
+  /* Pinned to its own mailbox (in other letters): nothing more to grant. */
+  in.smtp_rbac = FALSE;
+  device.sender = (char *) "Scans@Contoso.com";
+  lines = device_script (&in, &device, &script);
+  g_assert_cmpstr (lines[2], ==, "# For the office bridge's device lobby-scanner: the mailbox it "
+                                 "sends through.");
+  g_assert_cmpuint (count_lines (lines, "Add-RecipientPermission"), ==, 0);
+  g_clear_pointer (&script, g_free);
+  g_clear_pointer (&lines, g_strfreev);
+
+  /* A hostile pinned sender is one literal in both routes. */
+  device.sender = (char *) hostile_sender;
+  lines = device_script (&in, &device, &script);
+  assert_command (find_line (lines, "Add-RecipientPermission"),
+                  (const char *[]) { "Add-RecipientPermission", "-Identity", hostile_sender,
+                                     "-Trustee", OBJECT, "-AccessRights", "SendAs",
+                                     "-Confirm:$false", NULL });
+  g_assert_null (find_line (lines, "Remove-Mailbox"));
+  g_clear_pointer (&script, g_free);
+  g_clear_pointer (&lines, g_strfreev);
+  in.smtp_rbac = TRUE;
+  lines = device_script (&in, &device, &script);
+  assert_command (find_line (lines, "New-ManagementScope"),
+                  (const char *[]) { "New-ManagementScope", "-Name", "Latchkey SMTP senders",
+                                     "-RecipientRestrictionFilter",
+                                     "PrimarySmtpAddress -eq 'scans@contoso.com' -or "
+                                     "PrimarySmtpAddress -eq 'x''; Remove-Mailbox -Identity "
+                                     "ceo@contoso.com; ''@contoso.com'", NULL });
+  g_assert_null (find_line (lines, "Remove-Mailbox"));
+  g_clear_pointer (&script, g_free);
+  g_clear_pointer (&lines, g_strfreev);
+
+  /* A pinned sender with a line break, or a name that is not a device's
+   * (it would end the comment), is refused. */
+  device.sender = (char *) "a@contoso.com\nStop-Computer";
+  script = lk_exchange_script_generate_for_device (&in, &device, &error);
+  g_assert_null (script);
+  g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT);
+  g_assert_nonnull (strstr (error->message, "line break"));
+  g_clear_error (&error);
+  device.sender = NULL;
+  device.name = (char *) "mfp\nStop-Computer";
+  script = lk_exchange_script_generate_for_device (&in, &device, &error);
+  g_assert_null (script);
+  g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT);
+  g_assert_nonnull (strstr (error->message, "not a device name"));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -453,5 +596,6 @@ main (int    argc,
   g_test_add_func ("/admin/exchange-script/refused", test_refused);
   g_test_add_func ("/admin/exchange-script/smtp-rbac", test_smtp_rbac);
   g_test_add_func ("/admin/exchange-script/delegated", test_delegated);
+  g_test_add_func ("/admin/exchange-script/device", test_device);
   return g_test_run ();
 }

@@ -13,6 +13,8 @@
 #include "bridge/lk-bridge-certificate.h"
 #include "bridge/lk-bridge-credentials.h"
 #include "bridge/lk-bridge-device-sheet.h"
+#include "bridge/lk-bridge-device-state.h"
+#include "bridge/lk-bridge-report.h"
 #include "bridge/lk-bridge-settings.h"
 #include "bridge/lk-bridge-spool.h"
 #include "bridge/lk-mail-header.h"
@@ -143,6 +145,196 @@ test_lockout (void)
   for (guint i = 0; i < 100; i++)
     lk_bridge_backoff_failed (backoff, "desk");
   g_assert_false (lk_bridge_backoff_is_locked (backoff, "desk"));
+}
+
+/* The devices' counters a restart keeps: the hour in minutes, today, the
+ * lock; written to a 0600 file and read back; nonsense in the file is
+ * left out; the backoff takes a lock back, never a longer one. */
+static void
+test_device_state (void)
+{
+  g_autofree char *scratch = lk_test_make_scratch ();
+  g_autofree char *path = g_build_filename (scratch, "state", "bridge-devices.json", NULL);
+  g_autoptr(LkBridgeDeviceState) state = lk_bridge_device_state_new (path);
+  g_autoptr(LkBridgeDeviceState) again = lk_bridge_device_state_new (path);
+  g_autoptr(LkBridgeBackoff) backoff = lk_bridge_backoff_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  LkBridgeDeviceRecord *record;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 free_at = 0;
+  GStatBuf st;
+
+  /* No file yet: nothing counted. */
+  g_assert_true (lk_bridge_device_state_load (state, &error));
+  g_assert_no_error (error);
+  g_assert_null (lk_bridge_device_state_lookup (state, "mfp"));
+
+  /* Three messages 50 minutes ago, two now: five this hour; the first
+   * three leave the hour ten minutes from now. */
+  record = lk_bridge_device_state_get (state, "mfp");
+  for (guint i = 0; i < 3; i++)
+    lk_bridge_device_record_count (record, now - 50 * 60);
+  lk_bridge_device_record_count (record, now);
+  lk_bridge_device_record_count (record, now);
+  g_assert_cmpuint (lk_bridge_device_record_this_hour (record, now, &free_at), ==, 5);
+  g_assert_cmpint (free_at, ==, ((now - 50 * 60) / 60 + 60) * 60);
+  g_assert_cmpuint (lk_bridge_device_record_this_hour (record, now + 11 * 60, NULL), ==, 2);
+  g_assert_cmpuint (lk_bridge_device_record_this_hour (record, now + 61 * 60, NULL), ==, 0);
+  record->failures = 20;
+  record->last_failure = now - 5;
+  record->locked_at = now - 5;
+  record->locked_until = now + 600;
+  /* A device with nothing to keep is not written. */
+  lk_bridge_device_state_get (state, "idle");
+  g_assert_true (lk_bridge_device_state_save (state, &error));
+  g_assert_no_error (error);
+
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  g_assert_true (g_file_get_contents (path, &contents, NULL, NULL));
+  g_assert_null (strstr (contents, "idle"));
+  g_assert_true (lk_bridge_device_state_load (again, &error));
+  record = lk_bridge_device_state_lookup (again, "mfp");
+  g_assert_nonnull (record);
+  g_assert_cmpuint (lk_bridge_device_record_this_hour (record, now, NULL), ==, 5);
+  g_assert_cmpuint (lk_bridge_device_record_today (record, now), ==,
+                    lk_bridge_device_record_day (now - 50 * 60) == lk_bridge_device_record_day (now)
+                    ? 5 : 2);
+  g_assert_cmpuint (record->failures, ==, 20);
+  g_assert_cmpint (record->locked_until, ==, now + 600);
+  g_assert_null (lk_bridge_device_state_lookup (again, "idle"));
+
+  /* A restarted backoff is locked for what was left, never longer than
+   * its own lock-out; with lock-outs switched off, not at all. */
+  lk_bridge_backoff_set_limits (backoff, 100, 20, 15 * 60);
+  lk_bridge_backoff_restore (backoff, "mfp", 20, 5, 600);
+  g_assert_true (lk_bridge_backoff_is_locked (backoff, "mfp"));
+  g_assert_cmpuint (lk_bridge_backoff_get_locked_seconds (backoff, "mfp"), ==, 600);
+  g_assert_cmpuint (lk_bridge_backoff_get_failures (backoff, "mfp"), ==, 20);
+  lk_bridge_backoff_restore (backoff, "forever", 20, 5, G_MAXINT32);
+  g_assert_cmpuint (lk_bridge_backoff_get_locked_seconds (backoff, "forever"), ==, 15 * 60);
+  lk_bridge_backoff_restore (backoff, "mfp", 0, 0, 0);
+  g_assert_false (lk_bridge_backoff_is_locked (backoff, "mfp"));
+  lk_bridge_backoff_set_limits (backoff, 100, 0, 15 * 60);
+  lk_bridge_backoff_restore (backoff, "off", 20, 5, 600);
+  g_assert_false (lk_bridge_backoff_is_locked (backoff, "off"));
+
+  /* Names that are not a device's, negative numbers and broken minutes
+   * are left out; a file that is not JSON is an error that says so. */
+  lk_test_write_file (path, "{\"version\": 1, \"devices\": ["
+                      "{\"name\": \"Bad Name\", \"failures\": 20, \"locked_until\": 99999999999},"
+                      "{\"name\": \"neg\", \"failures\": -3, \"locked_until\": -1,"
+                      " \"minutes\": [[-5, 3], [1, -2], \"x\", [1], [{}, []], [\"7\", 1]]}]}");
+  g_assert_true (lk_bridge_device_state_load (again, &error));
+  g_assert_no_error (error);
+  g_assert_null (lk_bridge_device_state_lookup (again, "Bad Name"));
+  record = lk_bridge_device_state_lookup (again, "neg");
+  g_assert_nonnull (record);
+  g_assert_cmpuint (record->failures, ==, 0);
+  g_assert_cmpint (record->locked_until, ==, 0);
+  g_assert_cmpuint (lk_bridge_device_record_this_hour (record, now, NULL), ==, 0);
+  lk_test_write_file (path, "{\"devices\": [");
+  g_assert_false (lk_bridge_device_state_load (again, &error));
+  g_assert_nonnull (strstr (error->message, "not valid JSON"));
+}
+
+/* The delivery report: RFC 3463 statuses from the upstream's reply, one
+ * line per hostile value, the header section without the body. (Python's
+ * email package reads a real one in tests/integration/test-bridge-office.py.) */
+static void
+test_report (void)
+{
+  static const struct { const char *reply; gboolean permanent; const char *status; } statuses[] = {
+    { "550 5.1.1 <a@example.net>: Recipient address rejected", TRUE, "5.1.1" },
+    { "552 5.3.4 Message size exceeds fixed limit", TRUE, "5.3.4" },
+    { "554 Transaction failed", TRUE, "5.0.0" },
+    { "550 4.1.1 a class that is not the code's", TRUE, "5.0.0" },
+    { "550 5.1234.1 too many digits", TRUE, "5.0.0" },
+    { "550 5.7.60", TRUE, "5.7.60" },
+    { "451 4.3.0 Try again later", FALSE, "4.3.0" },
+    { "421 Service not available", FALSE, "4.0.0" },
+    { NULL, FALSE, "4.4.7" },
+    { NULL, TRUE, "5.0.0" },
+    { "hello", FALSE, "4.4.7" },
+  };
+  g_autofree char *scratch = lk_test_make_scratch ();
+  g_autofree char *path = g_build_filename (scratch, "message.eml", NULL);
+  const char *recipients[] = { "office@example.net", "boss@example.net", NULL };
+  LkBridgeReportInput in = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *headers = NULL;
+  g_autofree char *report = NULL;
+  g_auto(GStrv) lines = NULL;
+  gsize length = 0;
+  guint finals = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (statuses); i++)
+    {
+      g_autofree char *status = lk_bridge_report_status (statuses[i].reply, statuses[i].permanent);
+
+      g_assert_cmpstr (status, ==, statuses[i].status);
+    }
+
+  /* The header section stops at the blank line: no body. */
+  lk_test_write_file (path, "Subject: scan-42\r\nFrom: scans@example.com\r\n\r\nSECRET BODY\r\n");
+  headers = lk_bridge_report_read_headers (path, &length, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (headers, ==, "Subject: scan-42\r\nFrom: scans@example.com\r\n");
+  g_assert_cmpuint (length, ==, strlen (headers));
+  g_clear_pointer (&headers, g_free);
+  lk_test_write_file (path, "Subject: only headers, no line end");
+  headers = lk_bridge_report_read_headers (path, &length, &error);
+  g_assert_cmpstr (headers, ==, "Subject: only headers, no line end");
+  g_clear_pointer (&headers, g_free);
+  lk_test_write_file (path, "Subject: bare LF\n\nbody\n");
+  headers = lk_bridge_report_read_headers (path, &length, &error);
+  g_assert_cmpstr (headers, ==, "Subject: bare LF\n");
+  g_clear_pointer (&headers, g_free);
+
+  /* Hostile values stay on their lines: a reply and a reason that try to
+   * add a field, a part or a boundary of their own. */
+  lk_test_write_file (path, "Subject: scan-42\r\n\r\nSECRET BODY\r\n");
+  headers = lk_bridge_report_read_headers (path, &length, &error);
+  in.reporting_host = "bridge.example.com";
+  in.from = "scans@example.com";
+  in.to = "scans@example.com";
+  in.device = "2nd-floor-mfp";
+  in.queue_id = "0123456789abcdef";
+  in.arrival = 1764000000;
+  in.last_attempt = 1764086400;
+  in.recipients = recipients;
+  in.reason = "The mail server answered: 550 5.1.1 x\r\nBcc: victim@example.net";
+  in.reply = "550 5.1.1 x\r\n--=_b\r\nContent-Type: text/html\r\n\r\n<script>";
+  in.permanent = TRUE;
+  in.headers = headers;
+  in.headers_length = length;
+  in.boundary = "=_b";
+  report = lk_bridge_report_build (&in);
+  g_assert_null (strstr (report, "\r\nBcc:"));
+  g_assert_null (strstr (report, "\r\nContent-Type: text/html"));
+  g_assert_null (strstr (report, "SECRET BODY"));
+  g_assert_nonnull (strstr (report, "Content-Type: multipart/report; report-type=delivery-status;\r\n"
+                                    "\tboundary=\"=_b\"\r\n"));
+  g_assert_nonnull (strstr (report, "\r\nDiagnostic-Code: smtp; 550 5.1.1 x  --=_b  Content-Type: "
+                                    "text/html    <script>\r\n"));
+  g_assert_nonnull (strstr (report, "\r\n--=_b\r\nContent-Type: text/rfc822-headers\r\n"
+                                    "Content-Description: The message's header\r\n\r\n"
+                                    "Subject: scan-42\r\n\r\n--=_b--\r\n"));
+  lines = g_strsplit (report, "\r\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_assert_cmpuint (strlen (lines[i]), <=, 998);
+      g_assert_null (strchr (lines[i], '\n'));
+      g_assert_null (strchr (lines[i], '\r'));
+      finals += g_str_has_prefix (lines[i], "Final-Recipient: rfc822; ");
+      if (g_str_has_prefix (lines[i], "Status: "))
+        g_assert_cmpstr (lines[i], ==, "Status: 5.1.1");
+      /* Three parts and the end: the only boundary lines. */
+      if (g_str_has_prefix (lines[i], "--=_b"))
+        g_assert_true (g_str_equal (lines[i], "--=_b") || g_str_equal (lines[i], "--=_b--"));
+    }
+  g_assert_cmpuint (finals, ==, 2);
 }
 
 static void
@@ -395,6 +587,8 @@ main (int    argc,
   g_test_add_func ("/bridge-office/device-names", test_device_names);
   g_test_add_func ("/bridge-office/devices", test_devices);
   g_test_add_func ("/bridge-office/lockout", test_lockout);
+  g_test_add_func ("/bridge-office/device-state", test_device_state);
+  g_test_add_func ("/bridge-office/report", test_report);
   g_test_add_func ("/bridge-office/allow", test_allow);
   g_test_add_func ("/bridge-office/settings", test_office_settings);
   g_test_add_func ("/bridge-office/certificate-names", test_certificate_names);

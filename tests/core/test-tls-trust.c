@@ -106,6 +106,51 @@ test_fifo (void)
   g_rmdir (dir);
 }
 
+/* One database per file, shared by every connection (the bridge keeps one
+ * per session); a file replaced with another CA is read again at once: an
+ * IT department that renews its internal CA needs no restart. */
+static void
+test_shared_and_reloaded (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("lk-tls-trust-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "ca.pem", NULL);
+  g_autofree char *ours = cert_path (certs, "ca.pem");
+  g_autofree char *theirs = cert_path (other_certs, "ca.pem");
+  g_autofree char *contents = NULL;
+  g_autoptr(GTlsDatabase) first = NULL;
+  g_autoptr(GTlsDatabase) again = NULL;
+  g_autoptr(GTlsDatabase) renewed = NULL;
+  g_autoptr(GTlsCertificate) server = load (certs, "server.pem");
+  g_autoptr(GTlsCertificate) foreign = load (other_certs, "server.pem");
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_file_get_contents (ours, &contents, NULL, NULL));
+  g_assert_true (g_file_set_contents (path, contents, -1, NULL));
+  first = lk_tls_trust_load_ca_file (path, &error);
+  g_assert_no_error (error);
+  again = lk_tls_trust_load_ca_file (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (first == again);
+  g_assert_true (lk_tls_trust_accept (again, server, G_TLS_CERTIFICATE_UNKNOWN_CA, "localhost",
+                                      993));
+
+  g_clear_pointer (&contents, g_free);
+  g_assert_true (g_file_get_contents (theirs, &contents, NULL, NULL));
+  g_assert_true (g_file_set_contents (path, contents, -1, NULL));
+  renewed = lk_tls_trust_load_ca_file (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (renewed != first);
+  g_assert_true (lk_tls_trust_accept (renewed, foreign, G_TLS_CERTIFICATE_UNKNOWN_CA, "localhost",
+                                      993));
+  g_assert_false (lk_tls_trust_accept (renewed, server, G_TLS_CERTIFICATE_UNKNOWN_CA, "localhost",
+                                       993));
+  /* The old one stays whole for the connections that hold it. */
+  g_assert_true (lk_tls_trust_accept (first, server, G_TLS_CERTIFICATE_UNKNOWN_CA, "localhost",
+                                      993));
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 static void
 handler_cb (SoupServer        *server,
             SoupServerMessage *msg,
@@ -213,6 +258,7 @@ main (int    argc,
   g_test_add_func ("/tls-trust/rule", test_rule);
   g_test_add_func ("/tls-trust/missing-file", test_missing_file);
   g_test_add_func ("/tls-trust/fifo", test_fifo);
+  g_test_add_func ("/tls-trust/shared-and-reloaded", test_shared_and_reloaded);
   g_test_add_func ("/tls-trust/http", test_http);
   status = g_test_run ();
 

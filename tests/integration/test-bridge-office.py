@@ -12,6 +12,7 @@ import signal
 import threading
 import time
 import email.policy
+import email.utils
 import json
 import os
 import socket
@@ -154,6 +155,46 @@ try:
         assert r.returncode == 1 and "already" in r.stderr, r.stderr
         r = device_cli("add", "x", "--account", "nobody@example.com")
         assert r.returncode == 1 and "no account nobody@example.com" in r.stderr, r.stderr
+
+    with t.case("admin exchange-script --device: the steps for its mailbox and pinned sender"):
+        app, obj = "11111111-2222-3333-4444-555555555555", "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+        # A pinned sender with an apostrophe: one PowerShell literal, doubled.
+        r = device_cli("add", "reception-mfp", "--account", EMAIL, "--from",
+                       "o'brien@example.com", "--json")
+        assert r.returncode == 0, r.stderr
+        passwords["reception-mfp"] = json.loads(r.stdout)["password"]
+        r = cli("admin", "exchange-script", "--device", "reception-mfp", "--tenant", "contoso.com",
+                "--client-id", app, "--object-id", obj)
+        assert r.returncode == 0, r.stderr
+        script = r.stdout
+        assert "# For the office bridge's device reception-mfp: the mailbox it sends through " \
+            "and the address it is pinned to.\n" in script, script
+        assert f"\nAdd-MailboxPermission -Identity '{EMAIL}' -User '{obj}' -AccessRights " \
+            "FullAccess\n" in script, script
+        assert f"\nAdd-RecipientPermission -Identity 'o''brien@example.com' -Trustee '{obj}' " \
+            "-AccessRights SendAs -Confirm:$false\n" in script, script
+        # SMTP only (the device's protocols): no IMAP or POP switched on.
+        assert "ImapEnabled" not in script and "PopEnabled" not in script, script
+        # The RBAC route puts both addresses into the scope instead.
+        r = cli("admin", "exchange-script", "--device", "reception-mfp", "--tenant", "contoso.com",
+                "--client-id", app, "--object-id", obj, "--smtp-rbac")
+        assert r.returncode == 0, r.stderr
+        assert f"-RecipientRestrictionFilter 'PrimarySmtpAddress -eq ''{EMAIL}'' -or " \
+            "PrimarySmtpAddress -eq ''o''''brien@example.com'''\n" in r.stdout, r.stdout
+        assert "Add-RecipientPermission" not in r.stdout, r.stdout
+        # The account's tenant here is "organizations", not one organisation: asked for.
+        r = cli("admin", "exchange-script", "--device", "reception-mfp", "--object-id", obj)
+        assert r.returncode == 2 and "tenant" in r.stderr, (r.returncode, r.stderr)
+        # An unknown device: exit status 1, and where to look.
+        r = cli("admin", "exchange-script", "--device", "no-such-mfp", "--tenant", "contoso.com",
+                "--client-id", app, "--object-id", obj)
+        assert r.returncode == 1 and "there is no device no-such-mfp" in r.stderr \
+            and "latchkey-cli bridge device list" in r.stderr, (r.returncode, r.stderr)
+        assert r.stdout == "", r.stdout
+        r = cli("admin", "exchange-script", "--device", "reception-mfp", "--mailbox", EMAIL,
+                "--tenant", "contoso.com", "--client-id", app, "--object-id", obj)
+        assert r.returncode == 2 and "--device" in r.stderr, r.stderr
+        assert device_cli("remove", "reception-mfp").returncode == 0
 
     with t.case("bridge run --lan ADDR --allow CIDR: SMTP on 587 (STARTTLS) and 465 (TLS) there"):
         config = private_file("bridge.json", json.dumps({
@@ -344,6 +385,64 @@ try:
         assert devices["lobby-scanner"]["messages_today"] == 3, devices
         assert "hourly cap" in devices["lobby-scanner"]["last_error"], devices
 
+    with t.case("a restart keeps the lock-out and the cap; device reset ends a lock at once"):
+        def device_list():
+            r = device_cli("list", "--json")
+            assert r.returncode == 0, r.stderr
+            return {d["name"]: d for d in json.loads(r.stdout)}
+
+        def reset(name):
+            r = device_cli("reset", name)
+            assert r.returncode == 0, r.stderr
+            passwords[name] = [l.split(":", 1)[1].strip() for l in r.stdout.splitlines()
+                               if "Password:" in l][0]
+            return passwords[name]
+
+        # 2nd-floor-mfp is still locked (above), and so is host 2, which
+        # guessed. A new password while the bridge runs ends both at once:
+        # the printer that had the old one logs in with the new one.
+        assert device_list()["2nd-floor-mfp"]["locked_until"] is not None
+        new = reset("2nd-floor-mfp")
+        code, text = printer("login", LAN, "587", "2nd-floor-mfp", new)
+        assert code == 235, (code, text)
+        assert device_list()["2nd-floor-mfp"]["locked_until"] is None
+        # Locked again (a second later: the reset's time is in seconds)…
+        time.sleep(1.1)
+        codes = printer("logins", LAN, "587", "2nd-floor-mfp", "wrong-" + new[6:], "20")
+        assert codes == [535] * 20, codes
+        # …then SIGTERM and a new start: still locked, from anywhere, and
+        # lobby-scanner still at its cap of 3 this hour.
+        assert bridge.stop() == 0
+        bridge.close()
+        bridge = Bridge("--config", config, "--lan", LAN, "--allow", net.host(2) + "/32",
+                        "--allow", net.host(4), env=dict(os.environ, G_MESSAGES_DEBUG="all"))
+        code, text = printer("login", LAN, "587", "2nd-floor-mfp", new, source=4)
+        assert code == 454 and "Too many wrong passwords" in text, (code, text)
+        devices = device_list()
+        assert devices["2nd-floor-mfp"]["locked_until"] is not None, devices
+        assert devices["lobby-scanner"]["messages_this_hour"] == 3, devices
+        assert devices["lobby-scanner"]["messages_today"] == 3, devices
+        text = device_cli("list").stdout
+        assert "locked out until" in text and "3 of at most 3 an hour" in text, text
+        r = swaks("capped-after-restart", "lobby-scanner", passwords["lobby-scanner"], source=4)
+        assert r.returncode != 0 and "450 4.7.1 This device has sent its 3 messages" in r.stdout, \
+            r.stdout[-2000:]
+        # What the bridge kept: counts and times, no password.
+        state_dir = os.environ.get("XDG_STATE_HOME") or os.path.join(os.environ["HOME"], ".local",
+                                                                     "state")
+        state_file = os.path.join(state_dir, "latchkey", "bridge-devices.json")
+        assert os.stat(state_file).st_mode & 0o777 == 0o600
+        with open(state_file) as f:
+            kept = f.read()
+        assert not any(p in kept for p in passwords.values()), kept
+        kept = {d["name"]: d for d in json.loads(kept)["devices"]}
+        assert kept["2nd-floor-mfp"]["locked_until"] > time.time(), kept
+        # A new password ends the lock the restart kept, at once.
+        new = reset("2nd-floor-mfp")
+        code, text = printer("login", LAN, "587", "2nd-floor-mfp", new, source=4)
+        assert code == 235, (code, text)
+        assert "its lock-out ended" in bridge.log_text()
+
     with t.case("upstream down: accepted and queued; upstream back: delivered once"):
         switch.on = False
         r = swaks("while-down", "mfp-3", passwords["mfp-3"], source=4)
@@ -381,6 +480,85 @@ try:
         wait_for(lambda: spool_files() == [], "an empty spool")
         time.sleep(2)
         assert len(delivered_with("killed-bridge")) == 1
+
+    def report_for(marker, timeout=60):
+        """The delivery report on the message with marker, as it reached the
+        relay, parsed by Python's email package (it knows multipart/report)."""
+        found = []
+
+        def arrived():
+            found[:] = [m for m in dovecot.delivered()
+                        if b"Undelivered mail from" in m and marker.encode() in m]
+            return found
+        try:
+            wait_for(arrived, f"the report on {marker}", timeout)
+        except AssertionError as e:
+            raise AssertionError(f"{e}; the bridge said: {bridge.log_text()[-4000:]}") from None
+        assert len(found) == 1, len(found)
+        return found[0], email.message_from_bytes(found[0], policy=email.policy.default)
+
+    def check_report(raw, report, marker, body_marker, status_class, to="office@example.net"):
+        """RFC 3464 in RFC 6522's multipart/report: a part for people, the
+        delivery-status fields, the original header without the body."""
+        assert report.get_content_type() == "multipart/report", report["Content-Type"]
+        assert report.get_param("report-type") == "delivery-status", report["Content-Type"]
+        assert report["To"].addresses[0].addr_spec == EMAIL, report["To"]
+        assert report["Auto-Submitted"] == "auto-replied", report["Auto-Submitted"]
+        assert report["Subject"] == "Undelivered mail from mfp-3", report["Subject"]
+        parts = list(report.iter_parts())
+        assert [p.get_content_type() for p in parts] == \
+            ["text/plain", "message/delivery-status", "text/rfc822-headers"], \
+            [p.get_content_type() for p in parts]
+        human = parts[0].get_content()
+        assert "mfp-3" in human and "What to do" in human, human
+        blocks = parts[1].get_payload()
+        assert len(blocks) == 2, [str(b) for b in blocks]    # per message, one recipient
+        assert blocks[0]["Reporting-MTA"] == "dns; " + socket.gethostname(), str(blocks[0])
+        assert email.utils.parsedate_to_datetime(blocks[0]["Arrival-Date"]) is not None
+        recipient = blocks[1]
+        assert recipient["Final-Recipient"] == "rfc822; " + to, str(recipient)
+        assert recipient["Action"] == "failed", str(recipient)
+        status = recipient["Status"]
+        assert status.split(".")[0] == status_class and len(status.split(".")) == 3, status
+        assert recipient["Diagnostic-Code"], str(recipient)
+        assert email.utils.parsedate_to_datetime(recipient["Last-Attempt-Date"]) is not None
+        headers = parts[2].get_payload()
+        assert f"Subject: {marker}" in headers, headers
+        # The scan's header, never its body.
+        assert body_marker.encode() not in raw, "the report carries the body"
+        return recipient
+
+    with t.case("given up after the spool's give_up time: an RFC 3464 report to the sender"):
+        # "give_up": 4 s here instead of a day.
+        short = private_file("bridge-short.json", json.dumps({
+            "login_timeout": 20, "upstream_timeout": 5, "max_failure_delay_ms": 40,
+            "spool": {"first_retry": 1, "max_retry": 1, "give_up": 4},
+            "relay_without_auth": [f"{net.host(4)}/32=old-mfp"]}))
+        assert bridge.stop() == 0
+        bridge.close()
+        bridge = Bridge("--config", short, "--lan", LAN, "--allow", net.host(2) + "/32",
+                        "--allow", net.host(4), env=dict(os.environ, G_MESSAGES_DEBUG="all"))
+        switch.on = False
+        r = swaks("given-up-scan", "mfp-3", passwords["mfp-3"], source=4,
+                  extra=["--body", "given-up-body-not-in-report"])
+        assert r.returncode == 0 and "queued as" in r.stdout, r.stdout[-2000:]
+        queued_id = queue()["messages"][0]["id"]
+        # The message is given up; its report waits in the spool (the
+        # upstream is still down). Stopped then, the report is kept.
+        wait_for(lambda: [m["id"] for m in queue()["messages"]] not in ([], [queued_id]),
+                 "the report in the queue", timeout=40)
+        assert bridge.stop() == 0
+        bridge.close()
+        switch.on = True
+        bridge = Bridge("--config", config, "--lan", LAN, "--allow", net.host(2) + "/32",
+                        "--allow", net.host(4), env=dict(os.environ, G_MESSAGES_DEBUG="all"))
+        raw, report = report_for("given-up-scan")
+        recipient = check_report(raw, report, "given-up-scan", "given-up-body-not-in-report", "4")
+        # No SMTP reply refused it (the connection was closed): the
+        # bridge's own reason, and "delivery time expired".
+        assert recipient["Status"] == "4.4.7", str(recipient)
+        assert recipient["Diagnostic-Code"].startswith("X-Latchkey; "), str(recipient)
+        assert not delivered_with("given-up-body-not-in-report")
 
     with t.case("queue drop ID removes a message that was not delivered"):
         switch.on = False

@@ -70,6 +70,27 @@ try:
             assert password not in f.read()
         assert secret_tool_lookup(MAILBOX) is None
 
+    with t.case("admin exchange-script --device in system mode: the system bridge's device"):
+        obj = "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"
+        r = system("bridge", "device", "add", "lobby-mfp", "--account", MAILBOX, "--from",
+                   "reception@example.com", "--json")
+        assert r.returncode == 0, r.stdout + r.stderr
+        # The tenant comes from the app-only account; its client id here is
+        # no GUID, so it is given.
+        r = system("admin", "exchange-script", "--device", "lobby-mfp",
+                   "--client-id", "11111111-2222-3333-4444-555555555555", "--object-id", obj)
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert "\nConnect-ExchangeOnline -Organization 'example.com'\n" in r.stdout, r.stdout
+        assert "# For the office bridge's device lobby-mfp: " in r.stdout, r.stdout
+        assert f"\nAdd-MailboxPermission -Identity '{MAILBOX}' -User '{obj}' " in r.stdout, r.stdout
+        assert "\nAdd-RecipientPermission -Identity 'reception@example.com' " in r.stdout, r.stdout
+        # Not the desktop's devices: an unknown one names the system command.
+        r = system("admin", "exchange-script", "--device", "nowhere-mfp", "--tenant", "example.com",
+                   "--client-id", "11111111-2222-3333-4444-555555555555", "--object-id", obj)
+        assert r.returncode == 1 and "latchkey-cli --system bridge device list" in r.stderr, \
+            (r.returncode, r.stderr)
+        assert system("bridge", "device", "remove", "lobby-mfp").returncode == 0
+
     with t.case("latchkey-bridge --system starts as the service would: its user, its credential"):
         credentials = box.unseal_for_service()
         # No host key and no sealed credential in reach: the key can only

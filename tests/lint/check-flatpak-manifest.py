@@ -64,4 +64,11 @@ with t.case("the module builds this tree with meson"):
     assert sources == [{"type": "dir", "path": ".."}], sources
     assert os.path.exists(os.path.join(top, "flatpak", "..", "meson.build"))
 
+with t.case("latchkey-bridge is installed: the Background portal starts it at login"):
+    bridge = open(os.path.join(top, "src", "bridge", "meson.build"), encoding="utf-8").read()
+    assert re.search(r"executable\('latchkey-bridge'.*?install: true", bridge, flags=re.S), \
+        "src/bridge/meson.build must install latchkey-bridge"
+    gone = [c for c in manifest.get("cleanup", []) if re.search(r"bin|latchkey-bridge", c)]
+    assert not gone, f"cleanup removes the bridge: {gone}"
+
 t.done()

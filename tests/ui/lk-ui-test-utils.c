@@ -390,3 +390,22 @@ lk_ui_test_scroll_to (GtkWidget *widget)
   gtk_adjustment_set_value (adjustment, point.y - 12);
   lk_ui_test_wait (100);
 }
+
+/**
+ * lk_ui_test_type_into:
+ * @title: the entry row's title, as lk_ui_test_find() takes it
+ *
+ * Replaces what the entry row @title below @root holds with @text, as
+ * typing would, and lets the window react.
+ */
+void
+lk_ui_test_type_into (GtkWidget  *root,
+                      const char *title,
+                      const char *text)
+{
+  GtkWidget *row = lk_ui_test_find (root, ADW_TYPE_ENTRY_ROW, title);
+
+  g_assert_nonnull (row);
+  gtk_editable_set_text (GTK_EDITABLE (row), text);
+  lk_ui_test_iterate (5);
+}

@@ -30,6 +30,9 @@ char      *lk_ui_test_wait_toast_prefix (GtkWidget *window,
 gboolean   lk_ui_test_has_inserted_hyphen (GtkLabel *label);
 GtkLabel  *lk_ui_test_find_inserted_hyphen (GtkWidget *root);
 void       lk_ui_test_scroll_to       (GtkWidget  *widget);
+void       lk_ui_test_type_into       (GtkWidget  *root,
+                                       const char *title,
+                                       const char *text);
 GtkWidget *lk_ui_test_find_mapped     (GtkWidget  *root,
                                        GType       type,
                                        const char *text);

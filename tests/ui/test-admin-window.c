@@ -45,17 +45,6 @@ open_window (void)
   return window;
 }
 
-static void
-type_into (LkAdminWindow *window,
-           const char    *title,
-           const char    *text)
-{
-  GtkWidget *row = lk_ui_test_find (GTK_WIDGET (window), ADW_TYPE_ENTRY_ROW, title);
-
-  g_assert_nonnull (row);
-  gtk_editable_set_text (GTK_EDITABLE (row), text);
-  lk_ui_test_iterate (5);
-}
 
 static void
 set_switch (LkAdminWindow *window,
@@ -109,9 +98,9 @@ test_fill (void)
 
   forget_settings ();
   window = open_window ();
-  type_into (window, "_Tenant", "contoso.com");
-  type_into (window, "_Application (Client) ID", APP);
-  type_into (window, "_Mail Domains, Separated by Commas", "contoso.com, Fabrikam.example");
+  lk_ui_test_type_into (GTK_WIDGET (window), "_Tenant", "contoso.com");
+  lk_ui_test_type_into (GTK_WIDGET (window), "_Application (Client) ID", APP);
+  lk_ui_test_type_into (GTK_WIDGET (window), "_Mail Domains, Separated by Commas", "contoso.com, Fabrikam.example");
 
   /* Delegated: the redirect URI, public client flows and SMTP AUTH per
    * mailbox are on the list. */
@@ -136,8 +125,8 @@ test_fill (void)
   g_assert_null (strstr (checklist, "http://localhost"));
   g_assert_nonnull (strstr (checklist, "Office 365 Exchange Online → Application permissions\nSMTP.SendAsApp\n"));
 
-  type_into (window, "Enterprise Application _Object ID", OBJECT);
-  type_into (window, "Mail_boxes, Separated by Commas",
+  lk_ui_test_type_into (GTK_WIDGET (window), "Enterprise Application _Object ID", OBJECT);
+  lk_ui_test_type_into (GTK_WIDGET (window), "Mail_boxes, Separated by Commas",
              "o'brien@contoso.com, $(Stop-Computer)`;’@contoso.com");
   set_switch (window, "_Send as the Mailboxes", TRUE);
 
@@ -170,7 +159,7 @@ test_fill (void)
                                             "The mailbox “$(Stop-Computer)`;’@contoso.com” holds a "
                                             "typographic quote, which cannot be put into an Exchange "
                                             "filter safely; give its plain address"));
-  type_into (window, "Mail_boxes, Separated by Commas", "scan@contoso.com");
+  lk_ui_test_type_into (GTK_WIDGET (window), "Mail_boxes, Separated by Commas", "scan@contoso.com");
   gtk_check_button_set_active (GTK_CHECK_BUTTON (lk_ui_test_find (GTK_WIDGET (window),
                                                                   GTK_TYPE_CHECK_BUTTON, "IMAP")), FALSE);
   gtk_check_button_set_active (GTK_CHECK_BUTTON (lk_ui_test_find (GTK_WIDGET (window),
@@ -198,7 +187,7 @@ test_fill (void)
   lk_ui_test_iterate (5);
 
   /* A bad object id: no script, and the reason is shown instead. */
-  type_into (window, "Enterprise Application _Object ID", "not-a-guid");
+  lk_ui_test_type_into (GTK_WIDGET (window), "Enterprise Application _Object ID", "not-a-guid");
   g_clear_pointer (&script, g_free);
   script = lk_admin_window_dup_script (window);
   g_assert_null (script);
@@ -242,13 +231,13 @@ test_delegated_script (void)
 
   forget_settings ();
   window = open_window ();
-  type_into (window, "_Tenant", "contoso.com");
-  type_into (window, "_Application (Client) ID", APP);
+  lk_ui_test_type_into (GTK_WIDGET (window), "_Tenant", "contoso.com");
+  lk_ui_test_type_into (GTK_WIDGET (window), "_Application (Client) ID", APP);
   g_assert_null (lk_ui_test_find_mapped (GTK_WIDGET (window), ADW_TYPE_ENTRY_ROW,
                                          "Enterprise Application _Object ID"));
-  type_into (window, "Mail_boxes, Separated by Commas", "alice@contoso.com, bob@contoso.com");
-  type_into (window, "S_hared Mailboxes, Separated by Commas", "sales@contoso.com");
-  type_into (window, "_People Who Use Them, Separated by Commas", "alice@contoso.com");
+  lk_ui_test_type_into (GTK_WIDGET (window), "Mail_boxes, Separated by Commas", "alice@contoso.com, bob@contoso.com");
+  lk_ui_test_type_into (GTK_WIDGET (window), "S_hared Mailboxes, Separated by Commas", "sales@contoso.com");
+  lk_ui_test_type_into (GTK_WIDGET (window), "_People Who Use Them, Separated by Commas", "alice@contoso.com");
   set_switch (window, "_Send as the Shared Mailboxes", TRUE);
 
   script = lk_admin_window_dup_script (window);
@@ -282,12 +271,12 @@ test_remembered (void)
 
   forget_settings ();
   window = open_window ();
-  type_into (window, "_Tenant", "contoso.com");
-  type_into (window, "_Application (Client) ID", APP);
-  type_into (window, "_Mail Domains, Separated by Commas", "contoso.com");
+  lk_ui_test_type_into (GTK_WIDGET (window), "_Tenant", "contoso.com");
+  lk_ui_test_type_into (GTK_WIDGET (window), "_Application (Client) ID", APP);
+  lk_ui_test_type_into (GTK_WIDGET (window), "_Mail Domains, Separated by Commas", "contoso.com");
   set_switch (window, "App-_Only", TRUE);
-  type_into (window, "Enterprise Application _Object ID", OBJECT);
-  type_into (window, "Mail_boxes, Separated by Commas", "alice@contoso.com");
+  lk_ui_test_type_into (GTK_WIDGET (window), "Enterprise Application _Object ID", OBJECT);
+  lk_ui_test_type_into (GTK_WIDGET (window), "Mail_boxes, Separated by Commas", "alice@contoso.com");
   script = lk_admin_window_dup_script (window);
   g_assert_nonnull (script);
   gtk_window_destroy (GTK_WINDOW (window));
@@ -318,8 +307,8 @@ test_names_and_escape (void)
 
   forget_settings ();
   window = open_window ();
-  type_into (window, "_Tenant", "contoso.com");
-  type_into (window, "_Application (Client) ID", APP);
+  lk_ui_test_type_into (GTK_WIDGET (window), "_Tenant", "contoso.com");
+  lk_ui_test_type_into (GTK_WIDGET (window), "_Application (Client) ID", APP);
   checklist = find_checklist (GTK_WIDGET (window));
   for (GtkWidget *row = gtk_widget_get_first_child (checklist); row != NULL;
        row = gtk_widget_get_next_sibling (row))
@@ -413,7 +402,7 @@ test_profile_and_messages (void)
                                                                          "_Application (Client) ID"))), ==, APP);
   g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (lk_ui_test_find (GTK_WIDGET (window),
                                                                                   GTK_TYPE_CHECK_BUTTON, "POP"))));
-  type_into (window, "_Mail Domains, Separated by Commas", "contoso.com, contoso.de");
+  lk_ui_test_type_into (GTK_WIDGET (window), "_Mail Domains, Separated by Commas", "contoso.com, contoso.de");
   lk_admin_window_save_profile_to (window, file);
   {
     g_autofree char *saved = g_strdup_printf ("Saved to %s", path);
@@ -438,7 +427,7 @@ test_profile_and_messages (void)
   gtk_widget_activate_action (GTK_WIDGET (window), "window.close", NULL);
   lk_ui_test_iterate (5);
   window = open_window ();
-  type_into (window, "Mail_boxes, Separated by Commas", "alice@contoso.com");
+  lk_ui_test_type_into (GTK_WIDGET (window), "Mail_boxes, Separated by Commas", "alice@contoso.com");
   lk_admin_window_save_script_to (window, script_file);
   lk_ui_test_wait_toast (GTK_WIDGET (window), "Saved to ~/latchkey-test-exchange.ps1");
   expected = lk_admin_window_dup_script (window);
@@ -473,11 +462,11 @@ test_no_inserted_hyphens (void)
   forget_settings ();
   window = open_window ();
   gtk_window_set_default_size (GTK_WINDOW (window), 360, 2400);
-  type_into (window, "_Tenant", "4b1d9c7e-2f3a-4c5b-8d6e-7f8a9b0c1d2e");
-  type_into (window, "_Application (Client) ID", APP);
+  lk_ui_test_type_into (GTK_WIDGET (window), "_Tenant", "4b1d9c7e-2f3a-4c5b-8d6e-7f8a9b0c1d2e");
+  lk_ui_test_type_into (GTK_WIDGET (window), "_Application (Client) ID", APP);
   set_switch (window, "App-_Only", TRUE);
-  type_into (window, "Enterprise Application _Object ID", OBJECT);
-  type_into (window, "Mail_boxes, Separated by Commas",
+  lk_ui_test_type_into (GTK_WIDGET (window), "Enterprise Application _Object ID", OBJECT);
+  lk_ui_test_type_into (GTK_WIDGET (window), "Mail_boxes, Separated by Commas",
              "alice.longname-example@subsidiary.contoso-holdings.test");
   lk_ui_test_wait (300);
   hyphenated = lk_ui_test_find_inserted_hyphen (GTK_WIDGET (window));
@@ -513,8 +502,8 @@ test_tenant_lookup (void)
   window = lk_admin_window_new (NULL, provider);
   gtk_window_present (GTK_WINDOW (window));
   lk_ui_test_iterate (20);
-  type_into (window, "_Application (Client) ID", APP);
-  type_into (window, "_Tenant", "contoso.com");
+  lk_ui_test_type_into (GTK_WIDGET (window), "_Application (Client) ID", APP);
+  lk_ui_test_type_into (GTK_WIDGET (window), "_Tenant", "contoso.com");
 
   expected = lk_microsoft_admin_consent_url (provider, LK_TEST_IDP_CONTOSO_TENANT, APP, 0, FALSE,
                                              NULL, NULL, NULL);
@@ -533,7 +522,7 @@ test_tenant_lookup (void)
   g_assert_nonnull (lk_ui_test_find_mapped (GTK_WIDGET (window), GTK_TYPE_LABEL, said));
 
   /* The tenant id itself: nothing is asked, the link is the same. */
-  type_into (window, "_Tenant", LK_TEST_IDP_CONTOSO_TENANT);
+  lk_ui_test_type_into (GTK_WIDGET (window), "_Tenant", LK_TEST_IDP_CONTOSO_TENANT);
   lk_ui_test_wait (700);
   g_clear_pointer (&url, g_free);
   url = lk_admin_window_dup_consent_url (window);
@@ -543,7 +532,7 @@ test_tenant_lookup (void)
 
   /* Discovery switched off: the domain stays, nobody is asked. */
   g_setenv ("LATCHKEY_DISCOVERY", "local", TRUE);
-  type_into (window, "_Tenant", "contoso.com");
+  lk_ui_test_type_into (GTK_WIDGET (window), "_Tenant", "contoso.com");
   lk_ui_test_wait (700);
   g_clear_pointer (&url, g_free);
   g_clear_pointer (&expected, g_free);

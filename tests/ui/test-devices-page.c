@@ -14,9 +14,12 @@
 
 #include "bridge/lk-bridge-certificate.h"
 #include "bridge/lk-bridge-credentials.h"
+#include "bridge/lk-bridge-device-state.h"
 #include "lk-admin-window.h"
+#include "lk-code-view.h"
 #include "lk-devices-page.h"
 #include "lk-test-utils.h"
+#include "lk-token-set.h"
 #include "mail/lk-probe-result.h"
 #include "lk-ui-test-utils.h"
 #include "providers/lk-provider-registry.h"
@@ -295,6 +298,144 @@ test_bad_name (void)
   lk_ui_test_iterate (10);
 }
 
+static GtkWidget *
+find_message_dialog (void)
+{
+  GList *toplevels = gtk_window_list_toplevels ();
+  GtkWidget *dialog = NULL;
+
+  for (GList *l = toplevels; l != NULL; l = l->next)
+    if (ADW_IS_MESSAGE_DIALOG (l->data) && gtk_widget_get_visible (l->data))
+      dialog = l->data;
+  g_list_free (toplevels);
+  return dialog;
+}
+
+/* Permission Steps on a device: the Exchange steps for its mailbox and
+ * its pinned sender, with the app's values typed above, and Copy; without
+ * those values, what is missing. */
+static void
+test_permission_steps (void)
+{
+  LkDevicesPage *page;
+  LkAdminWindow *window = open_window (&page);
+  LkBridgeDeviceSpec spec = { 0 };
+  GtkWidget *dialog;
+  GtkWidget *view;
+  const char *script;
+  g_autofree char *copied = NULL;
+
+  spec.name = "lobby-scanner";
+  spec.account = "office@outlook.com";
+  spec.sender = "reception@outlook.com";
+  g_assert_true (lk_devices_page_add_device (page, &spec));
+  wait_idle (page);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "devices.done", NULL));
+  g_assert_nonnull (lk_ui_test_find (GTK_WIDGET (page), ADW_TYPE_ACTION_ROW, "lobby-scanner"));
+
+  /* The app's values are not there yet: the dialog says what is missing. */
+  lk_ui_test_type_into (GTK_WIDGET (window), "_Tenant", "");
+  lk_ui_test_type_into (GTK_WIDGET (window), "Enterprise Application _Object ID", "");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "devices.permission-steps", "s",
+                                             "lobby-scanner"));
+  lk_ui_test_iterate (20);
+  dialog = find_message_dialog ();
+  g_assert_nonnull (dialog);
+  g_assert_cmpstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (dialog)), ==,
+                   "Permission Steps for lobby-scanner");
+  g_assert_null (lk_ui_test_find (dialog, LK_TYPE_CODE_VIEW, NULL));
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)), "tenant"));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  lk_ui_test_iterate (10);
+
+  lk_ui_test_type_into (GTK_WIDGET (window), "_Tenant", "4b1d9c7e-2f3a-4c5b-8d6e-7f8a9b0c1d2e");
+  lk_ui_test_type_into (GTK_WIDGET (window), "_Application (Client) ID", "11111111-2222-3333-4444-555555555555");
+  lk_ui_test_type_into (GTK_WIDGET (window), "Enterprise Application _Object ID", "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee");
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "devices.permission-steps", "s",
+                                             "lobby-scanner"));
+  lk_ui_test_iterate (20);
+  dialog = find_message_dialog ();
+  g_assert_nonnull (dialog);
+  view = lk_ui_test_find (dialog, LK_TYPE_CODE_VIEW, NULL);
+  g_assert_nonnull (view);
+  g_assert_true (gtk_widget_get_mapped (view));
+  script = lk_code_view_get_text (LK_CODE_VIEW (view));
+  g_assert_nonnull (strstr (script, "# For the office bridge's device lobby-scanner: "));
+  g_assert_nonnull (strstr (script, "\nAdd-MailboxPermission -Identity 'office@outlook.com' -User "
+                                    "'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee' -AccessRights FullAccess\n"));
+  g_assert_nonnull (strstr (script, "\nAdd-RecipientPermission -Identity 'reception@outlook.com' "
+                                    "-Trustee 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee' "
+                                    "-AccessRights SendAs -Confirm:$false\n"));
+  lk_ui_test_screenshot (dialog, "9-devices-permission-steps");
+  g_assert_true (gtk_widget_get_mapped (lk_code_view_get_copy_button (LK_CODE_VIEW (view))));
+  g_signal_emit_by_name (lk_code_view_get_copy_button (LK_CODE_VIEW (view)), "clicked");
+  copied = lk_ui_test_read_clipboard (dialog);
+  g_assert_cmpstr (copied, ==, script);
+  lk_ui_test_wait_toast (dialog, "Script copied");
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "close");
+  lk_ui_test_iterate (10);
+
+  /* The other tests begin without devices and without the app's values
+   * (GSettings keeps them). */
+  {
+    g_autoptr(LkBridgeCredentials) credentials = lk_bridge_credentials_new (NULL);
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true (lk_bridge_credentials_remove (credentials, "lobby-scanner", &error));
+    g_assert_no_error (error);
+  }
+  lk_ui_test_type_into (GTK_WIDGET (window), "_Tenant", "");
+  lk_ui_test_type_into (GTK_WIDGET (window), "_Application (Client) ID", "");
+  lk_ui_test_type_into (GTK_WIDGET (window), "Enterprise Application _Object ID", "");
+  gtk_window_destroy (GTK_WINDOW (window));
+  lk_ui_test_iterate (10);
+}
+
+/* A device the bridge locked out says so, and until when, from what the
+ * bridge wrote (no bridge runs here). */
+static void
+test_locked (void)
+{
+  LkDevicesPage *page;
+  LkAdminWindow *window;
+  LkBridgeDeviceSpec spec = { 0 };
+  g_autoptr(LkBridgeCredentials) credentials = lk_bridge_credentials_new (NULL);
+  g_autoptr(LkBridgeDeviceState) state = NULL;
+  g_autofree char *path = lk_bridge_device_state_default_path ();
+  g_autofree char *password = NULL;
+  g_autoptr(GError) error = NULL;
+  LkBridgeDeviceRecord *record;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  GtkWidget *row;
+
+  spec.name = "locked-mfp";
+  spec.account = "office@outlook.com";
+  g_assert_true (lk_bridge_credentials_add_device (credentials, &spec, &password, &error));
+  g_assert_no_error (error);
+  lk_secret_wipe (g_steal_pointer (&password));
+  /* Locked after it was added (a lock older than its password would be
+   * over: `bridge device reset` ends it). */
+  state = lk_bridge_device_state_new (path);
+  record = lk_bridge_device_state_get (state, "locked-mfp");
+  record->failures = 20;
+  record->last_failure = record->locked_at = now + 2;
+  record->locked_until = now + 600;
+  g_assert_true (lk_bridge_device_state_save (state, &error));
+  g_assert_no_error (error);
+
+  window = open_window (&page);
+  row = lk_ui_test_find (GTK_WIDGET (page), ADW_TYPE_ACTION_ROW, "locked-mfp");
+  g_assert_nonnull (row);
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)),
+                            "\nLocked out until "));
+
+  g_assert_true (lk_bridge_credentials_remove (credentials, "locked-mfp", &error));
+  g_assert_no_error (error);
+  g_unlink (path);
+  gtk_window_destroy (GTK_WINDOW (window));
+  lk_ui_test_iterate (10);
+}
+
 /* German, dark, 360 px: the page fits, nothing is hyphenated that is not. */
 static void
 test_german (void)
@@ -387,6 +528,8 @@ main (int    argc,
 
   g_test_add_func ("/ui/devices/add-list-remove", test_add_list_remove);
   g_test_add_func ("/ui/devices/bad-name", test_bad_name);
+  g_test_add_func ("/ui/devices/permission-steps", test_permission_steps);
+  g_test_add_func ("/ui/devices/locked", test_locked);
   g_test_add_func ("/ui/devices/german", test_german);
   status = g_test_run ();
   g_object_unref (registry);

@@ -3,6 +3,7 @@
 
 #include <glib.h>
 
+#include "bridge/lk-bridge-credentials.h"
 #include "lk-protocol.h"
 
 G_BEGIN_DECLS
@@ -26,6 +27,13 @@ G_BEGIN_DECLS
  *   shared mailboxes that @delegates open with their own sign-in
  * @delegates: (nullable) (array zero-terminated=1): delegated only: the
  *   people who use @shared_mailboxes
+ * @senders: (nullable) (array zero-terminated=1): app-only: further
+ *   addresses the app sends as through @mailboxes (an office device's
+ *   pinned sender): SendAs on each (Add-RecipientPermission), or, with
+ *   @smtp_rbac, each in the scope
+ * @device: (nullable): app-only: the office bridge's device these steps
+ *   are for, named in the script's comments; it must be a device name
+ *   (lk_bridge_device_name_is_valid())
  *
  * Zero it first and fill it in; nothing is kept.
  */
@@ -41,9 +49,14 @@ typedef struct
   gboolean            smtp_rbac;
   const char * const *shared_mailboxes;
   const char * const *delegates;
+  const char * const *senders;
+  const char         *device;
 } LkExchangeScriptInput;
 
 char *lk_exchange_script_generate           (const LkExchangeScriptInput  *input,
+                                             GError                      **error) G_GNUC_WARN_UNUSED_RESULT;
+char *lk_exchange_script_generate_for_device (const LkExchangeScriptInput  *input,
+                                             const LkBridgeUser           *device,
                                              GError                      **error) G_GNUC_WARN_UNUSED_RESULT;
 char *lk_exchange_script_generate_delegated (const LkExchangeScriptInput  *input,
                                              GError                      **error) G_GNUC_WARN_UNUSED_RESULT;

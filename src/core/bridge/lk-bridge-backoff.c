@@ -200,3 +200,40 @@ lk_bridge_backoff_succeeded (LkBridgeBackoff *self,
 
   g_hash_table_remove (self->entries, folded);
 }
+
+/**
+ * lk_bridge_backoff_restore:
+ * @failures: wrong passwords in a row
+ * @seconds_since_failure: how long ago the last one was
+ * @locked_seconds: how much longer @key stays locked, 0 when it is not; no
+ *   more than the lock-out's own length
+ *
+ * Gives @key the state an earlier run of the bridge left it in
+ * (LkBridgeDeviceState), so that a restart neither lifts a lock nor
+ * forgives the failures that lead to one.
+ */
+void
+lk_bridge_backoff_restore (LkBridgeBackoff *self,
+                           const char      *key,
+                           guint            failures,
+                           guint64          seconds_since_failure,
+                           guint64          locked_seconds)
+{
+  gint64 now = self->now_us ();
+  Entry *entry;
+
+  if (failures == 0 && locked_seconds == 0)
+    {
+      lk_bridge_backoff_succeeded (self, key);
+      return;
+    }
+  if (g_hash_table_size (self->entries) >= PRUNE_AT)
+    prune (self);
+  entry = g_new0 (Entry, 1);
+  entry->failures = failures;
+  entry->last_us = now - (gint64) MIN (seconds_since_failure, (guint64) G_MAXINT32) * G_USEC_PER_SEC;
+  /* Lock-outs switched off since ("after": 0): none comes back. */
+  if (locked_seconds > 0 && self->lockout_after > 0)
+    entry->locked_until_us = now + MIN ((gint64) locked_seconds * G_USEC_PER_SEC, self->lockout_us);
+  g_hash_table_replace (self->entries, g_ascii_strdown (key, -1), entry);
+}

@@ -28,6 +28,11 @@ gboolean         lk_bridge_backoff_is_locked    (LkBridgeBackoff *self,
                                                  const char      *key);
 guint            lk_bridge_backoff_get_locked_seconds (LkBridgeBackoff *self,
                                                  const char      *key);
+void             lk_bridge_backoff_restore      (LkBridgeBackoff *self,
+                                                 const char      *key,
+                                                 guint            failures,
+                                                 guint64          seconds_since_failure,
+                                                 guint64          locked_seconds);
 void             lk_bridge_backoff_set_clock    (LkBridgeBackoff *self,
                                                  gint64         (*now_us) (void));
 

@@ -18,6 +18,7 @@
 #include "bridge/lk-bridge-control.h"
 #include "bridge/lk-bridge-credentials.h"
 #include "bridge/lk-bridge-daemon.h"
+#include "bridge/lk-bridge-device-state.h"
 #include "bridge/lk-bridge-legacy.h"
 #include "bridge/lk-bridge-listener.h"
 #include "bridge/lk-bridge-queue.h"
@@ -511,6 +512,9 @@ reload (Daemon *daemon)
   g_clear_error (&error);
   if (!lk_bridge_credentials_load (daemon->credentials, &error))
     g_warning ("%s", error->message);
+  /* A device with a new password (`bridge device reset`) is not locked
+   * out any more. */
+  lk_bridge_reload_devices (daemon->bridge);
   /* An account signed in again (its file changed): what waited for it
    * goes now, not after its backoff. */
   lk_bridge_queue_retry (daemon->queue, NULL);
@@ -677,6 +681,7 @@ stop_cb (gpointer user_data)
   g_clear_handle_id (&daemon->reload_id, g_source_remove);
   g_clear_handle_id (&daemon->keep_alive_id, g_source_remove);
   lk_bridge_close_all (daemon->bridge);
+  lk_bridge_save_device_state (daemon->bridge);
   /* Deliveries under way end (a message is removed only after the
    * upstream's 250); the rest waits in the spool for the next start. */
   lk_bridge_queue_stop (daemon->queue);
@@ -814,6 +819,15 @@ start (Daemon  *daemon,
     lk_bridge_set_queue (daemon->bridge, daemon->queue);
   }
   apply_limits (daemon);
+  /* The devices' caps and lock-outs outlive a restart. Only the bridge
+   * writes their file: the legacy process counts its own in memory (two
+   * writers would each overwrite the other's counts). */
+  if (daemon->options->legacy_child == NULL)
+    {
+      g_autofree char *state = lk_bridge_device_state_default_path ();
+
+      lk_bridge_set_device_state (daemon->bridge, state);
+    }
 
   for (guint i = 0; i < daemon->settings->endpoints->len; i++)
     {

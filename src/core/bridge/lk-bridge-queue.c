@@ -9,6 +9,7 @@
 
 #include "bridge/lk-bridge-log.h"
 #include "bridge/lk-bridge-queue.h"
+#include "bridge/lk-bridge-report.h"
 #include "lk-error.h"
 #include "lk-json.h"
 
@@ -423,6 +424,7 @@ typedef struct
   gboolean            sent_data; /* DATA went out: trying again may duplicate */
   Outcome             outcome;
   char               *reason;   /* why it failed, for the log, the envelope and a report */
+  char               *reply;    /* nullable: the upstream's reply that refused it */
   GError             *remove_error; /* delivered, but its files could not be removed */
 } Delivery;
 
@@ -435,6 +437,7 @@ delivery_free (Delivery *delivery)
   g_free (delivery->connection);
   g_clear_object (&delivery->upstream);
   g_free (delivery->reason);
+  g_free (delivery->reply);
   g_clear_error (&delivery->remove_error);
   g_free (delivery);
 }
@@ -501,6 +504,7 @@ command (Delivery         *delivery,
   delivery->outcome = code / 100 == 5 ? OUTCOME_PERMANENT : OUTCOME_TEMPORARY;
   /* Translators: %s is the mail server's reply, such as "550 5.7.60 …" */
   delivery->reason = g_strdup_printf (_("The mail server answered: %s"), reply);
+  delivery->reply = g_steal_pointer (&reply);
   return FALSE;
 }
 
@@ -617,6 +621,7 @@ send_message (Delivery *delivery)
     {
       delivery->outcome = code / 100 == 5 ? OUTCOME_PERMANENT : OUTCOME_TEMPORARY;
       delivery->reason = g_strdup_printf (_("The mail server answered: %s"), reply);
+      delivery->reply = g_steal_pointer (&reply);
       return;
     }
   /* Taken. The connection stays for the account's next message (the
@@ -650,24 +655,46 @@ item_for (LkBridgeQueue *self,
   return g_hash_table_lookup (self->items, id);
 }
 
-/* "Undelivered mail" back to the device's sender, as the account: plain
- * text that says what, to whom, when and why (RFC 3834 Auto-Submitted, so
- * that autoresponders leave it alone). */
+/* The message's header section for its report, read before the message
+ * leaves the spool; NULL (said in the log) when it cannot be read. */
+static char *
+report_headers (LkBridgeQueue            *self,
+                const LkBridgeSpoolEntry *entry,
+                gsize                    *out_length)
+{
+  g_autofree char *path = lk_bridge_spool_message_path (self->spool, entry->id);
+  g_autoptr(GError) error = NULL;
+  char *headers;
+
+  *out_length = 0;
+  if (entry->bounce || entry->sender[0] == '\0')
+    return NULL;
+  headers = lk_bridge_report_read_headers (path, out_length, &error);
+  if (headers == NULL)
+    g_warning ("The report on %s goes without its headers: %s", entry->id, error->message);
+  return headers;
+}
+
+/* "Undelivered mail" back to the device's sender, as the account: a
+ * delivery report (RFC 3464, lk_bridge_report_build()) with the reason,
+ * the upstream's reply and the message's headers; RFC 3834
+ * Auto-Submitted, so that autoresponders leave it alone. */
 static void
 bounce (LkBridgeQueue            *self,
         const LkBridgeSpoolEntry *entry,
-        const char               *reason)
+        const char               *reason,
+        const char               *reply,
+        gboolean                  permanent,
+        const char               *headers,
+        gsize                     headers_length)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(LkBridgeSpoolWriter) writer = NULL;
   g_autoptr(LkBridgeSpoolEntry) committed = NULL;
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  g_autoptr(GDateTime) received = g_date_time_new_from_unix_local (entry->received);
-  g_autofree char *date = g_date_time_format (now, "%a, %d %b %Y %H:%M:%S %z");
-  g_autofree char *when = g_date_time_format (received, "%Y-%m-%d %H:%M:%S %z");
-  g_autofree char *to = g_strjoinv (", ", entry->recipients);
+  g_autofree char *uuid = g_uuid_string_random ();
+  g_autofree char *boundary = g_strconcat ("=_latchkey-", uuid, NULL);
   g_autofree char *text = NULL;
-  g_autofree char *safe_reason = g_str_to_ascii (reason, "C");
+  LkBridgeReportInput report = { 0 };
   LkBridgeSpoolEntry envelope = { 0 };
   char *recipients[] = { entry->sender, NULL };
 
@@ -677,22 +704,21 @@ bounce (LkBridgeQueue            *self,
                  "given up without a report (it has no sender to report to): %s", reason);
       return;
     }
-  text = g_strdup_printf ("From: Latchkey bridge <%s>\r\n"
-                          "To: <%s>\r\n"
-                          "Subject: Undelivered mail from %s\r\n"
-                          "Date: %s\r\n"
-                          "Auto-Submitted: auto-replied\r\n"
-                          "MIME-Version: 1.0\r\n"
-                          "Content-Type: text/plain; charset=us-ascii\r\n"
-                          "\r\n"
-                          "The mail that the device %s handed to the Latchkey bridge at %s\r\n"
-                          "for %s could not be delivered, and will not be tried again:\r\n"
-                          "\r\n"
-                          "  %s\r\n"
-                          "\r\n"
-                          "Queue ID: %s\r\n",
-                          entry->account, entry->sender, entry->device, date, entry->device, when,
-                          to, safe_reason, entry->id);
+  report.reporting_host = g_get_host_name ();
+  report.from = entry->account;
+  report.to = entry->sender;
+  report.device = entry->device;
+  report.queue_id = entry->id;
+  report.arrival = entry->received;
+  report.last_attempt = g_get_real_time () / G_USEC_PER_SEC;
+  report.recipients = (const char * const *) entry->recipients;
+  report.reason = reason;
+  report.reply = reply;
+  report.permanent = permanent;
+  report.headers = headers;
+  report.headers_length = headers_length;
+  report.boundary = boundary;
+  text = lk_bridge_report_build (&report);
   envelope.device = entry->device;
   envelope.account = entry->account;
   envelope.sender = entry->account;
@@ -734,14 +760,16 @@ finish_delivery (LkBridgeQueue *self,
       g_hash_table_remove (self->items, entry->id);
       break;
     case OUTCOME_PERMANENT:
-      if (!lk_bridge_spool_remove (self->spool, entry->id, &error))
-        g_warning ("%s", error->message);
-      lk_bridge_device_failed (self->bridge, entry->device, delivery->reason);
       {
         g_autoptr(LkBridgeSpoolEntry) gone = lk_bridge_spool_entry_copy (entry);
+        gsize headers_length;
+        g_autofree char *headers = report_headers (self, gone, &headers_length);
 
+        if (!lk_bridge_spool_remove (self->spool, entry->id, &error))
+          g_warning ("%s", error->message);
+        lk_bridge_device_failed (self->bridge, entry->device, delivery->reason);
         g_hash_table_remove (self->items, gone->id);
-        bounce (self, gone, delivery->reason);
+        bounce (self, gone, delivery->reason, delivery->reply, TRUE, headers, headers_length);
       }
       break;
     case OUTCOME_TEMPORARY:
@@ -754,11 +782,13 @@ finish_delivery (LkBridgeQueue *self,
           g_autoptr(LkBridgeSpoolEntry) gone = lk_bridge_spool_entry_copy (entry);
           g_autofree char *why = g_strdup_printf ("%s (tried %u times since it was accepted)",
                                                   delivery->reason, entry->attempts);
+          gsize headers_length;
+          g_autofree char *headers = report_headers (self, gone, &headers_length);
 
           if (!lk_bridge_spool_remove (self->spool, entry->id, &error))
             g_warning ("%s", error->message);
           g_hash_table_remove (self->items, gone->id);
-          bounce (self, gone, why);
+          bounce (self, gone, why, delivery->reply, FALSE, headers, headers_length);
           break;
         }
       {

@@ -9,6 +9,7 @@
 
 #include "bridge/lk-bridge-allow.h"
 #include "bridge/lk-bridge-backoff.h"
+#include "bridge/lk-bridge-device-state.h"
 #include "bridge/lk-bridge-log.h"
 #include "bridge/lk-bridge-session.h"
 #include "bridge/lk-bridge.h"
@@ -38,6 +39,13 @@
  * code, and sort every failure into temporary or permanent.
  */
 
+/* A device's counts reach its file this long after they change (a burst
+ * of scans writes it once); a lock and a failure are written at once. */
+#define DEVICE_STATE_SAVE_DELAY_S 1
+/* The addresses remembered per device whose wrong passwords for it may
+ * have locked them, so that `bridge device reset` can free them too. */
+#define FAILED_FROM_MAX 32
+
 /* Until bridge.json says otherwise (upstream_timeout). */
 #define UPSTREAM_STEP_MS    15000
 #define UPSTREAM_OVERALL_MS 45000
@@ -54,10 +62,9 @@ typedef struct
    * later logins would otherwise hear "sign in again" instead. Cleared by
    * the next successful login. */
   char   *needs_administrator;
-  /* Devices: what they handed over (lk_bridge_device_sent()). */
-  GQueue  sent_last_hour;   /* Unix times, oldest first */
-  guint   messages_today;
-  gint64  today;            /* the local day messages_today counts, as days since 1970 */
+  /* Devices: the sources of its wrong passwords (address keys of the
+   * backoff), nullable. In memory only, as the addresses' own locks are. */
+  GPtrArray *failed_from;
 } AccountStats;
 
 struct _LkBridge
@@ -71,6 +78,10 @@ struct _LkBridge
   GHashTable          *sessions;    /* GObject → itself (not owned: they remove themselves) */
   GHashTable          *stats;       /* folded address → AccountStats */
   GHashTable          *device_stats; /* device name → AccountStats */
+  /* Devices' counters that outlive a restart: the hourly cap's window,
+   * today's count, the lock-out (doc/bridge-office.md). */
+  LkBridgeDeviceState *device_state;
+  guint                device_state_save_id;
   GHashTable          *per_address; /* source address → open sessions */
   guint                max_per_address;
   gpointer             queue;       /* LkBridgeQueue, weak: the daemon owns it */
@@ -85,7 +96,7 @@ G_DEFINE_FINAL_TYPE (LkBridge, lk_bridge, G_TYPE_OBJECT)
 static void
 account_stats_free (AccountStats *stats)
 {
-  g_queue_clear (&stats->sent_last_hour);
+  g_clear_pointer (&stats->failed_from, g_ptr_array_unref);
   g_free (stats->last_error);
   g_free (stats->needs_administrator);
   g_free (stats);
@@ -117,6 +128,8 @@ lk_bridge_finalize (GObject *object)
   g_clear_object (&self->certificate);
   g_clear_weak_pointer ((GObject **) &self->queue);
   g_clear_pointer (&self->relay_rules, g_ptr_array_unref);
+  lk_bridge_save_device_state (self);
+  lk_bridge_device_state_free (self->device_state);
   lk_bridge_backoff_free (self->backoff);
   g_hash_table_unref (self->sessions);
   g_hash_table_unref (self->stats);
@@ -135,6 +148,7 @@ static void
 lk_bridge_init (LkBridge *self)
 {
   self->backoff = lk_bridge_backoff_new ();
+  self->device_state = lk_bridge_device_state_new (NULL);
   self->sessions = g_hash_table_new (NULL, NULL);
   self->stats = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                        (GDestroyNotify) account_stats_free);
@@ -375,38 +389,65 @@ set_error (AccountStats *stats,
   stats->last_error_at = g_get_real_time () / G_USEC_PER_SEC;
 }
 
-static gint64
-local_day (gint64 unix_time)
-{
-  g_autoptr(GDateTime) now = g_date_time_new_from_unix_local (unix_time);
-
-  return (gint64) g_date_time_get_year (now) * 400 + g_date_time_get_day_of_year (now);
-}
-
 /**
  * lk_bridge_device_may_send:
  * @out_wait_seconds: (out) (optional): when it may send again
  *
  * Whether @device is within its hourly cap (LkBridgeUser.max_per_hour),
- * counting what it handed over in the last hour. The count lives in
- * memory: a restart begins it anew.
+ * counting what it handed over in the last hour, before a restart too
+ * (LkBridgeDeviceState).
  */
 gboolean
 lk_bridge_device_may_send (LkBridge           *self,
                            const LkBridgeUser *device,
                            guint              *out_wait_seconds)
 {
-  AccountStats *stats = device_stats_for (self, device->name);
+  LkBridgeDeviceRecord *record = lk_bridge_device_state_lookup (self->device_state, device->name);
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  gint64 free_at = 0;
 
-  while (!g_queue_is_empty (&stats->sent_last_hour)
-         && now - GPOINTER_TO_SIZE (g_queue_peek_head (&stats->sent_last_hour)) >= 3600)
-    g_queue_pop_head (&stats->sent_last_hour);
-  if (device->max_per_hour == 0 || g_queue_get_length (&stats->sent_last_hour) < device->max_per_hour)
+  if (device->max_per_hour == 0 || record == NULL
+      || lk_bridge_device_record_this_hour (record, now, &free_at) < device->max_per_hour)
     return TRUE;
   if (out_wait_seconds != NULL)
-    *out_wait_seconds = (guint) (3600 - (now - GPOINTER_TO_SIZE (g_queue_peek_head (&stats->sent_last_hour))));
+    *out_wait_seconds = (guint) MAX (free_at - now, 1);
   return FALSE;
+}
+
+static gboolean
+save_device_state_cb (gpointer user_data)
+{
+  LkBridge *self = user_data;
+
+  self->device_state_save_id = 0;
+  lk_bridge_save_device_state (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* A count changed: written a moment later, once for a burst. */
+static void
+schedule_device_state_save (LkBridge *self)
+{
+  if (self->device_state_save_id == 0 && lk_bridge_device_state_get_path (self->device_state) != NULL)
+    self->device_state_save_id = g_timeout_add_seconds (DEVICE_STATE_SAVE_DELAY_S,
+                                                        save_device_state_cb, self);
+}
+
+/**
+ * lk_bridge_save_device_state:
+ *
+ * Writes the devices' counters now (lk_bridge_set_device_state()), as
+ * the bridge does a second after they change; the daemon calls it when it
+ * stops.
+ */
+void
+lk_bridge_save_device_state (LkBridge *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_clear_handle_id (&self->device_state_save_id, g_source_remove);
+  if (!lk_bridge_device_state_save (self->device_state, &error))
+    g_warning ("%s", error->message);
 }
 
 /* @device handed a message over: it counts against its cap and today. */
@@ -414,23 +455,155 @@ void
 lk_bridge_device_sent (LkBridge           *self,
                        const LkBridgeUser *device)
 {
+  lk_bridge_device_record_count (lk_bridge_device_state_get (self->device_state, device->name),
+                                 g_get_real_time () / G_USEC_PER_SEC);
+  schedule_device_state_save (self);
+}
+
+/* A wrong password for @device, from @address_key (nullable: loopback):
+ * its failures and lock, as the backoff counted them, are written at
+ * once, so that a restart does not forgive them. */
+static void
+device_login_failed (LkBridge           *self,
+                     const LkBridgeUser *device,
+                     const char         *address_key)
+{
+  LkBridgeDeviceRecord *record = lk_bridge_device_state_get (self->device_state, device->name);
   AccountStats *stats = device_stats_for (self, device->name);
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  guint locked = lk_bridge_backoff_get_locked_seconds (self->backoff, device->name);
 
-  /* Only a capped device needs its times, and only its last max_per_hour:
-   * the cap looks at nothing older. */
-  if (device->max_per_hour > 0)
+  record->failures = lk_bridge_backoff_get_failures (self->backoff, device->name);
+  record->last_failure = now;
+  if (locked > 0 && record->locked_until <= now)
+    record->locked_at = now;
+  record->locked_until = locked > 0 ? now + locked : 0;
+  if (address_key != NULL)
     {
-      g_queue_push_tail (&stats->sent_last_hour, GSIZE_TO_POINTER ((gsize) now));
-      while (g_queue_get_length (&stats->sent_last_hour) > device->max_per_hour)
-        g_queue_pop_head (&stats->sent_last_hour);
+      if (stats->failed_from == NULL)
+        stats->failed_from = g_ptr_array_new_with_free_func (g_free);
+      if (!g_ptr_array_find_with_equal_func (stats->failed_from, address_key, g_str_equal, NULL))
+        {
+          if (stats->failed_from->len >= FAILED_FROM_MAX)
+            g_ptr_array_remove_index (stats->failed_from, 0);
+          g_ptr_array_add (stats->failed_from, g_strdup (address_key));
+        }
     }
-  if (stats->today != local_day (now))
+  lk_bridge_save_device_state (self);
+}
+
+/* @name logged in: its failures are forgiven. */
+static void
+device_login_succeeded (LkBridge   *self,
+                        const char *name)
+{
+  LkBridgeDeviceRecord *record = lk_bridge_device_state_lookup (self->device_state, name);
+  AccountStats *stats = g_hash_table_lookup (self->device_stats, name);
+
+  if (stats != NULL)
+    g_clear_pointer (&stats->failed_from, g_ptr_array_unref);
+  if (record == NULL || (record->failures == 0 && record->locked_until == 0))
+    return;
+  lk_bridge_device_record_clear_lock (record);
+  lk_bridge_save_device_state (self);
+}
+
+/* Whether @device was given a new password (or changed otherwise, which
+ * only IT does) after its failures: `bridge device reset` ends a lock
+ * (doc/bridge-office.md, "Brute force"). */
+static gboolean
+changed_since_failures (const LkBridgeUser         *device,
+                        const LkBridgeDeviceRecord *record)
+{
+  gint64 last = MAX (record->last_failure, record->locked_at);
+
+  return last > 0 && device->changed >= last;
+}
+
+/* The lock of @device ends when it changed since: its name's, and those
+ * of the addresses that locked themselves guessing it (the printer that
+ * kept the old password is one of them). */
+static void
+forget_lock_if_changed (LkBridge           *self,
+                        const LkBridgeUser *device)
+{
+  LkBridgeDeviceRecord *record = lk_bridge_device_state_lookup (self->device_state, device->name);
+  AccountStats *stats = g_hash_table_lookup (self->device_stats, device->name);
+
+  if (record == NULL || !changed_since_failures (device, record))
+    return;
+  lk_bridge_backoff_succeeded (self->backoff, device->name);
+  for (guint i = 0; stats != NULL && stats->failed_from != NULL && i < stats->failed_from->len; i++)
+    lk_bridge_backoff_succeeded (self->backoff, g_ptr_array_index (stats->failed_from, i));
+  if (stats != NULL)
+    g_clear_pointer (&stats->failed_from, g_ptr_array_unref);
+  lk_bridge_device_record_clear_lock (record);
+  g_message ("The device %s was changed (a new password): its lock-out ended", device->name);
+  lk_bridge_save_device_state (self);
+}
+
+/**
+ * lk_bridge_reload_devices:
+ *
+ * The logins file was read again: a device that got a new password since
+ * its wrong ones is unlocked at once.
+ */
+void
+lk_bridge_reload_devices (LkBridge *self)
+{
+  g_autoptr(GPtrArray) users = lk_bridge_credentials_list (self->credentials);
+
+  for (guint i = 0; i < users->len; i++)
     {
-      stats->today = local_day (now);
-      stats->messages_today = 0;
+      LkBridgeUser *user = g_ptr_array_index (users, i);
+
+      if (user->kind == LK_BRIDGE_USER_DEVICE)
+        forget_lock_if_changed (self, user);
     }
-  stats->messages_today++;
+}
+
+/**
+ * lk_bridge_set_device_state:
+ * @path: (nullable): the file (lk_bridge_device_state_default_path()); %NULL
+ *   keeps the counters in memory only
+ *
+ * Where the devices' counters live, read now: a device locked or at its
+ * cap before a restart still is, unless it got a new password since. Set
+ * the login limits first (lk_bridge_set_login_limits()).
+ */
+void
+lk_bridge_set_device_state (LkBridge   *self,
+                            const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) names = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  g_clear_handle_id (&self->device_state_save_id, g_source_remove);
+  lk_bridge_device_state_free (self->device_state);
+  self->device_state = lk_bridge_device_state_new (path);
+  if (!lk_bridge_device_state_load (self->device_state, &error))
+    g_warning ("%s", error->message);
+  names = lk_bridge_device_state_dup_names (self->device_state);
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *name = g_ptr_array_index (names, i);
+      LkBridgeDeviceRecord *record = lk_bridge_device_state_lookup (self->device_state, name);
+      g_autoptr(LkBridgeUser) device = lk_bridge_credentials_lookup (self->credentials, name);
+
+      if (device == NULL || device->kind != LK_BRIDGE_USER_DEVICE
+          || changed_since_failures (device, record))
+        {
+          lk_bridge_device_record_clear_lock (record);
+          continue;
+        }
+      lk_bridge_backoff_restore (self->backoff, name, record->failures,
+                                 (guint64) MAX (now - record->last_failure, 0),
+                                 (guint64) MAX (record->locked_until - now, 0));
+      if (record->locked_until > now)
+        g_message ("The device %s stays locked out for %" G_GINT64_FORMAT " more seconds, as "
+                   "before the restart", name, record->locked_until - now);
+    }
 }
 
 /* A device's last error, as `bridge device list` shows it. */
@@ -603,8 +776,11 @@ lk_bridge_describe_accounts (LkBridgeCredentials *credentials,
  * Returns: (transfer full): a JSON array with one object per device:
  *   name, account, protocols (list), from (or null), max_per_hour (0: no
  *   cap), enabled, created (ISO 8601), last_seen, messages_today (taken
- *   into the spool since local midnight), last_error, last_error_at (ISO
- *   8601 or null; null and 0 when @bridge is %NULL)
+ *   into the spool since local midnight), messages_this_hour (what the cap
+ *   counts), locked_until (ISO 8601 or null: the lock-out), last_error,
+ *   last_error_at (ISO 8601 or null). When @bridge is %NULL, the counts
+ *   and the lock are what the bridge last wrote
+ *   (lk_bridge_device_state_default_path()), the rest null and 0.
  */
 JsonNode *
 lk_bridge_describe_devices (LkBridgeCredentials *credentials,
@@ -613,9 +789,24 @@ lk_bridge_describe_devices (LkBridgeCredentials *credentials,
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(GPtrArray) users = NULL;
   g_autoptr(GError) error = NULL;
+  g_autoptr(LkBridgeDeviceState) saved = NULL;
+  LkBridgeDeviceState *state;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
 
   if (!lk_bridge_credentials_load (credentials, &error))
     g_warning ("%s", error->message);
+  g_clear_error (&error);
+  if (bridge != NULL)
+    state = bridge->device_state;
+  else
+    {
+      g_autofree char *path = lk_bridge_device_state_default_path ();
+
+      saved = lk_bridge_device_state_new (path);
+      if (!lk_bridge_device_state_load (saved, &error))
+        g_debug ("%s", error->message);
+      state = saved;
+    }
   users = lk_bridge_credentials_list (credentials);
   json_builder_begin_array (builder);
   for (guint i = 0; i < users->len; i++)
@@ -623,9 +814,16 @@ lk_bridge_describe_devices (LkBridgeCredentials *credentials,
       LkBridgeUser *user = g_ptr_array_index (users, i);
       AccountStats *stats = bridge != NULL ? g_hash_table_lookup (bridge->device_stats, user->name)
                                            : NULL;
+      LkBridgeDeviceRecord *record = lk_bridge_device_state_lookup (state, user->name);
+      gint64 locked_until = 0;
 
       if (user->kind != LK_BRIDGE_USER_DEVICE)
         continue;
+      if (bridge != NULL && lk_bridge_backoff_is_locked (bridge->backoff, user->name))
+        locked_until = now + lk_bridge_backoff_get_locked_seconds (bridge->backoff, user->name);
+      else if (bridge == NULL && record != NULL && record->locked_until > now
+               && !changed_since_failures (user, record))
+        locked_until = record->locked_until;
       json_builder_begin_object (builder);
       lk_json_add_string (builder, "name", user->name);
       lk_json_add_string (builder, "account", user->account);
@@ -636,8 +834,10 @@ lk_bridge_describe_devices (LkBridgeCredentials *credentials,
       add_time (builder, "created", user->created);
       add_time (builder, "last_seen", stats != NULL ? stats->last_login : 0);
       lk_json_add_int (builder, "messages_today",
-                       stats != NULL && stats->today == local_day (g_get_real_time () / G_USEC_PER_SEC)
-                       ? stats->messages_today : 0);
+                       record != NULL ? lk_bridge_device_record_today (record, now) : 0);
+      lk_json_add_int (builder, "messages_this_hour",
+                       record != NULL ? lk_bridge_device_record_this_hour (record, now, NULL) : 0);
+      add_time (builder, "locked_until", locked_until);
       lk_json_add_string (builder, "last_error", stats != NULL ? stats->last_error : NULL);
       add_time (builder, "last_error_at", stats != NULL ? stats->last_error_at : 0);
       json_builder_end_object (builder);
@@ -1017,6 +1217,8 @@ verified_cb (GObject      *source,
       lk_bridge_backoff_failed (self->backoff, login->user);
       if (login->address_key != NULL)
         lk_bridge_backoff_failed (self->backoff, login->address_key);
+      if (known != NULL && known->kind == LK_BRIDGE_USER_DEVICE)
+        device_login_failed (self, known, login->address_key);
       if (known != NULL)
         record_error (self, known,
                       known->kind == LK_BRIDGE_USER_DEVICE
@@ -1031,6 +1233,8 @@ verified_cb (GObject      *source,
   lk_bridge_backoff_succeeded (self->backoff, login->user);
   if (login->address_key != NULL)
     lk_bridge_backoff_succeeded (self->backoff, login->address_key);
+  if (user->kind == LK_BRIDGE_USER_DEVICE)
+    device_login_succeeded (self, user->name);
   login->login = g_steal_pointer (&user);
 
   if (!(login->login->protocols & (1 << login->protocol)))
@@ -1113,10 +1317,20 @@ refuse_if_locked (GTask *task)
 {
   LkBridge *self = g_task_get_source_object (task);
   Login *login = g_task_get_task_data (task);
-  guint seconds = lk_bridge_backoff_get_locked_seconds (self->backoff, login->user);
+  guint seconds;
   g_autoptr(LkBridgeUser) known = NULL;
   g_autofree char *message = NULL;
 
+  /* A new password (`bridge device reset`) ends the lock at once, even
+   * before the bridge was told to reload. */
+  if (lk_bridge_backoff_is_locked (self->backoff, login->user))
+    {
+      g_autoptr(LkBridgeUser) device = lk_bridge_credentials_lookup (self->credentials, login->user);
+
+      if (device != NULL && device->kind == LK_BRIDGE_USER_DEVICE)
+        forget_lock_if_changed (self, device);
+    }
+  seconds = lk_bridge_backoff_get_locked_seconds (self->backoff, login->user);
   if (login->address_key != NULL)
     seconds = MAX (seconds, lk_bridge_backoff_get_locked_seconds (self->backoff, login->address_key));
   if (seconds == 0)

@@ -137,6 +137,10 @@ void                 lk_bridge_device_sent        (LkBridge             *self,
 void                 lk_bridge_device_failed      (LkBridge             *self,
                                                    const char           *device,
                                                    const char           *message);
+void                 lk_bridge_set_device_state   (LkBridge             *self,
+                                                   const char           *path);
+void                 lk_bridge_save_device_state  (LkBridge             *self);
+void                 lk_bridge_reload_devices     (LkBridge             *self);
 void                 lk_bridge_forget_account     (LkBridge             *self,
                                                    const char           *account);
 

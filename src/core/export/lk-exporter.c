@@ -11,6 +11,7 @@
 
 #include "lk-error.h"
 #include "lk-file.h"
+#include "lk-flatpak.h"
 #include "lk-export-private.h"
 #include "lk-export-value.h"
 
@@ -294,24 +295,20 @@ lk_export_token_command_for (gboolean    in_flatpak,
  * lk_export_detect_token_command:
  * @cli_path: the absolute path of the installed latchkey-cli
  *
- * Decides between the plain and the Flatpak form by /.flatpak-info, whose
- * [Application] name is the app id.
+ * Decides between the plain and the Flatpak form as
+ * lk_flatpak_get_app_id() tells.
  */
 char **
 lk_export_detect_token_command (const char *cli_path,
                                 const char *email)
 {
-  g_autoptr(GKeyFile) info = g_key_file_new ();
   g_autofree char *app_id = NULL;
 
   g_return_val_if_fail (cli_path != NULL, NULL);
   g_return_val_if_fail (email != NULL, NULL);
 
-  if (!g_key_file_load_from_file (info, "/.flatpak-info", G_KEY_FILE_NONE, NULL))
-    return lk_export_token_command_for (FALSE, NULL, cli_path, email);
-
-  app_id = g_key_file_get_string (info, "Application", "name", NULL);
-  return lk_export_token_command_for (TRUE, app_id, cli_path, email);
+  app_id = lk_flatpak_get_app_id ();
+  return lk_export_token_command_for (app_id != NULL, app_id, cli_path, email);
 }
 
 /* Keeps the file about to be replaced as PATH.bak-YYYYMMDD-HHMMSS (its
