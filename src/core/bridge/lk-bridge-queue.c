@@ -425,6 +425,7 @@ typedef struct
   Outcome             outcome;
   char               *reason;   /* why it failed, for the log, the envelope and a report */
   char               *reply;    /* nullable: the upstream's reply that refused it */
+  GError             *remove_error; /* delivered, but its files could not be removed */
 } Delivery;
 
 static void
@@ -437,6 +438,7 @@ delivery_free (Delivery *delivery)
   g_clear_object (&delivery->upstream);
   g_free (delivery->reason);
   g_free (delivery->reply);
+  g_clear_error (&delivery->remove_error);
   g_free (delivery);
 }
 
@@ -633,7 +635,14 @@ send_thread (GTask        *task,
              gpointer      task_data,
              GCancellable *cancellable)
 {
-  send_message (task_data);
+  Delivery *delivery = task_data;
+
+  send_message (delivery);
+  /* Taken upstream: out of the spool here, not on the main loop, whose
+   * sessions would all wait for the folder's fsync (with 200 printers
+   * sending, one per delivered message). */
+  if (delivery->outcome == OUTCOME_DELIVERED)
+    lk_bridge_spool_remove (delivery->queue->spool, delivery->entry->id, &delivery->remove_error);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -743,8 +752,8 @@ finish_delivery (LkBridgeQueue *self,
   switch (delivery->outcome)
     {
     case OUTCOME_DELIVERED:
-      if (!lk_bridge_spool_remove (self->spool, entry->id, &error))
-        g_warning ("%s", error->message);
+      if (delivery->remove_error != NULL)
+        g_warning ("%s", delivery->remove_error->message);
       log_entry (G_LOG_LEVEL_MESSAGE, entry, "delivered",
                  "delivered as %s to %u recipient(s), %" G_GOFFSET_FORMAT " bytes, attempt %u",
                  entry->account, g_strv_length (entry->recipients), entry->size, entry->attempts);

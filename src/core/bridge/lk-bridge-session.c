@@ -646,8 +646,17 @@ start_handshake (LkBridgeSession *self)
 
   priv->state = STATE_HANDSHAKE;
   lk_bridge_channel_watch_readable (priv->client, FALSE);
-  tls = g_tls_server_connection_new (G_IO_STREAM (priv->connection),
-                                     lk_bridge_get_certificate (priv->bridge), &error);
+  /* g_tls_server_connection_new() with no trust database: the bridge asks
+   * clients for no certificate, and with the default (the system's) one
+   * glib-networking builds a trust list from the whole CA bundle for every
+   * connection — some 10 ms of the main loop each, seconds when 200
+   * printers start TLS at once (doc/bridge-office.md, "Performance"). */
+  tls = g_initable_new (g_tls_backend_get_server_connection_type (g_tls_backend_get_default ()),
+                        NULL, &error,
+                        "base-io-stream", priv->connection,
+                        "certificate", lk_bridge_get_certificate (priv->bridge),
+                        "database", NULL,
+                        NULL);
   if (tls == NULL)
     {
       lk_bridge_session_log_debug (self, "cannot start TLS: %s", error->message);

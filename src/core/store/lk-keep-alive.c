@@ -228,6 +228,11 @@ lk_keep_alive_run_finish (LkKeepAlive   *self,
                           GAsyncResult  *result,
                           GError       **error)
 {
+  gssize refreshed;
+
   g_return_val_if_fail (g_task_is_valid (result, self), 0);
-  return (guint) MAX (g_task_propagate_int (G_TASK (result), error), 0);
+  /* Once: MAX() evaluates its arguments twice, and a GTask's result can
+   * be taken only once. */
+  refreshed = g_task_propagate_int (G_TASK (result), error);
+  return (guint) MAX (refreshed, 0);
 }
