@@ -765,11 +765,13 @@ finish_delivery (LkBridgeQueue *self,
         gsize headers_length;
         g_autofree char *headers = report_headers (self, gone, &headers_length);
 
-        if (!lk_bridge_spool_remove (self->spool, entry->id, &error))
-          g_warning ("%s", error->message);
-        lk_bridge_device_failed (self->bridge, entry->device, delivery->reason);
-        g_hash_table_remove (self->items, gone->id);
+        /* The report is in the spool before the message leaves it: a
+         * crash in between sends a second report, never none. */
         bounce (self, gone, delivery->reason, delivery->reply, TRUE, headers, headers_length);
+        if (!lk_bridge_spool_remove (self->spool, gone->id, &error))
+          g_warning ("%s", error->message);
+        lk_bridge_device_failed (self->bridge, gone->device, delivery->reason);
+        g_hash_table_remove (self->items, gone->id);
       }
       break;
     case OUTCOME_TEMPORARY:
@@ -785,10 +787,10 @@ finish_delivery (LkBridgeQueue *self,
           gsize headers_length;
           g_autofree char *headers = report_headers (self, gone, &headers_length);
 
-          if (!lk_bridge_spool_remove (self->spool, entry->id, &error))
+          bounce (self, gone, why, delivery->reply, FALSE, headers, headers_length);
+          if (!lk_bridge_spool_remove (self->spool, gone->id, &error))
             g_warning ("%s", error->message);
           g_hash_table_remove (self->items, gone->id);
-          bounce (self, gone, why, delivery->reply, FALSE, headers, headers_length);
           break;
         }
       {
