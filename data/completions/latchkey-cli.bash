@@ -66,7 +66,7 @@ _latchkey_cli ()
     --output|-o|--profile|--config)
       _filedir
       return ;;
-    --tenant|--client-id|--login|--object-id|--mailbox|--display-name|--name|--imap|--pop|--smtp|--imaps|--pop3s|--smtps)
+    --tenant|--client-id|--login|--object-id|--mailbox|--display-name|--name|--imap|--pop|--smtp|--imaps|--pop3s|--smtps|--legacy-tls|--legacy-smtps)
       return ;;
   esac
 
@@ -92,7 +92,7 @@ _latchkey_cli ()
         enable) options="--protocols --json" ;;
         password) options="--reset" ;;
         status) options="--json" ;;
-        run) options="--imap --pop --smtp --imaps --pop3s --smtps --lan --allow --legacy-tls --relay-without-auth --cert --key --config --system" ;;
+        run) options="--imap --pop --smtp --imaps --pop3s --smtps --lan --allow --legacy-tls --legacy-smtps --relay-without-auth --cert --key --config --system" ;;
         queue) options="--json" ;;
         device)
           case ${words[3]} in

@@ -29,6 +29,9 @@
  * prints it) once, with its password, copy buttons and Print… (a
  * GtkPrintOperation, which also saves a PDF). Every change goes through
  * core's LkBridgeCredentials; a running bridge is told to reload.
+ * While the page is on screen it asks again every 30 seconds, so that
+ * "last seen" and "messages today" keep up with the printers; the timer
+ * stops when the page is hidden.
  * Permission Steps asks the window, which holds the app's values, for a
  * device's Exchange steps (#LkDevicesPage::permission-steps).
  */
@@ -57,7 +60,11 @@ struct _LkDevicesPage
   GCancellable        *cancellable;    /* the status or reload request */
   GPtrArray           *device_rows;    /* added to devices_group */
   GPtrArray           *sheet_rows;     /* added to sheet_group */
+  guint                refresh_interval; /* seconds */
+  guint                refresh_id;     /* the timer while mapped, or 0 */
 };
+
+#define DEFAULT_REFRESH_INTERVAL_S 30
 
 G_DEFINE_FINAL_TYPE (LkDevicesPage, lk_devices_page, GTK_TYPE_WIDGET)
 
@@ -123,6 +130,21 @@ add_sheet_row (LkDevicesPage *self,
   g_ptr_array_add (self->sheet_rows, row);
 }
 
+/* "587 (STARTTLS), 465 (TLS)", or NULL when there is neither port. */
+static char *
+format_ports (guint smtp_port,
+              guint smtps_port)
+{
+  if (smtp_port != 0 && smtps_port != 0)
+    /* Translators: the bridge's SMTP ports, "587 (STARTTLS), 465 (TLS)" */
+    return g_strdup_printf (_("%u (STARTTLS), %u (TLS)"), smtp_port, smtps_port);
+  if (smtp_port != 0)
+    return g_strdup_printf (_("%u (STARTTLS)"), smtp_port);
+  if (smtps_port != 0)
+    return g_strdup_printf (_("%u (TLS)"), smtps_port);
+  return NULL;
+}
+
 /* What `bridge device add` prints, one row per value, shown once. */
 static void
 show_sheet (LkDevicesPage       *self,
@@ -130,18 +152,14 @@ show_sheet (LkDevicesPage       *self,
 {
   g_autofree char *server = NULL;
   g_autofree char *ports = NULL;
+  g_autofree char *legacy_ports = NULL;
 
   close_sheet (self);
   self->sheet = sheet;
   server = sheet->address != NULL ? g_strdup_printf ("%s (%s)", sheet->address, sheet->host_name)
                                   : g_strdup (sheet->host_name);
-  if (sheet->smtp_port != 0 && sheet->smtps_port != 0)
-    /* Translators: the bridge's SMTP ports, "587 (STARTTLS), 465 (TLS)" */
-    ports = g_strdup_printf (_("%u (STARTTLS), %u (TLS)"), sheet->smtp_port, sheet->smtps_port);
-  else if (sheet->smtp_port != 0)
-    ports = g_strdup_printf (_("%u (STARTTLS)"), sheet->smtp_port);
-  else if (sheet->smtps_port != 0)
-    ports = g_strdup_printf (_("%u (TLS)"), sheet->smtps_port);
+  ports = format_ports (sheet->smtp_port, sheet->smtps_port);
+  legacy_ports = format_ports (sheet->legacy_smtp_port, sheet->legacy_smtps_port);
   adw_preferences_group_set_description (self->sheet_group, sheet->password != NULL
     ? _("Type these into the device’s web page. The password is shown only now: print the sheet "
         "or copy it before you close it.")
@@ -151,6 +169,8 @@ show_sheet (LkDevicesPage       *self,
   add_sheet_row (self, _("Password"), sheet->password, "devices.copy-password");
   add_sheet_row (self, _("Server"), server, "devices.copy-server");
   add_sheet_row (self, _("SMTP Port"), ports, NULL);
+  /* Translators: the ports of --legacy-tls and --legacy-smtps */
+  add_sheet_row (self, _("SMTP Port for TLS 1.0 or 1.1 Only"), legacy_ports, NULL);
   add_sheet_row (self, _("Sends As"), sheet->sender != NULL ? sheet->sender : sheet->account, NULL);
   add_sheet_row (self, _("Certificate Fingerprint (SHA-256)"), sheet->fingerprint, NULL);
   gtk_widget_set_visible (self->sheet_box, TRUE);
@@ -175,6 +195,7 @@ describe_device (JsonObject *device)
   JsonNode *node = json_object_get_member (device, "protocols");
   JsonArray *protocols = node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
   g_autoptr(GDateTime) seen = NULL;
+  guint today;
 
   for (guint i = 0; protocols != NULL && i < json_array_get_length (protocols); i++)
     {
@@ -187,11 +208,11 @@ describe_device (JsonObject *device)
   node = json_object_get_member (device, "last_seen");
   if (node != NULL && JSON_NODE_HOLDS_VALUE (node))
     seen = g_date_time_new_from_iso8601 (json_node_get_string (node), NULL);
+  today = json_object_get_int_member_with_default (device, "messages_today", 0);
   if (seen != NULL)
     {
       g_autofree char *age = lk_ui_format_age (g_date_time_to_unix (seen),
                                                g_get_real_time () / G_USEC_PER_SEC);
-      guint today = json_object_get_int_member_with_default (device, "messages_today", 0);
 
       g_string_append_c (text, '\n');
       /* Translators: "last seen 5 minutes ago" */
@@ -200,6 +221,11 @@ describe_device (JsonObject *device)
       g_string_append_printf (text, ngettext ("%u message today", "%u messages today", today),
                               today);
     }
+  else if (today > 0)
+    /* The bridge is not running: its file keeps the counts, not the time
+     * of the last login. */
+    g_string_append_printf (text, ngettext ("\n%u message today", "\n%u messages today", today),
+                            today);
   else
     g_string_append_printf (text, "\n%s", _("not seen yet"));
   node = json_object_get_member (device, "locked_until");
@@ -244,15 +270,56 @@ new_row_button (const char *icon,
   return button;
 }
 
+/* The same devices as the rows show, in the same order: then only their
+ * subtitles change, and a row's buttons keep the focus. */
+static gboolean
+same_devices (LkDevicesPage *self,
+              JsonArray     *array)
+{
+  guint n = 0;
+
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
+    {
+      JsonObject *device = json_array_get_object_element (array, i);
+      const char *name = device != NULL ? json_object_get_string_member_with_default (device, "name", NULL) : NULL;
+
+      if (name == NULL)
+        continue;
+      if (n >= self->device_rows->len
+          || g_strcmp0 (adw_preferences_row_get_title (g_ptr_array_index (self->device_rows, n)),
+                        name) != 0)
+        return FALSE;
+      n++;
+    }
+  return n == self->device_rows->len;
+}
+
 static void
 update_devices (LkDevicesPage *self)
 {
   g_autoptr(JsonNode) devices = NULL;
   JsonArray *array;
 
-  clear_rows (self->devices_group, self->device_rows);
   devices = lk_bridge_client_dup_devices (self->status, self->credentials);
   array = JSON_NODE_HOLDS_ARRAY (devices) ? json_node_get_array (devices) : NULL;
+  if (self->device_rows->len > 0 && same_devices (self, array))
+    {
+      guint n = 0;
+
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonObject *device = json_array_get_object_element (array, i);
+          g_autofree char *subtitle = NULL;
+
+          if (device == NULL || json_object_get_string_member_with_default (device, "name", NULL) == NULL)
+            continue;
+          subtitle = describe_device (device);
+          adw_action_row_set_subtitle (g_ptr_array_index (self->device_rows, n++), subtitle);
+        }
+      adw_preferences_group_set_description (self->devices_group, self->state);
+      return;
+    }
+  clear_rows (self->devices_group, self->device_rows);
   for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
     {
       JsonObject *device = json_array_get_object_element (array, i);
@@ -344,6 +411,75 @@ lk_devices_page_refresh (LkDevicesPage *self)
   update_accounts (self);
   update_devices (self);
   lk_ui_bridge_request (&self->cancellable, "status", status_cb, g_object_ref (self));
+}
+
+static gboolean
+refresh_cb (gpointer user_data)
+{
+  LkDevicesPage *self = user_data;
+
+  /* A request under way (a change, or the last tick's) answers soon. */
+  if (self->cancellable == NULL)
+    {
+      update_devices (self);
+      lk_ui_bridge_request (&self->cancellable, "status", status_cb, g_object_ref (self));
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+start_refreshing (LkDevicesPage *self)
+{
+  g_clear_handle_id (&self->refresh_id, g_source_remove);
+  self->refresh_id = g_timeout_add_seconds (self->refresh_interval, refresh_cb, self);
+  g_source_set_name_by_id (self->refresh_id, "[latchkey] devices page refresh");
+}
+
+/**
+ * lk_devices_page_set_refresh_interval:
+ * @seconds: how often the page asks the bridge again while it is on
+ *   screen (30 by default)
+ */
+void
+lk_devices_page_set_refresh_interval (LkDevicesPage *self,
+                                      guint          seconds)
+{
+  g_return_if_fail (LK_IS_DEVICES_PAGE (self));
+  g_return_if_fail (seconds > 0);
+
+  self->refresh_interval = seconds;
+  if (self->refresh_id != 0)
+    start_refreshing (self);
+}
+
+/* Returns: whether the page is asking again every few seconds (it is on
+ * screen) */
+gboolean
+lk_devices_page_get_refreshing (LkDevicesPage *self)
+{
+  g_return_val_if_fail (LK_IS_DEVICES_PAGE (self), FALSE);
+
+  return self->refresh_id != 0;
+}
+
+static void
+lk_devices_page_map (GtkWidget *widget)
+{
+  LkDevicesPage *self = LK_DEVICES_PAGE (widget);
+
+  GTK_WIDGET_CLASS (lk_devices_page_parent_class)->map (widget);
+  /* Shown again after a while: what it shows may be old already. */
+  refresh_cb (self);
+  start_refreshing (self);
+}
+
+static void
+lk_devices_page_unmap (GtkWidget *widget)
+{
+  LkDevicesPage *self = LK_DEVICES_PAGE (widget);
+
+  g_clear_handle_id (&self->refresh_id, g_source_remove);
+  GTK_WIDGET_CLASS (lk_devices_page_parent_class)->unmap (widget);
 }
 
 static void
@@ -744,6 +880,7 @@ lk_devices_page_dispose (GObject *object)
 {
   LkDevicesPage *self = LK_DEVICES_PAGE (object);
 
+  g_clear_handle_id (&self->refresh_id, g_source_remove);
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->sheet, lk_bridge_device_sheet_free);
@@ -774,6 +911,8 @@ lk_devices_page_class_init (LkDevicesPageClass *klass)
 
   object_class->dispose = lk_devices_page_dispose;
   object_class->finalize = lk_devices_page_finalize;
+  widget_class->map = lk_devices_page_map;
+  widget_class->unmap = lk_devices_page_unmap;
 
   /**
    * LkDevicesPage::permission-steps:
@@ -832,6 +971,7 @@ lk_devices_page_init (LkDevicesPage *self)
   self->accounts = gtk_string_list_new (NULL);
   self->device_rows = g_ptr_array_new ();
   self->sheet_rows = g_ptr_array_new ();
+  self->refresh_interval = DEFAULT_REFRESH_INTERVAL_S;
   gtk_widget_init_template (GTK_WIDGET (self));
   adw_combo_row_set_model (self->account_row, G_LIST_MODEL (self->accounts));
   g_signal_connect_object (self->account_row, "notify::selected-item",

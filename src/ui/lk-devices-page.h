@@ -22,6 +22,9 @@ void        lk_devices_page_new_password   (LkDevicesPage            *self,
 const char *lk_devices_page_get_password   (LkDevicesPage            *self);
 const char *lk_devices_page_get_state      (LkDevicesPage            *self);
 gboolean    lk_devices_page_get_busy       (LkDevicesPage            *self);
+void        lk_devices_page_set_refresh_interval (LkDevicesPage      *self,
+                                                  guint               seconds);
+gboolean    lk_devices_page_get_refreshing (LkDevicesPage            *self);
 void        lk_devices_page_print_sheet    (LkDevicesPage            *self,
                                             const char               *export_filename);
 

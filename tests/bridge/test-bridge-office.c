@@ -391,7 +391,9 @@ test_office_settings (void)
   guint lan = 0;
 
   lk_test_write_file (path, "{\"lan\": [\"192.168.7.2\"], \"allow\": [\"192.168.7.0/24\"], "
-                      "\"lockout\": {\"after\": 5, \"minutes\": 2}, \"max_failure_delay_ms\": 50}");
+                      "\"lockout\": {\"after\": 5, \"minutes\": 2}, \"max_failure_delay_ms\": 50, "
+                      "\"legacy_tls\": [\"192.168.7.2:2587\"], "
+                      "\"legacy_smtps\": [\"192.168.7.2:2465\"]}");
   settings = lk_bridge_settings_load (path, &error);
   g_assert_no_error (error);
   /* The loopback defaults stay; "lan" adds 587 and 465 there. */
@@ -412,7 +414,29 @@ test_office_settings (void)
   g_assert_cmpuint (settings->lockout_after, ==, 5);
   g_assert_cmpuint (settings->lockout_seconds, ==, 120);
   g_assert_cmpuint (settings->max_failure_delay_ms, ==, 50);
+  /* Old printers: SMTP with STARTTLS, and with implicit TLS (port 465's
+   * "SSL/TLS"), each in the legacy process. */
+  g_assert_cmpuint (settings->legacy_endpoints->len, ==, 2);
+  for (guint i = 0; i < settings->legacy_endpoints->len; i++)
+    {
+      const LkBridgeEndpoint *endpoint = g_ptr_array_index (settings->legacy_endpoints, i);
+      gboolean implicit = endpoint->security == LK_SECURITY_TLS;
 
+      g_assert_cmpint (endpoint->protocol, ==, LK_PROTOCOL_SMTP);
+      g_assert_cmpstr (endpoint->address, ==, "192.168.7.2");
+      g_assert_cmpuint (endpoint->port, ==, implicit ? 2465 : 2587);
+      g_assert_cmpuint (i, ==, implicit ? 1 : 0);
+    }
+
+  lk_test_write_file (path, "{\"legacy_smtps\": [\"192.168.7.2\"]}");
+  g_assert_null (lk_bridge_settings_load (path, &error));
+  g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT);
+  g_assert_nonnull (strstr (error->message, "legacy_smtps: "));
+  g_clear_error (&error);
+  lk_test_write_file (path, "{\"legacy_smtps\": \"192.168.7.2:465\"}");
+  g_assert_null (lk_bridge_settings_load (path, &error));
+  g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT);
+  g_clear_error (&error);
   lk_test_write_file (path, "{\"lan\": [\"office-box\"]}");
   g_assert_null (lk_bridge_settings_load (path, &error));
   g_assert_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT);

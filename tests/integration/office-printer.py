@@ -2,6 +2,7 @@
 """What a printer on the office network does, run inside the test's network
 namespace by test-bridge-office.py: `office-printer.py COMMAND ARGS…`
 prints one JSON value. Standard library only (/usr/bin/python3)."""
+import email.message
 import json
 import smtplib
 import socket
@@ -97,26 +98,40 @@ def main():
             sock.close()
         except ssl.SSLError as e:
             print(json.dumps({"ok": False, "error": str(e)}))
-    elif command == "tls1":
-        # tls1 SOURCE SERVER PORT [USER PASSWORD SUBJECT]: an old printer that speaks TLS 1.0
-        # only: STARTTLS, then (with a login) a message. Prints what it got.
+    elif command in ("tls1", "tls1-implicit"):
+        # tls1[-implicit] SOURCE SERVER PORT [USER PASSWORD SUBJECT [PDF]]: an old printer
+        # that speaks TLS 1.0 only: STARTTLS (or TLS from the start, the "SSL/TLS" of
+        # port 465), then (with a login) a message, with the file PDF attached when
+        # given. Prints what it got.
         source, server, port = args[:3]
         context = tls_context()
         context.minimum_version = context.maximum_version = ssl.TLSVersion.TLSv1
         context.set_ciphers("DEFAULT@SECLEVEL=0")
-        s = smtplib.SMTP(server, int(port), timeout=30, source_address=(source, 0))
         try:
-            s.starttls(context=context)
+            if command == "tls1-implicit":
+                s = smtplib.SMTP_SSL(server, int(port), timeout=30, source_address=(source, 0),
+                                     context=context)
+            else:
+                s = smtplib.SMTP(server, int(port), timeout=30, source_address=(source, 0))
+                s.starttls(context=context)
         except (ssl.SSLError, smtplib.SMTPServerDisconnected, ConnectionError) as e:
             print(json.dumps({"tls": None, "error": str(e)}))
             return
         result = {"tls": s.sock.version()}
         if len(args) > 3:
             user, password, subject = args[3:6]
+            message = email.message.EmailMessage()
+            message["From"] = "alice@example.com"
+            message["To"] = "office@example.net"
+            message["Subject"] = subject
+            message.set_content("scan\n")
+            if len(args) > 6:
+                with open(args[6], "rb") as f:
+                    message.add_attachment(f.read(), maintype="application", subtype="pdf",
+                                           filename="scan.pdf")
             try:
                 s.login(user, password)
-                s.sendmail("alice@example.com", ["office@example.net"],
-                           f"From: alice@example.com\r\nSubject: {subject}\r\n\r\nscan\r\n")
+                s.send_message(message, "alice@example.com", ["office@example.net"])
                 result["sent"] = True
             except smtplib.SMTPException as e:
                 result["sent"] = False

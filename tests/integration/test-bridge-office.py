@@ -144,7 +144,8 @@ try:
         assert sheet["account"] == EMAIL and sheet["protocols"] == ["smtp"], sheet
         assert len(sheet["password"].replace("-", "")) >= 25, sheet
         # No --lan yet: nowhere a printer could reach, and the sheet says so.
-        assert sheet["server"] is None and sheet["ports"] == {"smtp": None, "smtps": None}, sheet
+        assert sheet["server"] is None and sheet["ports"] == {
+            "smtp": None, "smtps": None, "legacy_tls": None, "legacy_smtps": None}, sheet
         with open(os.path.join(os.environ["XDG_CONFIG_HOME"], "latchkey", "bridge-users.json")) as f:
             assert sheet["password"] not in f.read()
 
@@ -215,7 +216,8 @@ try:
         assert r.returncode == 0, r.stderr
         sheet = json.loads(r.stdout)
         passwords["scanner-b"] = sheet["password"]
-        assert sheet["server"] == LAN and sheet["ports"] == {"smtp": 587, "smtps": 465}, sheet
+        assert sheet["server"] == LAN and sheet["ports"] == {
+            "smtp": 587, "smtps": 465, "legacy_tls": None, "legacy_smtps": None}, sheet
         assert sheet["security"] == "starttls" and sheet["host_name"] == socket.gethostname(), sheet
         assert sheet["fingerprint"] == status["certificate"]["sha256"], (sheet, status)
         r = device_cli("reset", "scanner-b")
@@ -610,8 +612,9 @@ try:
         bridge.close()
         bridge = Bridge("--config", config, "--lan", LAN, "--allow", net.host(2) + "/32",
                         "--allow", net.host(4), "--legacy-tls", f"{LAN}:2587",
-                        env=dict(os.environ, G_MESSAGES_DEBUG="all"))
+                        "--legacy-smtps", f"{LAN}:2465", env=dict(os.environ, G_MESSAGES_DEBUG="all"))
         assert f"smtp {LAN}:2587 starttls" in bridge.listeners, bridge.listeners
+        assert f"smtp {LAN}:2465 tls" in bridge.listeners, bridge.listeners
         got = printer("tls1", LAN, "2587", "mfp-3", passwords["mfp-3"], "legacy-tls-scan", source=4)
         assert got["tls"] == "TLSv1" and got.get("sent") is True, got
         wait_for(lambda: len(delivered_with("legacy-tls-scan")) == 1, "delivery of the legacy scan")
@@ -625,8 +628,42 @@ try:
         # Outside the allow-list: nothing, as on the other listeners.
         assert printer("greeting", LAN, "2587", source=3) == ""
         status = json.loads(cli("bridge", "status", "--json").stdout)
-        legacy = [l for l in status["listeners"] if l.get("legacy_tls")]
-        assert legacy and legacy[0]["port"] == 2587 and legacy[0]["running"], status
+        legacy = {l["port"]: l for l in status["listeners"] if l.get("legacy_tls")}
+        assert sorted(legacy) == [2465, 2587], status
+        assert legacy[2587]["security"] == "starttls" and legacy[2587]["running"], status
+        assert legacy[2465]["security"] == "tls" and legacy[2465]["running"], status
+
+    with t.case("--legacy-smtps: a TLS 1.0-only printer on implicit TLS; its PDF arrives byte-exact"):
+        # The normal implicit-TLS listener refuses TLS 1.0 at the handshake.
+        got = printer("tls1-implicit", LAN, "465", source=4)
+        assert got["tls"] is None, got
+        pdf = b"%PDF-1.4\n" + os.urandom(256 * 1024) + b"\n%%EOF\n"
+        pdf_path = os.path.join(SCRATCH, "legacy-scan.pdf")
+        with open(pdf_path, "wb") as f:
+            f.write(pdf)
+        got = printer("tls1-implicit", LAN, "2465", "mfp-3", passwords["mfp-3"],
+                      "legacy-smtps-scan", pdf_path, source=4)
+        assert got["tls"] == "TLSv1" and got.get("sent") is True, got
+        wait_for(lambda: len(delivered_with("legacy-smtps-scan")) == 1
+                 and delivered_with("legacy-smtps-scan")[0].rstrip().endswith(b"--"),
+                 "delivery of the implicit-TLS legacy scan")
+        parsed = email.message_from_bytes(delivered_with("legacy-smtps-scan")[0],
+                                          policy=email.policy.default)
+        parts = [p for p in parsed.walk() if p.get_content_type() == "application/pdf"]
+        assert len(parts) == 1 and parts[0].get_content() == pdf, "the PDF changed on its way"
+        # Devices only there too.
+        got = printer("tls1-implicit", LAN, "2465", EMAIL, passwords["account"], "legacy-smtps-account",
+                      source=4)
+        assert got.get("sent") is False and "devices" in got.get("error", ""), got
+        assert printer("greeting", LAN, "2465", source=3) == ""
+        # The setup sheet names both ports for old devices.
+        sheet = json.loads(device_cli("reset", "mfp-3", "--json").stdout)
+        passwords["mfp-3"] = sheet["password"]
+        assert sheet["ports"] == {"smtp": 587, "smtps": 465, "legacy_tls": 2587,
+                                  "legacy_smtps": 2465}, sheet
+        text = device_cli("reset", "mfp-3").stdout
+        passwords["mfp-3"] = next(l.split()[-1] for l in text.splitlines() if "Password:" in l)
+        assert "port 2587, security STARTTLS" in text and "port 2465, security SSL/TLS" in text, text
 
     with t.case("needs sign-in: queued, one notification, delivered after signing in again"):
         monitor = Process(["dbus-monitor", "--session", "interface='org.gtk.Notifications'",

@@ -15,6 +15,7 @@
 #include "bridge/lk-bridge-certificate.h"
 #include "bridge/lk-bridge-credentials.h"
 #include "bridge/lk-bridge-device-state.h"
+#include "bridge/lk-bridge-settings.h"
 #include "lk-admin-window.h"
 #include "lk-code-view.h"
 #include "lk-devices-page.h"
@@ -436,6 +437,131 @@ test_locked (void)
   lk_ui_test_iterate (10);
 }
 
+/* Waits up to @seconds (the main loop running) until @row's subtitle
+ * holds @text. */
+static gboolean
+subtitle_becomes (GtkWidget  *row,
+                  const char *text,
+                  guint       seconds)
+{
+  gint64 deadline = g_get_monotonic_time () + seconds * G_USEC_PER_SEC;
+
+  while (g_get_monotonic_time () < deadline)
+    {
+      if (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), text) != NULL)
+        return TRUE;
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (10000);
+    }
+  return FALSE;
+}
+
+/* While the page is on screen it follows what the bridge writes (its
+ * counts, a lock-out) without anyone pressing anything, in the same row;
+ * hidden, it stops asking. (No bridge runs: the state file speaks.) */
+static void
+test_refresh (void)
+{
+  LkDevicesPage *page;
+  LkAdminWindow *window;
+  LkBridgeDeviceSpec spec = { 0 };
+  g_autoptr(LkBridgeCredentials) credentials = lk_bridge_credentials_new (NULL);
+  g_autoptr(LkBridgeDeviceState) state = NULL;
+  g_autofree char *path = lk_bridge_device_state_default_path ();
+  g_autofree char *password = NULL;
+  g_autoptr(GError) error = NULL;
+  LkBridgeDeviceRecord *record;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  GtkWidget *row;
+
+  spec.name = "busy-mfp";
+  spec.account = "office@outlook.com";
+  g_assert_true (lk_bridge_credentials_add_device (credentials, &spec, &password, &error));
+  g_assert_no_error (error);
+  lk_secret_wipe (g_steal_pointer (&password));
+
+  window = open_window (&page);
+  lk_devices_page_set_refresh_interval (page, 1);
+  g_assert_true (lk_devices_page_get_refreshing (page));
+  row = lk_ui_test_find (GTK_WIDGET (page), ADW_TYPE_ACTION_ROW, "busy-mfp");
+  g_assert_nonnull (row);
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "not seen yet"));
+
+  /* The bridge counts three scans. */
+  state = lk_bridge_device_state_new (path);
+  record = lk_bridge_device_state_get (state, "busy-mfp");
+  for (guint i = 0; i < 3; i++)
+    lk_bridge_device_record_count (record, now);
+  g_assert_true (lk_bridge_device_state_save (state, &error));
+  g_assert_no_error (error);
+  g_assert_true (subtitle_becomes (row, "3 messages today", LK_UI_TEST_PATIENCE * 10));
+  g_assert_true (lk_ui_test_find (GTK_WIDGET (page), ADW_TYPE_ACTION_ROW, "busy-mfp") == row);
+
+  /* Hidden: no timer, and what changes meanwhile is not read … */
+  gtk_widget_set_visible (GTK_WIDGET (page), FALSE);
+  lk_ui_test_iterate (5);
+  g_assert_false (lk_devices_page_get_refreshing (page));
+  lk_bridge_device_record_count (record, now);
+  record->failures = 20;
+  record->last_failure = record->locked_at = now + 2;
+  record->locked_until = now + 600;
+  g_assert_true (lk_bridge_device_state_save (state, &error));
+  g_assert_no_error (error);
+  /* Three of the page's 1 s ticks, had it kept ticking. */
+  g_assert_false (subtitle_becomes (row, "4 messages today", 3));
+  /* … until it is shown again. */
+  gtk_widget_set_visible (GTK_WIDGET (page), TRUE);
+  g_assert_true (subtitle_becomes (row, "\nLocked out until ", LK_UI_TEST_PATIENCE * 10));
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "4 messages today"));
+  g_assert_true (lk_devices_page_get_refreshing (page));
+
+  g_assert_true (lk_bridge_credentials_remove (credentials, "busy-mfp", &error));
+  g_assert_no_error (error);
+  g_unlink (path);
+  gtk_window_destroy (GTK_WINDOW (window));
+  lk_ui_test_iterate (10);
+}
+
+/* A bridge with listeners for old printers (--legacy-tls, --legacy-smtps):
+ * the sheet names their ports too. */
+static void
+test_legacy_ports (void)
+{
+  LkDevicesPage *page;
+  LkAdminWindow *window;
+  LkBridgeDeviceSpec spec = { 0 };
+  g_autoptr(LkBridgeCredentials) credentials = lk_bridge_credentials_new (NULL);
+  g_autofree char *settings = lk_bridge_settings_default_path ();
+  g_autofree char *dir = g_path_get_dirname (settings);
+  g_autofree char *password = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  lk_test_write_file (settings, "{\"lan\": [\"192.168.7.2\"], "
+                      "\"legacy_tls\": [\"192.168.7.2:2587\"], "
+                      "\"legacy_smtps\": [\"192.168.7.2:2465\"]}");
+  spec.name = "old-mfp";
+  spec.account = "office@outlook.com";
+  g_assert_true (lk_bridge_credentials_add_device (credentials, &spec, &password, &error));
+  g_assert_no_error (error);
+  lk_secret_wipe (g_steal_pointer (&password));
+
+  window = open_window (&page);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "devices.show-sheet", "s",
+                                             "old-mfp"));
+  lk_ui_test_iterate (10);
+  g_assert_true (shows_text (GTK_WIDGET (page), "587 (STARTTLS), 465 (TLS)"));
+  g_assert_nonnull (lk_ui_test_find (GTK_WIDGET (page), ADW_TYPE_ACTION_ROW,
+                                     "SMTP Port for TLS 1.0 or 1.1 Only"));
+  g_assert_true (shows_text (GTK_WIDGET (page), "2587 (STARTTLS), 2465 (TLS)"));
+
+  g_assert_true (lk_bridge_credentials_remove (credentials, "old-mfp", &error));
+  g_assert_no_error (error);
+  g_unlink (settings);
+  gtk_window_destroy (GTK_WINDOW (window));
+  lk_ui_test_iterate (10);
+}
+
 /* German, dark, 360 px: the page fits, nothing is hyphenated that is not. */
 static void
 test_german (void)
@@ -530,6 +656,8 @@ main (int    argc,
   g_test_add_func ("/ui/devices/bad-name", test_bad_name);
   g_test_add_func ("/ui/devices/permission-steps", test_permission_steps);
   g_test_add_func ("/ui/devices/locked", test_locked);
+  g_test_add_func ("/ui/devices/refresh", test_refresh);
+  g_test_add_func ("/ui/devices/legacy-ports", test_legacy_ports);
   g_test_add_func ("/ui/devices/german", test_german);
   status = g_test_run ();
   g_object_unref (registry);

@@ -102,7 +102,12 @@ lk_bridge_options_get_entries (LkBridgeOptions *options)
     { "legacy-tls", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->legacy_tls,
       N_("Serve old devices that speak only TLS 1.0 or 1.1 with SMTP and STARTTLS on "
          "ADDRESS:PORT, in a process of its own (repeatable)"), N_("ADDRESS:PORT") },
+    { "legacy-smtps", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->legacy_smtps,
+      N_("Serve old devices that speak only TLS 1.0 or 1.1 with SMTP and implicit TLS on "
+         "ADDRESS:PORT, in a process of its own (repeatable)"), N_("ADDRESS:PORT") },
     { "legacy-child", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_STRING, &options->legacy_child,
+      NULL, NULL },
+    { "legacy-child-tls", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &options->legacy_child_tls,
       NULL, NULL },
     { "relay-without-auth", 0, 0, G_OPTION_ARG_STRING_ARRAY, &options->relay_without_auth,
       N_("Let devices at NETWORK send over SMTP without logging in, as DEVICE (repeatable; "
@@ -136,6 +141,7 @@ lk_bridge_options_clear (LkBridgeOptions *options)
   g_strfreev (options->allow);
   g_strfreev (options->relay_without_auth);
   g_strfreev (options->legacy_tls);
+  g_strfreev (options->legacy_smtps);
   g_free (options->legacy_child);
   g_free (options->cert);
   g_free (options->key);
@@ -204,21 +210,33 @@ load_settings (Daemon  *daemon,
       for (guint i = 0; daemon->options->allow[i] != NULL; i++)
         g_ptr_array_add (settings->allow, g_strdup (daemon->options->allow[i]));
     }
-  for (guint i = 0; daemon->options->legacy_tls != NULL && daemon->options->legacy_tls[i] != NULL; i++)
+  if (daemon->options->legacy_tls != NULL || daemon->options->legacy_smtps != NULL)
     {
-      LkBridgeEndpoint *endpoint = lk_bridge_endpoint_parse (LK_PROTOCOL_SMTP, LK_SECURITY_STARTTLS,
-                                                             daemon->options->legacy_tls[i], error);
+      /* Named on the command line, they replace the file's, as the other
+       * listeners do. */
+      struct { char **values; LkSecurity security; } kinds[] = {
+        { daemon->options->legacy_tls, LK_SECURITY_STARTTLS },
+        { daemon->options->legacy_smtps, LK_SECURITY_TLS },
+      };
 
-      if (endpoint == NULL)
-        return NULL;
-      if (i == 0)
-        g_ptr_array_set_size (settings->legacy_endpoints, 0);
-      g_ptr_array_add (settings->legacy_endpoints, endpoint);
+      g_ptr_array_set_size (settings->legacy_endpoints, 0);
+      for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
+        for (guint i = 0; kinds[k].values != NULL && kinds[k].values[i] != NULL; i++)
+          {
+            LkBridgeEndpoint *endpoint = lk_bridge_endpoint_parse (LK_PROTOCOL_SMTP, kinds[k].security,
+                                                                   kinds[k].values[i], error);
+
+            if (endpoint == NULL)
+              return NULL;
+            g_ptr_array_add (settings->legacy_endpoints, endpoint);
+          }
     }
   if (daemon->options->legacy_child != NULL)
     {
       /* The legacy process serves its one listener (LkBridgeLegacy). */
-      LkBridgeEndpoint *endpoint = lk_bridge_endpoint_parse (LK_PROTOCOL_SMTP, LK_SECURITY_STARTTLS,
+      LkBridgeEndpoint *endpoint = lk_bridge_endpoint_parse (LK_PROTOCOL_SMTP,
+                                                             daemon->options->legacy_child_tls
+                                                             ? LK_SECURITY_TLS : LK_SECURITY_STARTTLS,
                                                              daemon->options->legacy_child, error);
 
       if (endpoint == NULL)
@@ -405,10 +423,10 @@ status_reply (Daemon *daemon)
       const LkBridgeEndpoint *endpoint = g_ptr_array_index (daemon->settings->legacy_endpoints, i);
 
       json_builder_begin_object (builder);
-      lk_json_add_string (builder, "protocol", "smtp");
+      lk_json_add_string (builder, "protocol", lk_protocol_to_string (endpoint->protocol));
       lk_json_add_string (builder, "address", endpoint->address);
       lk_json_add_int (builder, "port", lk_bridge_legacy_get_port (legacy));
-      lk_json_add_string (builder, "security", "starttls");
+      lk_json_add_string (builder, "security", lk_security_to_string (endpoint->security));
       lk_json_add_boolean (builder, "legacy_tls", TRUE);
       lk_json_add_boolean (builder, "running", lk_bridge_legacy_is_running (legacy));
       json_builder_end_object (builder);
@@ -911,7 +929,8 @@ lk_bridge_daemon_run (const LkBridgeOptions *options)
 
   /* Before anything uses TLS: glib-networking reads it once. The bridge
    * and its upstream connections take TLS 1.2 and later; only a
-   * --legacy-tls process (LkBridgeLegacy sets its own) takes 1.0 and 1.1.
+   * --legacy-tls or --legacy-smtps process (LkBridgeLegacy sets its own)
+   * takes 1.0 and 1.1.
    * An administrator's own G_TLS_GNUTLS_PRIORITY is kept. */
   if (g_getenv ("G_TLS_GNUTLS_PRIORITY") == NULL)
     g_setenv ("G_TLS_GNUTLS_PRIORITY", LK_BRIDGE_TLS_PRIORITY_STRICT, TRUE);

@@ -28,7 +28,9 @@ typedef struct
   char  *key;
   char **relay_without_auth;
   char **legacy_tls;
+  char **legacy_smtps;
   char  *legacy_child;          /* internal: the legacy-TLS process (LkBridgeLegacy) */
+  gboolean legacy_child_tls;    /* internal: its listener speaks implicit TLS */
 } LkBridgeOptions;
 
 GOptionEntry *lk_bridge_options_get_entries (LkBridgeOptions       *options) G_GNUC_WARN_UNUSED_RESULT;

@@ -34,6 +34,31 @@ relay_networks (const char  *name,
   return g_strv_builder_end (out);
 }
 
+/* Takes the port of an SMTP listener on the sheet's address (the first
+ * LAN one), the first of each kind: the normal ones, and those for old
+ * devices that speak only TLS 1.0 or 1.1 (--legacy-tls, --legacy-smtps). */
+static void
+note_listener (LkBridgeDeviceSheet    *self,
+               const LkBridgeEndpoint *endpoint,
+               guint                   port,
+               gboolean                legacy)
+{
+  guint *slot;
+
+  if (endpoint->protocol != LK_PROTOCOL_SMTP || !lk_bridge_endpoint_is_lan (endpoint))
+    return;
+  if (self->address == NULL)
+    self->address = g_strdup (endpoint->address);
+  else if (g_strcmp0 (self->address, endpoint->address) != 0)
+    return;
+  if (endpoint->security == LK_SECURITY_TLS)
+    slot = legacy ? &self->legacy_smtps_port : &self->smtps_port;
+  else
+    slot = legacy ? &self->legacy_smtp_port : &self->smtp_port;
+  if (*slot == 0)
+    *slot = port;
+}
+
 /* Where the device finds the bridge, from the running bridge's status
  * (its listeners, certificate and host name) when there is one, else from
  * bridge.json and the certificate on disk. */
@@ -49,27 +74,16 @@ fill_from_status (LkBridgeDeviceSheet *self,
     {
       JsonObject *listener = json_array_get_object_element (listeners, i);
       LkBridgeEndpoint endpoint = { 0 };
-      LkProtocol protocol;
-      LkSecurity security;
-      guint port;
 
       if (listener == NULL
-          || !lk_protocol_from_string (lk_json_get_string_or (listener, "protocol", ""), &protocol)
-          || protocol != LK_PROTOCOL_SMTP
-          || !lk_security_from_string (lk_json_get_string_or (listener, "security", ""), &security))
+          || !lk_protocol_from_string (lk_json_get_string_or (listener, "protocol", ""),
+                                       &endpoint.protocol)
+          || !lk_security_from_string (lk_json_get_string_or (listener, "security", ""),
+                                       &endpoint.security))
         continue;
       endpoint.address = (char *) lk_json_get_string_or (listener, "address", "127.0.0.1");
-      if (!lk_bridge_endpoint_is_lan (&endpoint))
-        continue;
-      if (self->address == NULL)
-        self->address = g_strdup (endpoint.address);
-      else if (g_strcmp0 (self->address, endpoint.address) != 0)
-        continue;
-      port = lk_json_get_int (listener, "port", 0);
-      if (security == LK_SECURITY_TLS && self->smtps_port == 0)
-        self->smtps_port = port;
-      else if (security == LK_SECURITY_STARTTLS && self->smtp_port == 0)
-        self->smtp_port = port;
+      note_listener (self, &endpoint, lk_json_get_int (listener, "port", 0),
+                     lk_json_get_boolean (listener, "legacy_tls", FALSE));
     }
   if (certificate != NULL)
     self->fingerprint = g_strdup (lk_json_get_string (certificate, "sha256"));
@@ -100,16 +114,13 @@ fill_from_settings (LkBridgeDeviceSheet *self)
     {
       const LkBridgeEndpoint *endpoint = g_ptr_array_index (settings->endpoints, i);
 
-      if (endpoint->protocol != LK_PROTOCOL_SMTP || !lk_bridge_endpoint_is_lan (endpoint))
-        continue;
-      if (self->address == NULL)
-        self->address = g_strdup (endpoint->address);
-      else if (g_strcmp0 (self->address, endpoint->address) != 0)
-        continue;
-      if (endpoint->security == LK_SECURITY_TLS && self->smtps_port == 0)
-        self->smtps_port = endpoint->port;
-      else if (endpoint->security == LK_SECURITY_STARTTLS && self->smtp_port == 0)
-        self->smtp_port = endpoint->port;
+      note_listener (self, endpoint, endpoint->port, FALSE);
+    }
+  for (guint i = 0; i < settings->legacy_endpoints->len; i++)
+    {
+      const LkBridgeEndpoint *endpoint = g_ptr_array_index (settings->legacy_endpoints, i);
+
+      note_listener (self, endpoint, endpoint->port, TRUE);
     }
   dir = lk_bridge_certificate_default_directory ();
   cert_file = settings->cert_file != NULL ? g_strdup (settings->cert_file)
@@ -166,13 +177,27 @@ lk_bridge_device_sheet_free (LkBridgeDeviceSheet *self)
   g_free (self);
 }
 
+/* "name": port, or null when there is none. */
+static void
+add_port (JsonBuilder *builder,
+          const char  *name,
+          guint        port)
+{
+  json_builder_set_member_name (builder, name);
+  if (port != 0)
+    json_builder_add_int_value (builder, port);
+  else
+    json_builder_add_null_value (builder);
+}
+
 /**
  * lk_bridge_device_sheet_to_json:
  *
  * `{"name", "username", "password", "account", "protocols", "server",
- * "host_name", "ports": {"smtp", "smtps"}, "security", "from",
+ * "host_name", "ports": {"smtp", "smtps", "legacy_tls", "legacy_smtps"}, "security", "from",
  * "max_per_hour", "fingerprint", "relay_without_auth"}`: "server" is the address the device
- * should use (null without `--lan`), a port null when there is none.
+ * should use (null without `--lan`), a port null when there is none; the
+ * "legacy_" ones take TLS 1.0 and 1.1 too (doc/bridge-office.md).
  */
 JsonNode *
 lk_bridge_device_sheet_to_json (const LkBridgeDeviceSheet *self)
@@ -189,16 +214,10 @@ lk_bridge_device_sheet_to_json (const LkBridgeDeviceSheet *self)
   lk_json_add_string (builder, "host_name", self->host_name);
   json_builder_set_member_name (builder, "ports");
   json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "smtp");
-  if (self->smtp_port != 0)
-    json_builder_add_int_value (builder, self->smtp_port);
-  else
-    json_builder_add_null_value (builder);
-  json_builder_set_member_name (builder, "smtps");
-  if (self->smtps_port != 0)
-    json_builder_add_int_value (builder, self->smtps_port);
-  else
-    json_builder_add_null_value (builder);
+  add_port (builder, "smtp", self->smtp_port);
+  add_port (builder, "smtps", self->smtps_port);
+  add_port (builder, "legacy_tls", self->legacy_smtp_port);
+  add_port (builder, "legacy_smtps", self->legacy_smtps_port);
   json_builder_end_object (builder);
   lk_json_add_string (builder, "security", self->smtp_port != 0 ? "starttls"
                                            : self->smtps_port != 0 ? "tls" : NULL);
@@ -245,6 +264,15 @@ lk_bridge_device_sheet_to_text (const LkBridgeDeviceSheet *self)
       g_string_append_printf (out, _("  Port:            %u\n"), self->smtps_port);
       g_string_append (out, _("  Security:        SSL/TLS\n"));
     }
+  if (self->legacy_smtp_port != 0 || self->legacy_smtps_port != 0)
+    /* Translators: before the ports for old devices (--legacy-tls, --legacy-smtps) */
+    g_string_append (out, _("  Only if the device cannot use TLS 1.2 (it speaks TLS 1.0 or 1.1):\n"));
+  if (self->legacy_smtp_port != 0)
+    g_string_append_printf (out, _("                   port %u, security STARTTLS\n"),
+                            self->legacy_smtp_port);
+  if (self->legacy_smtps_port != 0)
+    g_string_append_printf (out, _("                   port %u, security SSL/TLS\n"),
+                            self->legacy_smtps_port);
   g_string_append (out, _("  Authentication:  on (SMTP AUTH, LOGIN or PLAIN)\n"));
   g_string_append_printf (out, _("  User name:       %s\n"), self->name);
   if (self->password != NULL)

@@ -19,6 +19,9 @@ G_BEGIN_DECLS
  * @host_name: the bridge machine's name, for devices that take a name
  * @smtp_port, @smtps_port: the LAN's submission ports with STARTTLS and
  *   with implicit TLS; 0 when there is none
+ * @legacy_smtp_port, @legacy_smtps_port: the same for old devices that
+ *   speak only TLS 1.0 or 1.1 (`--legacy-tls`, `--legacy-smtps`); 0 when
+ *   there is none
  * @fingerprint: (nullable): the certificate's SHA-256, "AB:CD:…"
  * @relay_networks: networks from which the device may send without
  *   logging in (`--relay-without-auth NETWORK=NAME`), often none
@@ -38,6 +41,8 @@ typedef struct
   char            *host_name;
   guint            smtp_port;
   guint            smtps_port;
+  guint            legacy_smtp_port;
+  guint            legacy_smtps_port;
   char            *fingerprint;
   GStrv            relay_networks;
 } LkBridgeDeviceSheet;

@@ -14,7 +14,9 @@
 /**
  * LkBridgeLegacy:
  *
- * A `--legacy-tls ADDRESS:PORT` listener for old printers that speak only
+ * A `--legacy-tls ADDRESS:PORT` (SMTP with STARTTLS) or `--legacy-smtps
+ * ADDRESS:PORT` (SMTP with implicit TLS, the "SSL/TLS" on port 465 that
+ * many old printers offer alone) listener for old printers that speak only
  * TLS 1.0 or 1.1. glib-networking sets the GnuTLS priority once per
  * process (G_TLS_GNUTLS_PRIORITY), so the bridge itself keeps the strict
  * one (TLS 1.2 and later, LK_BRIDGE_TLS_PRIORITY_STRICT) for every
@@ -140,6 +142,8 @@ spawn (LkBridgeLegacy  *self,
     }
   g_ptr_array_add (argv, g_strdup ("--legacy-child"));
   g_ptr_array_add (argv, g_strdup (where));
+  if (self->endpoint->security == LK_SECURITY_TLS)
+    g_ptr_array_add (argv, g_strdup ("--legacy-child-tls"));
   for (guint i = 0; self->forward != NULL && self->forward[i] != NULL; i++)
     g_ptr_array_add (argv, g_strdup (self->forward[i]));
   g_ptr_array_add (argv, NULL);
@@ -152,7 +156,7 @@ spawn (LkBridgeLegacy  *self,
 
 /**
  * lk_bridge_legacy_new:
- * @endpoint: where (SMTP, STARTTLS)
+ * @endpoint: where (SMTP, with STARTTLS or implicit TLS)
  * @forward: (array zero-terminated=1): the options the bridge was started
  *   with that the child needs too (--config, --allow, --cert, --key,
  *   --relay-without-auth, --system)
@@ -183,9 +187,10 @@ lk_bridge_legacy_new (const LkBridgeEndpoint  *endpoint,
     {
       g_autofree char *where = lk_bridge_endpoint_to_string (endpoint, endpoint->port);
 
-      g_set_error (error, local_error->domain, local_error->code,
-                   /* Translators: %s is ADDRESS:PORT, then why */
-                   _("Cannot listen on %s (--legacy-tls): %s"), where, local_error->message);
+      /* Translators: %s are ADDRESS:PORT, the option that named it, then why */
+      g_set_error (error, local_error->domain, local_error->code, _("Cannot listen on %s (%s): %s"),
+                   where, endpoint->security == LK_SECURITY_TLS ? "--legacy-smtps" : "--legacy-tls",
+                   local_error->message);
       return NULL;
     }
   local = g_socket_get_local_address (self->socket, error);
@@ -203,13 +208,12 @@ lk_bridge_legacy_get_port (LkBridgeLegacy *self)
   return self->port;
 }
 
-/* "smtp 192.168.1.10:2587 starttls", as `bridge run` prints listeners. */
+/* "smtp 192.168.1.10:2587 starttls" or "smtp 192.168.1.10:2465 tls", as
+ * `bridge run` prints every listener. */
 char *
 lk_bridge_legacy_describe (LkBridgeLegacy *self)
 {
-  g_autofree char *where = lk_bridge_endpoint_to_string (self->endpoint, self->port);
-
-  return g_strdup_printf ("smtp %s starttls", where);
+  return lk_bridge_endpoint_describe (self->endpoint, self->port);
 }
 
 gboolean

@@ -206,10 +206,7 @@ lk_bridge_listener_get_port (LkBridgeListener *self)
 char *
 lk_bridge_listener_describe (LkBridgeListener *self)
 {
-  g_autofree char *where = lk_bridge_endpoint_to_string (self->endpoint, self->port);
-
-  return g_strdup_printf ("%s %s %s", lk_protocol_to_string (self->endpoint->protocol), where,
-                          lk_security_to_string (self->endpoint->security));
+  return lk_bridge_endpoint_describe (self->endpoint, self->port);
 }
 
 /**

@@ -54,6 +54,18 @@ lk_bridge_endpoint_to_string (const LkBridgeEndpoint *endpoint,
   return g_strdup_printf ("%s:%u", endpoint->address, port);
 }
 
+/* "smtp 192.168.1.10:465 tls": a listener's line on `bridge run`'s
+ * standard output (latchkey-bridge(1)), the same for the legacy ones. */
+char *
+lk_bridge_endpoint_describe (const LkBridgeEndpoint *endpoint,
+                             guint16                 port)
+{
+  g_autofree char *where = lk_bridge_endpoint_to_string (endpoint, port);
+
+  return g_strdup_printf ("%s %s %s", lk_protocol_to_string (endpoint->protocol), where,
+                          lk_security_to_string (endpoint->security));
+}
+
 /**
  * lk_bridge_endpoint_parse:
  * @text: "ADDRESS:PORT", "[IPV6]:PORT" or ":PORT" (127.0.0.1)
@@ -312,8 +324,8 @@ parse_strings (JsonObject  *root,
   return TRUE;
 }
 
-/* The office bridge's part: "lan", "allow", "legacy_tls" (["ADDRESS:PORT"]),
- * "relay_without_auth"
+/* The office bridge's part: "lan", "allow", "legacy_tls" and "legacy_smtps"
+ * (["ADDRESS:PORT"]), "relay_without_auth"
  * (["CIDR=DEVICE"]), "certificate" and "key",
  * "lockout": {"after", "minutes"}, "spool": {"first_retry", "max_retry",
  * "give_up"} (seconds). */
@@ -324,28 +336,38 @@ parse_office (LkBridgeSettings  *self,
               GError           **error)
 {
   g_autoptr(GPtrArray) lan = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GPtrArray) legacy = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) legacy_tls = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) legacy_smtps = g_ptr_array_new_with_free_func (g_free);
+  struct { const char *name; GPtrArray *texts; LkSecurity security; } legacy[] = {
+    { "legacy_tls", legacy_tls, LK_SECURITY_STARTTLS },
+    { "legacy_smtps", legacy_smtps, LK_SECURITY_TLS },
+  };
   JsonNode *lockout = json_object_get_member (root, "lockout");
   JsonNode *spool = json_object_get_member (root, "spool");
   g_autoptr(GError) local = NULL;
 
   if (!parse_strings (root, "lan", lan, file, error)
       || !parse_strings (root, "allow", self->allow, file, error)
-      || !parse_strings (root, "relay_without_auth", self->relay_without_auth, file, error)
-      || !parse_strings (root, "legacy_tls", legacy, file, error))
+      || !parse_strings (root, "relay_without_auth", self->relay_without_auth, file, error))
     return FALSE;
-  for (guint i = 0; i < legacy->len; i++)
+  for (guint k = 0; k < G_N_ELEMENTS (legacy); k++)
     {
-      LkBridgeEndpoint *endpoint = lk_bridge_endpoint_parse (LK_PROTOCOL_SMTP, LK_SECURITY_STARTTLS,
-                                                             g_ptr_array_index (legacy, i), &local);
-
-      if (endpoint == NULL)
+      if (!parse_strings (root, legacy[k].name, legacy[k].texts, file, error))
+        return FALSE;
+      for (guint i = 0; i < legacy[k].texts->len; i++)
         {
-          g_set_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT, "%s: legacy_tls: %s", file,
-                       local->message);
-          return FALSE;
+          LkBridgeEndpoint *endpoint = lk_bridge_endpoint_parse (LK_PROTOCOL_SMTP, legacy[k].security,
+                                                                 g_ptr_array_index (legacy[k].texts, i),
+                                                                 &local);
+
+          if (endpoint == NULL)
+            {
+              g_set_error (error, LK_ERROR, LK_ERROR_INVALID_INPUT, "%s: %s: %s", file,
+                           legacy[k].name, local->message);
+              return FALSE;
+            }
+          g_ptr_array_add (self->legacy_endpoints, endpoint);
         }
-      g_ptr_array_add (self->legacy_endpoints, endpoint);
     }
   for (guint i = 0; i < lan->len; i++)
     if (!lk_bridge_settings_add_lan (self, g_ptr_array_index (lan, i), &local))

@@ -47,7 +47,8 @@ typedef struct
   guint      spool_max_retry_seconds;
   guint      spool_give_up_seconds;
   GPtrArray *relay_without_auth;     /* char *, "CIDR=DEVICE" */
-  GPtrArray *legacy_endpoints;       /* LkBridgeEndpoint: SMTP with TLS 1.0 and 1.1 too */
+  GPtrArray *legacy_endpoints;       /* LkBridgeEndpoint: SMTP with TLS 1.0 and 1.1 too, with
+                                      * STARTTLS or implicit TLS (LkBridgeLegacy) */
 } LkBridgeSettings;
 
 #define LK_BRIDGE_DEFAULT_IMAP_PORT 1143
@@ -74,6 +75,8 @@ void              lk_bridge_endpoint_free        (LkBridgeEndpoint   *endpoint);
 gboolean          lk_bridge_endpoint_equal       (const LkBridgeEndpoint *a,
                                                   const LkBridgeEndpoint *b);
 char             *lk_bridge_endpoint_to_string   (const LkBridgeEndpoint *endpoint,
+                                                  guint16             port) G_GNUC_WARN_UNUSED_RESULT;
+char             *lk_bridge_endpoint_describe    (const LkBridgeEndpoint *endpoint,
                                                   guint16             port) G_GNUC_WARN_UNUSED_RESULT;
 gboolean          lk_bridge_settings_add_lan     (LkBridgeSettings   *self,
                                                   const char         *address,
