@@ -155,7 +155,9 @@ test_add_list_remove (void)
 
   /* No bridge runs: the page says the list is what the files say. */
   g_assert_nonnull (lk_devices_page_get_state (page));
-  g_assert_true (strstr (lk_devices_page_get_state (page), "not running") != NULL);
+  if (strstr (lk_devices_page_get_state (page), "not running") == NULL)
+    g_error ("The page says “%s”, not that the bridge is not running",
+             lk_devices_page_get_state (page));
   g_assert_true (shows_text (GTK_WIDGET (page), "No printers or scanners yet"));
 
   /* Add, as IT would: a name, the only account, SMTP, a cap. */
