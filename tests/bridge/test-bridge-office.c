@@ -14,6 +14,7 @@
 #include "bridge/lk-bridge-credentials.h"
 #include "bridge/lk-bridge-device-sheet.h"
 #include "bridge/lk-bridge-device-state.h"
+#include "bridge/lk-bridge-queue.h"
 #include "bridge/lk-bridge-report.h"
 #include "bridge/lk-bridge-settings.h"
 #include "bridge/lk-bridge-spool.h"
@@ -337,6 +338,52 @@ test_report (void)
   g_assert_cmpuint (finals, ==, 2);
 }
 
+/* A message larger than the upstream's SIZE (RFC 1870) is refused by the
+ * bridge itself: words for the person, 5.3.4 for programs. */
+static void
+test_size_refusal (void)
+{
+  const char *recipients[] = { "office@example.net", NULL };
+  LkBridgeReportInput in = { 0 };
+  g_autofree char *reason = NULL;
+  g_autofree char *report = NULL;
+  g_autofree char *close = NULL;
+
+  g_assert_null (lk_bridge_queue_size_refusal (-1, G_GOFFSET_CONSTANT (1) << 40));
+  g_assert_null (lk_bridge_queue_size_refusal (0, G_GOFFSET_CONSTANT (1) << 40));
+  g_assert_null (lk_bridge_queue_size_refusal (10000000, 10000000));
+  g_assert_null (lk_bridge_queue_size_refusal (10000000, 0));
+  reason = lk_bridge_queue_size_refusal (10000000, 12300000);
+  g_assert_nonnull (reason);
+  g_assert_nonnull (strstr (reason, "12.3 MB"));
+  g_assert_nonnull (strstr (reason, "at most 10.0 MB"));
+  g_assert_nonnull (strstr (reason, "lower resolution"));
+  /* One octet over: the rounded sizes alone would read the same. */
+  close = lk_bridge_queue_size_refusal (10000000, 10000001);
+  g_assert_nonnull (strstr (close, "10000001 bytes"));
+  g_assert_nonnull (strstr (close, "10000000 bytes"));
+
+  in.reporting_host = "bridge.example.com";
+  in.from = in.to = "scans@example.com";
+  in.device = "2nd-floor-mfp";
+  in.queue_id = "0123456789abcdef";
+  in.arrival = 1764000000;
+  in.last_attempt = 1764000060;
+  in.recipients = recipients;
+  in.reason = reason;
+  in.status = "5.3.4";
+  in.permanent = TRUE;
+  in.boundary = "=_b";
+  report = lk_bridge_report_build (&in);
+  g_assert_nonnull (strstr (report, "\r\nStatus: 5.3.4\r\n"));
+  g_assert_nonnull (strstr (report, "\r\nDiagnostic-Code: X-Latchkey; The message is 12.3 MB"));
+  /* A reply, when there is one, still says the status. */
+  in.reply = "552 5.3.4 Message size exceeds fixed maximum message size";
+  g_clear_pointer (&report, g_free);
+  report = lk_bridge_report_build (&in);
+  g_assert_nonnull (strstr (report, "\r\nStatus: 5.3.4\r\nDiagnostic-Code: smtp; 552 5.3.4 "));
+}
+
 static void
 test_allow (void)
 {
@@ -613,6 +660,7 @@ main (int    argc,
   g_test_add_func ("/bridge-office/lockout", test_lockout);
   g_test_add_func ("/bridge-office/device-state", test_device_state);
   g_test_add_func ("/bridge-office/report", test_report);
+  g_test_add_func ("/bridge-office/size-refusal", test_size_refusal);
   g_test_add_func ("/bridge-office/allow", test_allow);
   g_test_add_func ("/bridge-office/settings", test_office_settings);
   g_test_add_func ("/bridge-office/certificate-names", test_certificate_names);

@@ -33,6 +33,11 @@ LLVMFuzzerTestOneInput (const uint8_t *data,
                     || g_str_has_prefix (text, "4") || g_str_has_prefix (text, "5"));
           g_free (text);
           lk_smtp_ehlo_parse (reply, &starttls, &mechanisms);
+          {
+            g_auto(GStrv) keywords = lk_smtp_ehlo_keywords (reply);
+
+            g_assert (lk_smtp_ehlo_max_size ((const char * const *) keywords) >= -1);
+          }
           g_clear_pointer (&reply, lk_smtp_reply_free);
           reply = lk_smtp_reply_new ();
         }

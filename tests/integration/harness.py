@@ -349,13 +349,14 @@ class Dovecot:
     """A private Dovecot (IMAP, POP3, submission) with smtp-sink as its relay,
     validating the test IdP's JWTs (tests/peers/dovecot.sh)."""
 
-    def __init__(self, audience="https://outlook.office.com"):
+    def __init__(self, audience="https://outlook.office.com", max_mail_size="0"):
         """audience: the aud Dovecot insists on; app-only (client
-        credentials) tokens carry https://outlook.office365.com."""
+        credentials) tokens carry https://outlook.office365.com.
+        max_mail_size: submission's limit ("10M"), offered as SIZE; "0" none."""
         import configparser
         self.dir = os.path.join(SCRATCH, "dovecot")
         script = os.path.join(SOURCE, "tests", "peers", "dovecot.sh")
-        env = dict(os.environ, LK_DOVECOT_AUDIENCE=audience)
+        env = dict(os.environ, LK_DOVECOT_AUDIENCE=audience, LK_DOVECOT_MAX_MAIL_SIZE=max_mail_size)
         # The daemons keep inherited pipes open: give them a log file instead.
         with open(os.path.join(SCRATCH, "dovecot-start.log"), "w") as log:
             subprocess.run([script, "start", self.dir], check=True, timeout=60, env=env,

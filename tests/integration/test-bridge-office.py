@@ -15,6 +15,7 @@ import email.policy
 import email.utils
 import json
 import os
+import re
 import socket
 import subprocess
 
@@ -32,6 +33,8 @@ class Switch:
         self.target = target_port
         self._on = True
         self.open = []
+        self.lock = threading.Lock()
+        self.upstream_bytes = 0     # what the bridge sent the upstream, TLS and all
         self.listener = socket.socket()
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.listener.bind(("127.0.0.1", 0))
@@ -54,8 +57,8 @@ class Switch:
                 client.close()
                 continue
             self.open += [client, upstream]
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+            for a, b, count in ((client, upstream, True), (upstream, client, False)):
+                threading.Thread(target=self._pump, args=(a, b, count), daemon=True).start()
 
     @property
     def on(self):
@@ -72,13 +75,15 @@ class Switch:
                     pass
             self.open = []
 
-    @staticmethod
-    def _pump(a, b):
+    def _pump(self, a, b, count):
         try:
             while True:
                 data = a.recv(65536)
                 if not data:
                     break
+                if count:
+                    with self.lock:
+                        self.upstream_bytes += len(data)
                 b.sendall(data)
         except OSError:
             pass
@@ -93,7 +98,9 @@ t = Tap()
 EMAIL = "alice@example.com"
 PRINTER = os.path.join(SOURCE, "tests", "integration", "office-printer.py")
 net = PrinterNet(hosts=(2, 3, 4))
-dovecot = Dovecot()
+# Submission takes at most 10 MiB (offered as SIZE 10485760): the 5 MB
+# PDF (7 MB as base64) passes, the oversized scan's case goes over it.
+dovecot = Dovecot(max_mail_size="10M")
 idp = Idp(*dovecot.idp_args(), "--token-size", "2500")
 switch = Switch(dovecot.port("submission"))
 servers = dovecot.servers()
@@ -561,6 +568,45 @@ try:
         assert recipient["Status"] == "4.4.7", str(recipient)
         assert recipient["Diagnostic-Code"].startswith("X-Latchkey; "), str(recipient)
         assert not delivered_with("given-up-body-not-in-report")
+
+    with t.case("a scan over the upstream's SIZE: taken, refused without the upload, a 5.3.4 report"):
+        # 9 MiB of PDF, 12.6 MB as base64: under the bridge's 50 MB, over
+        # Dovecot's 10 MiB.
+        big_path = os.path.join(SCRATCH, "big-scan.pdf")
+        with open(big_path, "wb") as f:
+            f.write(b"%PDF-1.4\n" + os.urandom(9 * 1024 * 1024) + b"\n%%EOF\n")
+        before = switch.upstream_bytes
+        r = swaks("oversized-scan", "mfp-3", passwords["mfp-3"], source=4,
+                  extra=["--body", "oversized-body-not-in-report", "--attach-type",
+                         "application/pdf", "--attach-name", "scan.pdf", "--attach", "@" + big_path,
+                         "--suppress-data"])
+        assert r.returncode == 0 and "250 2.0.0 OK: queued as" in r.stdout, r.stdout[-2000:]
+        raw, report = report_for("oversized-scan")
+        recipient = check_report(raw, report, "oversized-scan", "oversized-body-not-in-report", "5")
+        # Refused by the bridge from the upstream's SIZE, before MAIL: its
+        # own words, "message too big for system" (RFC 3463).
+        assert recipient["Status"] == "5.3.4", str(recipient)
+        diagnostic = recipient["Diagnostic-Code"]
+        assert diagnostic.startswith("X-Latchkey; The message is "), diagnostic
+        human = report.get_payload()[0].get_content()
+        assert re.search(r"The message is 1[23]\.\d MB and the mail server takes at most 10\.5 MB",
+                         human), human
+        assert "lower resolution or in several parts" in human, human
+        # Not uploaded: the sign-in and the small report crossed the wire,
+        # not 12 MB of scan.
+        sent = switch.upstream_bytes - before
+        assert sent < 1024 * 1024, sent
+        assert not delivered_with("oversized-body-not-in-report")
+        wait_for(lambda: queue()["summary"]["count"] == 0, "an empty queue")
+        # One under the limit still goes, its size said up front.
+        small_path = os.path.join(SCRATCH, "small-scan.pdf")
+        with open(small_path, "wb") as f:
+            f.write(b"%PDF-1.4\n" + os.urandom(1024 * 1024) + b"\n%%EOF\n")
+        r = swaks("under-limit-scan", "mfp-3", passwords["mfp-3"], source=4,
+                  extra=["--attach-type", "application/pdf", "--attach-name", "scan.pdf",
+                         "--attach", "@" + small_path, "--suppress-data"])
+        assert r.returncode == 0 and "queued as" in r.stdout, r.stdout[-2000:]
+        wait_for(lambda: len(delivered_with("under-limit-scan")) == 1, "the scan under the limit")
 
     with t.case("queue drop ID removes a message that was not delivered"):
         switch.on = False

@@ -154,6 +154,29 @@ test_smtp (void)
   g_assert_true (starttls);
   g_assert_cmpuint (g_strv_length (mechs), ==, 2);
   g_assert_cmpstr (mechs[1], ==, "XOAUTH2");
+  /* SIZE (RFC 1870 §4): what the bridge's queue checks a message against. */
+  {
+    g_auto(GStrv) keywords = lk_smtp_ehlo_keywords (ehlo);
+    static const struct { const char *keywords[3]; gint64 max_size; } sizes[] = {
+      { { "8BITMIME", "size 35882577", NULL }, 35882577 },
+      { { "SIZE", NULL }, 0 },
+      { { "SIZE 0", NULL }, 0 },
+      { { "SIZE  1000 ", NULL }, 1000 },
+      { { "SIZEX 1000", "8BITMIME", NULL }, -1 },
+      { { "SIZE ten", NULL }, -1 },
+      { { "SIZE 10 MB", NULL }, -1 },
+      { { "SIZE 99999999999999999999999", NULL }, -1 },
+      { { "SIZE -5", NULL }, -1 },
+      { { NULL }, -1 },
+    };
+
+    g_assert_cmpuint (g_strv_length (keywords), ==, 4);
+    g_assert_cmpstr (keywords[0], ==, "STARTTLS");
+    g_assert_cmpint (lk_smtp_ehlo_max_size ((const char * const *) keywords), ==, 157286400);
+    g_assert_cmpint (lk_smtp_ehlo_max_size (NULL), ==, -1);
+    for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+      g_assert_cmpint (lk_smtp_ehlo_max_size (sizes[i].keywords), ==, sizes[i].max_size);
+  }
 
   g_assert_true (lk_smtp_reply_feed (exchange, "535 5.7.139 Authentication unsuccessful, "
                                      "SmtpClientAuthentication is disabled for the Tenant.", &error));

@@ -67,6 +67,13 @@ if [ "$sessions" -gt 200 ]; then imap_clients=100; else imap_clients=1; fi
 # The aud claim Dovecot insists on; the integration tests use what the test
 # identity provider puts in Outlook tokens.
 audience=${LK_DOVECOT_AUDIENCE:-latchkey-test}
+# Submission's message size limit (submission_max_mail_size: "10M", bytes
+# without a unit), which its EHLO then offers as SIZE (RFC 1870); 0 (the
+# default, Dovecot's own) is none.
+max_mail_size=${LK_DOVECOT_MAX_MAIL_SIZE:-0}
+case "$max_mail_size" in
+  ''|*[!0-9kKmMgG]*|[!0-9]*) echo "LK_DOVECOT_MAX_MAIL_SIZE: a size like 10M, not $max_mail_size" >&2; exit 2 ;;
+esac
 cat > oauth2.conf.ext <<CONF
 introspection_mode = local
 local_validation_key_dict = fs:posix:prefix=$dir/keys/
@@ -168,6 +175,7 @@ protocol pop3 {
 }
 protocol submission {
   mail_max_userip_connections = $sessions
+  submission_max_mail_size = $max_mail_size
 }
 submission_relay_host = 127.0.0.1
 submission_relay_port = $sink

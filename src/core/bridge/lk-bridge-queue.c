@@ -12,6 +12,7 @@
 #include "bridge/lk-bridge-report.h"
 #include "lk-error.h"
 #include "lk-json.h"
+#include "mail/lk-mail-reply.h"
 
 /**
  * LkBridgeQueue:
@@ -29,8 +30,9 @@
  * turns out closed before DATA is just tried again on a new one); a day after it was accepted the
  * message is given up. Given up, or refused for good by the upstream (a
  * 5xx to the message), it goes back to its sender as a delivery report
- * with the reason (never for a report itself). At most MAX_IN_FLIGHT
- * deliveries run at once.
+ * with the reason (never for a report itself). A message larger than the
+ * upstream's EHLO says it takes (SIZE, RFC 1870) is refused for good
+ * before anything is sent. At most MAX_IN_FLIGHT deliveries run at once.
  */
 
 #define MAX_IN_FLIGHT   32
@@ -56,6 +58,7 @@ typedef struct
   GIOStream *stream;
   gint64     since;      /* monotonic µs */
   guint      used;
+  gint64     max_size;   /* lk_smtp_ehlo_max_size() of its EHLO */
 } Kept;
 
 static void
@@ -420,11 +423,13 @@ typedef struct
   char               *connection;
   GIOStream          *upstream;
   guint               used;     /* messages the connection carried before */
+  gint64              max_size; /* the upstream's SIZE: -1 not offered, 0 no limit */
   gboolean            reused;
   gboolean            sent_data; /* DATA went out: trying again may duplicate */
   Outcome             outcome;
   char               *reason;   /* why it failed, for the log, the envelope and a report */
   char               *reply;    /* nullable: the upstream's reply that refused it */
+  const char         *status;   /* nullable: RFC 3463 status when the bridge refused it */
   GError             *remove_error; /* delivered, but its files could not be removed */
 } Delivery;
 
@@ -580,6 +585,53 @@ set_io_timeout (GIOStream *stream)
   g_clear_object (&base);
 }
 
+/* g_format_size() with plain spaces: GLib puts a no-break space between
+ * number and unit, which the report's one-line ASCII would garble. */
+static char *
+format_size (goffset         size,
+             GFormatSizeFlags flags)
+{
+  g_autofree char *text = g_format_size_full (size, flags);
+  g_auto(GStrv) words = g_strsplit (text, "\u00a0", -1);
+
+  return g_strjoinv (" ", words);
+}
+
+/**
+ * lk_bridge_queue_size_refusal:
+ * @max_size: the upstream's SIZE (lk_smtp_ehlo_max_size()): -1 when not
+ *   offered, 0 when offered without a limit
+ * @size: the message's size in octets
+ *
+ * Returns: (transfer full) (nullable): why a message of @size cannot go to
+ *   that upstream, for the person who scanned it (what to do next), or
+ *   %NULL when it may be sent
+ */
+char *
+lk_bridge_queue_size_refusal (gint64  max_size,
+                              goffset size)
+{
+  g_autofree char *shown = NULL;
+  g_autofree char *limit = NULL;
+
+  if (max_size <= 0 || size <= max_size)
+    return NULL;
+  shown = format_size (size, G_FORMAT_SIZE_DEFAULT);
+  limit = format_size (max_size, G_FORMAT_SIZE_DEFAULT);
+  if (g_strcmp0 (shown, limit) == 0)
+    {
+      /* "10.0 MB" against "10.0 MB" says nothing: the octets too. */
+      g_free (shown);
+      g_free (limit);
+      shown = format_size (size, G_FORMAT_SIZE_LONG_FORMAT);
+      limit = format_size (max_size, G_FORMAT_SIZE_LONG_FORMAT);
+    }
+  /* Translators: the sizes are like "12.3 MB" */
+  return g_strdup_printf (_("The message is %s and the mail server takes at most %s; scan it "
+                            "at a lower resolution or in several parts and send it again"),
+                          shown, limit);
+}
+
 /* MAIL, RCPT, DATA and the message. */
 static void
 send_message (Delivery *delivery)
@@ -587,10 +639,31 @@ send_message (Delivery *delivery)
   GOutputStream *raw = g_io_stream_get_output_stream (delivery->upstream);
   g_autoptr(GOutputStream) out = g_buffered_output_stream_new_sized (raw, READ_CHUNK);
   g_autoptr(GDataInputStream) in = g_data_input_stream_new (g_io_stream_get_input_stream (delivery->upstream));
-  g_autofree char *mail = g_strdup_printf ("MAIL FROM:<%s>", delivery->entry->sender);
+  g_autofree char *mail = NULL;
+  g_autofree char *too_large = lk_bridge_queue_size_refusal (delivery->max_size,
+                                                             delivery->entry->size);
   g_autoptr(GError) error = NULL;
   g_autofree char *reply = NULL;
   guint code;
+
+  if (too_large != NULL)
+    {
+      /* It would be refused after the whole upload (or the connection
+       * just closed: Dovecot's submission does that), so not even MAIL:
+       * refused for good, 5.3.4 "message too big for system" (RFC 3463). */
+      delivery->outcome = OUTCOME_PERMANENT;
+      delivery->reason = g_steal_pointer (&too_large);
+      delivery->status = "5.3.4";
+      return;
+    }
+  /* RFC 1870 §6: the size up front, so that a server with a limit refuses
+   * at MAIL (552 5.3.4), before the upload. The spooled size, which the
+   * dot-stuffing may grow by a little: an estimate is what §6 asks for. */
+  if (delivery->max_size >= 0)
+    mail = g_strdup_printf ("MAIL FROM:<%s> SIZE=%" G_GOFFSET_FORMAT, delivery->entry->sender,
+                            delivery->entry->size);
+  else
+    mail = g_strdup_printf ("MAIL FROM:<%s>", delivery->entry->sender);
 
   set_io_timeout (delivery->upstream);
   g_filter_output_stream_set_close_base_stream (G_FILTER_OUTPUT_STREAM (out), FALSE);
@@ -684,6 +757,7 @@ bounce (LkBridgeQueue            *self,
         const LkBridgeSpoolEntry *entry,
         const char               *reason,
         const char               *reply,
+        const char               *status,
         gboolean                  permanent,
         const char               *headers,
         gsize                     headers_length)
@@ -714,6 +788,7 @@ bounce (LkBridgeQueue            *self,
   report.recipients = (const char * const *) entry->recipients;
   report.reason = reason;
   report.reply = reply;
+  report.status = status;
   report.permanent = permanent;
   report.headers = headers;
   report.headers_length = headers_length;
@@ -767,7 +842,8 @@ finish_delivery (LkBridgeQueue *self,
 
         /* The report is in the spool before the message leaves it: a
          * crash in between sends a second report, never none. */
-        bounce (self, gone, delivery->reason, delivery->reply, TRUE, headers, headers_length);
+        bounce (self, gone, delivery->reason, delivery->reply, delivery->status, TRUE, headers,
+                headers_length);
         if (!lk_bridge_spool_remove (self->spool, gone->id, &error))
           g_warning ("%s", error->message);
         lk_bridge_device_failed (self->bridge, gone->device, delivery->reason);
@@ -787,7 +863,7 @@ finish_delivery (LkBridgeQueue *self,
           gsize headers_length;
           g_autofree char *headers = report_headers (self, gone, &headers_length);
 
-          bounce (self, gone, why, delivery->reply, FALSE, headers, headers_length);
+          bounce (self, gone, why, delivery->reply, NULL, FALSE, headers, headers_length);
           if (!lk_bridge_spool_remove (self->spool, gone->id, &error))
             g_warning ("%s", error->message);
           g_hash_table_remove (self->items, gone->id);
@@ -836,6 +912,7 @@ sent_cb (GObject      *source,
       kept->stream = g_steal_pointer (&delivery->upstream);
       kept->since = g_get_monotonic_time ();
       kept->used = delivery->used + 1;
+      kept->max_size = delivery->max_size;
       g_queue_push_tail (&self->kept, kept);
     }
   else if (delivery->upstream != NULL)
@@ -908,6 +985,7 @@ signed_in_cb (GObject      *source,
       return;
     }
   delivery->upstream = g_steal_pointer (&login->upstream);
+  delivery->max_size = lk_smtp_ehlo_max_size ((const char * const *) login->capabilities);
   g_task_run_in_thread (task, send_thread);
 }
 
@@ -924,6 +1002,7 @@ deliver (LkBridgeQueue *self,
   delivery->entry = lk_bridge_spool_entry_copy (item->entry);
   delivery->path = lk_bridge_spool_message_path (self->spool, item->entry->id);
   delivery->connection = g_strdup_printf ("q%u", ++self->next_connection);
+  delivery->max_size = -1;
   task = g_task_new (self, NULL, sent_cb, NULL);
   g_task_set_source_tag (task, deliver);
   g_task_set_task_data (task, delivery, (GDestroyNotify) delivery_free);
@@ -934,6 +1013,7 @@ deliver (LkBridgeQueue *self,
       {
         delivery->upstream = g_steal_pointer (&kept->stream);
         delivery->used = kept->used;
+        delivery->max_size = kept->max_size;
         delivery->reused = TRUE;
         g_free (kept->account);
         g_free (kept);

@@ -36,6 +36,8 @@ gboolean       lk_bridge_queue_drop         (LkBridgeQueue       *self,
                                              const char          *id,
                                              GError             **error);
 JsonNode      *lk_bridge_queue_describe     (LkBridgeQueue       *self) G_GNUC_WARN_UNUSED_RESULT;
+char          *lk_bridge_queue_size_refusal (gint64               max_size,
+                                             goffset              size) G_GNUC_WARN_UNUSED_RESULT;
 JsonNode      *lk_bridge_queue_summarize    (GPtrArray           *entries) G_GNUC_WARN_UNUSED_RESULT;
 JsonNode      *lk_bridge_queue_describe_entries (GPtrArray       *entries) G_GNUC_WARN_UNUSED_RESULT;
 

@@ -138,7 +138,8 @@ lk_bridge_report_build (const LkBridgeReportInput *in)
   g_autofree char *host = one_line (in->reporting_host);
   g_autofree char *reason = one_line (in->reason);
   g_autofree char *reply = in->reply != NULL ? one_line (in->reply) : NULL;
-  g_autofree char *status = lk_bridge_report_status (reply, in->permanent);
+  g_autofree char *status = reply == NULL && in->status != NULL
+                            ? one_line (in->status) : lk_bridge_report_status (reply, in->permanent);
   g_autofree char *now = rfc5322_date (in->last_attempt);
   g_autofree char *arrival = rfc5322_date (in->arrival);
   g_autofree char *boundary = one_line (in->boundary);

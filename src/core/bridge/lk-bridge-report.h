@@ -18,6 +18,9 @@ G_BEGIN_DECLS
  * @reason: why it failed, in words
  * @reply: (nullable): the upstream's last reply ("550 5.1.1 …"), when a
  *   reply was the reason
+ * @status: (nullable): the RFC 3463 status when no @reply gives it: the
+ *   bridge refused the message itself ("5.3.4": larger than the upstream's
+ *   SIZE)
  * @permanent: refused for good (a 5xx) rather than given up after a day
  * @headers: (nullable): the message's header section, as it was handed
  *   over (lk_bridge_report_read_headers())
@@ -38,6 +41,7 @@ typedef struct
   const char * const *recipients;
   const char         *reason;
   const char         *reply;
+  const char         *status;
   gboolean            permanent;
   const char         *headers;
   gsize               headers_length;

@@ -37,7 +37,8 @@ typedef enum
  * @upstream: (nullable): the signed-in connection (OK only)
  * @upstream_buffered: (nullable): what the upstream sent after its login
  *   reply, to be passed to the client first
- * @capabilities: (nullable): IMAP: the upstream's capabilities after login
+ * @capabilities: (nullable): IMAP: the upstream's capabilities after login;
+ *   SMTP: the extensions of its EHLO (lk_smtp_ehlo_max_size() reads SIZE)
  * @device: (nullable): a device's SMTP login, which is not relayed: the
  *   session takes its mail into the spool (@upstream is %NULL)
  */

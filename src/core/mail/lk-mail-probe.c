@@ -1108,7 +1108,8 @@ lk_mail_probe_sign_in_async (LkMailProbe         *self,
  * @out_buffered: (out) (transfer full) (nullable): what the server sent
  *   after its login reply, to be read before anything from @out_stream
  * @out_capabilities: (out) (transfer full) (nullable): IMAP: the server's
- *   capabilities after the login
+ *   capabilities after the login; SMTP: the extensions of its last EHLO
+ *   (lk_smtp_ehlo_keywords())
  *
  * Returns: (transfer full) (nullable): what the sign-in found, ok or not
  *   (the failure is in its error field, for the diagnosis); NULL with

@@ -46,7 +46,8 @@ struct _LkMailProbeClass
   gboolean (*logout)       (LkMailProbe      *self,
                             GError          **error);
   /* Sign-in mode only, optional: what the client of the connection needs
-   * to know after the login (IMAP: the capabilities). */
+   * to know after the login (IMAP: the capabilities; SMTP: the EHLO's
+   * extensions). */
   gboolean (*after_login)  (LkMailProbe      *self,
                             char           ***out_capabilities,
                             GError          **error);

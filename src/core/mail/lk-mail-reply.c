@@ -434,3 +434,61 @@ lk_smtp_ehlo_parse (const LkSmtpReply   *reply,
   g_ptr_array_add (mechs, NULL);
   *out_mechanisms = (char **) g_ptr_array_free (mechs, FALSE);
 }
+
+/**
+ * lk_smtp_ehlo_keywords:
+ *
+ * Returns: (transfer full): the extensions an EHLO reply offers, one line
+ *   each ("SIZE 36700160", "8BITMIME"), without the greeting line; empty
+ *   for a reply other than 250
+ */
+char **
+lk_smtp_ehlo_keywords (const LkSmtpReply *reply)
+{
+  GPtrArray *keywords = g_ptr_array_new ();
+
+  for (guint i = 1; reply->code == 250 && i < reply->lines->len; i++)
+    g_ptr_array_add (keywords, g_strdup (g_ptr_array_index (reply->lines, i)));
+  g_ptr_array_add (keywords, NULL);
+  return (char **) g_ptr_array_free (keywords, FALSE);
+}
+
+/**
+ * lk_smtp_ehlo_max_size:
+ * @keywords: (array zero-terminated=1) (nullable): lk_smtp_ehlo_keywords()
+ *
+ * The SIZE extension (RFC 1870 §4): "SIZE" alone, or "SIZE 0", offers the
+ * MAIL parameter without saying a limit; "SIZE n" takes messages of at
+ * most n octets.
+ *
+ * Returns: -1 when SIZE is not offered (or its limit is not a number:
+ *   then MAIL must not carry SIZE= either), 0 when offered without a
+ *   limit, else the limit in octets
+ */
+gint64
+lk_smtp_ehlo_max_size (const char * const *keywords)
+{
+  for (gsize i = 0; keywords != NULL && keywords[i] != NULL; i++)
+    {
+      const char *line = keywords[i];
+      guint64 limit = 0;
+      char *end = NULL;
+
+      if (g_ascii_strncasecmp (line, "SIZE", 4) != 0 || (line[4] != '\0' && line[4] != ' '))
+        continue;
+      line += 4;
+      while (*line == ' ')
+        line++;
+      if (*line == '\0')
+        return 0;
+      if (!g_ascii_isdigit (*line))
+        return -1;
+      limit = g_ascii_strtoull (line, &end, 10);
+      while (*end == ' ')
+        end++;
+      if (*end != '\0' || limit > G_MAXINT64)
+        return -1;
+      return (gint64) limit;
+    }
+  return -1;
+}

@@ -79,6 +79,8 @@ char     *lk_smtp_reply_to_string         (const LkSmtpReply   *reply) G_GNUC_WA
 void      lk_smtp_ehlo_parse              (const LkSmtpReply   *reply,
                                            gboolean            *out_starttls,
                                            char              ***out_mechanisms);
+char    **lk_smtp_ehlo_keywords           (const LkSmtpReply   *reply) G_GNUC_WARN_UNUSED_RESULT;
+gint64    lk_smtp_ehlo_max_size           (const char * const  *keywords);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (LkImapReply, lk_imap_reply_clear)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LkSmtpReply, lk_smtp_reply_free)

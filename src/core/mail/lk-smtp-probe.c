@@ -23,6 +23,7 @@
 struct _LkSmtpProbe
 {
   LkMailProbe parent_instance;
+  char      **keywords;   /* the last EHLO's extensions, for after_login */
 };
 
 G_DEFINE_FINAL_TYPE (LkSmtpProbe, lk_smtp_probe, LK_TYPE_MAIL_PROBE)
@@ -96,6 +97,9 @@ lk_smtp_probe_capabilities (LkMailProbe   *probe,
       return FALSE;
     }
   lk_smtp_ehlo_parse (reply, out_starttls, out_mechanisms);
+  /* After STARTTLS only this EHLO counts (RFC 3207 §4.2). */
+  g_strfreev (LK_SMTP_PROBE (probe)->keywords);
+  LK_SMTP_PROBE (probe)->keywords = lk_smtp_ehlo_keywords (reply);
   return TRUE;
 }
 
@@ -292,10 +296,31 @@ lk_smtp_probe_logout (LkMailProbe  *probe,
   return reply != NULL && reply->code == 221;
 }
 
+/* What the connection's new owner needs to know: the extensions of the
+ * EHLO the login was made in (the bridge's queue reads SIZE from them,
+ * RFC 1870). */
+static gboolean
+lk_smtp_probe_after_login (LkMailProbe   *probe,
+                           char        ***out_capabilities,
+                           GError       **error)
+{
+  *out_capabilities = g_steal_pointer (&LK_SMTP_PROBE (probe)->keywords);
+  return TRUE;
+}
+
+static void
+lk_smtp_probe_finalize (GObject *object)
+{
+  g_strfreev (LK_SMTP_PROBE (object)->keywords);
+  G_OBJECT_CLASS (lk_smtp_probe_parent_class)->finalize (object);
+}
+
 static void
 lk_smtp_probe_class_init (LkSmtpProbeClass *klass)
 {
   LkMailProbeClass *probe_class = LK_MAIL_PROBE_CLASS (klass);
+
+  G_OBJECT_CLASS (klass)->finalize = lk_smtp_probe_finalize;
 
   probe_class->greeting = lk_smtp_probe_greeting;
   probe_class->capabilities = lk_smtp_probe_capabilities;
@@ -303,6 +328,7 @@ lk_smtp_probe_class_init (LkSmtpProbeClass *klass)
   probe_class->authenticate = lk_smtp_probe_authenticate;
   probe_class->command = lk_smtp_probe_command;
   probe_class->logout = lk_smtp_probe_logout;
+  probe_class->after_login = lk_smtp_probe_after_login;
 }
 
 static void
