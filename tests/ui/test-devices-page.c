@@ -65,7 +65,7 @@ logs_in (const char *name,
   g_assert_true (lk_test_wait_for (has_result, &wait, 20000 * LK_UI_TEST_PATIENCE));
   user = lk_bridge_credentials_verify_finish (credentials, wait.result, &error);
   g_object_unref (wait.result);
-  return user != NULL;
+  return user != NULL && user->enabled;
 }
 
 static LkBridgeUser *

@@ -271,7 +271,17 @@ lk_bridge_relay_device (LkBridge   *self,
       fields.source_address = source_address;
       fields.protocol = "smtp";
       fields.user = rule->device;
-      if (device == NULL || device->kind != LK_BRIDGE_USER_DEVICE || !device->enabled
+      if (device != NULL && device->kind == LK_BRIDGE_USER_DEVICE && !device->enabled)
+        {
+          /* Not "refused": fail2ban's filter must not ban the address of a
+           * printer IT switched off (`bridge device disable`). */
+          fields.result = "disabled";
+          lk_bridge_log (G_LOG_LEVEL_WARNING, &fields, "%s smtp relay without AUTH from %s: "
+                         "the device %s is switched off (bridge device enable)",
+                         connection, source_address, rule->device);
+          return NULL;
+        }
+      if (device == NULL || device->kind != LK_BRIDGE_USER_DEVICE
           || !(device->protocols & LK_PROTOCOL_FLAG_SMTP))
         {
           fields.result = "refused";
@@ -1227,6 +1237,28 @@ verified_cb (GObject      *source,
                       /* Translators: the last error of an account in `bridge status` */
                       : _("A program gave a wrong password for the bridge"));
       finish (task, LK_BRIDGE_LOGIN_REFUSED, "refused", g_strdup (_("Authentication failed")));
+      g_object_unref (task);
+      return;
+    }
+  if (!user->enabled)
+    {
+      LkBridgeLogin *out = g_new0 (LkBridgeLogin, 1);
+
+      /* Its right password: not a guess, so neither the backoff nor
+       * fail2ban's filter (which matches "refused" and "locked", not
+       * "disabled") counts it. A permanent code, never a temporary one, or
+       * the device would retry for ever; SMTP: 535 with X.7.13 "User
+       * Account Disabled" (RFC 5248's registry of enhanced status codes:
+       * "after a successful authentication to a disabled account"); 535 is
+       * the reply every client knows for a refused AUTH (RFC 4954 §6). */
+      out->status = LK_BRIDGE_LOGIN_PERMANENT;
+      /* Translators: sent to a printer or scanner as its login's error */
+      out->message = g_strdup (_("This device is switched off in Latchkey; IT can switch it on "
+                                 "again"));
+      out->enhanced_code = g_strdup ("5.7.13");
+      /* The device's last error, not its account's: the account is fine. */
+      lk_bridge_device_failed (self, user->name, out->message);
+      finish_with (task, out, "disabled");
       g_object_unref (task);
       return;
     }
