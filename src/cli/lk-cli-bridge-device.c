@@ -233,6 +233,26 @@ lk_cli_bridge_find_device (LkBridgeCredentials *credentials,
   return device;
 }
 
+/* The options and the one device's name of `remove`, `reset`, `disable`
+ * and `enable`: the device, or NULL having said why (and the exit
+ * status). */
+static LkBridgeUser *
+parse_device_command (GOptionContext       *context,
+                      LkBridgeCredentials  *credentials,
+                      int                  *argc,
+                      char               ***argv,
+                      int                  *out_status)
+{
+  if (!lk_cli_parse (context, argc, argv, out_status))
+    return NULL;
+  if (*argc != 2)
+    {
+      *out_status = lk_cli_usage_error (context, _("Give exactly one device name"));
+      return NULL;
+    }
+  return lk_cli_bridge_find_device (credentials, (*argv)[1], out_status);
+}
+
 static int
 device_remove (int    argc,
                char **argv)
@@ -246,11 +266,7 @@ device_remove (int    argc,
   g_autoptr(GError) error = NULL;
   int exit_status;
 
-  if (!lk_cli_parse (context, &argc, &argv, &exit_status))
-    return exit_status;
-  if (argc != 2)
-    return lk_cli_usage_error (context, _("Give exactly one device name"));
-  device = lk_cli_bridge_find_device (credentials, argv[1], &exit_status);
+  device = parse_device_command (context, credentials, &argc, &argv, &exit_status);
   if (device == NULL)
     return exit_status;
   if (!lk_bridge_credentials_remove (credentials, device->name, &error))
@@ -279,11 +295,7 @@ device_reset (int    argc,
   g_autofree char *password = NULL;
   int exit_status;
 
-  if (!lk_cli_parse (context, &argc, &argv, &exit_status))
-    return exit_status;
-  if (argc != 2)
-    return lk_cli_usage_error (context, _("Give exactly one device name"));
-  device = lk_cli_bridge_find_device (credentials, argv[1], &exit_status);
+  device = parse_device_command (context, credentials, &argc, &argv, &exit_status);
   if (device == NULL)
     return exit_status;
   password = lk_bridge_credentials_reset_password (credentials, device->name, &error);
@@ -307,11 +319,7 @@ set_enabled (const LkCliCommand *command,
   g_autoptr(GError) error = NULL;
   int exit_status;
 
-  if (!lk_cli_parse (context, &argc, &argv, &exit_status))
-    return exit_status;
-  if (argc != 2)
-    return lk_cli_usage_error (context, _("Give exactly one device name"));
-  device = lk_cli_bridge_find_device (credentials, argv[1], &exit_status);
+  device = parse_device_command (context, credentials, &argc, &argv, &exit_status);
   if (device == NULL)
     return exit_status;
   if (!lk_bridge_credentials_set_enabled (credentials, device->name, enabled, &error))

@@ -721,7 +721,8 @@ try:
         # Without AUTH (--relay-without-auth) it is refused too.
         assert device_cli("disable", "old-mfp").returncode == 0
         r = plain_swaks("relay-while-disabled", 4)
-        assert r.returncode != 0 and "queued as" not in r.stdout, r.stdout[-2000:]
+        assert r.returncode != 0 and "550 5.7.13 This device is switched off in Latchkey" \
+            in r.stdout, r.stdout[-2000:]
         assert "the device old-mfp is switched off" in bridge.log_text()
         assert device_cli("enable", "old-mfp").returncode == 0
         # Switched on: the same password works at once, no restart.
