@@ -40,7 +40,7 @@ _latchkey_cli ()
     return
   fi
   if [[ $command == bridge && $cword -eq 3 && ${words[2]} == device ]]; then
-    COMPREPLY=( $(compgen -W "add list remove reset --help" -- "$cur") )
+    COMPREPLY=( $(compgen -W "add list remove reset disable enable --help" -- "$cur") )
     return
   fi
   if [[ $command == bridge && $cword -eq 3 && ${words[2]} == queue && $cur != -* ]]; then

@@ -233,6 +233,26 @@ lk_cli_bridge_find_device (LkBridgeCredentials *credentials,
   return device;
 }
 
+/* The options and the one device's name of `remove`, `reset`, `disable`
+ * and `enable`: the device, or NULL having said why (and the exit
+ * status). */
+static LkBridgeUser *
+parse_device_command (GOptionContext       *context,
+                      LkBridgeCredentials  *credentials,
+                      int                  *argc,
+                      char               ***argv,
+                      int                  *out_status)
+{
+  if (!lk_cli_parse (context, argc, argv, out_status))
+    return NULL;
+  if (*argc != 2)
+    {
+      *out_status = lk_cli_usage_error (context, _("Give exactly one device name"));
+      return NULL;
+    }
+  return lk_cli_bridge_find_device (credentials, (*argv)[1], out_status);
+}
+
 static int
 device_remove (int    argc,
                char **argv)
@@ -246,11 +266,7 @@ device_remove (int    argc,
   g_autoptr(GError) error = NULL;
   int exit_status;
 
-  if (!lk_cli_parse (context, &argc, &argv, &exit_status))
-    return exit_status;
-  if (argc != 2)
-    return lk_cli_usage_error (context, _("Give exactly one device name"));
-  device = lk_cli_bridge_find_device (credentials, argv[1], &exit_status);
+  device = parse_device_command (context, credentials, &argc, &argv, &exit_status);
   if (device == NULL)
     return exit_status;
   if (!lk_bridge_credentials_remove (credentials, device->name, &error))
@@ -279,11 +295,7 @@ device_reset (int    argc,
   g_autofree char *password = NULL;
   int exit_status;
 
-  if (!lk_cli_parse (context, &argc, &argv, &exit_status))
-    return exit_status;
-  if (argc != 2)
-    return lk_cli_usage_error (context, _("Give exactly one device name"));
-  device = lk_cli_bridge_find_device (credentials, argv[1], &exit_status);
+  device = parse_device_command (context, credentials, &argc, &argv, &exit_status);
   if (device == NULL)
     return exit_status;
   password = lk_bridge_credentials_reset_password (credentials, device->name, &error);
@@ -295,11 +307,67 @@ device_reset (int    argc,
   return fflush (stdout) == 0 ? LK_EXIT_OK : LK_EXIT_FAILURE;
 }
 
+static int
+set_enabled (const LkCliCommand *command,
+             gboolean            enabled,
+             int                 argc,
+             char              **argv)
+{
+  g_autoptr(GOptionContext) context = lk_cli_option_context_new (command, NULL);
+  g_autoptr(LkBridgeCredentials) credentials = lk_bridge_credentials_new (NULL);
+  g_autoptr(LkBridgeUser) device = NULL;
+  g_autoptr(GError) error = NULL;
+  int exit_status;
+
+  device = parse_device_command (context, credentials, &argc, &argv, &exit_status);
+  if (device == NULL)
+    return exit_status;
+  if (!lk_bridge_credentials_set_enabled (credentials, device->name, enabled, &error))
+    return lk_cli_fail (error);
+  /* The bridge reads the file at each login check; the reload makes it
+   * show the change in `bridge status` at once too. */
+  lk_cli_bridge_reload ();
+  if (enabled)
+    g_printerr (_("Switched the device %s on: it logs in with the password on its setup sheet "
+                  "again.\n"), device->name);
+  else
+    g_printerr (_("Switched the device %s off: its logins are refused until “latchkey-cli "
+                  "bridge device enable %s”; mail it handed over before is still "
+                  "delivered.\n"), device->name, device->name);
+  return LK_EXIT_OK;
+}
+
+static int
+device_disable (int    argc,
+                char **argv)
+{
+  static const LkCliCommand command = {
+    "bridge device disable", "NAME",
+    N_("Switch a device off: its logins are refused, its password and settings are kept"), NULL
+  };
+
+  return set_enabled (&command, FALSE, argc, argv);
+}
+
+static int
+device_enable (int    argc,
+               char **argv)
+{
+  static const LkCliCommand command = {
+    "bridge device enable", "NAME",
+    N_("Switch a device on again, with the password it had"), NULL
+  };
+
+  return set_enabled (&command, TRUE, argc, argv);
+}
+
 static const LkCliCommand device_commands[] = {
   { "add", "NAME --account EMAIL", N_("Add a device and print its setup sheet"), device_add },
   { "list", NULL, N_("List the devices"), device_list },
   { "remove", "NAME", N_("Remove a device"), device_remove },
   { "reset", "NAME", N_("Give a device a new password"), device_reset },
+  { "disable", "NAME", N_("Switch a device off, keeping it"), device_disable },
+  { "enable", "NAME", N_("Switch a device on again"), device_enable },
 };
 
 static void

@@ -204,7 +204,8 @@ describe_device (JsonObject *device)
       g_string_append_printf (text, i == 0 ? " · %s" : ", %s", upper);
     }
   if (!json_object_get_boolean_member_with_default (device, "enabled", TRUE))
-    g_string_append_printf (text, " · %s", _("disabled"));
+    /* Translators: a device's row when IT switched it off (its switch) */
+    g_string_append_printf (text, " · %s", _("Switched off: its logins are refused"));
   node = json_object_get_member (device, "last_seen");
   if (node != NULL && JSON_NODE_HOLDS_VALUE (node))
     seen = g_date_time_new_from_iso8601 (json_node_get_string (node), NULL);
@@ -270,6 +271,41 @@ new_row_button (const char *icon,
   return button;
 }
 
+static gboolean enabled_switch_state_set_cb (GtkSwitch *enabled_switch, gboolean state,
+                                             LkDevicesPage *self);
+
+/* The row's "Enabled" switch (`bridge device enable`/`disable`), which
+ * shows @enabled without switching anything itself. */
+static void
+show_enabled (LkDevicesPage *self,
+              GtkWidget     *row,
+              gboolean       enabled)
+{
+  GtkSwitch *enabled_switch = g_object_get_data (G_OBJECT (row), "enabled-switch");
+
+  g_signal_handlers_block_by_func (enabled_switch, enabled_switch_state_set_cb, self);
+  gtk_switch_set_active (enabled_switch, enabled);
+  gtk_switch_set_state (enabled_switch, enabled);
+  g_signal_handlers_unblock_by_func (enabled_switch, enabled_switch_state_set_cb, self);
+}
+
+static GtkWidget *
+new_enabled_switch (LkDevicesPage *self,
+                    const char    *name)
+{
+  GtkWidget *enabled_switch = gtk_switch_new ();
+
+  gtk_widget_set_valign (enabled_switch, GTK_ALIGN_CENTER);
+  /* Translators: the tooltip of a device's switch in the Devices list */
+  gtk_widget_set_tooltip_text (enabled_switch, _("Enabled"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (enabled_switch), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Enabled"), -1);
+  g_object_set_data_full (G_OBJECT (enabled_switch), "device", g_strdup (name), g_free);
+  g_signal_connect_object (enabled_switch, "state-set", G_CALLBACK (enabled_switch_state_set_cb),
+                           self, 0);
+  return enabled_switch;
+}
+
 /* The same devices as the rows show, in the same order: then only their
  * subtitles change, and a row's buttons keep the focus. */
 static gboolean
@@ -314,6 +350,8 @@ update_devices (LkDevicesPage *self)
           if (device == NULL || json_object_get_string_member_with_default (device, "name", NULL) == NULL)
             continue;
           subtitle = describe_device (device);
+          show_enabled (self, g_ptr_array_index (self->device_rows, n),
+                        json_object_get_boolean_member_with_default (device, "enabled", TRUE));
           adw_action_row_set_subtitle (g_ptr_array_index (self->device_rows, n++), subtitle);
         }
       adw_preferences_group_set_description (self->devices_group, self->state);
@@ -326,11 +364,14 @@ update_devices (LkDevicesPage *self)
       const char *name = device != NULL ? json_object_get_string_member_with_default (device, "name", NULL) : NULL;
       g_autofree char *subtitle = NULL;
       GtkWidget *row;
+      GtkWidget *enabled_switch;
 
       if (name == NULL)
         continue;
       subtitle = describe_device (device);
       row = adw_action_row_new ();
+      enabled_switch = new_enabled_switch (self, name);
+      g_object_set_data (G_OBJECT (row), "enabled-switch", enabled_switch);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
       adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
@@ -346,6 +387,8 @@ update_devices (LkDevicesPage *self)
       adw_action_row_add_suffix (ADW_ACTION_ROW (row),
                                  new_row_button ("user-trash-symbolic", _("Remove"),
                                                  "devices.remove", name));
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), enabled_switch);
+      show_enabled (self, row, json_object_get_boolean_member_with_default (device, "enabled", TRUE));
       adw_preferences_group_add (self->devices_group, row);
       g_ptr_array_add (self->device_rows, row);
     }
@@ -660,6 +703,51 @@ lk_devices_page_new_password (LkDevicesPage *self,
   if (sheet != NULL)
     show_sheet (self, sheet);
   reload_bridge (self);
+}
+
+/**
+ * lk_devices_page_set_device_enabled:
+ *
+ * Switches the device @name on or off, as `bridge device enable` and
+ * `disable` do: its record changes, the running bridge is told, and its
+ * row says so. Says what went wrong otherwise.
+ *
+ * Returns: whether it was done
+ */
+gboolean
+lk_devices_page_set_device_enabled (LkDevicesPage *self,
+                                    const char    *name,
+                                    gboolean       enabled)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_val_if_fail (LK_IS_DEVICES_PAGE (self), FALSE);
+
+  if (!lk_bridge_credentials_set_enabled (self->credentials, name, enabled, &error))
+    {
+      g_autofree char *message = lk_ui_error_message (error);
+
+      lk_ui_toast_error (GTK_WIDGET (self), message);
+      /* The rows show the record as it is. */
+      update_devices (self);
+      return FALSE;
+    }
+  reload_bridge (self);
+  return TRUE;
+}
+
+/* Returns TRUE: whatever happened, update_devices() (through
+ * reload_bridge()) set the switch to the record's state, so the default
+ * handler must not. */
+static gboolean
+enabled_switch_state_set_cb (GtkSwitch     *enabled_switch,
+                             gboolean       state,
+                             LkDevicesPage *self)
+{
+  const char *name = g_object_get_data (G_OBJECT (enabled_switch), "device");
+
+  lk_devices_page_set_device_enabled (self, name, state);
+  return TRUE;
 }
 
 static void

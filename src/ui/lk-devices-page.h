@@ -19,6 +19,9 @@ void        lk_devices_page_remove_device  (LkDevicesPage            *self,
                                             const char               *name);
 void        lk_devices_page_new_password   (LkDevicesPage            *self,
                                             const char               *name);
+gboolean    lk_devices_page_set_device_enabled (LkDevicesPage        *self,
+                                                const char           *name,
+                                                gboolean              enabled);
 const char *lk_devices_page_get_password   (LkDevicesPage            *self);
 const char *lk_devices_page_get_state      (LkDevicesPage            *self);
 gboolean    lk_devices_page_get_busy       (LkDevicesPage            *self);

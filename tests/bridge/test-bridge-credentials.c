@@ -177,6 +177,42 @@ test_credentials (void)
   g_assert_no_error (error);
   g_clear_pointer (&user, lk_bridge_user_unref);
 
+  /* A device switched off (`bridge device disable`): its right password
+   * gives it back marked disabled, so that the bridge can say why it is
+   * refused; a wrong one is refused as ever. Its @changed stays (only a
+   * new password ends a lock-out), and switching it on keeps the password. */
+  {
+    LkBridgeDeviceSpec spec = { .name = "lobby-mfp", .account = "alice@example.com" };
+    g_autofree char *device_password = NULL;
+    g_autoptr(LkBridgeUser) before = NULL;
+    g_autoptr(LkBridgeUser) after = NULL;
+
+    g_assert_true (lk_bridge_credentials_add_device (credentials, &spec, &device_password, &error));
+    g_assert_no_error (error);
+    before = lk_bridge_credentials_lookup (credentials, "lobby-mfp");
+    g_assert_true (lk_bridge_credentials_set_enabled (credentials, "lobby-mfp", FALSE, &error));
+    g_assert_no_error (error);
+    user = verify (other, "lobby-mfp", device_password, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (user);
+    g_assert_false (user->enabled);
+    g_clear_pointer (&user, lk_bridge_user_unref);
+    g_assert_null (verify (other, "lobby-mfp", "wrong", &error));
+    g_assert_error (error, LK_ERROR, LK_ERROR_AUTH_REJECTED);
+    g_clear_error (&error);
+    after = lk_bridge_credentials_lookup (credentials, "lobby-mfp");
+    g_assert_false (after->enabled);
+    g_assert_cmpint (after->changed, ==, before->changed);
+    g_assert_true (lk_bridge_credentials_set_enabled (credentials, "lobby-mfp", TRUE, &error));
+    g_assert_no_error (error);
+    user = verify (other, "lobby-mfp", device_password, &error);
+    g_assert_no_error (error);
+    g_assert_true (user->enabled);
+    g_clear_pointer (&user, lk_bridge_user_unref);
+    g_assert_true (lk_bridge_credentials_remove (credentials, "lobby-mfp", &error));
+    lk_secret_wipe (g_steal_pointer (&device_password));
+  }
+
   g_assert_false (lk_bridge_credentials_disable (credentials, "nobody@example.com", &error));
   g_assert_error (error, LK_ERROR, LK_ERROR_NOT_FOUND);
   g_assert_nonnull (strstr (error->message, "bridge enable"));

@@ -738,6 +738,49 @@ try:
         p.close()
         wait_for(lambda: len(delivered_with("after-sign-in")) == 1, "delivery after signing in")
 
+    with t.case("device disable: refused for good, saying so; queued mail still goes; enable: at once"):
+        # A message it handed over before IT switched it off is still delivered.
+        switch.on = False
+        r = swaks("queued-before-disable", "mfp-3", passwords["mfp-3"], source=4)
+        assert r.returncode == 0 and "queued as" in r.stdout, r.stdout[-2000:]
+        r = device_cli("disable", "mfp-3")
+        assert r.returncode == 0 and "Switched the device mfp-3 off" in r.stderr, r.stderr
+        switch.on = True
+        assert cli("bridge", "queue", "retry").returncode == 0
+        wait_for(lambda: len(delivered_with("queued-before-disable")) == 1, "the queued message")
+        # Its right password: a permanent refusal that says why, at once.
+        r = swaks("while-disabled", "mfp-3", passwords["mfp-3"], source=4)
+        assert r.returncode != 0 and "535 5.7.13 This device is switched off in Latchkey" \
+            in r.stdout, r.stdout[-2000:]
+        assert not delivered_with("while-disabled")
+        devices = device_list()
+        assert devices["mfp-3"]["enabled"] is False, devices
+        assert "switched off" in devices["mfp-3"]["last_error"], devices
+        assert devices["lobby-scanner"]["enabled"] is True, devices
+        assert "(disabled)" in [l for l in device_cli("list").stdout.splitlines()
+                                if l.startswith("mfp-3 ")][0]
+        assert f"login as mfp-3 from {net.host(4)}: disabled: " in bridge.log_text()
+        # A wrong password for it is still a guess, refused as any other.
+        code, text = printer("login", LAN, "587", "mfp-3", "wrong-" + passwords["mfp-3"][6:],
+                             source=4)
+        assert code == 535 and "switched off" not in text, (code, text)
+        # Without AUTH (--relay-without-auth) it is refused too.
+        assert device_cli("disable", "old-mfp").returncode == 0
+        r = plain_swaks("relay-while-disabled", 4)
+        assert r.returncode != 0 and "550 5.7.13 This device is switched off in Latchkey" \
+            in r.stdout, r.stdout[-2000:]
+        assert "the device old-mfp is switched off" in bridge.log_text()
+        assert device_cli("enable", "old-mfp").returncode == 0
+        # Switched on: the same password works at once, no restart.
+        r = device_cli("enable", "mfp-3")
+        assert r.returncode == 0 and "Switched the device mfp-3 on" in r.stderr, r.stderr
+        r = swaks("enabled-again", "mfp-3", passwords["mfp-3"], source=4)
+        assert r.returncode == 0 and "queued as" in r.stdout, r.stdout[-2000:]
+        wait_for(lambda: len(delivered_with("enabled-again")) == 1, "delivery after enabling")
+        assert device_list()["mfp-3"]["enabled"] is True
+        r = device_cli("disable", "no-such-device")
+        assert r.returncode == 1 and "there is no device no-such-device" in r.stderr, r.stderr
+
     with t.case("fail2ban-regex with data/fail2ban/latchkey-bridge.conf finds the refusals"):
         import re
         log = bridge.log_text()
@@ -754,6 +797,9 @@ try:
         # Successful logins are not failures.
         oks = [l for l in log.splitlines() if re.search(r" login as .* from \S+: ok: ", l)]
         assert oks, "no successful login in the log"
+        # Nor is a switched-off device's login with its right password:
+        # its lines are in the log, and the count above left them out.
+        assert any(": disabled: " in l for l in log.splitlines()), "no disabled login in the log"
 
     with t.case("SIGTERM stops it cleanly"):
         assert bridge.stop() == 0, bridge.log_text()[-2000:]

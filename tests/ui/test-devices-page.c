@@ -65,7 +65,7 @@ logs_in (const char *name,
   g_assert_true (lk_test_wait_for (has_result, &wait, 20000 * LK_UI_TEST_PATIENCE));
   user = lk_bridge_credentials_verify_finish (credentials, wait.result, &error);
   g_object_unref (wait.result);
-  return user != NULL;
+  return user != NULL && user->enabled;
 }
 
 static LkBridgeUser *
@@ -524,6 +524,79 @@ test_refresh (void)
   lk_ui_test_iterate (10);
 }
 
+/* The row's "Enabled" switch turns the device off and on as `bridge device
+ * disable`/`enable` do: its record changes, its password stops and starts
+ * working again (the same one), and the row says "Switched off". */
+static void
+test_enabled (void)
+{
+  LkDevicesPage *page;
+  LkAdminWindow *window;
+  LkBridgeDeviceSpec spec = { 0 };
+  g_autoptr(LkBridgeCredentials) credentials = lk_bridge_credentials_new (NULL);
+  g_autoptr(LkBridgeUser) device = NULL;
+  g_autofree char *password = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkWidget *row;
+  GtkWidget *enabled_switch;
+
+  spec.name = "stolen-mfp";
+  spec.account = "office@outlook.com";
+  g_assert_true (lk_bridge_credentials_add_device (credentials, &spec, &password, &error));
+  g_assert_no_error (error);
+
+  window = open_window (&page);
+  row = lk_ui_test_find (GTK_WIDGET (page), ADW_TYPE_ACTION_ROW, "stolen-mfp");
+  g_assert_nonnull (row);
+  enabled_switch = lk_ui_test_find (row, GTK_TYPE_SWITCH, NULL);
+  g_assert_nonnull (enabled_switch);
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (enabled_switch), ==, "Enabled");
+  g_assert_true (gtk_switch_get_active (GTK_SWITCH (enabled_switch)));
+  g_assert_null (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "Switched off"));
+
+  /* Off, as a click does it. */
+  gtk_switch_set_active (GTK_SWITCH (enabled_switch), FALSE);
+  wait_idle (page);
+  device = lookup ("stolen-mfp");
+  g_assert_false (device->enabled);
+  g_clear_pointer (&device, lk_bridge_user_unref);
+  g_assert_false (logs_in ("stolen-mfp", password));
+  row = lk_ui_test_find (GTK_WIDGET (page), ADW_TYPE_ACTION_ROW, "stolen-mfp");
+  enabled_switch = lk_ui_test_find (row, GTK_TYPE_SWITCH, NULL);
+  g_assert_false (gtk_switch_get_active (GTK_SWITCH (enabled_switch)));
+  g_assert_false (gtk_switch_get_state (GTK_SWITCH (enabled_switch)));
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)),
+                            "Switched off: its logins are refused"));
+
+  /* On again: the same password works. */
+  gtk_switch_set_active (GTK_SWITCH (enabled_switch), TRUE);
+  wait_idle (page);
+  device = lookup ("stolen-mfp");
+  g_assert_true (device->enabled);
+  g_clear_pointer (&device, lk_bridge_user_unref);
+  g_assert_true (logs_in ("stolen-mfp", password));
+  row = lk_ui_test_find (GTK_WIDGET (page), ADW_TYPE_ACTION_ROW, "stolen-mfp");
+  enabled_switch = lk_ui_test_find (row, GTK_TYPE_SWITCH, NULL);
+  g_assert_true (gtk_switch_get_state (GTK_SWITCH (enabled_switch)));
+  g_assert_null (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "Switched off"));
+
+  /* Switched off elsewhere (`latchkey-cli bridge device disable`): the
+   * page shows it when it looks again. */
+  g_assert_true (lk_bridge_credentials_set_enabled (credentials, "stolen-mfp", FALSE, &error));
+  g_assert_no_error (error);
+  lk_devices_page_refresh (page);
+  wait_idle (page);
+  row = lk_ui_test_find (GTK_WIDGET (page), ADW_TYPE_ACTION_ROW, "stolen-mfp");
+  g_assert_false (gtk_switch_get_active (GTK_SWITCH (lk_ui_test_find (row, GTK_TYPE_SWITCH, NULL))));
+  g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "Switched off"));
+
+  g_assert_true (lk_bridge_credentials_remove (credentials, "stolen-mfp", &error));
+  g_assert_no_error (error);
+  lk_secret_wipe (g_steal_pointer (&password));
+  gtk_window_destroy (GTK_WINDOW (window));
+  lk_ui_test_iterate (10);
+}
+
 /* A bridge with listeners for old printers (--legacy-tls, --legacy-smtps):
  * the sheet names their ports too. */
 static void
@@ -659,6 +732,7 @@ main (int    argc,
   g_test_add_func ("/ui/devices/permission-steps", test_permission_steps);
   g_test_add_func ("/ui/devices/locked", test_locked);
   g_test_add_func ("/ui/devices/refresh", test_refresh);
+  g_test_add_func ("/ui/devices/enabled", test_enabled);
   g_test_add_func ("/ui/devices/legacy-ports", test_legacy_ports);
   g_test_add_func ("/ui/devices/german", test_german);
   status = g_test_run ();

@@ -252,7 +252,10 @@ lk_bridge_client_request_finish (GAsyncResult  *result,
  *
  * The office bridge's devices as `bridge device list` and the IT window
  * show them: the running bridge's, with when it last saw each and its
- * last error, or what the logins file says.
+ * last error, or what the logins file says. Whether each is enabled
+ * comes from the file in both cases: the bridge reads it at each login
+ * check, so it is true at once, while @status may be from before a
+ * `bridge device disable` or the IT window's switch.
  *
  * Returns: (transfer full): a JSON array (lk_bridge_describe_devices())
  */
@@ -260,9 +263,26 @@ JsonNode *
 lk_bridge_client_dup_devices (JsonObject          *status,
                               LkBridgeCredentials *credentials)
 {
-  if (status != NULL && json_object_has_member (status, "devices"))
-    return json_node_copy (json_object_get_member (status, "devices"));
-  return lk_bridge_describe_devices (credentials, NULL);
+  g_autoptr(GError) error = NULL;
+  JsonNode *devices;
+  JsonArray *array;
+
+  if (status == NULL || !json_object_has_member (status, "devices"))
+    return lk_bridge_describe_devices (credentials, NULL);
+  devices = json_node_copy (json_object_get_member (status, "devices"));
+  array = JSON_NODE_HOLDS_ARRAY (devices) ? json_node_get_array (devices) : NULL;
+  if (array == NULL || !lk_bridge_credentials_load (credentials, &error))
+    return devices;
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *device = json_array_get_object_element (array, i);
+      const char *name = device != NULL ? json_object_get_string_member_with_default (device, "name", NULL) : NULL;
+      g_autoptr(LkBridgeUser) user = name != NULL ? lk_bridge_credentials_lookup (credentials, name) : NULL;
+
+      if (user != NULL)
+        json_object_set_boolean_member (device, "enabled", user->enabled);
+    }
+  return devices;
 }
 
 gboolean

@@ -652,6 +652,39 @@ lk_bridge_credentials_add_device (LkBridgeCredentials       *self,
 }
 
 /**
+ * lk_bridge_credentials_set_enabled:
+ *
+ * Lets @name log in again, or stops it, keeping its password, protocols,
+ * lock-out and everything else: a device switched off and on again works with the
+ * password on its setup sheet. The file is written atomically, as every
+ * change; a running bridge reads it at its next login check.
+ */
+gboolean
+lk_bridge_credentials_set_enabled (LkBridgeCredentials  *self,
+                                   const char           *name,
+                                   gboolean              enabled,
+                                   GError              **error)
+{
+  LkBridgeUser *old;
+  LkBridgeUser *user;
+
+  g_return_val_if_fail (LK_IS_BRIDGE_CREDENTIALS (self), FALSE);
+  old = reload_and_find (self, name, error);
+  if (old == NULL)
+    return FALSE;
+  if (!old->enabled == !enabled)
+    return TRUE;
+  /* @changed stays: for a device it marks a new password, which ends a
+   * lock-out and frees the addresses that locked themselves guessing it
+   * (lk_bridge_reload_devices()). Switching a device off while someone
+   * guesses must not do that. */
+  user = user_copy (old);
+  user->enabled = !!enabled;
+  replace_user (self, old, user);
+  return save (self, error);
+}
+
+/**
  * lk_bridge_credentials_disable:
  *
  * Stops @name from logging in, keeping its password for a later enable.
@@ -661,20 +694,7 @@ lk_bridge_credentials_disable (LkBridgeCredentials  *self,
                                const char           *name,
                                GError              **error)
 {
-  LkBridgeUser *old;
-  LkBridgeUser *user;
-
-  g_return_val_if_fail (LK_IS_BRIDGE_CREDENTIALS (self), FALSE);
-  old = reload_and_find (self, name, error);
-  if (old == NULL)
-    return FALSE;
-  if (!old->enabled)
-    return TRUE;
-  user = user_copy (old);
-  user->enabled = FALSE;
-  user->changed = g_get_real_time () / G_USEC_PER_SEC;
-  replace_user (self, old, user);
-  return save (self, error);
+  return lk_bridge_credentials_set_enabled (self, name, FALSE, error);
 }
 
 /**
@@ -862,9 +882,12 @@ start_waiting (LkBridgeCredentials *self)
  *
  * Checks a login against the file (read again if it changed). Fails with
  * %LK_ERROR_AUTH_REJECTED for an unknown user, a wrong password or a
- * disabled login alike, after the same work, so that a client cannot tell
- * them apart. The caller decides what else the login may do
- * (@protocols, the account).
+ * disabled account's login alike, after the same work, so that a client
+ * cannot tell them apart. A disabled device given its right password is
+ * returned with @enabled %FALSE: it is not a guess, and the caller refuses
+ * it saying that IT switched it off (`bridge device disable`,
+ * doc/bridge-office.md). The caller decides what else the login may do
+ * (@enabled, @protocols, the account).
  */
 void
 lk_bridge_credentials_verify_async (LkBridgeCredentials *self,
@@ -889,7 +912,7 @@ lk_bridge_credentials_verify_async (LkBridgeCredentials *self,
   if (!lk_bridge_credentials_load (self, &error))
     g_warning ("%s", error->message);
   user = find (self, name);
-  if (user != NULL && user->enabled)
+  if (user != NULL && (user->enabled || user->kind == LK_BRIDGE_USER_DEVICE))
     hash = user->hash;
   else
     {

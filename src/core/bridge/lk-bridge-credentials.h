@@ -29,7 +29,8 @@ typedef enum
  * @protocols: the protocols it may use through the bridge
  * @enabled: whether it may log in at all (`bridge disable` keeps the
  *   password, so that enabling again does not change it)
- * @created, @changed: Unix times of its creation and last change
+ * @created, @changed: Unix times of its creation and of its last change
+ *   of password or protocols (switching it off or on is not one)
  * @kind: an account's login or a device
  * @sender: (nullable): devices: the only address it may send as (`MAIL
  *   FROM` and `From:`)
@@ -106,6 +107,10 @@ gboolean             lk_bridge_credentials_add_device (LkBridgeCredentials *self
 gboolean             lk_bridge_device_name_is_valid  (const char           *name);
 gboolean             lk_bridge_credentials_disable   (LkBridgeCredentials  *self,
                                                       const char           *name,
+                                                      GError              **error);
+gboolean             lk_bridge_credentials_set_enabled (LkBridgeCredentials *self,
+                                                      const char           *name,
+                                                      gboolean              enabled,
                                                       GError              **error);
 char                *lk_bridge_credentials_reset_password (LkBridgeCredentials *self,
                                                       const char           *name,

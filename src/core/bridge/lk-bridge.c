@@ -236,9 +236,20 @@ lk_bridge_set_relay_without_auth (LkBridge  *self,
     self->relay_rules = g_ptr_array_ref (rules);
 }
 
+/* What a device IT switched off (`bridge device disable`) is told. */
+static char *
+disabled_message (void)
+{
+  /* Translators: sent to a printer or scanner as its login's error */
+  return g_strdup (_("This device is switched off in Latchkey; IT can switch it on again"));
+}
+
 /**
  * lk_bridge_relay_device:
  * @source_address: the client's address
+ * @out_refusal: (out) (optional) (transfer full): what to tell the
+ *   client when the rule's device is switched off (`bridge device
+ *   disable`); %NULL otherwise
  *
  * The device a client at @source_address sends as without AUTH
  * (`--relay-without-auth`), when a rule names the address and the device
@@ -249,11 +260,14 @@ lk_bridge_set_relay_without_auth (LkBridge  *self,
 LkBridgeUser *
 lk_bridge_relay_device (LkBridge   *self,
                         const char *source_address,
-                        const char *connection)
+                        const char *connection,
+                        char      **out_refusal)
 {
   g_autoptr(GInetAddress) inet = g_inet_address_new_from_string (source_address);
   g_autoptr(GError) error = NULL;
 
+  if (out_refusal != NULL)
+    *out_refusal = NULL;
   if (self->relay_rules == NULL || inet == NULL)
     return NULL;
   for (guint i = 0; i < self->relay_rules->len; i++)
@@ -271,7 +285,19 @@ lk_bridge_relay_device (LkBridge   *self,
       fields.source_address = source_address;
       fields.protocol = "smtp";
       fields.user = rule->device;
-      if (device == NULL || device->kind != LK_BRIDGE_USER_DEVICE || !device->enabled
+      if (device != NULL && device->kind == LK_BRIDGE_USER_DEVICE && !device->enabled)
+        {
+          /* Not "refused": fail2ban's filter must not ban the address of a
+           * printer IT switched off (`bridge device disable`). */
+          fields.result = "disabled";
+          lk_bridge_log (G_LOG_LEVEL_WARNING, &fields, "%s smtp relay without AUTH from %s: "
+                         "the device %s is switched off (bridge device enable)",
+                         connection, source_address, rule->device);
+          if (out_refusal != NULL)
+            *out_refusal = disabled_message ();
+          return NULL;
+        }
+      if (device == NULL || device->kind != LK_BRIDGE_USER_DEVICE
           || !(device->protocols & LK_PROTOCOL_FLAG_SMTP))
         {
           fields.result = "refused";
@@ -1227,6 +1253,26 @@ verified_cb (GObject      *source,
                       /* Translators: the last error of an account in `bridge status` */
                       : _("A program gave a wrong password for the bridge"));
       finish (task, LK_BRIDGE_LOGIN_REFUSED, "refused", g_strdup (_("Authentication failed")));
+      g_object_unref (task);
+      return;
+    }
+  if (!user->enabled)
+    {
+      LkBridgeLogin *out = g_new0 (LkBridgeLogin, 1);
+
+      /* Its right password: not a guess, so neither the backoff nor
+       * fail2ban's filter (which matches "refused" and "locked", not
+       * "disabled") counts it. A permanent code, never a temporary one, or
+       * the device would retry for ever; SMTP: 535 with X.7.13 "User
+       * Account Disabled" (RFC 5248's registry of enhanced status codes:
+       * "after a successful authentication to a disabled account"); 535 is
+       * the reply every client knows for a refused AUTH (RFC 4954 §6). */
+      out->status = LK_BRIDGE_LOGIN_PERMANENT;
+      out->message = disabled_message ();
+      out->enhanced_code = g_strdup ("5.7.13");
+      /* The device's last error, not its account's: the account is fine. */
+      lk_bridge_device_failed (self, user->name, out->message);
+      finish_with (task, out, "disabled");
       g_object_unref (task);
       return;
     }

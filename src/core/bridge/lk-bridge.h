@@ -77,7 +77,8 @@ void                 lk_bridge_set_relay_without_auth (LkBridge         *self,
                                                    GPtrArray            *rules);
 LkBridgeUser        *lk_bridge_relay_device       (LkBridge             *self,
                                                    const char           *source_address,
-                                                   const char           *connection) G_GNUC_WARN_UNUSED_RESULT;
+                                                   const char           *connection,
+                                                   char                **out_refusal) G_GNUC_WARN_UNUSED_RESULT;
 GTlsCertificate     *lk_bridge_get_certificate    (LkBridge             *self);
 void                 lk_bridge_set_certificate    (LkBridge             *self,
                                                    GTlsCertificate      *certificate);

@@ -686,9 +686,20 @@ command (LkSmtpSession *self,
       /* --relay-without-auth: a device that cannot log in at all sends
        * from its address as the device the rule names. */
       LkBridge *bridge = lk_bridge_session_get_bridge (session);
+      g_autofree char *refusal = NULL;
 
       self->device = lk_bridge_relay_device (bridge, lk_bridge_session_get_source_address (session),
-                                             lk_bridge_session_get_id (session));
+                                             lk_bridge_session_get_id (session), &refusal);
+      if (refusal != NULL)
+        {
+          /* Permanent, as for its login (lk-bridge.c): X.7.13 "User
+           * Account Disabled" (RFC 5248's registry); 550 refuses the
+           * transaction, as there was no AUTH (RFC 5321 §4.2.3). */
+          g_autofree char *reply = g_strdup_printf ("550 5.7.13 %s", refusal);
+
+          error_reply (self, reply);
+          return;
+        }
       if (self->device != NULL)
         lk_bridge_session_set_logged_in (session, self->device->account);
     }
