@@ -394,6 +394,11 @@ class Dovecot:
         accept it (an SMTP AUTH switched off for one mailbox)."""
         with open(self.conf["submission_deny"], "a") as f:
             f.write(f"{user}:\n")
+        # Dovecot's auth notices a changed passwd-file only in a later
+        # second than it last read it: a sign-in in the same second as this
+        # write was let through (integration-gui-wizard, once the machine
+        # was quick enough to sign in right after). Let that second pass.
+        time.sleep(1.1)
 
     def seed(self, user, subject="Hello from the tests"):
         """Puts a message into user's INBOX (doveadm save)."""
