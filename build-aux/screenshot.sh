@@ -10,7 +10,7 @@ out=$(realpath -m "${1:-$build/screenshots/main-window.png}")
 size=${2:-800x600}
 mkdir -p "$(dirname "$out")"
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/latchkey-shot.XXXXXX")
-trap 'rm -rf "$scratch"' EXIT INT TERM
+trap '"$top/build-aux/remove-scratch.sh" "$scratch"' EXIT INT TERM
 mkdir -p "$scratch/home" && mkdir -m 700 "$scratch/run"
 env -u DBUS_SESSION_BUS_ADDRESS -u DISPLAY HOME="$scratch/home" XDG_RUNTIME_DIR="$scratch/run" \
   XDG_CONFIG_HOME="$scratch/home/.config" XDG_DATA_HOME="$scratch/home/.local/share" \

@@ -5,16 +5,8 @@
 # prompt. Everything it started ends with the bus (doc/testing.md §3).
 set -eu
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/lk-session.XXXXXX")
-# xdg-desktop-portal, once something on the bus activates it, starts
-# xdg-document-portal, which mounts a FUSE file system on $XDG_RUNTIME_DIR/doc
-# and may not have unmounted it yet when the bus is gone.
-cleanup () {
-  if mountpoint -q "$scratch/run/doc" 2>/dev/null; then
-    fusermount3 -u -z "$scratch/run/doc" 2>/dev/null || umount -l "$scratch/run/doc" 2>/dev/null || true
-  fi
-  rm -rf "$scratch"
-}
-trap cleanup EXIT INT TERM
+# What the portals may have mounted there goes too.
+trap '"$(dirname "$0")/../build-aux/remove-scratch.sh" "$scratch"' EXIT INT TERM
 # Dovecot's mail processes run as nobody and must be able to enter it.
 chmod 711 "$scratch"
 mkdir -p "$scratch/home/.config" "$scratch/home/.local/share" "$scratch/home/.cache"
