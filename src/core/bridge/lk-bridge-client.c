@@ -125,6 +125,16 @@ written_cb (GObject      *source,
                              read_cb, g_steal_pointer (&task));
 }
 
+static gboolean
+timeout_cb (gpointer user_data)
+{
+  Request *request = user_data;
+
+  request->timeout = 0;
+  g_cancellable_cancel (request->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 connected_cb (GObject      *source,
               GAsyncResult *result,
@@ -142,6 +152,11 @@ connected_cb (GObject      *source,
       return;
     }
   request->connection = G_IO_STREAM (connection);
+  /* The clock starts once a bridge took the connection: with none, the
+   * connect fails at once, and a caller whose main loop was busy for a
+   * while (a GUI's first frame under load) must still hear "not running",
+   * not "did not answer in time". */
+  request->timeout = g_timeout_add (REQUEST_MS, timeout_cb, request);
   g_output_stream_write_all_async (g_io_stream_get_output_stream (request->connection),
                                    request->request, strlen (request->request), G_PRIORITY_DEFAULT,
                                    request->cancellable, written_cb, g_steal_pointer (&task));
@@ -152,16 +167,6 @@ caller_cancelled_cb (GCancellable *caller,
                      GCancellable *ours)
 {
   g_cancellable_cancel (ours);
-}
-
-static gboolean
-timeout_cb (gpointer user_data)
-{
-  Request *request = user_data;
-
-  request->timeout = 0;
-  g_cancellable_cancel (request->cancellable);
-  return G_SOURCE_REMOVE;
 }
 
 /**
@@ -224,7 +229,6 @@ lk_bridge_client_request_id_async (const char          *command,
       request->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (caller_cancelled_cb),
                                                      request->cancellable, NULL);
     }
-  request->timeout = g_timeout_add (REQUEST_MS, timeout_cb, request);
   g_task_set_task_data (task, request, (GDestroyNotify) request_free);
 
   address = g_unix_socket_address_new (path);
