@@ -68,6 +68,23 @@ logs_in (const char *name,
   return user != NULL && user->enabled;
 }
 
+/* A device of the office account, as `bridge device add NAME --account
+ * office@outlook.com` makes it. Returns: its password */
+static char *
+add_device (const char *name)
+{
+  g_autoptr(LkBridgeCredentials) credentials = lk_bridge_credentials_new (NULL);
+  LkBridgeDeviceSpec spec = { 0 };
+  g_autoptr(GError) error = NULL;
+  char *password = NULL;
+
+  spec.name = name;
+  spec.account = "office@outlook.com";
+  g_assert_true (lk_bridge_credentials_add_device (credentials, &spec, &password, &error));
+  g_assert_no_error (error);
+  return password;
+}
+
 static LkBridgeUser *
 lookup (const char *name)
 {
@@ -401,7 +418,6 @@ test_locked (void)
 {
   LkDevicesPage *page;
   LkAdminWindow *window;
-  LkBridgeDeviceSpec spec = { 0 };
   g_autoptr(LkBridgeCredentials) credentials = lk_bridge_credentials_new (NULL);
   g_autoptr(LkBridgeDeviceState) state = NULL;
   g_autofree char *path = lk_bridge_device_state_default_path ();
@@ -411,11 +427,7 @@ test_locked (void)
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   GtkWidget *row;
 
-  spec.name = "locked-mfp";
-  spec.account = "office@outlook.com";
-  g_assert_true (lk_bridge_credentials_add_device (credentials, &spec, &password, &error));
-  g_assert_no_error (error);
-  lk_secret_wipe (g_steal_pointer (&password));
+  lk_secret_wipe (add_device ("locked-mfp"));
   /* Locked after it was added (a lock older than its password would be
    * over: `bridge device reset` ends it). */
   state = lk_bridge_device_state_new (path);
@@ -466,21 +478,15 @@ test_refresh (void)
 {
   LkDevicesPage *page;
   LkAdminWindow *window;
-  LkBridgeDeviceSpec spec = { 0 };
   g_autoptr(LkBridgeCredentials) credentials = lk_bridge_credentials_new (NULL);
   g_autoptr(LkBridgeDeviceState) state = NULL;
   g_autofree char *path = lk_bridge_device_state_default_path ();
-  g_autofree char *password = NULL;
   g_autoptr(GError) error = NULL;
   LkBridgeDeviceRecord *record;
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   GtkWidget *row;
 
-  spec.name = "busy-mfp";
-  spec.account = "office@outlook.com";
-  g_assert_true (lk_bridge_credentials_add_device (credentials, &spec, &password, &error));
-  g_assert_no_error (error);
-  lk_secret_wipe (g_steal_pointer (&password));
+  lk_secret_wipe (add_device ("busy-mfp"));
 
   window = open_window (&page);
   lk_devices_page_set_refresh_interval (page, 1);
@@ -532,7 +538,6 @@ test_enabled (void)
 {
   LkDevicesPage *page;
   LkAdminWindow *window;
-  LkBridgeDeviceSpec spec = { 0 };
   g_autoptr(LkBridgeCredentials) credentials = lk_bridge_credentials_new (NULL);
   g_autoptr(LkBridgeUser) device = NULL;
   g_autofree char *password = NULL;
@@ -540,10 +545,7 @@ test_enabled (void)
   GtkWidget *row;
   GtkWidget *enabled_switch;
 
-  spec.name = "stolen-mfp";
-  spec.account = "office@outlook.com";
-  g_assert_true (lk_bridge_credentials_add_device (credentials, &spec, &password, &error));
-  g_assert_no_error (error);
+  password = add_device ("stolen-mfp");
 
   window = open_window (&page);
   row = lk_ui_test_find (GTK_WIDGET (page), ADW_TYPE_ACTION_ROW, "stolen-mfp");
@@ -604,22 +606,16 @@ test_legacy_ports (void)
 {
   LkDevicesPage *page;
   LkAdminWindow *window;
-  LkBridgeDeviceSpec spec = { 0 };
   g_autoptr(LkBridgeCredentials) credentials = lk_bridge_credentials_new (NULL);
   g_autofree char *settings = lk_bridge_settings_default_path ();
   g_autofree char *dir = g_path_get_dirname (settings);
-  g_autofree char *password = NULL;
   g_autoptr(GError) error = NULL;
 
   g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
   lk_test_write_file (settings, "{\"lan\": [\"192.168.7.2\"], "
                       "\"legacy_tls\": [\"192.168.7.2:2587\"], "
                       "\"legacy_smtps\": [\"192.168.7.2:2465\"]}");
-  spec.name = "old-mfp";
-  spec.account = "office@outlook.com";
-  g_assert_true (lk_bridge_credentials_add_device (credentials, &spec, &password, &error));
-  g_assert_no_error (error);
-  lk_secret_wipe (g_steal_pointer (&password));
+  lk_secret_wipe (add_device ("old-mfp"));
 
   window = open_window (&page);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (page), "devices.show-sheet", "s",
