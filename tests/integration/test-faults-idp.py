@@ -314,15 +314,21 @@ try:
             assert idp.count("token:refresh_token") == n + 1
             token = idp.stats()["last_access_token"]
 
+            token_stored = stored()["access_token"]
+
             def printed(r):
                 # Which token a CLI printed, said without printing tokens.
                 if r.stdout == token + "\n":
                     return "the new token"
                 if r.stdout == token_before + "\n":
                     return "the token from before the refresh"
+                if r.stdout == token_stored + "\n":
+                    return "the stored token, which is not the IdP's last"
                 return f"something else ({len(r.stdout)} bytes; stderr {r.stderr!r})"
             assert all(r.stdout == token + "\n" for r in results[1:]), \
-                [printed(r) for r in results[1:]]
+                ([printed(r) for r in results[1:]],
+                 f"{len({r.stdout for r in results[1:]})} different outputs",
+                 "the IdP counted: " + json.dumps(idp.stats()["counts"]))
             assert stored()["access_token"] == token
             # Quit as a person would, so that the GUI ends by itself (and,
             # under the sanitizers, LeakSanitizer checks it).
