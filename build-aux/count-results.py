@@ -45,7 +45,8 @@ def count(path):
             test = json.loads(line)
             result = test.get("result")
             p = f = s = 0
-            for out in (test.get("stdout") or "").splitlines():
+            lines = (test.get("stdout") or "").splitlines()
+            for i, out in enumerate(lines):
                 m = TAP.match(out)
                 if not m:
                     continue
@@ -56,7 +57,8 @@ def count(path):
                     p += 1
                 else:
                     f += 1
-                    FAILURES.append(f"{where(path, test)}: not ok{m.group(2)}")
+                    FAILURES.append(f"{where(path, test)}: not ok{m.group(2)}"
+                                    + why(lines[i + 1:]))
             if p + f + s == 0:
                 if result in ("OK", "EXPECTEDFAIL"):
                     p = 1
@@ -70,6 +72,24 @@ def count(path):
                 FAILURES.append(f"{where(path, test)}: {result}")
             passed, failed, skipped = passed + p, failed + f, skipped + s
     return passed, failed, skipped
+
+
+def why(following):
+    """The last line of the TAP diagnostic after a "not ok" (tests/tap.py
+    prints the traceback there; its last line is the assertion), shortened:
+    with it, CI's tail says what failed, not only where."""
+    diagnostic = []
+    for line in following:
+        if not line.startswith("#"):
+            break
+        if line[1:].strip():
+            diagnostic.append(line[1:].strip())
+    if not diagnostic:
+        return ""
+    last = diagnostic[-1]
+    if len(last) > 600:
+        last = last[:600] + "…"
+    return f"\n    {last}"
 
 
 def where(path, test):
