@@ -87,6 +87,12 @@ def why(following):
     if not diagnostic:
         return ""
     last = diagnostic[-1]
+    # A bare "AssertionError" says nothing: the line of code that failed
+    # does (the traceback's last line that is not a row of ^ markers).
+    if ":" not in last:
+        code = [d for d in diagnostic[:-1] if d.strip("^~ ")]
+        if code:
+            last = f"{last} at {code[-1]}"
     if len(last) > 600:
         last = last[:600] + "…"
     return f"\n    {last}"
