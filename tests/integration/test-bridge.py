@@ -635,6 +635,41 @@ try:
         assert r.stdout.count(f"User name:  {EMAIL}\n") == 3, r.stdout
         assert PASSWORD not in r.stdout and "--reset" in r.stdout, r.stdout
 
+    with t.case("a device switched off is refused for good over IMAP and POP too, saying so"):
+        r = cli("bridge", "device", "add", "desk-scanner", "--account", EMAIL, "--protocols",
+                "smtp,imap,pop", "--json")
+        assert r.returncode == 0, r.stderr
+        device_password = json.loads(r.stdout)["password"]
+        try:
+            m = imaplib.IMAP4("127.0.0.1", bridge.port("imap"), timeout=60)
+            m.login("desk-scanner", device_password)
+            m.logout()
+            r = cli("bridge", "device", "disable", "desk-scanner")
+            assert r.returncode == 0, r.stderr
+            m = imaplib.IMAP4("127.0.0.1", bridge.port("imap"), timeout=60)
+            try:
+                m.login("desk-scanner", device_password)
+                raise AssertionError("IMAP logged a switched-off device in")
+            except imaplib.IMAP4.error as e:
+                # Permanent (no [UNAVAILABLE]: a client would retry that).
+                assert "switched off" in str(e) and "UNAVAILABLE" not in str(e), e
+            p = poplib.POP3("127.0.0.1", bridge.port("pop"), timeout=30)
+            p.user("desk-scanner")
+            try:
+                p.pass_(device_password)
+                raise AssertionError("POP3 logged a switched-off device in")
+            except poplib.error_proto as e:
+                assert b"[SYS/PERM]" in e.args[0] and b"switched off" in e.args[0], e
+            assert ": disabled: " in bridge.log_text()
+            # Switched on again: the same password, at once.
+            assert cli("bridge", "device", "enable", "desk-scanner").returncode == 0
+            p = poplib.POP3("127.0.0.1", bridge.port("pop"), timeout=30)
+            p.user("desk-scanner")
+            p.pass_(device_password)
+            p.quit()
+        finally:
+            cli("bridge", "device", "remove", "desk-scanner")
+
     with t.case("bridge status: running, listeners, the certificate, the account's sessions"):
         m = imaplib.IMAP4("127.0.0.1", bridge.port("imap"), timeout=30)
         m.login(EMAIL, PASSWORD)
