@@ -16,6 +16,7 @@ import signal
 import smtplib
 import ssl
 import subprocess
+import time
 
 from harness import (BUILD, NOBODY, SCRATCH, Bridge, Dovecot, Idp, SystemBox, Tap,
                      scan_for_secrets, secret_tool_lookup, write_profile)
@@ -142,6 +143,43 @@ try:
         assert status["running"] is True, status
         accounts = {a.get("email") or a.get("account"): a for a in status["accounts"]}
         assert MAILBOX in accounts, status
+
+    with t.case("root adds, switches off and on a device while the service runs: it follows"):
+        r = system("bridge", "device", "add", "scan-room", "--account", MAILBOX, "--from", MAILBOX,
+                   "--json")
+        assert r.returncode == 0, r.stderr
+        device_password = json.loads(r.stdout)["password"]
+        logins = os.path.join(box.state, "bridge-users.json")
+
+        def send(marker):
+            return subprocess.run(["swaks", "--server", f"127.0.0.1:{bridge.port('smtp')}", "--tls",
+                                   "--auth", "PLAIN", "--auth-user", "scan-room", "--auth-password",
+                                   device_password, "--from", MAILBOX, "--to",
+                                   "office@example.net", "--header", f"Subject: {marker}"],
+                                  capture_output=True, text=True, timeout=60)
+        try:
+            # Root's edit left the file the service's own: it reads it.
+            st = os.stat(logins)
+            assert (st.st_uid, st.st_mode & 0o777) == (NOBODY, 0o600), (st.st_uid, oct(st.st_mode))
+            r = send("from-scan-room")
+            assert r.returncode == 0, r.stdout[-2000:]
+            r = system("bridge", "device", "disable", "scan-room")
+            assert r.returncode == 0 and "Switched the device scan-room off" in r.stderr, r.stderr
+            r = send("while-scan-room-is-off")
+            assert r.returncode != 0 and "535 5.7.13" in r.stdout, r.stdout[-2000:]
+            r = system("bridge", "device", "enable", "scan-room")
+            assert r.returncode == 0, r.stderr
+            r = send("scan-room-on-again")
+            assert r.returncode == 0, r.stdout[-2000:]
+            deadline = time.monotonic() + 30
+            while len(delivered_with("scan-room-on-again")) != 1:
+                assert time.monotonic() < deadline, "the device's message never arrived"
+                time.sleep(0.2)
+            assert not delivered_with("while-scan-room-is-off")
+            st = os.stat(logins)
+            assert (st.st_uid, st.st_mode & 0o777) == (NOBODY, 0o600), (st.st_uid, oct(st.st_mode))
+        finally:
+            system("bridge", "device", "remove", "scan-room")
 
     with t.case("SIGTERM stops it cleanly"):
         assert bridge.stop() == 0, bridge.log_text()[-2000:]
