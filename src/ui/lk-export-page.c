@@ -222,6 +222,19 @@ lk_export_page_set_can_set_up (LkExportPage *self,
     }
 }
 
+/* Core words the result for a terminal, with the backup and link lines
+ * indented under their file; in a wrapped label an indent reads as a
+ * stray space, so each line starts at the margin here. */
+static char *
+without_indent (const char *result)
+{
+  g_auto(GStrv) lines = g_strsplit (result, "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    g_strchug (lines[i]);
+  return g_strchomp (g_strjoinv ("\n", lines));
+}
+
 /**
  * lk_export_page_show_set_up:
  * @result: (nullable): what Set Up changed; %NULL when it failed (the
@@ -244,7 +257,7 @@ lk_export_page_show_set_up (LkExportPage *self,
   gtk_widget_set_sensitive (client->set_up, TRUE);
   if (result == NULL)
     return;
-  text = g_strchomp (g_strdup (result));
+  text = without_indent (result);
   gtk_label_set_text (GTK_LABEL (client->set_up_result), text);
   gtk_widget_set_visible (client->set_up_result, TRUE);
   /* Translators: %s is a mail program such as "msmtp". */

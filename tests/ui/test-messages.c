@@ -380,6 +380,9 @@ test_set_up (void)
   /* The page says where, and where the file as it was is kept. */
   g_assert_nonnull (strstr (result, target));
   g_assert_nonnull (strstr (result, "kept as"));
+  /* The terminal's indent is not carried into the label. */
+  g_assert_null (strstr (result, "\n "));
+  g_assert_false (g_ascii_isspace (result[0]));
   lk_ui_test_screenshot (GTK_WIDGET (wizard), "4-export-set-up");
 
   g_assert_true (g_file_get_contents (target, &contents, NULL, NULL));
