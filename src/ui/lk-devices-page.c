@@ -271,6 +271,39 @@ new_row_button (const char *icon,
   return button;
 }
 
+/* What IT does to a device less often than print its sheet: behind one
+ * menu button, so that at 360 px the row keeps room for the device's name
+ * (four buttons and the switch left it a dozen characters a line). */
+static GtkWidget *
+new_row_menu (const char *name)
+{
+  static const struct { const char *label, *action; } items[] = {
+    { N_("_Permission Steps…"), "devices.permission-steps" },
+    { N_("_New Password"), "devices.new-password" },
+    { N_("_Remove"), "devices.remove" },
+  };
+  g_autoptr(GMenu) menu = g_menu_new ();
+  GtkWidget *button = gtk_menu_button_new ();
+  g_autofree char *label = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (items); i++)
+    {
+      g_autoptr(GMenuItem) item = g_menu_item_new (_(items[i].label), NULL);
+
+      g_menu_item_set_action_and_target_value (item, items[i].action, g_variant_new_string (name));
+      g_menu_append_item (menu, item);
+    }
+  gtk_menu_button_set_icon_name (GTK_MENU_BUTTON (button), "view-more-symbolic");
+  gtk_menu_button_set_menu_model (GTK_MENU_BUTTON (button), G_MENU_MODEL (menu));
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, "flat");
+  /* Translators: the tooltip of the menu on a device's row; %s is its name */
+  label = g_strdup_printf (_("More for %s"), name);
+  gtk_widget_set_tooltip_text (button, label);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, label, -1);
+  return button;
+}
+
 static gboolean enabled_switch_state_set_cb (GtkSwitch *enabled_switch, gboolean state,
                                              LkDevicesPage *self);
 
@@ -378,15 +411,7 @@ update_devices (LkDevicesPage *self)
       adw_action_row_add_suffix (ADW_ACTION_ROW (row),
                                  new_row_button ("printer-symbolic", _("Setup Sheet"),
                                                  "devices.show-sheet", name));
-      adw_action_row_add_suffix (ADW_ACTION_ROW (row),
-                                 new_row_button ("security-high-symbolic", _("Permission Steps"),
-                                                 "devices.permission-steps", name));
-      adw_action_row_add_suffix (ADW_ACTION_ROW (row),
-                                 new_row_button ("view-refresh-symbolic", _("New Password"),
-                                                 "devices.new-password", name));
-      adw_action_row_add_suffix (ADW_ACTION_ROW (row),
-                                 new_row_button ("user-trash-symbolic", _("Remove"),
-                                                 "devices.remove", name));
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), new_row_menu (name));
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), enabled_switch);
       show_enabled (self, row, json_object_get_boolean_member_with_default (device, "enabled", TRUE));
       adw_preferences_group_add (self->devices_group, row);

@@ -530,6 +530,38 @@ test_refresh (void)
   lk_ui_test_iterate (10);
 }
 
+/* The row's menu: the device's less frequent actions, each for this
+ * device. */
+static void
+assert_row_menu (GtkWidget  *row,
+                 const char *name)
+{
+  static const char *const actions[] = {
+    "devices.permission-steps", "devices.new-password", "devices.remove",
+  };
+  GtkWidget *button = lk_ui_test_find (row, GTK_TYPE_MENU_BUTTON, NULL);
+  g_autofree char *tooltip = g_strdup_printf ("More for %s", name);
+  GMenuModel *model;
+
+  g_assert_nonnull (button);
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (button), ==, tooltip);
+  model = gtk_menu_button_get_menu_model (GTK_MENU_BUTTON (button));
+  g_assert_cmpint (g_menu_model_get_n_items (model), ==, G_N_ELEMENTS (actions));
+  for (guint i = 0; i < G_N_ELEMENTS (actions); i++)
+    {
+      g_autofree char *action = NULL;
+      g_autoptr(GVariant) target = NULL;
+
+      g_assert_true (g_menu_model_get_item_attribute (model, i, G_MENU_ATTRIBUTE_ACTION, "s",
+                                                      &action));
+      g_assert_cmpstr (action, ==, actions[i]);
+      target = g_menu_model_get_item_attribute_value (model, i, G_MENU_ATTRIBUTE_TARGET,
+                                                      G_VARIANT_TYPE_STRING);
+      g_assert_nonnull (target);
+      g_assert_cmpstr (g_variant_get_string (target, NULL), ==, name);
+    }
+}
+
 /* The row's "Enabled" switch turns the device off and on as `bridge device
  * disable`/`enable` do: its record changes, its password stops and starts
  * working again (the same one), and the row says "Switched off". */
@@ -554,6 +586,7 @@ test_enabled (void)
   g_assert_nonnull (enabled_switch);
   g_assert_cmpstr (gtk_widget_get_tooltip_text (enabled_switch), ==, "Enabled");
   g_assert_true (gtk_switch_get_active (GTK_SWITCH (enabled_switch)));
+  assert_row_menu (row, "stolen-mfp");
   g_assert_null (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "Switched off"));
 
   /* Off, as a click does it. */
@@ -641,6 +674,7 @@ test_german (void)
   LkAdminWindow *window;
   GtkLabel *hyphenated;
   GtkWidget *name_row;
+  GtkWidget *name_label;
 
   /* glibc keeps translations it looked up until the locale is set again. */
   g_setenv ("LANGUAGE", "de", TRUE);
@@ -662,6 +696,13 @@ test_german (void)
   if (hyphenated != NULL)
     g_error ("Pango inserted a hyphen into “%s”", gtk_label_get_text (hyphenated));
   g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (page)), <=, 360);
+  /* The device's name on one line: the row's buttons leave it the room. */
+  name_label = lk_ui_test_find (lk_ui_test_find (GTK_WIDGET (page), ADW_TYPE_ACTION_ROW,
+                                                 "scanner-empfang"),
+                                GTK_TYPE_LABEL, "scanner-empfang");
+  g_assert_nonnull (name_label);
+  g_assert_cmpint (pango_layout_get_line_count (gtk_label_get_layout (GTK_LABEL (name_label))),
+                   ==, 1);
   lk_ui_test_scroll_to (GTK_WIDGET (page));
   lk_ui_test_screenshot (GTK_WIDGET (window), "9-devices-de-dark");
   adw_style_manager_set_color_scheme (adw_style_manager_get_default (), ADW_COLOR_SCHEME_DEFAULT);
