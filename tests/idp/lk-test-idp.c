@@ -2209,6 +2209,26 @@ respond_control (Request    *req,
   respond_text (req, status, "application/json", json, strlen (json));
 }
 
+/* @table (string → string) as the member @name: a JSON object. */
+static void
+add_string_map (JsonBuilder *builder,
+                const char  *name,
+                GHashTable  *table)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  json_builder_set_member_name (builder, name);
+  json_builder_begin_object (builder);
+  g_hash_table_iter_init (&iter, table);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      json_builder_set_member_name (builder, key);
+      json_builder_add_string_value (builder, value);
+    }
+  json_builder_end_object (builder);
+}
+
 static void
 control_stats (Request *req)
 {
@@ -2245,24 +2265,8 @@ control_stats (Request *req)
     json_builder_add_string_value (builder, self->last_access_token);
   else
     json_builder_add_null_value (builder);
-  json_builder_set_member_name (builder, "last_refresh_token_issued");
-  json_builder_begin_object (builder);
-  g_hash_table_iter_init (&iter, self->last_rt_issued);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      json_builder_set_member_name (builder, key);
-      json_builder_add_string_value (builder, value);
-    }
-  json_builder_end_object (builder);
-  json_builder_set_member_name (builder, "last_access_token_issued");
-  json_builder_begin_object (builder);
-  g_hash_table_iter_init (&iter, self->last_at_issued);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      json_builder_set_member_name (builder, key);
-      json_builder_add_string_value (builder, value);
-    }
-  json_builder_end_object (builder);
+  add_string_map (builder, "last_refresh_token_issued", self->last_rt_issued);
+  add_string_map (builder, "last_access_token_issued", self->last_at_issued);
   json_builder_end_object (builder);
   root = json_builder_get_root (builder);
   json_generator_set_root (generator, root);
