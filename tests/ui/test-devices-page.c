@@ -96,6 +96,20 @@ lookup (const char *name)
   return lk_bridge_credentials_lookup (credentials, name);
 }
 
+/* The end of a test: @device out of the logins file, the window closed. */
+static void
+remove_device_and_close (const char    *device,
+                         LkAdminWindow *window)
+{
+  g_autoptr(LkBridgeCredentials) credentials = lk_bridge_credentials_new (NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (lk_bridge_credentials_remove (credentials, device, &error));
+  g_assert_no_error (error);
+  gtk_window_destroy (GTK_WINDOW (window));
+  lk_ui_test_iterate (10);
+}
+
 static void
 wait_idle (LkDevicesPage *page)
 {
@@ -441,7 +455,6 @@ test_locked (void)
 {
   LkDevicesPage *page;
   LkAdminWindow *window;
-  g_autoptr(LkBridgeCredentials) credentials = lk_bridge_credentials_new (NULL);
   g_autoptr(LkBridgeDeviceState) state = NULL;
   g_autofree char *path = lk_bridge_device_state_default_path ();
   g_autofree char *password = NULL;
@@ -467,11 +480,8 @@ test_locked (void)
   g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)),
                             "\nLocked out until "));
 
-  g_assert_true (lk_bridge_credentials_remove (credentials, "locked-mfp", &error));
-  g_assert_no_error (error);
   g_unlink (path);
-  gtk_window_destroy (GTK_WINDOW (window));
-  lk_ui_test_iterate (10);
+  remove_device_and_close ("locked-mfp", window);
 }
 
 /* Waits up to @seconds (the main loop running) until @row's subtitle
@@ -501,7 +511,6 @@ test_refresh (void)
 {
   LkDevicesPage *page;
   LkAdminWindow *window;
-  g_autoptr(LkBridgeCredentials) credentials = lk_bridge_credentials_new (NULL);
   g_autoptr(LkBridgeDeviceState) state = NULL;
   g_autofree char *path = lk_bridge_device_state_default_path ();
   g_autoptr(GError) error = NULL;
@@ -546,11 +555,8 @@ test_refresh (void)
   g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "4 messages today"));
   g_assert_true (lk_devices_page_get_refreshing (page));
 
-  g_assert_true (lk_bridge_credentials_remove (credentials, "busy-mfp", &error));
-  g_assert_no_error (error);
   g_unlink (path);
-  gtk_window_destroy (GTK_WINDOW (window));
-  lk_ui_test_iterate (10);
+  remove_device_and_close ("busy-mfp", window);
 }
 
 /* The row's menu: the device's less frequent actions, each for this
@@ -648,11 +654,8 @@ test_enabled (void)
   g_assert_false (gtk_switch_get_active (GTK_SWITCH (lk_ui_test_find (row, GTK_TYPE_SWITCH, NULL))));
   g_assert_nonnull (strstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (row)), "Switched off"));
 
-  g_assert_true (lk_bridge_credentials_remove (credentials, "stolen-mfp", &error));
-  g_assert_no_error (error);
   lk_secret_wipe (g_steal_pointer (&password));
-  gtk_window_destroy (GTK_WINDOW (window));
-  lk_ui_test_iterate (10);
+  remove_device_and_close ("stolen-mfp", window);
 }
 
 /* A bridge with listeners for old printers (--legacy-tls, --legacy-smtps):
@@ -662,10 +665,8 @@ test_legacy_ports (void)
 {
   LkDevicesPage *page;
   LkAdminWindow *window;
-  g_autoptr(LkBridgeCredentials) credentials = lk_bridge_credentials_new (NULL);
   g_autofree char *settings = lk_bridge_settings_default_path ();
   g_autofree char *dir = g_path_get_dirname (settings);
-  g_autoptr(GError) error = NULL;
 
   g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
   lk_test_write_file (settings, "{\"lan\": [\"192.168.7.2\"], "
@@ -682,11 +683,8 @@ test_legacy_ports (void)
                                      "SMTP Port for TLS 1.0 or 1.1 Only"));
   g_assert_true (shows_text (GTK_WIDGET (page), "2587 (STARTTLS), 2465 (TLS)"));
 
-  g_assert_true (lk_bridge_credentials_remove (credentials, "old-mfp", &error));
-  g_assert_no_error (error);
   g_unlink (settings);
-  gtk_window_destroy (GTK_WINDOW (window));
-  lk_ui_test_iterate (10);
+  remove_device_and_close ("old-mfp", window);
 }
 
 /* German, dark, 360 px: the page fits, nothing is hyphenated that is not. */
