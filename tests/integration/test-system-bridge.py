@@ -18,7 +18,7 @@ import ssl
 import subprocess
 import time
 
-from harness import (BUILD, NOBODY, SCRATCH, Bridge, Dovecot, Idp, SystemBox, Tap,
+from harness import (BUILD, NOBODY, SCRATCH, Bridge, Dovecot, Idp, SystemBox, Tap, for_anyone,
                      scan_for_secrets, secret_tool_lookup, write_profile)
 
 SECRET = "lksecret_scanner"
@@ -101,7 +101,7 @@ try:
                       G_MESSAGES_DEBUG="all")
         bridge = Bridge("--smtp", "127.0.0.1:0", env=env,
                         program=["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}",
-                                 "--clear-groups", DAEMON, "--system"])
+                                 "--clear-groups", for_anyone(DAEMON), "--system"])
         bridge.cert_file = os.path.join(box.state, "bridge", "cert.pem")
         assert os.stat(bridge.cert_file).st_uid == NOBODY
         assert os.path.exists(os.path.join(box.runtime, "bridge.sock"))
